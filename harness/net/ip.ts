@@ -1,0 +1,68 @@
+import ipaddr from 'ipaddr.js';
+
+/** An IPv4 or IPv6 prefix such as 10.0.0.1/30, kept with the address as written. */
+export interface Cidr {
+  address: string;
+  prefix: number;
+}
+
+export function isIpAddress(text: string): boolean {
+  return ipaddr.isValid(text) && (ipaddr.IPv4.isValidFourPartDecimal(text) || ipaddr.IPv6.isValid(text));
+}
+
+export function isIpv4(text: string): boolean {
+  return ipaddr.IPv4.isValidFourPartDecimal(text);
+}
+
+/** Parses `10.0.0.1/30` or a bare address (taken as a host prefix); undefined when it is not one. */
+export function parseCidr(text: string): Cidr | undefined {
+  const trimmed = text.trim();
+  const [address, prefixText, extra] = trimmed.split('/');
+  if (address === undefined || extra !== undefined || !isIpAddress(address)) return undefined;
+  const bits = ipaddr.parse(address).kind() === 'ipv4' ? 32 : 128;
+  if (prefixText === undefined) return { address, prefix: bits };
+  if (!/^\d{1,3}$/.test(prefixText)) return undefined;
+  const prefix = Number(prefixText);
+  return prefix <= bits ? { address, prefix } : undefined;
+}
+
+export function formatCidr(cidr: Cidr): string {
+  return `${cidr.address}/${cidr.prefix}`;
+}
+
+/** True when `address` (or every address of a prefix) lies inside `range`. */
+export function cidrContains(range: Cidr, inner: Cidr | string): boolean {
+  const target = typeof inner === 'string' ? parseCidr(inner) : inner;
+  if (!target) return false;
+  const rangeAddress = ipaddr.parse(range.address);
+  const targetAddress = ipaddr.parse(target.address);
+  if (rangeAddress.kind() !== targetAddress.kind() || target.prefix < range.prefix) return false;
+  return targetAddress.match(rangeAddress, range.prefix);
+}
+
+export function anyContains(ranges: readonly Cidr[], inner: Cidr | string): boolean {
+  return ranges.some((range) => cidrContains(range, inner));
+}
+
+/** The longest prefix length whose network holds both IPv4 addresses (10.0.0.1 and 10.0.0.2 give 30). */
+export function commonPrefixLength(a: string, b: string): number {
+  const left = ipaddr.IPv4.parse(a).toByteArray();
+  const right = ipaddr.IPv4.parse(b).toByteArray();
+  let length = 0;
+  for (let index = 0; index < 4; index++) {
+    const diff = (left[index] ?? 0) ^ (right[index] ?? 0);
+    if (diff === 0) {
+      length += 8;
+      continue;
+    }
+    length += Math.clz32(diff) - 24;
+    break;
+  }
+  return length;
+}
+
+/** Same address, whatever the spelling (e.g. IPv6 compression). */
+export function sameAddress(a: string, b: string): boolean {
+  if (!isIpAddress(a) || !isIpAddress(b)) return false;
+  return ipaddr.parse(a).toNormalizedString() === ipaddr.parse(b).toNormalizedString();
+}

@@ -1,0 +1,78 @@
+import test from 'ava';
+import { readdirSync } from 'node:fs';
+import { WglabError, WglabErrors } from '../errors.ts';
+import { loadScenario, parseScenario } from './load-scenario.ts';
+
+const base = `name: t
+endpoints:
+  A: { publicIp: 198.51.100.1, wgIp: 10.0.0.1, listenPort: 51821 }
+  B: { publicIp: 203.0.113.2, wgIp: 10.0.0.2, listenPort: 51822, serves: app.example.com }
+  C: { publicIp: 192.0.2.3 }
+`;
+const tunnel = `tunnel: { dialer: A, listener: B, transparent: [A] }
+`;
+
+function problems(text: string, file = 'bad.yaml'): WglabError[] {
+  try {
+    parseScenario(text, file);
+  } catch (error) {
+    if (error instanceof WglabErrors) return error.errors;
+    if (error instanceof WglabError) return [error];
+    throw error;
+  }
+  throw new Error('expected the scenario to be rejected');
+}
+
+test('every article scenario loads', (t) => {
+  const dir = new URL('../../scenarios/article/', import.meta.url).pathname;
+  for (const file of readdirSync(dir).filter((name) => name.endsWith('.yaml'))) {
+    t.notThrows(() => loadScenario(dir + file), file);
+  }
+});
+
+test('defaults fill the article values', (t) => {
+  const scenario = parseScenario(base + tunnel);
+  t.like(scenario.tunnel, { table: 123, priority: 455, reachPeerWgIp: 'prefix', snat: 'none' });
+});
+
+const rejected: [string, string, RegExp, number, string][] = [
+  ['unknown field', base.replace('serves:', 'serve:'), /unknown field "serve"/, 4, 'endpoints.B.serve'],
+  ['bad IP', base.replace('198.51.100.1', '198.51.100.300'), /not an IPv4 address/, 3, 'endpoints.A.publicIp'],
+  ['bad port', base.replace('51822', '70000'), /at most 65535/, 4, 'endpoints.B.listenPort'],
+  ['duplicate address', base.replace('192.0.2.3', '203.0.113.2'), /already used by endpoints\.B\.publicIp/, 5, 'endpoints.C.publicIp'],
+  ['wgIp equal to publicIp', base.replace('wgIp: 10.0.0.1', 'wgIp: 198.51.100.1'), /equals the endpoint's publicIp/, 3, 'endpoints.A.wgIp'],
+  ['unknown tunnel end', `${base}tunnel: { dialer: A, listener: D }\n`, /"D" does not exist/, 6, 'tunnel.listener'],
+  ['unknown check endpoint', `${base}checks:\n  - { from: Z, url: "https://app.example.com/", expect: { sourceIp: 1.2.3.4, path: internet } }\n`, /"Z" does not exist/, 7, 'checks.0.from'],
+  ['transparent non-end', `${base}tunnel: { dialer: A, listener: B, transparent: [C] }\n`, /"C" is not an end of the tunnel/, 6, 'tunnel.transparent.0'],
+  ['table out of range', `${base}tunnel: { dialer: A, listener: B, table: 254 }\n`, /kernel's own tables/, 6, 'tunnel.table'],
+  ['priority out of range', `${base}tunnel: { dialer: A, listener: B, priority: 40000 }\n`, /at most 32763/, 6, 'tunnel.priority'],
+  ['tunnel and configs', `${base}${tunnel}configs: { A: ./a.conf }\n`, /both tunnel and configs/, 7, 'configs'],
+  ['bad fault', `${base}${tunnel}checks:\n  - { from: A, url: "https://app.example.com/", fault: unplug, expect: { path: none } }\n`, /"unplug" is not one of/, 8, 'checks.0.fault'],
+  ['sourceIp with none', `${base}${tunnel}checks:\n  - { from: A, url: "https://app.example.com/", expect: { sourceIp: 10.0.0.1, path: none } }\n`, /has no source IP/, 8, 'checks.0.expect.sourceIp'],
+  ['unserved host', `${base}checks:\n  - { from: A, url: "https://nowhere.example/", expect: { sourceIp: 10.0.0.1, path: tunnel } }\n`, /no endpoint serves nowhere\.example/, 7, 'checks.0.url'],
+  ['snat on non-end', `${base}tunnel: { dialer: A, listener: B, snat: C }\n`, /"C" is not none or an end/, 6, 'tunnel.snat'],
+];
+
+for (const [title, text, message, line, field] of rejected) {
+  test(`rejects ${title} with file, line, field and a hint`, (t) => {
+    const found = problems(text);
+    const match = found.find((error) => message.test(error.message));
+    t.truthy(match, found.map((error) => error.format()).join('\n'));
+    t.is(match!.location.file, 'bad.yaml');
+    t.is(match!.location.line, line);
+    t.is(match!.location.field, field);
+    t.truthy(match!.hint);
+    t.regex(match!.format(), new RegExp(`^wglab: .+ \\(bad\\.yaml:${line} ${field.replaceAll('.', '\\.')}\\)\\n  hint: `));
+  });
+}
+
+test('a missing configs file is reported before anything runs', (t) => {
+  const [error] = problems(`${base}configs: { A: ./does-not-exist.conf }\n`, '/tmp/wglab-x/s.yaml');
+  t.regex(error!.message, /does-not-exist\.conf does not exist/);
+});
+
+test('YAML syntax errors carry their line', (t) => {
+  const [error] = problems('name: x\nendpoints:\n  A: { publicIp: 1.2.3.4\n');
+  t.regex(error!.message, /^YAML:/);
+  t.is(typeof error!.location.line, 'number');
+});

@@ -1,0 +1,92 @@
+import test from 'ava';
+import { readFileSync } from 'node:fs';
+import { loadScenario } from '../scenario/load-scenario.ts';
+import { parseScenario } from '../scenario/load-scenario.ts';
+import { generateConfigs } from './generate-configs.ts';
+import { keyPairOf, publicKeyOf } from './keys.ts';
+import { parseWgConfig } from './parse-wg-config.ts';
+import { serializeWgConfig } from './serialize-wg-config.ts';
+import { readWgSettings } from './wg-settings.ts';
+
+/** The article's own keys, so generated files can be compared byte for byte with what it prints. */
+const articleKeys = (endpoint: string) =>
+  keyPairOf(endpoint === 'A' ? 'AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAEE=' : 'ABBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBFA=');
+const fixture = (name: string) => readFileSync(new URL(`../../fixtures/article/${name}.conf`, import.meta.url), 'utf8');
+const scenario = (name: string) => loadScenario(new URL(`../../scenarios/article/${name}.yaml`, import.meta.url).pathname);
+
+const golden: [string, string, string][] = [
+  ['02-point-to-point', 'point-to-point-A', 'point-to-point-B'],
+  ['03-transparent-a-prefix', 'transparent-a-prefix-A', 'point-to-point-B'],
+  ['04-transparent-a-route', 'transparent-a-route-A', 'point-to-point-B'],
+  ['05-transparent-a-rule', 'transparent-a-rule-A', 'point-to-point-B'],
+  ['06-transparent-both', 'transparent-a-prefix-A', 'transparent-both-B'],
+  ['07-snat-on-a', 'snat-on-a-A', 'transparent-both-B'],
+  ['08-snat-on-b', 'transparent-a-prefix-A', 'snat-on-b-B'],
+];
+
+for (const [name, a, b] of golden) {
+  test(`${name} generates the article's configs`, (t) => {
+    const configs = generateConfigs(scenario(name), articleKeys);
+    t.deepEqual([...configs.keys()], ['A', 'B']);
+    t.is(serializeWgConfig(configs.get('A')!), fixture(a));
+    t.is(serializeWgConfig(configs.get('B')!), fixture(b));
+  });
+}
+
+test('an endpoint outside the tunnel gets no config, and a scenario without tunnel none at all', (t) => {
+  t.false(generateConfigs(scenario('03-transparent-a-prefix')).has('C'));
+  t.is(generateConfigs(scenario('01-no-tunnel')).size, 0);
+});
+
+test('fresh keys pair up: each PublicKey belongs to the other end\'s PrivateKey', (t) => {
+  const configs = generateConfigs(scenario('06-transparent-both'));
+  const a = readWgSettings(configs.get('A')!);
+  const b = readWgSettings(configs.get('B')!);
+  t.is(publicKeyOf(a.interface.privateKey!.value), b.peers[0]!.publicKey!.value);
+  t.is(publicKeyOf(b.interface.privateKey!.value), a.peers[0]!.publicKey!.value);
+  t.not(a.interface.privateKey!.value, fixture('transparent-a-prefix-A').match(/PrivateKey = (\S+)/)![1]);
+});
+
+test('other names, addresses, ports, tables and priorities follow the scenario', (t) => {
+  const other = parseScenario(`
+name: lab2
+endpoints:
+  office: { publicIp: 100.64.7.9, wgIp: 172.16.9.5, listenPort: 40000 }
+  cloud: { publicIp: 100.65.1.1, wgIp: 172.16.9.10, listenPort: 41000, serves: api.test }
+tunnel: { dialer: office, listener: cloud, transparent: [office, cloud], table: 7000, priority: 1000, reachPeerWgIp: rule, snat: cloud }
+`);
+  const configs = generateConfigs(other);
+  const office = serializeWgConfig(configs.get('office')!);
+  const cloud = serializeWgConfig(configs.get('cloud')!);
+  t.regex(office, /^# local settings for Endpoint office$/m);
+  t.regex(office, /^Address = 172\.16\.9\.5\/32$/m);
+  t.regex(office, /^Table = 7000$/m);
+  t.regex(office, /^PreUp = ip rule add to 100\.65\.1\.1 dport 41000 table main priority 1000$/m);
+  t.regex(office, /^PreUp = ip rule add to 100\.65\.1\.1 table 7000 priority 1001$/m);
+  t.regex(office, /^PreUp = ip rule add to 172\.16\.9\.10 table 7000 priority 1002$/m);
+  t.regex(office, /^PostDown = ip rule del to 172\.16\.9\.10 table 7000 priority 1002$/m);
+  t.regex(office, /^Endpoint = 100\.65\.1\.1:41000$/m);
+  t.regex(office, /^AllowedIPs = 172\.16\.9\.10\/32, 100\.65\.1\.1\/32$/m);
+  t.notRegex(office, /iptables/);
+  t.regex(cloud, /^PreUp = ip rule add to 100\.64\.7\.9 dport 40000 table main priority 1000$/m);
+  t.regex(cloud, /^PreUp = iptables -A INPUT -t nat -s 172\.16\.9\.5 -d 100\.65\.1\.1 -j SNAT --to-source 100\.64\.7\.9$/m);
+  t.notRegex(cloud, /^Endpoint/m);
+});
+
+test('the prefix fix widens Address to the smallest prefix holding both WireGuard IPs', (t) => {
+  const other = parseScenario(`
+name: wide
+endpoints:
+  A: { publicIp: 100.64.0.1, wgIp: 10.9.0.1, listenPort: 1 }
+  B: { publicIp: 100.64.0.2, wgIp: 10.9.0.6, listenPort: 2 }
+tunnel: { dialer: A, listener: B, transparent: [A] }
+`);
+  t.regex(serializeWgConfig(generateConfigs(other).get('A')!), /^Address = 10\.9\.0\.1\/29$/m);
+});
+
+test('generated files parse back to the same text', (t) => {
+  for (const config of generateConfigs(scenario('07-snat-on-a')).values()) {
+    const text = serializeWgConfig(config);
+    t.is(serializeWgConfig(parseWgConfig(text)), text);
+  }
+});

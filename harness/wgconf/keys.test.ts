@@ -1,0 +1,17 @@
+import test from 'ava';
+import { generateKeyPair, publicKeyOf } from './keys.ts';
+import { isWgKey } from './wg-settings.ts';
+
+test('publicKeyOf agrees with the article keys (printed by wg pubkey)', (t) => {
+  t.is(publicKeyOf('AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAEE='), '/TOE4TKtAqVsePRVR+5AA43HkAK5DSntkOCO7nYq5xU=');
+  t.is(publicKeyOf('ABBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBFA='), 'fE/wdxzl0klVp/IR8UcaoGUMjqaWi3jAd7KzHKFS6Ds=');
+});
+
+test('generateKeyPair gives fresh matching pairs in wg format', (t) => {
+  const first = generateKeyPair();
+  const second = generateKeyPair();
+  t.not(first.privateKey, second.privateKey);
+  t.true(isWgKey(first.privateKey));
+  t.true(isWgKey(first.publicKey));
+  t.is(publicKeyOf(first.privateKey), first.publicKey);
+});
