@@ -1,0 +1,90 @@
+import test from 'ava';
+import { readdirSync, readFileSync } from 'node:fs';
+import { WglabError } from '../errors.ts';
+import { parseWgConfig } from './parse-wg-config.ts';
+import { serializeWgConfig } from './serialize-wg-config.ts';
+import { readWgSettings } from './wg-settings.ts';
+
+const messy = [
+  '# a hand-written file',
+  '[interface]   # lower case section',
+  '  privatekey=AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAEE=',
+  'ADDRESS = 10.0.0.1/32,fd00::1/128',
+  'Table = off',
+  'PreUp = ip rule add to 203.0.113.2 table 123 priority 456 # why',
+  'PreUp = echo second',
+  '',
+  '\t[Peer]\r',
+  'PublicKey = fE/wdxzl0klVp/IR8UcaoGUMjqaWi3jAd7KzHKFS6Ds=\r',
+  'AllowedIPs = 10.0.0.2/32 , 203.0.113.2/32',
+  'AllowedIPs = 192.0.2.0/24',
+  'Endpoint = [fd00::2]:51822',
+].join('\n');
+
+test('a file read and written back is unchanged byte for byte', (t) => {
+  for (const text of [messy, `${messy}\n`, `${messy}\n\n`, '[Interface]']) t.is(serializeWgConfig(parseWgConfig(text)), text);
+  const dir = new URL('../../fixtures/article/', import.meta.url).pathname;
+  for (const file of readdirSync(dir)) {
+    const text = readFileSync(dir + file, 'utf8');
+    t.is(serializeWgConfig(parseWgConfig(text)), text, file);
+  }
+});
+
+test('keys and sections are case-insensitive, repeated keys kept in order, comments stripped', (t) => {
+  const settings = readWgSettings(parseWgConfig(messy));
+  t.is(settings.interface.privateKey?.value, 'AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAEE=');
+  t.deepEqual(settings.interface.addresses.map((address) => address.value), [{ address: '10.0.0.1', prefix: 32 }, { address: 'fd00::1', prefix: 128 }]);
+  t.deepEqual(settings.interface.table.value, { kind: 'off' });
+  t.deepEqual(settings.interface.hooks.map((hook) => [hook.key, hook.command, hook.line]), [
+    ['PreUp', 'ip rule add to 203.0.113.2 table 123 priority 456', 6],
+    ['PreUp', 'echo second', 7],
+  ]);
+  const [peer] = settings.peers;
+  t.deepEqual(peer!.allowedIps.map((allowed) => [allowed.value.address, allowed.value.prefix, allowed.line]), [
+    ['10.0.0.2', 32, 11], ['203.0.113.2', 32, 11], ['192.0.2.0', 24, 12],
+  ]);
+  t.deepEqual(peer!.endpoint?.value, { host: 'fd00::2', port: 51822 });
+});
+
+test('Table takes off, auto, main and numbers', (t) => {
+  const table = (value: string) => readWgSettings(parseWgConfig(`[Interface]\nTable = ${value}\n`)).interface.table.value;
+  t.deepEqual(table('auto'), { kind: 'auto' });
+  t.deepEqual(table('OFF'), { kind: 'off' });
+  t.deepEqual(table('main'), { kind: 'main' });
+  t.deepEqual(table('123'), { kind: 'number', table: 123 });
+  t.deepEqual(readWgSettings(parseWgConfig('[Interface]\n')).interface.table.value, { kind: 'auto' });
+});
+
+const broken: [string, string, number, RegExp][] = [
+  ['unknown key', '[Interface]\nAdress = 10.0.0.1/32\n', 2, /unknown key Adress/],
+  ['key in the wrong section', '[Interface]\nEndpoint = 1.2.3.4:5\n', 2, /unknown key Endpoint in \[Interface\]/],
+  ['entry before a section', 'Address = 10.0.0.1/32\n[Interface]\n', 1, /before any \[Interface\]/],
+  ['unknown section', '[Interface]\n[Peers]\n', 2, /unknown section \[Peers\]/],
+  ['a line without =', '[Interface]\nAddress 10.0.0.1\n', 2, /expected Key = Value/],
+  ['two [Interface]', '[Interface]\n[Interface]\n', 2, /second \[Interface\]/],
+];
+
+for (const [title, text, line, message] of broken) {
+  test(`parse errors carry line numbers: ${title}`, (t) => {
+    const error = t.throws(() => parseWgConfig(text, 'x.conf'), { instanceOf: WglabError })!;
+    t.regex(error.message, message);
+    t.deepEqual([error.location.file, error.location.line], ['x.conf', line]);
+    t.truthy(error.hint);
+  });
+}
+
+const badValues: [string, number, RegExp][] = [
+  ['[Interface]\nListenPort = 70000\n', 2, /ListenPort = 70000/],
+  ['[Interface]\nAddress = 10.0.0.300/32\n', 2, /Address/],
+  ['[Interface]\nPrivateKey = short=\n', 2, /PrivateKey/],
+  ['[Interface]\n[Peer]\nEndpoint = 203.0.113.2\n', 3, /Endpoint/],
+  ['[Interface]\n[Peer]\nAllowedIPs = 10.0.0.2/40\n', 3, /AllowedIPs/],
+];
+
+for (const [text, line, message] of badValues) {
+  test(`bad values carry line numbers: ${text.split('\n').at(-2)}`, (t) => {
+    const error = t.throws(() => readWgSettings(parseWgConfig(text, 'x.conf')), { instanceOf: WglabError })!;
+    t.regex(error.message, message);
+    t.is(error.location.line, line);
+  });
+}
