@@ -1,0 +1,61 @@
+import test from 'ava';
+import { execa } from 'execa';
+import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+const wglab = (...args: string[]) => execa('node', ['bin/wglab.js', ...args], { reject: false });
+
+test('--help lists the commands', async (t) => {
+  const result = await wglab('--help');
+  t.is(result.exitCode, 0);
+  t.regex(result.stdout, /generate/);
+  t.regex(result.stdout, /lint/);
+});
+
+test('generate writes mode-0600 wg0.conf per WireGuard endpoint and lint finds them clean', async (t) => {
+  const out = mkdtempSync(join(tmpdir(), 'wglab-gen-'));
+  const result = await wglab('generate', 'scenarios/article/08-snat-on-b.yaml', '--out', out);
+  t.is(result.exitCode, 0, result.stderr);
+  t.is(statSync(join(out, 'A', 'wg0.conf')).mode & 0o777, 0o600);
+  t.throws(() => statSync(join(out, 'C')));
+  t.regex(readFileSync(join(out, 'B', 'wg0.conf'), 'utf8'), /^PreUp = iptables -A INPUT -t nat -s 10\.0\.0\.1 -d 203\.0\.113\.2 -j SNAT --to-source 198\.51\.100\.1$/m);
+  const lint = await wglab('lint', join(out, 'A', 'wg0.conf'), join(out, 'B', 'wg0.conf'));
+  t.is(lint.exitCode, 0, lint.stdout);
+});
+
+test('lint exits 1 on an error finding and prints JSON with --json', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'wglab-lint-'));
+  const file = join(dir, 'a.conf');
+  writeFileSync(file, readFileSync('fixtures/article/transparent-a-prefix-A.conf', 'utf8').replace('Table = 123\n', ''));
+  const result = await wglab('lint', file, '--json');
+  t.is(result.exitCode, 1);
+  const { findings } = JSON.parse(result.stdout) as { findings: Record<string, unknown>[] };
+  t.true(findings.some((finding) => finding.rule === 'endpoint-in-allowedips' && finding.severity === 'error' && finding.file === file));
+  for (const finding of findings) t.deepEqual(Object.keys(finding).sort(), ['file', 'hint', 'line', 'message', 'rule', 'severity']);
+});
+
+test('lint exits 2 on a file it cannot read or parse', async (t) => {
+  t.is((await wglab('lint', '/nonexistent/wg0.conf')).exitCode, 2);
+  const dir = mkdtempSync(join(tmpdir(), 'wglab-lint-'));
+  writeFileSync(join(dir, 'bad.conf'), '[Interface]\nAdress = 1.2.3.4/32\n');
+  const result = await wglab('lint', join(dir, 'bad.conf'));
+  t.is(result.exitCode, 2);
+  t.regex(result.stderr, /^wglab: unknown key Adress in \[Interface\] \(.*bad\.conf:2\)\n {2}hint: /);
+});
+
+test('a bad scenario exits 2 with file, line and field', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'wglab-bad-'));
+  writeFileSync(join(dir, 's.yaml'), 'name: x\nendpoints:\n  A: { publicIp: 1.2.3, wgIp: 10.0.0.1 }\n');
+  const result = await wglab('generate', join(dir, 's.yaml'), '--out', dir);
+  t.is(result.exitCode, 2);
+  t.regex(result.stderr, /s\.yaml:3 endpoints\.A\.publicIp\)/);
+  t.notRegex(result.stderr, /at .*\.ts:\d+/, 'no stack trace for a user mistake');
+});
+
+test('unknown commands and options are clear errors with exit 2', async (t) => {
+  const typo = await wglab('lnt');
+  t.is(typo.exitCode, 2);
+  t.regex(typo.stderr, /Did you mean lint/);
+  t.is((await wglab('lint', '--jsn', 'x')).exitCode, 2);
+});
