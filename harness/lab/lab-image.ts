@@ -1,0 +1,132 @@
+import { execa } from 'execa';
+import { createHash } from 'node:crypto';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { WglabError } from '../errors.ts';
+import { findAptMirror } from './apt-mirror.ts';
+import type { Engine } from './engine.ts';
+import type { Progress } from './progress.ts';
+
+const recipeDir = new URL('../../lab-image/', import.meta.url).pathname;
+const recipeFiles = ['packages.txt', 'ip-userspace-shim.sh', 'finish-rootfs.sh', 'Dockerfile'];
+const suite = 'bookworm';
+
+/** The lab image's tag: `wglab-node:<hash of its recipe>`, so a changed recipe builds a new image. */
+export function labImageTag(): string {
+  const hash = createHash('sha256').update(suite);
+  for (const file of recipeFiles) hash.update(file).update(readFileSync(join(recipeDir, file)));
+  return `wglab-node:${hash.digest('hex').slice(0, 12)}`;
+}
+
+export function labPackages(): string[] {
+  return readFileSync(join(recipeDir, 'packages.txt'), 'utf8').split('\n').map((line) => line.trim()).filter((line) => line && !line.startsWith('#'));
+}
+
+export interface LabImage {
+  tag: string;
+  built: boolean;
+  seconds: number;
+}
+
+/** Makes sure the lab image exists (WGLAB_IMAGE names one to use as is); builds it only when its tag is missing. */
+export async function ensureLabImage(engine: Engine, progress: Progress): Promise<LabImage> {
+  const start = performance.now();
+  const given = process.env.WGLAB_IMAGE;
+  const tag = given ?? labImageTag();
+  if (await imageExists(engine, tag)) return { tag, built: false, seconds: 0 };
+  if (given) throw new WglabError(`image ${given} (WGLAB_IMAGE) does not exist`, { hint: 'build it (see lab-image/Dockerfile) or unset WGLAB_IMAGE to let wglab build its own' });
+  const lock = join(tmpdir(), `wglab-image-${tag.split(':')[1]}.lock`);
+  while (!tryLock(lock)) {
+    progress(`waiting for another wglab process building ${tag}`);
+    await new Promise((resolve) => setTimeout(resolve, 2000));
+    if (await imageExists(engine, tag)) return { tag, built: false, seconds: (performance.now() - start) / 1000 };
+  }
+  try {
+    if (await imageExists(engine, tag)) return { tag, built: false, seconds: 0 };
+    progress(`building lab image ${tag} (once; about half a minute)`);
+    await buildWithDebootstrap(engine, tag, progress);
+    const seconds = (performance.now() - start) / 1000;
+    progress(`lab image ${tag} built in ${seconds.toFixed(1)} s`);
+    return { tag, built: true, seconds };
+  } finally {
+    rmSync(lock, { recursive: true, force: true });
+  }
+}
+
+async function imageExists(engine: Engine, tag: string): Promise<boolean> {
+  try {
+    await engine.dockerode.getImage(tag).inspect();
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function tryLock(lock: string): boolean {
+  try {
+    mkdirSync(lock);
+    return true;
+  } catch {
+    if (Date.now() - statSync(lock, { throwIfNoEntry: false })!.mtimeMs > 15 * 60_000) rmSync(lock, { recursive: true, force: true });
+    return false;
+  }
+}
+
+const dockerfileHint = 'or, where a registry is reachable: docker build -t wglab-node:dockerfile -f lab-image/Dockerfile lab-image && export WGLAB_IMAGE=wglab-node:dockerfile';
+
+async function buildWithDebootstrap(engine: Engine, tag: string, progress: Progress): Promise<void> {
+  const mirror = findAptMirror(suite);
+  if (!mirror) {
+    throw new WglabError(`the host's apt sources name no Debian ${suite} archive to build the lab image from`, { hint: dockerfileHint });
+  }
+  if (process.getuid?.() !== 0) throw new WglabError('building the lab image with debootstrap needs root', { hint: `run once as root (sudo npx wglab image), ${dockerfileHint}` });
+  if (!existsSync('/usr/sbin/debootstrap')) {
+    progress('installing debootstrap');
+    await run('apt-get', ['install', '-y', '-qq', 'debootstrap'], 'installing debootstrap', { DEBIAN_FRONTEND: 'noninteractive' });
+  }
+  const root = mkdtempSync(join(tmpdir(), 'wglab-rootfs-'));
+  try {
+    progress(`debootstrap ${suite} from the host's apt mirror with ${labPackages().length} packages`);
+    const child = execa('debootstrap', ['--variant=minbase', `--include=${labPackages().join(',')}`, suite, root, mirror.uri], { all: true, reject: false });
+    const seen = new Set<string>();
+    let lastLines: string[] = [];
+    for await (const line of child.iterable({ from: 'all' })) {
+      const text = String(line);
+      lastLines = [...lastLines.slice(-15), text];
+      const step = /^I: (\w+)/.exec(text)?.[1];
+      if (step && !seen.has(step)) {
+        seen.add(step);
+        progress(`  debootstrap: ${step.toLowerCase()}…`);
+      }
+    }
+    const result = await child;
+    if (result.exitCode !== 0) {
+      throw new WglabError(`debootstrap failed (exit ${result.exitCode}):\n${lastLines.join('\n')}`, { hint: `check the apt mirror ${mirror.uri} is reachable; ${dockerfileHint}` });
+    }
+    for (const file of ['ip-userspace-shim.sh', 'finish-rootfs.sh']) copyFileSync(join(recipeDir, file), join(root, 'tmp', file));
+    await run('chroot', [root, 'sh', '/tmp/finish-rootfs.sh'], 'finishing the image root');
+    rmSync(join(root, 'tmp', 'finish-rootfs.sh'), { force: true });
+    progress('importing the image into Docker');
+    const [repo, version] = tag.split(':') as [string, string];
+    const tar = execa('tar', ['-C', root, '--numeric-owner', '-c', '.'], { buffer: false, encoding: 'buffer' });
+    const response = await engine.dockerode.importImage(tar.stdout as unknown as NodeJS.ReadableStream, { repo, tag: version, changes: ['CMD ["sleep","infinity"]'] } as object);
+    await new Promise<void>((resolve, reject) => {
+      engine.dockerode.modem.followProgress(response, (error: Error | null, output: { error?: string }[]) => {
+        const failed = error ?? output.find((item) => item.error)?.error;
+        if (failed) reject(new WglabError(`docker import failed: ${String(failed)}`, { hint: 'check the Docker engine has disk space' }));
+        else resolve();
+      });
+    });
+    await tar;
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+}
+
+async function run(command: string, args: string[], what: string, env: Record<string, string> = {}): Promise<void> {
+  const result = await execa(command, args, { reject: false, all: true, env });
+  if (result.exitCode !== 0) {
+    throw new WglabError(`${what} failed: ${command} exited ${result.exitCode}\n${String(result.all).split('\n').slice(-10).join('\n')}`, { hint: dockerfileHint });
+  }
+}

@@ -1,0 +1,82 @@
+import type { StartedTestContainer } from 'testcontainers';
+import type { Scenario } from '../scenario/scenario.ts';
+import type { Engine } from './engine.ts';
+import type { LabPlan } from './lab-plan.ts';
+import { removeLab } from './lab-resources.ts';
+import { NodeCommandError } from './node-command-error.ts';
+import { wgQuickEnv, type WireguardFlavour } from './wireguard-flavour.ts';
+
+export interface ExecResult {
+  exitCode: number;
+  stdout: string;
+  stderr: string;
+}
+
+export interface ExecOptions {
+  env?: Record<string, string>;
+  /** Return a failed command's result instead of throwing NodeCommandError. */
+  allowFailure?: boolean;
+}
+
+/** A started lab: its nodes (the scenario's endpoints and the internet router), WireGuard flavour, and teardown. */
+export class Lab implements AsyncDisposable {
+  readonly id: string;
+  readonly plan: LabPlan;
+  readonly wireguard: WireguardFlavour;
+  readonly nodes: ReadonlyMap<string, StartedTestContainer>;
+  /** Seconds each bring-up phase took, for progress and benchmarks. */
+  readonly timings: Record<string, number>;
+  private readonly engine: Engine;
+  private readonly forget: () => void;
+  private downed?: Promise<void>;
+
+  constructor(init: { plan: LabPlan; wireguard: WireguardFlavour; nodes: Map<string, StartedTestContainer>; engine: Engine; timings: Record<string, number>; forget: () => void }) {
+    this.id = init.plan.id;
+    this.plan = init.plan;
+    this.wireguard = init.wireguard;
+    this.nodes = init.nodes;
+    this.engine = init.engine;
+    this.timings = init.timings;
+    this.forget = init.forget;
+  }
+
+  get scenario(): Scenario {
+    return this.plan.scenario;
+  }
+
+  /** Runs a command in a node; a non-zero exit throws NodeCommandError (node, command, stderr) unless allowFailure. */
+  async exec(node: string, command: string[], options: ExecOptions = {}): Promise<ExecResult> {
+    const container = this.nodes.get(node);
+    if (!container) throw new NodeCommandError(node, command, -1, '', `no node ${node} in lab ${this.id}; nodes: ${[...this.nodes.keys()].join(', ')}`);
+    const result = await container.exec(command, { env: options.env });
+    if (result.exitCode !== 0 && !options.allowFailure) {
+      throw new NodeCommandError(node, command, result.exitCode, result.stdout, result.stderr, `look inside with: wglab exec --lab ${this.id} ${node} -- sh`);
+    }
+    return { exitCode: result.exitCode, stdout: result.stdout, stderr: result.stderr };
+  }
+
+  /** Runs a shell snippet in a node. */
+  sh(node: string, script: string, options: ExecOptions = {}): Promise<ExecResult> {
+    return this.exec(node, ['sh', '-c', script], options);
+  }
+
+  /** `wg-quick up wg0` on a node, with the lab's WireGuard flavour. */
+  async wgUp(node: string): Promise<void> {
+    await this.exec(node, ['wg-quick', 'up', 'wg0'], { env: wgQuickEnv(this.wireguard) });
+  }
+
+  /** `wg-quick down wg0` on a node. */
+  async wgDown(node: string): Promise<void> {
+    await this.exec(node, ['wg-quick', 'down', 'wg0'], { env: wgQuickEnv(this.wireguard) });
+  }
+
+  /** Removes every container and network of the lab; safe to call more than once. */
+  down(): Promise<void> {
+    this.downed ??= removeLab(this.engine, this.id).finally(this.forget);
+    return this.downed;
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.down();
+  }
+}

@@ -1,0 +1,24 @@
+/** Every request's access-log line: the article's fields, then the request's wglab tag so a check finds its own line. */
+export const accessLogFormat =
+  '$remote_addr - - [$time_local] "$request" $status $body_bytes_sent "$http_referer" "$http_user_agent" wglab_request=$http_x_wglab_request';
+export const accessLogPath = '/var/log/nginx/access.log';
+/** The header that carries a request's tag. */
+export const requestTagHeader = 'X-Wglab-Request';
+
+/** The nginx site of a serving endpoint: HTTPS (and HTTP) on every address, logging the client address. */
+export function nginxSite(serves: string): string {
+  return `log_format wglab '${accessLogFormat}';
+server {
+    listen 443 ssl default_server;
+    listen 80 default_server;
+    server_name ${serves};
+    ssl_certificate /etc/wglab/tls/server.pem;
+    ssl_certificate_key /etc/wglab/tls/server.key;
+    access_log ${accessLogPath} wglab;
+    location / {
+        default_type text/html;
+        return 200 "<!DOCTYPE html>\\n<html><body><h1>${serves}</h1><p>served by a wglab lab</p></body></html>\\n";
+    }
+}
+`;
+}

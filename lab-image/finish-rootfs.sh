@@ -1,0 +1,10 @@
+#!/bin/sh
+# Runs inside the lab image's root (chroot after debootstrap, or RUN in the Dockerfile): the same steps for both.
+set -eu
+rm -f /etc/nginx/sites-enabled/default
+mkdir -p /etc/wireguard /etc/wglab /usr/local/lib/wglab/userspace
+chmod 700 /etc/wireguard
+install -m 0755 /tmp/ip-userspace-shim.sh /usr/local/lib/wglab/userspace/ip
+rm -f /tmp/ip-userspace-shim.sh
+# The lab never resolves names through DNS: every name it uses is in /etc/hosts.
+rm -rf /var/lib/apt/lists/* /var/cache/apt/*.bin /var/cache/apt/archives/*.deb /usr/share/doc/* /usr/share/man/* /usr/share/locale/*
