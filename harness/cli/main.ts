@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { WglabError } from '../errors.ts';
 import { registerGenerate } from './generate-command.ts';
+import { registerLabCommands } from './lab-commands.ts';
 import { registerLint } from './lint-command.ts';
 
 /** Runs the CLI and returns its exit code: 0 all good, 1 a check or finding failed, 2 bad input or environment. */
@@ -14,13 +15,20 @@ export async function main(argv: string[]): Promise<number> {
 Examples:
   wglab generate scenarios/article/03-transparent-a-prefix.yaml --out out/
   wglab lint out/A/wg0.conf out/B/wg0.conf
-  wglab lint scenarios/article/07-snat-on-a.yaml --json`);
+  wglab lint scenarios/article/07-snat-on-a.yaml --json
+  LAB=$(wglab up scenarios/article/03-transparent-a-prefix.yaml | tail -1)
+  wglab exec --lab $LAB A -- curl -s https://app.example.com/
+  wglab down --lab $LAB
+
+Environment: WGLAB_WIREGUARD=kernel|userspace|auto, WGLAB_IMAGE=<tag>, DOCKER_HOST.
+Exit codes: 0 all good, 1 a check or lint finding failed, 2 bad input or environment not ready.`);
   let exitCode = 0;
   const setExit = (code: number) => {
     exitCode = code;
   };
   registerGenerate(program, setExit);
   registerLint(program, setExit);
+  registerLabCommands(program, setExit);
   program.commands.forEach((command) => command.exitOverride().showSuggestionAfterError(true));
   try {
     await program.parseAsync(argv, { from: 'user' });

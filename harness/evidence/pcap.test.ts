@@ -53,7 +53,8 @@ test('cooked captures carry the direction tcpdump shows as In/Out', (t) => {
   const shown = lines.map((line) => / (In|Out) /.exec(line)?.[1]);
   t.true(shown.filter(Boolean).length > 10);
   capture.packets.forEach((packet, index) => {
-    if (shown[index]) t.is(packet.direction, shown[index] === 'Out' ? 'out' : 'in');
+    const direction = shown[index];
+    if (direction !== undefined) t.is(packet.direction, direction === 'Out' ? 'out' : 'in');
   });
   const sll = readPcap(readFileSync('fixtures/pcap/router-any-sll.pcap'));
   t.true(sll.packets.some((packet) => packet.direction === 'out') && sll.packets.some((packet) => packet.direction === 'in'));
@@ -71,7 +72,7 @@ test('nanosecond captures keep nanoseconds', (t) => {
   const data = readFileSync('fixtures/pcap/router-any-sll2-nano.pcap');
   t.is(data.readUInt32LE(0), 0xa1b23c4d);
   const { capture, lines } = fixture('router-any-sll2-nano');
-  t.is(micros(capture.packets[0]!), lines[0]!.split(' ')[0]);
+  t.is(micros(capture.packets[0]!), lines[0]!.split(' ')[0]!);
   t.true(capture.packets.some((packet) => packet.nanos % 1000 !== 0));
 });
 

@@ -47,6 +47,7 @@ export async function startLab(scenario: Scenario, options: StartLabOptions = {}
     const kernel = await phase('addresses', () => configureAddresses(engine, plan, nodes));
     const wireguard = chooseWireguard(kernel);
     const lab = new Lab({ plan, wireguard, nodes, engine, timings, forget });
+    await Promise.all([...nodes.values()].map((node) => node.copyContentToContainer([{ content: `${wireguard}\n`, target: '/etc/wglab/wireguard', mode: 0o644 }])));
     await phase('nginx + TLS', () => setupServers(lab));
     if (plan.wireguardOrder.length > 0) {
       await phase(`wireguard (${wireguard})`, () => setupWireguard(lab));
