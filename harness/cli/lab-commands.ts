@@ -32,6 +32,7 @@ Example:
       process.stdout.write(`${lab.id}\n`);
       if (options.hold) {
         stderrProgress('holding the lab; Ctrl-C tears it down');
+        setInterval(() => {}, 1 << 30); // keeps the process (and its signal handlers) alive until a signal ends it
         await new Promise(() => {});
       }
       setExit(0);

@@ -1,0 +1,35 @@
+import { execa } from 'execa';
+import { connectEngine } from '../../harness/lab/engine.ts';
+import { labLabel, scenarioLabel } from '../../harness/lab/lab-resources.ts';
+import { parseScenario } from '../../harness/scenario/load-scenario.ts';
+import { loadScenario } from '../../harness/scenario/load-scenario.ts';
+import type { Scenario } from '../../harness/scenario/scenario.ts';
+
+export const article = (name: string): Scenario => loadScenario(new URL(`../article/${name}.yaml`, import.meta.url).pathname);
+
+/** The article's endpoints under a scenario name of the test's own, so its resources can be told apart. */
+export function articleAs(name: string, tunnel = 'tunnel: { dialer: A, listener: B, transparent: [A] }'): Scenario {
+  return parseScenario(`name: ${name}
+endpoints:
+  A: { publicIp: 198.51.100.1, wgIp: 10.0.0.1, listenPort: 51821 }
+  B: { publicIp: 203.0.113.2, wgIp: 10.0.0.2, listenPort: 51822, serves: app.example.com }
+  C: { publicIp: 192.0.2.3 }
+${tunnel}
+`);
+}
+
+/** Containers and networks on the engine with a label (and value). */
+export async function resourcesLabelled(label: string, value?: string): Promise<{ containers: number; networks: number }> {
+  const { dockerode } = await connectEngine();
+  const filters = JSON.stringify({ label: [value === undefined ? label : `${label}=${value}`] });
+  const [containers, networks] = await Promise.all([dockerode.listContainers({ all: true, filters }), dockerode.listNetworks({ filters })]);
+  return { containers: containers.length, networks: networks.length };
+}
+
+export const ofLab = (id: string) => resourcesLabelled(labLabel, id);
+export const ofScenario = (name: string) => resourcesLabelled(scenarioLabel, name);
+
+/** Runs the CLI as a user would. */
+export function wglab(args: string[], options: { env?: Record<string, string> } = {}) {
+  return execa('node', ['bin/wglab.js', ...args], { reject: false, env: options.env });
+}
