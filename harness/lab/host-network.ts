@@ -38,9 +38,15 @@ export function packetsTouching(packets: readonly Packet[], addresses: ReadonlyS
   return packets.filter((packet) => (packet.src !== undefined && addresses.has(packet.src)) || (packet.dst !== undefined && addresses.has(packet.dst)));
 }
 
-/** What differs between two readings, ignoring the given interfaces' IPv6 link-local addresses and routes. */
-export function hostNetworkChanges(before: HostNetwork, after: HostNetwork, ignoreLinkLocalOn: ReadonlySet<string> = new Set()): string[] {
-  const ignored = (ifname: string | undefined, address: string) => ifname !== undefined && ignoreLinkLocalOn.has(ifname) && /^(fe80:|ff00::\/8|fe80::\/64|ff)/.test(address);
+/** Docker's own bridge and veth interfaces (they join containers and carry no IPv4 for a wglab lab). */
+export const isDockerLink = (ifname: string) => /^(br-[0-9a-f]{12}|veth[0-9a-f]+)$/.test(ifname);
+
+/**
+ * What differs between two readings. IPv6 link-local addresses and routes (fe80::, ff00::/8) that the kernel
+ * gives every interface it brings up are ignored on the interfaces `ignoreLinkLocalOn` accepts; all else counts.
+ */
+export function hostNetworkChanges(before: HostNetwork, after: HostNetwork, ignoreLinkLocalOn: (ifname: string) => boolean = () => false): string[] {
+  const ignored = (ifname: string | undefined, address: string) => ifname !== undefined && ignoreLinkLocalOn(ifname) && /^(fe80:|ff00::\/8$)/.test(address);
   const addresses = (network: HostNetwork) => network.addresses.filter((item) => !ignored(item.ifname, item.local)).map((item) => `address ${item.local}/${item.prefixlen} on ${item.ifname}`);
   const routes = (network: HostNetwork) => network.routes.filter((item) => !ignored(item.dev, item.dst)).map((item) => `${item.family} route ${item.dst} table ${item.table} dev ${item.dev ?? '-'} via ${item.gateway ?? '-'}`);
   const diff = (a: string[], b: string[]) => [...b.filter((item) => !a.includes(item)).map((item) => `added ${item}`), ...a.filter((item) => !b.includes(item)).map((item) => `removed ${item}`)];
