@@ -60,6 +60,16 @@ export class Lab implements AsyncDisposable {
     return this.exec(node, ['sh', '-c', script], options);
   }
 
+  /** A file's bytes from a node. */
+  async readFile(node: string, path: string): Promise<Uint8Array> {
+    const container = this.nodes.get(node);
+    if (!container) throw new NodeCommandError(node, ['cat', path], -1, '', `no node ${node} in lab ${this.id}`);
+    const archive = await container.copyArchiveFromContainer(path);
+    const chunks: Buffer[] = [];
+    for await (const chunk of archive) chunks.push(chunk as Buffer);
+    return firstTarEntry(Buffer.concat(chunks));
+  }
+
   /** `wg-quick up wg0` on a node, with the lab's WireGuard flavour. */
   async wgUp(node: string): Promise<void> {
     await this.exec(node, ['wg-quick', 'up', 'wg0'], { env: wgQuickEnv(this.wireguard) });
@@ -79,4 +89,10 @@ export class Lab implements AsyncDisposable {
   async [Symbol.asyncDispose](): Promise<void> {
     await this.down();
   }
+}
+
+/** The content of the first file in a tar archive (Docker's archive API returns one). */
+function firstTarEntry(tar: Buffer): Uint8Array {
+  const size = parseInt(tar.subarray(124, 136).toString('latin1').replace(/\0/g, '').trim(), 8);
+  return new Uint8Array(tar.subarray(512, 512 + (Number.isFinite(size) ? size : 0)));
 }

@@ -1,0 +1,36 @@
+import type { Lab } from './lab.ts';
+
+/** A tcpdump writing pcap inside a node, started before a request and stopped after it. */
+export interface RunningCapture {
+  node: string;
+  iface: string;
+  /** Stops tcpdump (flushing what it has) and returns the pcap file's bytes. */
+  stop(): Promise<Uint8Array>;
+}
+
+let counter = 0;
+
+/**
+ * Starts `tcpdump -w` on a node's interface and returns once it is listening, so no packet of what
+ * follows is missed. Immediate mode: packets reach the file as they come, not when a buffer fills.
+ */
+export async function startCapture(lab: Lab, node: string, iface: string): Promise<RunningCapture> {
+  const name = `/tmp/wglab-capture-${process.pid}-${++counter}`;
+  const linkType = iface === 'any' ? '-y LINUX_SLL2' : '';
+  await lab.sh(node, `rm -f ${name}.*
+tcpdump -Z root -i ${iface} ${linkType} -n -s 262144 --immediate-mode -U -w ${name}.pcap >${name}.log 2>&1 </dev/null &
+echo $! > ${name}.pid
+for i in $(seq 1 200); do grep -q 'listening on' ${name}.log && exit 0; kill -0 $(cat ${name}.pid) 2>/dev/null || break; sleep 0.01; done
+cat ${name}.log >&2; exit 1`);
+  return {
+    node,
+    iface,
+    async stop() {
+      await lab.sh(node, `pid=$(cat ${name}.pid); kill -INT $pid 2>/dev/null
+for i in $(seq 1 200); do kill -0 $pid 2>/dev/null || exit 0; sleep 0.01; done; kill -KILL $pid`);
+      const data = await lab.readFile(node, `${name}.pcap`);
+      await lab.exec(node, ['rm', '-f', `${name}.pcap`, `${name}.log`, `${name}.pid`]);
+      return data;
+    },
+  };
+}
