@@ -3,6 +3,7 @@ import { WglabError } from '../errors.ts';
 import { registerGenerate } from './generate-command.ts';
 import { registerLabCommands } from './lab-commands.ts';
 import { registerLint } from './lint-command.ts';
+import { registerRun } from './run-command.ts';
 
 /** Runs the CLI and returns its exit code: 0 all good, 1 a check or finding failed, 2 bad input or environment. */
 export async function main(argv: string[]): Promise<number> {
@@ -28,6 +29,7 @@ Exit codes: 0 all good, 1 a check or lint finding failed, 2 bad input or environ
   };
   registerGenerate(program, setExit);
   registerLint(program, setExit);
+  registerRun(program, setExit);
   registerLabCommands(program, setExit);
   program.commands.forEach((command) => command.exitOverride().showSuggestionAfterError(true));
   try {

@@ -30,6 +30,8 @@ export interface LabPlan {
   hosts: { host: string; ipAddress: string }[];
   /** WireGuard endpoints in the order to bring them up: those that only listen first. */
   wireguardOrder: string[];
+  /** Each WireGuard endpoint's ListenPort, where its file sets one. */
+  listenPorts: Record<string, number>;
 }
 
 export function planLab(scenario: Scenario, configs: Map<string, WgConfig>, id = newLabId(scenario.name)): LabPlan {
@@ -42,7 +44,11 @@ export function planLab(scenario: Scenario, configs: Map<string, WgConfig>, id =
   const hosts = Object.values(scenario.endpoints).flatMap((endpoint) => (endpoint.serves ? [{ host: endpoint.serves, ipAddress: endpoint.publicIp }] : []));
   const dials = (name: string) => readWgSettings(configs.get(name)!).peers.some((peer) => endpointAddress(peer) !== undefined);
   const wireguardOrder = [...configs.keys()].sort((a, b) => Number(dials(a)) - Number(dials(b)));
-  return { id, scenario, endpoints, hosts, wireguardOrder };
+  const listenPorts = Object.fromEntries([...configs].flatMap(([name, config]) => {
+    const port = readWgSettings(config).interface.listenPort?.value;
+    return port === undefined ? [] : [[name, port]];
+  }));
+  return { id, scenario, endpoints, hosts, wireguardOrder, listenPorts };
 }
 
 /** `wglab-<scenario>-<6 hex>`: unique per run, and readable in `docker ps`. */

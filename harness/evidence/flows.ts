@@ -1,0 +1,67 @@
+import type { Packet } from './pcap.ts';
+
+/** The packets seen at one capture point during one check. */
+export interface CapturePoint {
+  /** What the point stands for, as reports name it: `internet` (the router) or `<endpoint> wg0`. */
+  label: string;
+  node: string;
+  iface: string;
+  packets: Packet[];
+  /** Why nothing was captured here (e.g. wg0 down), when that is the case. */
+  absent?: string;
+  /** The pcap file's bytes, for artifacts. */
+  pcap?: Uint8Array;
+}
+
+/** One TCP or UDP conversation at a capture point. */
+export interface Flow {
+  protocol: 'tcp' | 'udp';
+  client: string;
+  server: string;
+  packets: number;
+  bytes: number;
+}
+
+/** Packets of one TCP request: one side on `serverPort`, the other on `clientPort` when it is known. */
+export function requestPackets(packets: readonly Packet[], serverPort: number, clientPort?: number): Packet[] {
+  return countable(packets).filter((packet) => packet.protocol === 6 && (
+    (packet.dstPort === serverPort && (clientPort === undefined || packet.srcPort === clientPort))
+    || (packet.srcPort === serverPort && (clientPort === undefined || packet.dstPort === clientPort))));
+}
+
+/** WireGuard's UDP between the tunnel's listen ports. */
+export function wireguardPackets(packets: readonly Packet[], ports: readonly number[]): Packet[] {
+  return countable(packets).filter((packet) => packet.protocol === 17 && packet.srcPort !== undefined && packet.dstPort !== undefined
+    && ports.includes(packet.srcPort) && ports.includes(packet.dstPort));
+}
+
+/**
+ * On a router capture (`-i any`) every forwarded packet shows twice, in on one link and out on another;
+ * counting what came in counts each once. Other captures count every packet.
+ */
+export function countable(packets: readonly Packet[]): Packet[] {
+  return packets.filter((packet) => packet.direction !== 'out');
+}
+
+/** Groups TCP and UDP packets into conversations, the side on the lower well-known port taken as server. */
+export function summarizeFlows(packets: readonly Packet[]): Flow[] {
+  const flows = new Map<string, Flow>();
+  for (const packet of countable(packets)) {
+    if ((packet.protocol !== 6 && packet.protocol !== 17) || packet.srcPort === undefined || packet.dstPort === undefined) continue;
+    const source = `${packet.src}:${packet.srcPort}`;
+    const destination = `${packet.dst}:${packet.dstPort}`;
+    const towardServer = packet.dstPort < packet.srcPort || (packet.dstPort === packet.srcPort && destination > source);
+    const [client, server] = towardServer ? [source, destination] : [destination, source];
+    const protocol = packet.protocol === 6 ? 'tcp' : 'udp';
+    const key = `${protocol} ${client} ${server}`;
+    const flow = flows.get(key) ?? { protocol, client, server, packets: 0, bytes: 0 };
+    flow.packets += 1;
+    flow.bytes += packet.length;
+    flows.set(key, flow);
+  }
+  return [...flows.values()].sort((a, b) => b.packets - a.packets);
+}
+
+export function describeFlow(flow: Flow): string {
+  return `${flow.protocol.toUpperCase()} ${flow.client} → ${flow.server} (${flow.packets} packets)`;
+}
