@@ -26,8 +26,10 @@ cat ${name}.log >&2; exit 1`);
     node,
     iface,
     async stop() {
-      await lab.sh(node, `pid=$(cat ${name}.pid); kill -INT $pid 2>/dev/null
-for i in $(seq 1 200); do kill -0 $pid 2>/dev/null || exit 0; sleep 0.01; done; kill -KILL $pid`);
+      // SIGTERM: a background job of a non-interactive shell starts with SIGINT ignored, and tcpdump keeps it so.
+      await lab.sh(node, `pid=$(cat ${name}.pid); kill -TERM $pid 2>/dev/null
+gone() { ! kill -0 $pid 2>/dev/null || [ "$(cut -d' ' -f3 /proc/$pid/stat 2>/dev/null)" = Z ]; }
+for i in $(seq 1 300); do gone && exit 0; sleep 0.01; done; kill -KILL $pid`);
       const data = await lab.readFile(node, `${name}.pcap`);
       await lab.exec(node, ['rm', '-f', `${name}.pcap`, `${name}.log`, `${name}.pid`]);
       return data;

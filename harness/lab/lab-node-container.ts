@@ -22,6 +22,8 @@ export class LabNodeContainer extends GenericContainer {
       .withAddedCapabilities('NET_ADMIN', 'NET_RAW')
       .withNetworkMode(spec.network)
       .withExtraHosts(spec.hosts);
+    // docker-init as PID 1 reaps what exits in the lab (tcpdump, wireguard-go, nginx workers).
+    this.hostConfig.Init = true;
     this.hostConfig.Devices = [{ PathOnHost: '/dev/net/tun', PathInContainer: '/dev/net/tun', CgroupPermissions: 'rwm' }];
     // Loose reverse-path filtering, as Debian and Ubuntu hosts have it: replies that arrive on wg0 are accepted.
     this.hostConfig.Sysctls = {
