@@ -1,0 +1,29 @@
+import test from 'ava';
+import { readdirSync } from 'node:fs';
+import { wireguardPackets } from '../../harness/evidence/flows.ts';
+import { loadScenario } from '../../harness/scenario/load-scenario.ts';
+import { runScenario } from '../../harness/verify/run-scenario.ts';
+
+// The article's whole walkthrough, each step a scenario, each verified in its own lab.
+const dir = new URL('./', import.meta.url).pathname;
+const files = readdirSync(dir).filter((name) => name.endsWith('.yaml')).sort();
+
+for (const file of files) {
+  test.serial(`article: ${file}`, async (t) => {
+    const scenario = loadScenario(dir + file);
+    const { report, results } = await runScenario(scenario);
+    for (const check of report.checks) {
+      t.log(`${check.pass ? 'PASS' : 'FAIL'} ${check.from} ${check.url}${check.fault ? ` [${check.fault}]` : ''}: ${check.observed.path} as ${check.observed.sourceIp ?? '-'}${check.reasons.map((reason) => `\n  ${reason}`).join('')}`);
+    }
+    t.true(report.pass, `${scenario.name}: every check passes`);
+    t.is(report.checks.length, scenario.checks.length);
+    for (const result of results.filter((item) => item.verdict.observed.path === 'tunnel')) {
+      // Through the tunnel, the internet sees only WireGuard UDP between the two listen ports.
+      const internet = result.evidence.captures.find((capture) => capture.label === 'internet')!;
+      const ports = Object.values(scenario.endpoints).flatMap((endpoint) => (endpoint.listenPort ? [endpoint.listenPort] : []));
+      t.true(wireguardPackets(internet.packets, ports).length > 0, `check ${result.index + 1}: WireGuard UDP at the router`);
+      const clear = internet.packets.filter((packet) => packet.protocol === 6);
+      t.deepEqual(clear, [], `check ${result.index + 1}: no TCP in clear at the router`);
+    }
+  });
+}

@@ -1,0 +1,41 @@
+import test from 'ava';
+import { execa } from 'execa';
+
+// Each lab assertion can fail: broken configs and wrong expectations that `wglab run` must catch, exit 1,
+// naming the check and why.
+interface Expected {
+  failing: number[];
+  reason: RegExp;
+}
+
+const cases: Record<string, Expected> = {
+  'a-no-table': { failing: [1, 2], reason: /expected path tunnel, observed none/ },
+  'a-priorities-swapped': { failing: [1, 2], reason: /expected path tunnel, observed none/ },
+  'a-no-dport-rule': { failing: [1, 2], reason: /expected path tunnel, observed none/ },
+  'a-slash32-no-reach-fix': { failing: [2], reason: /expected path tunnel, observed none/ },
+  'a-no-public-ip-in-allowedips': { failing: [1], reason: /expected path tunnel, observed internet: the request's TCP crossed the internet in clear/ },
+  'wrong-expectations': { failing: [1, 2, 3, 4], reason: /expected path internet, observed tunnel/ },
+};
+
+for (const [name, expected] of Object.entries(cases)) {
+  test.serial(`negative control: ${name} fails with exit 1, naming the check and why`, async (t) => {
+    const file = `scenarios/negative/${name}.yaml`;
+    const json = await execa('node', ['bin/wglab.js', 'run', file, '--json'], { reject: false });
+    t.is(json.exitCode, 1, json.stderr);
+    const report = JSON.parse(json.stdout) as { pass: boolean; checks: { pass: boolean; reasons: string[] }[] };
+    t.false(report.pass);
+    const failing = report.checks.flatMap((check, index) => (check.pass ? [] : [index + 1]));
+    t.deepEqual(failing, expected.failing);
+    t.regex(report.checks[expected.failing[0]! - 1]!.reasons.join('\n'), expected.reason);
+  });
+}
+
+test.serial('wrong expectations: each kind of assertion (path, source IP, none) reports its own reason', async (t) => {
+  const result = await execa('node', ['bin/wglab.js', 'run', 'scenarios/negative/wrong-expectations.yaml'], { reject: false });
+  t.is(result.exitCode, 1);
+  t.regex(result.stdout, /^FAIL 1 A https:\/\/app\.example\.com\/: expected internet as 10\.0\.0\.1, observed tunnel as 10\.0\.0\.1/m);
+  t.regex(result.stdout, /^FAIL 2 .*\n {5}why: expected the server to log 198\.51\.100\.1, it logged 10\.0\.0\.1/m);
+  t.regex(result.stdout, /^FAIL 3 .*expected none, observed tunnel/m);
+  t.regex(result.stdout, /^FAIL 4 .*\[peer-down\]: expected tunnel as 10\.0\.0\.1, observed none\n {5}why: expected path tunnel, observed none: curl failed/m);
+  t.regex(result.stdout, /^wrong-expectations: 0 passed, 4 failed/m);
+});
