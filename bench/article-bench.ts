@@ -1,4 +1,4 @@
-// npm run bench: the article's whole walkthrough through wglab, one line per phase, last `article-suite-seconds N`;
+// npm run bench: the article's whole walkthrough through wglab (labs reused across scenarios, 2 at a time), one line per phase, last `article-suite-seconds N`;
 // then, in the same run, the hand-rolled baseline ../shared/bench/reference-lab.sh on the same image, for comparison.
 import { execa } from 'execa';
 import { existsSync, readdirSync } from 'node:fs';
@@ -6,9 +6,9 @@ import { connectEngine } from '../harness/lab/engine.ts';
 import { ensureLabImage } from '../harness/lab/lab-image.ts';
 import { stderrProgress } from '../harness/lab/progress.ts';
 import { loadScenario } from '../harness/scenario/load-scenario.ts';
-import { runScenario } from '../harness/verify/run-scenario.ts';
+import { runScenarios } from '../harness/verify/run-scenario.ts';
 
-const concurrency = Number(process.env.WGLAB_BENCH_CONCURRENCY ?? 4);
+const concurrency = Number(process.env.WGLAB_BENCH_CONCURRENCY ?? 2);
 const say = (line: string) => process.stdout.write(`${line}\n`);
 const seconds = (value: number) => value.toFixed(2);
 
@@ -23,17 +23,17 @@ async function main(): Promise<number> {
   const start = performance.now();
   let failed = 0;
   let checks = 0;
-  const queue = [...files];
-  await Promise.all(Array.from({ length: Math.min(concurrency, files.length) }, async () => {
-    for (let file = queue.shift(); file; file = queue.shift()) {
-      const { report } = await runScenario(loadScenario(dir + file));
+  await runScenarios(files.map((file) => loadScenario(dir + file)), {
+    concurrency,
+    onReport: (report) => {
       const t = report.timings;
       const bringUp = Object.entries(t).filter(([name]) => !['checks', 'total'].includes(name)).reduce((sum, [, value]) => sum + value, 0);
       checks += report.checks.length;
       failed += report.checks.filter((check) => !check.pass).length;
-      say(`${report.scenario} bring-up ${seconds(bringUp)} checks ${seconds(t.checks ?? 0)} (${report.checks.length}) total ${seconds(t.total ?? 0)} wireguard ${report.wireguard}${report.pass ? '' : ' FAILED'}`);
-    }
-  }));
+      const how = 'reconfigure' in t ? 'reconfigure' : 'bring-up';
+      say(`${report.scenario} ${how} ${seconds(bringUp)} checks ${seconds(t.checks ?? 0)} (${report.checks.length}) total ${seconds(t.total ?? 0)} wireguard ${report.wireguard}${report.pass ? '' : ' FAILED'}`);
+    },
+  });
   const suite = (performance.now() - start) / 1000;
   say(`article-checks ${checks} failed ${failed} concurrency ${concurrency}`);
   say(`article-suite-seconds ${seconds(suite)}`);

@@ -26,13 +26,13 @@ cat ${name}.log >&2; exit 1`);
     node,
     iface,
     async stop() {
-      // SIGTERM: a background job of a non-interactive shell starts with SIGINT ignored, and tcpdump keeps it so.
-      await lab.sh(node, `pid=$(cat ${name}.pid); kill -TERM $pid 2>/dev/null
+      // One round trip: stop tcpdump (SIGTERM: a background job of a non-interactive shell starts with SIGINT
+      // ignored, and tcpdump keeps it so), wait until it is gone or a zombie, print the file as base64, clean up.
+      const result = await lab.sh(node, `pid=$(cat ${name}.pid); kill -TERM $pid 2>/dev/null
 gone() { ! kill -0 $pid 2>/dev/null || [ "$(cut -d' ' -f3 /proc/$pid/stat 2>/dev/null)" = Z ]; }
-for i in $(seq 1 300); do gone && exit 0; sleep 0.01; done; kill -KILL $pid`);
-      const data = await lab.readFile(node, `${name}.pcap`);
-      await lab.exec(node, ['rm', '-f', `${name}.pcap`, `${name}.log`, `${name}.pid`]);
-      return data;
+i=0; until gone || [ $i -ge 300 ]; do sleep 0.01; i=$((i+1)); done; gone || kill -KILL $pid
+base64 -w0 ${name}.pcap; rm -f ${name}.pcap ${name}.log ${name}.pid`);
+      return new Uint8Array(Buffer.from(result.stdout.trim(), 'base64'));
     },
   };
 }

@@ -55,6 +55,6 @@ export async function restartWireguard(lab: Lab): Promise<void> {
   for (const node of lab.plan.wireguardOrder) await lab.wgUp(node);
 }
 
-export async function wireguardIsUp(lab: Lab, node: string): Promise<boolean> {
-  return (await lab.exec(node, ['ip', 'link', 'show', 'wg0'], { allowFailure: true })).exitCode === 0;
+export function wireguardIsUp(lab: Lab, node: string): Promise<boolean> {
+  return lab.isWireguardUp(node);
 }

@@ -21,7 +21,7 @@ export interface ExecOptions {
 /** A started lab: its nodes (the scenario's endpoints and the internet router), WireGuard flavour, and teardown. */
 export class Lab implements AsyncDisposable {
   readonly id: string;
-  readonly plan: LabPlan;
+  private currentPlan: LabPlan;
   readonly wireguard: WireguardFlavour;
   readonly nodes: ReadonlyMap<string, StartedTestContainer>;
   /** Seconds each bring-up phase took, for progress and benchmarks. */
@@ -29,15 +29,22 @@ export class Lab implements AsyncDisposable {
   private readonly engine: Engine;
   private readonly forget: () => void;
   private downed?: Promise<void>;
+  /** Whether wg0 is up on each WireGuard node, as this process left it. */
+  private readonly wireguardUp = new Map<string, boolean>();
 
   constructor(init: { plan: LabPlan; wireguard: WireguardFlavour; nodes: Map<string, StartedTestContainer>; engine: Engine; timings: Record<string, number>; forget: () => void }) {
     this.id = init.plan.id;
-    this.plan = init.plan;
+    this.currentPlan = init.plan;
     this.wireguard = init.wireguard;
     this.nodes = init.nodes;
     this.engine = init.engine;
     this.timings = init.timings;
     this.forget = init.forget;
+  }
+
+  /** The plan of the scenario the lab runs now (reconfigure swaps it). */
+  get plan(): LabPlan {
+    return this.currentPlan;
   }
 
   get scenario(): Scenario {
@@ -73,11 +80,46 @@ export class Lab implements AsyncDisposable {
   /** `wg-quick up wg0` on a node, with the lab's WireGuard flavour. */
   async wgUp(node: string): Promise<void> {
     await this.exec(node, ['wg-quick', 'up', 'wg0'], { env: wgQuickEnv(this.wireguard) });
+    this.wireguardUp.set(node, true);
+  }
+
+  /** Whether wg0 is up on a node: known without asking when this lab brought it up or down. */
+  async isWireguardUp(node: string): Promise<boolean> {
+    const known = this.wireguardUp.get(node);
+    if (known !== undefined) return known;
+    const up = (await this.exec(node, ['ip', 'link', 'show', 'wg0'], { allowFailure: true })).exitCode === 0;
+    this.wireguardUp.set(node, up);
+    return up;
   }
 
   /** `wg-quick down wg0` on a node. */
   async wgDown(node: string): Promise<void> {
     await this.exec(node, ['wg-quick', 'down', 'wg0'], { env: wgQuickEnv(this.wireguard) });
+    this.wireguardUp.set(node, false);
+  }
+
+  /** Installs each WireGuard endpoint's wg0.conf (mode 0600) and brings them up, listening ends first. */
+  async startWireguard(): Promise<void> {
+    await Promise.all(this.plan.endpoints.map((endpoint) => (endpoint.wgConfig
+      ? this.nodes.get(endpoint.name)!.copyContentToContainer([{ content: endpoint.wgConfig, target: '/etc/wireguard/wg0.conf', mode: 0o600 }])
+      : this.exec(endpoint.name, ['rm', '-f', '/etc/wireguard/wg0.conf']))));
+    for (const name of this.plan.wireguardOrder) await this.wgUp(name);
+  }
+
+  /**
+   * Runs another scenario with the same endpoints (names, public IPs, served names) in this lab: WireGuard
+   * down everywhere, policy rules and iptables rules a config may have left behind removed, the new configs up.
+   */
+  async reconfigure(plan: LabPlan): Promise<void> {
+    if (!sameEndpoints(this.plan, plan)) throw new Error(`lab ${this.id} has other endpoints than scenario ${plan.scenario.name}`);
+    const previous = this.plan.wireguardOrder;
+    await Promise.all(previous.map(async (node) => {
+      if (await this.isWireguardUp(node)) await this.wgDown(node);
+      await this.sh(node, `for p in $(ip rule show | cut -d: -f1 | grep -vxE '0|32766|32767'); do ip rule del priority $p; done
+iptables -t nat -F; iptables -F`);
+    }));
+    this.currentPlan = { ...plan, id: this.id };
+    await this.startWireguard();
   }
 
   /** Removes every container and network of the lab; safe to call more than once. */
@@ -95,4 +137,10 @@ export class Lab implements AsyncDisposable {
 function firstTarEntry(tar: Buffer): Uint8Array {
   const size = parseInt(tar.subarray(124, 136).toString('latin1').replace(/\0/g, '').trim(), 8);
   return new Uint8Array(tar.subarray(512, 512 + (Number.isFinite(size) ? size : 0)));
+}
+
+/** Whether two plans need the same lab: the same endpoints with the same public IPs and served names. */
+export function sameEndpoints(a: LabPlan, b: LabPlan): boolean {
+  const shape = (plan: LabPlan) => JSON.stringify(plan.endpoints.map((endpoint) => [endpoint.name, endpoint.publicIp, endpoint.serves ?? null]));
+  return shape(a) === shape(b);
 }

@@ -50,7 +50,7 @@ export async function startLab(scenario: Scenario, options: StartLabOptions = {}
     await Promise.all([...nodes.values()].map((node) => node.copyContentToContainer([{ content: `${wireguard}\n`, target: '/etc/wglab/wireguard', mode: 0o644 }])));
     await phase('nginx + TLS', () => setupServers(lab));
     if (plan.wireguardOrder.length > 0) {
-      await phase(`wireguard (${wireguard})`, () => setupWireguard(lab));
+      await phase(`wireguard (${wireguard})`, () => lab.startWireguard());
     }
     progress(`${plan.id}: ready, WireGuard: ${wireguard}${wireguard === 'userspace' ? ' (wireguard-go)' : ' (kernel module)'}`);
     return lab;
@@ -165,11 +165,3 @@ openssl x509 -req -in '${name}.csr' -CA ca.pem -CAkey ca.key -CAcreateserial -da
     }),
   ]);
 }
-
-/** Installs each wg0.conf (mode 0600) and brings WireGuard up, listening ends first so the first handshake is answered. */
-async function setupWireguard(lab: Lab): Promise<void> {
-  await Promise.all(lab.plan.endpoints.filter((endpoint) => endpoint.wgConfig).map((endpoint) =>
-    lab.nodes.get(endpoint.name)!.copyContentToContainer([{ content: endpoint.wgConfig!, target: '/etc/wireguard/wg0.conf', mode: 0o600 }])));
-  for (const name of lab.plan.wireguardOrder) await lab.wgUp(name);
-}
-

@@ -1,7 +1,10 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Progress } from '../lab/progress.ts';
+import { sameEndpoints, type Lab } from '../lab/lab.ts';
+import { planLab } from '../lab/lab-plan.ts';
 import { startLab } from '../lab/start-lab.ts';
+import { scenarioConfigs } from '../wgconf/scenario-configs.ts';
 import type { WireguardFlavour } from '../lab/wireguard-flavour.ts';
 import type { Scenario } from '../scenario/scenario.ts';
 import type { KeySource } from '../wgconf/generate-configs.ts';
@@ -49,6 +52,45 @@ export interface RunOptions {
 export async function runScenario(scenario: Scenario, options: RunOptions = {}): Promise<{ report: ScenarioReport; results: CheckResult[] }> {
   const start = performance.now();
   await using lab = await startLab(scenario, { progress: options.progress, keys: options.keys });
+  return runChecks(lab, { ...lab.timings }, start, options);
+}
+
+/**
+ * Runs many scenarios on `concurrency` labs at once. A lab whose endpoints (names, public IPs, served names)
+ * fit the next scenario is reused: only WireGuard is reconfigured, which is what a user changing configs does.
+ */
+export async function runScenarios(scenarios: Scenario[], options: RunOptions & { concurrency?: number; onReport?: (report: ScenarioReport) => void } = {}): Promise<ScenarioReport[]> {
+  const queue = scenarios.map((scenario, index) => ({ scenario, index }));
+  const reports: ScenarioReport[] = [];
+  const worker = async () => {
+    let lab: Lab | undefined;
+    try {
+      for (let next = queue.shift(); next; next = queue.shift()) {
+        const start = performance.now();
+        const plan = planLab(next.scenario, scenarioConfigs(next.scenario, options.keys));
+        let bringUp: Record<string, number>;
+        if (lab && sameEndpoints(lab.plan, plan)) {
+          await lab.reconfigure(plan);
+          bringUp = { reconfigure: (performance.now() - start) / 1000 };
+        } else {
+          await lab?.down();
+          lab = await startLab(next.scenario, { progress: options.progress, keys: options.keys });
+          bringUp = { ...lab.timings };
+        }
+        const { report } = await runChecks(lab, bringUp, start, options);
+        reports[next.index] = report;
+        options.onReport?.(report);
+      }
+    } finally {
+      await lab?.down();
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(options.concurrency ?? 2, scenarios.length)) }, worker));
+  return reports;
+}
+
+async function runChecks(lab: Lab, bringUp: Record<string, number>, start: number, options: RunOptions): Promise<{ report: ScenarioReport; results: CheckResult[] }> {
+  const scenario = lab.scenario;
   const configs = Object.fromEntries(lab.plan.endpoints.filter((endpoint) => endpoint.wgConfig).map((endpoint) => [endpoint.name, redactWgConfig(endpoint.wgConfig!)]));
   const results: CheckResult[] = [];
   const checks: CheckReport[] = [];
@@ -60,7 +102,7 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
     if (options.artifacts) writeArtifacts(options.artifacts, result, report, configs);
     options.onCheck?.(report, result);
   }
-  const timings = { ...lab.timings, checks: checks.reduce((sum, check) => sum + check.seconds, 0), total: (performance.now() - start) / 1000 };
+  const timings = { ...bringUp, checks: checks.reduce((sum, check) => sum + check.seconds, 0), total: (performance.now() - start) / 1000 };
   return { report: { scenario: scenario.name, wireguard: lab.wireguard, lab: lab.id, checks, pass: checks.every((check) => check.pass), timings, configs }, results };
 }
 
