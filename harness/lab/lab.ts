@@ -4,6 +4,7 @@ import type { Engine } from './engine.ts';
 import type { LabPlan } from './lab-plan.ts';
 import { removeLab } from './lab-resources.ts';
 import { NodeCommandError } from './node-command-error.ts';
+import { NodeShell } from './node-shell.ts';
 import { wgQuickEnv, type WireguardFlavour } from './wireguard-flavour.ts';
 
 export interface ExecResult {
@@ -29,6 +30,8 @@ export class Lab implements AsyncDisposable {
   private readonly engine: Engine;
   private readonly forget: () => void;
   private downed?: Promise<void>;
+  /** One shell session per node, opened on first use (see NodeShell). */
+  private readonly shells = new Map<string, Promise<NodeShell>>();
   /** Whether wg0 is up on each WireGuard node, as this process left it. */
   private readonly wireguardUp = new Map<string, boolean>();
 
@@ -55,11 +58,23 @@ export class Lab implements AsyncDisposable {
   async exec(node: string, command: string[], options: ExecOptions = {}): Promise<ExecResult> {
     const container = this.nodes.get(node);
     if (!container) throw new NodeCommandError(node, command, -1, '', `no node ${node} in lab ${this.id}; nodes: ${[...this.nodes.keys()].join(', ')}`);
-    const result = await container.exec(command, { env: options.env });
+    const result = await this.shell(node, container).then((shell) => shell.run(command, options.env)).catch((error: unknown) => {
+      throw new NodeCommandError(node, command, -1, '', `no shell session in node ${node}: ${error instanceof Error ? error.message : String(error)}`, `is the container still running? see: wglab status --lab ${this.id}`);
+    });
     if (result.exitCode !== 0 && !options.allowFailure) {
       throw new NodeCommandError(node, command, result.exitCode, result.stdout, result.stderr, `look inside with: wglab exec --lab ${this.id} ${node} -- sh`);
     }
     return { exitCode: result.exitCode, stdout: result.stdout, stderr: result.stderr };
+  }
+
+  private shell(node: string, container: StartedTestContainer): Promise<NodeShell> {
+    let shell = this.shells.get(node);
+    if (!shell) {
+      shell = NodeShell.open(this.engine.dockerode, container.getId());
+      shell.catch(() => this.shells.delete(node));
+      this.shells.set(node, shell);
+    }
+    return shell;
   }
 
   /** Runs a shell snippet in a node. */
@@ -124,6 +139,7 @@ iptables -t nat -F; iptables -F`);
 
   /** Removes every container and network of the lab; safe to call more than once. */
   down(): Promise<void> {
+    for (const shell of this.shells.values()) shell.then((session) => session.close(), () => undefined);
     this.downed ??= removeLab(this.engine, this.id).finally(this.forget);
     return this.downed;
   }

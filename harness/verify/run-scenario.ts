@@ -39,6 +39,12 @@ export interface ScenarioReport {
   configs: Record<string, string>;
 }
 
+/** A scenario's report and the evidence behind each check. */
+export interface ScenarioRun {
+  report: ScenarioReport;
+  results: CheckResult[];
+}
+
 export interface RunOptions {
   progress?: Progress;
   /** Called as each check is decided, to print verdicts as they come. */
@@ -49,19 +55,19 @@ export interface RunOptions {
 }
 
 /** Brings a lab up, runs every check of the scenario in it, tears it down, and reports. */
-export async function runScenario(scenario: Scenario, options: RunOptions = {}): Promise<{ report: ScenarioReport; results: CheckResult[] }> {
+export async function runScenario(scenario: Scenario, options: RunOptions = {}): Promise<ScenarioRun> {
   const start = performance.now();
   await using lab = await startLab(scenario, { progress: options.progress, keys: options.keys });
-  return runChecks(lab, { ...lab.timings }, start, options);
+  return await runChecks(lab, { ...lab.timings }, start, options);
 }
 
 /**
  * Runs many scenarios on `concurrency` labs at once. A lab whose endpoints (names, public IPs, served names)
  * fit the next scenario is reused: only WireGuard is reconfigured, which is what a user changing configs does.
  */
-export async function runScenarios(scenarios: Scenario[], options: RunOptions & { concurrency?: number; onReport?: (report: ScenarioReport) => void } = {}): Promise<ScenarioReport[]> {
+export async function runScenarios(scenarios: Scenario[], options: RunOptions & { concurrency?: number; onReport?: (report: ScenarioReport) => void } = {}): Promise<ScenarioRun[]> {
   const queue = scenarios.map((scenario, index) => ({ scenario, index }));
-  const reports: ScenarioReport[] = [];
+  const runs: ScenarioRun[] = [];
   const worker = async () => {
     let lab: Lab | undefined;
     try {
@@ -77,19 +83,19 @@ export async function runScenarios(scenarios: Scenario[], options: RunOptions & 
           lab = await startLab(next.scenario, { progress: options.progress, keys: options.keys });
           bringUp = { ...lab.timings };
         }
-        const { report } = await runChecks(lab, bringUp, start, options);
-        reports[next.index] = report;
-        options.onReport?.(report);
+        const run = await runChecks(lab, bringUp, start, options);
+        runs[next.index] = run;
+        options.onReport?.(run.report);
       }
     } finally {
       await lab?.down();
     }
   };
   await Promise.all(Array.from({ length: Math.max(1, Math.min(options.concurrency ?? 2, scenarios.length)) }, worker));
-  return reports;
+  return runs;
 }
 
-async function runChecks(lab: Lab, bringUp: Record<string, number>, start: number, options: RunOptions): Promise<{ report: ScenarioReport; results: CheckResult[] }> {
+async function runChecks(lab: Lab, bringUp: Record<string, number>, start: number, options: RunOptions): Promise<ScenarioRun> {
   const scenario = lab.scenario;
   const configs = Object.fromEntries(lab.plan.endpoints.filter((endpoint) => endpoint.wgConfig).map((endpoint) => [endpoint.name, redactWgConfig(endpoint.wgConfig!)]));
   const results: CheckResult[] = [];

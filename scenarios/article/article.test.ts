@@ -2,16 +2,22 @@ import test from 'ava';
 import { readdirSync } from 'node:fs';
 import { wireguardPackets } from '../../harness/evidence/flows.ts';
 import { loadScenario } from '../../harness/scenario/load-scenario.ts';
-import { runScenario } from '../../harness/verify/run-scenario.ts';
+import { runScenarios, type ScenarioRun } from '../../harness/verify/run-scenario.ts';
 
-// The article's whole walkthrough, each step a scenario, each verified in its own lab.
+// The article's whole walkthrough, each step a scenario. The scenarios run two labs at a time, and a lab is
+// reused (WireGuard reconfigured) for the next step with the same endpoints, as a user changing configs would:
+// this also proves that reconfiguring leaves nothing of the previous step behind.
 const dir = new URL('./', import.meta.url).pathname;
 const files = readdirSync(dir).filter((name) => name.endsWith('.yaml')).sort();
+const scenarios = files.map((file) => loadScenario(dir + file));
+let runs: Promise<ScenarioRun[]> | undefined;
+const allRuns = () => (runs ??= runScenarios(scenarios, { concurrency: 2 }));
 
-for (const file of files) {
+for (const [position, file] of files.entries()) {
   test.serial(`article: ${file}`, async (t) => {
-    const scenario = loadScenario(dir + file);
-    const { report, results } = await runScenario(scenario);
+    const scenario = scenarios[position]!;
+    const { report, results } = (await allRuns())[position]!;
+    t.log(`lab ${report.lab}, ${'reconfigure' in report.timings ? 'reused' : 'brought up'}`);
     for (const check of report.checks) {
       t.log(`${check.pass ? 'PASS' : 'FAIL'} ${check.from} ${check.url}${check.fault ? ` [${check.fault}]` : ''}: ${check.observed.path} as ${check.observed.sourceIp ?? '-'}${check.reasons.map((reason) => `\n  ${reason}`).join('')}`);
     }

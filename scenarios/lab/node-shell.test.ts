@@ -1,0 +1,28 @@
+import test from 'ava';
+import { quote } from '../../harness/lab/node-shell.ts';
+import { NodeCommandError } from '../../harness/lab/node-command-error.ts';
+import { startLab } from '../../harness/lab/start-lab.ts';
+import { articleAs } from './helpers.ts';
+
+test('quote keeps plain words and single-quotes the rest', (t) => {
+  t.is(quote('wg-quick'), 'wg-quick');
+  t.is(quote('%{http_code} x'), `'%{http_code} x'`);
+  t.is(quote(`it's`), `'it'\\''s'`);
+  t.is(quote(''), `''`);
+});
+
+test.serial('the per-node shell session keeps exit codes, stdout and stderr apart, survives syntax errors, stdin readers and background jobs', async (t) => {
+  await using lab = await startLab(articleAs('node-shell', 'tunnel: { dialer: A, listener: B }'));
+  t.deepEqual(await lab.exec('C', ['sh', '-c', 'printf "out"; printf "err" >&2; exit 7'], { allowFailure: true }), { exitCode: 7, stdout: 'out', stderr: 'err' });
+  t.is((await lab.exec('C', ['sh', '-c', 'if then fi'], { allowFailure: true })).exitCode, 2, 'a syntax error fails that command only');
+  t.is((await lab.exec('C', ['cat'])).stdout, '', 'a command reading stdin sees end of file, not the session');
+  t.is((await lab.exec('C', ['sh', '-c', 'sleep 30 & echo started'])).stdout, 'started\n', 'a background job holding the pipes does not hold the command');
+  t.is((await lab.exec('C', ['printf', '%s', `a 'quoted' "word" $HOME \\ ; | &`])).stdout, `a 'quoted' "word" $HOME \\ ; | &`);
+  t.is((await lab.exec('C', ['sh', '-c', 'echo $WGLAB_X'], { env: { WGLAB_X: 'x y' } })).stdout, 'x y\n');
+  const many = await Promise.all(Array.from({ length: 20 }, (_, index) => lab.exec(['A', 'B', 'C'][index % 3]!, ['echo', String(index)])));
+  t.deepEqual(many.map((result) => result.stdout), Array.from({ length: 20 }, (_, index) => `${index}\n`), 'concurrent commands each get their own output');
+  const big = await lab.exec('C', ['sh', '-c', 'head -c 3000000 /dev/zero | base64 -w0']);
+  t.is(big.stdout.length, 4000000);
+  const error = await t.throwsAsync(lab.exec('C', ['false']), { instanceOf: NodeCommandError });
+  t.regex(error!.message, /node C \(exit 1\): false/);
+});
