@@ -14,6 +14,8 @@ export interface CheckResult {
   index: number;
   check: Check;
   tag: string;
+  /** The endpoint that serves the URL. */
+  server: string;
   verdict: Verdict;
   evidence: Evidence;
   /** `wg show` on each WireGuard endpoint after the request, for artifacts. */
@@ -45,7 +47,7 @@ export async function runCheck(lab: Lab, check: Check, index: number, options: {
     if (options.wgShow) {
       for (const node of lab.plan.wireguardOrder) wgShow[node] = (await lab.exec(node, ['wg', 'show'], { allowFailure: true })).stdout || '(wg0 is down)';
     }
-    return { index, check, tag, verdict: decideVerdict(check, evidence), evidence, wgShow, faultDescription: fault?.description, seconds: (performance.now() - start) / 1000 };
+    return { index, check, tag, server: server.name, verdict: decideVerdict(check, evidence), evidence, wgShow, faultDescription: fault?.description, seconds: (performance.now() - start) / 1000 };
   } finally {
     await fault?.undo();
   }

@@ -6,14 +6,17 @@ import { planLab } from '../lab/lab-plan.ts';
 import { startLab } from '../lab/start-lab.ts';
 import { scenarioConfigs } from '../wgconf/scenario-configs.ts';
 import type { WireguardFlavour } from '../lab/wireguard-flavour.ts';
-import type { Scenario } from '../scenario/scenario.ts';
+import type { Check, Scenario } from '../scenario/scenario.ts';
 import type { KeySource } from '../wgconf/generate-configs.ts';
 import { redactWgConfig } from '../wgconf/redact.ts';
+import { countable, describeFlow, summarizeFlows } from '../evidence/flows.ts';
 import { runCheck, type CheckResult } from './run-check.ts';
 
 /** One check as `wglab run --json` reports it. */
 export interface CheckReport {
   from: string;
+  /** The endpoint that serves the URL. */
+  to: string;
   url: string;
   fault: string | null;
   expected: { sourceIp: string | null; path: string };
@@ -22,13 +25,35 @@ export interface CheckReport {
   reasons: string[];
   /** What each capture point saw of the request. */
   seen: string[];
+  /** Each capture point: its packets, their conversations, and the pcap kept for it (relative to the artifacts). */
+  captures: CaptureReport[];
   logLine: string | null;
   note?: string;
   seconds: number;
 }
 
+export interface CaptureReport {
+  label: string;
+  node: string;
+  iface: string;
+  packets: number;
+  flows: string[];
+  absent?: string;
+  /** `NN-<from>[-<fault>]/<label>.pcap` under the artifacts directory, when artifacts were kept. */
+  pcap?: string;
+}
+
+/** The lab's shape, for pictures: endpoints and which of them run WireGuard. */
+export interface TopologyReport {
+  endpoints: { name: string; publicIp: string; wgIp: string | null; listenPort: number | null; serves: string | null; transparent: boolean }[];
+  /** The WireGuard endpoints, the dialing end first. */
+  tunnel: string[];
+}
+
 export interface ScenarioReport {
   scenario: string;
+  description: string | null;
+  topology: TopologyReport;
   wireguard: WireguardFlavour;
   lab: string;
   checks: CheckReport[];
@@ -47,6 +72,8 @@ export interface ScenarioRun {
 
 export interface RunOptions {
   progress?: Progress;
+  /** Called before each check runs (for progress). */
+  onCheckStart?: (check: Check, index: number, total: number) => void;
   /** Called as each check is decided, to print verdicts as they come. */
   onCheck?: (report: CheckReport, result: CheckResult) => void;
   /** Keep pcaps, access-log lines, redacted configs and `wg show` per check here. */
@@ -61,13 +88,25 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
   return await runChecks(lab, { ...lab.timings }, start, options);
 }
 
+export interface RunManyOptions extends RunOptions {
+  /** Labs at once (default 2). */
+  concurrency?: number;
+  /** Called when a scenario's checks are about to run in `lab`: brought up for it, or reconfigured for it. */
+  onScenario?: (scenario: Scenario, lab: Lab, how: 'bring-up' | 'reconfigure') => void;
+  onReport?: (report: ScenarioReport) => void;
+  /** Leave the last lab running (detached: `wglab down` or `wglab prune --all` removes it); its id is returned. */
+  keep?: boolean;
+}
+
 /**
  * Runs many scenarios on `concurrency` labs at once. A lab whose endpoints (names, public IPs, served names)
  * fit the next scenario is reused: only WireGuard is reconfigured, which is what a user changing configs does.
+ * With `artifacts`, each scenario's go to `<artifacts>/<scenario name>/`.
  */
-export async function runScenarios(scenarios: Scenario[], options: RunOptions & { concurrency?: number; onReport?: (report: ScenarioReport) => void } = {}): Promise<ScenarioRun[]> {
+export async function runScenarios(scenarios: Scenario[], options: RunManyOptions = {}): Promise<ScenarioRun[] & { kept?: string[] }> {
   const queue = scenarios.map((scenario, index) => ({ scenario, index }));
-  const runs: ScenarioRun[] = [];
+  const runs: ScenarioRun[] & { kept?: string[] } = [];
+  const kept: string[] = [];
   const worker = async () => {
     let lab: Lab | undefined;
     try {
@@ -78,20 +117,29 @@ export async function runScenarios(scenarios: Scenario[], options: RunOptions & 
         if (lab && sameEndpoints(lab.plan, plan)) {
           await lab.reconfigure(plan);
           bringUp = { reconfigure: (performance.now() - start) / 1000 };
+          options.onScenario?.(next.scenario, lab, 'reconfigure');
         } else {
           await lab?.down();
-          lab = await startLab(next.scenario, { progress: options.progress, keys: options.keys });
+          lab = await startLab(next.scenario, { progress: options.progress, keys: options.keys, detached: options.keep });
           bringUp = { ...lab.timings };
+          options.onScenario?.(next.scenario, lab, 'bring-up');
         }
-        const run = await runChecks(lab, bringUp, start, options);
+        const artifacts = options.artifacts === undefined ? undefined : join(options.artifacts, next.scenario.name);
+        const run = await runChecks(lab, bringUp, start, { ...options, artifacts });
         runs[next.index] = run;
         options.onReport?.(run.report);
       }
-    } finally {
+    } catch (error) {
       await lab?.down();
+      lab = undefined;
+      throw error;
+    } finally {
+      if (lab && options.keep) kept.push(lab.id);
+      else await lab?.down();
     }
   };
   await Promise.all(Array.from({ length: Math.max(1, Math.min(options.concurrency ?? 2, scenarios.length)) }, worker));
+  if (options.keep) runs.kept = kept;
   return runs;
 }
 
@@ -101,21 +149,35 @@ async function runChecks(lab: Lab, bringUp: Record<string, number>, start: numbe
   const results: CheckResult[] = [];
   const checks: CheckReport[] = [];
   for (const [index, check] of scenario.checks.entries()) {
+    options.onCheckStart?.(check, index, scenario.checks.length);
     const result = await runCheck(lab, check, index, { wgShow: options.artifacts !== undefined });
-    const report = checkReport(result);
+    const report = checkReport(result, options.artifacts !== undefined);
     results.push(result);
     checks.push(report);
     if (options.artifacts) writeArtifacts(options.artifacts, result, report, configs);
     options.onCheck?.(report, result);
   }
   const timings = { ...bringUp, checks: checks.reduce((sum, check) => sum + check.seconds, 0), total: (performance.now() - start) / 1000 };
-  return { report: { scenario: scenario.name, wireguard: lab.wireguard, lab: lab.id, checks, pass: checks.every((check) => check.pass), timings, configs }, results };
+  const topology: TopologyReport = {
+    endpoints: Object.values(scenario.endpoints).map((endpoint) => ({
+      name: endpoint.name,
+      publicIp: endpoint.publicIp,
+      wgIp: endpoint.wgIp ?? null,
+      listenPort: lab.plan.listenPorts[endpoint.name] ?? endpoint.listenPort ?? null,
+      serves: endpoint.serves ?? null,
+      transparent: scenario.tunnel?.transparent.includes(endpoint.name) ?? false,
+    })),
+    tunnel: [...lab.plan.wireguardOrder].reverse(),
+  };
+  return { report: { scenario: scenario.name, description: scenario.description ?? null, topology, wireguard: lab.wireguard, lab: lab.id, checks, pass: checks.every((check) => check.pass), timings, configs }, results };
 }
 
-function checkReport(result: CheckResult): CheckReport {
+function checkReport(result: CheckResult, kept: boolean): CheckReport {
   const { check, verdict, evidence } = result;
+  const dir = checkArtifactDir(result.index, { from: check.from, fault: check.fault ?? null });
   return {
     from: check.from,
+    to: result.server,
     url: check.url,
     fault: check.fault ?? null,
     expected: { sourceIp: check.expect.sourceIp ?? null, path: check.expect.path },
@@ -123,6 +185,15 @@ function checkReport(result: CheckResult): CheckReport {
     pass: verdict.pass,
     reasons: verdict.reasons,
     seen: verdict.seen,
+    captures: evidence.captures.map((capture) => ({
+      label: capture.label,
+      node: capture.node,
+      iface: capture.iface,
+      packets: countable(capture.packets).length,
+      flows: summarizeFlows(capture.packets).slice(0, 6).map(describeFlow),
+      ...(capture.absent ? { absent: capture.absent } : {}),
+      ...(kept && capture.pcap ? { pcap: `${dir}/${pcapName(capture.label)}` } : {}),
+    })),
     logLine: evidence.logEntries[0]?.line ?? null,
     ...(check.note ? { note: check.note } : {}),
     seconds: result.seconds,
@@ -130,7 +201,7 @@ function checkReport(result: CheckResult): CheckReport {
 }
 
 /** `DIR/NN-<from>[-<fault>]/`: a pcap per capture point, the access-log line, curl's answer, wg show, the configs (redacted). */
-export function checkArtifactDir(index: number, report: CheckReport): string {
+export function checkArtifactDir(index: number, report: Pick<CheckReport, 'from' | 'fault'>): string {
   return `${String(index + 1).padStart(2, '0')}-${report.from}${report.fault ? `-${report.fault}` : ''}`;
 }
 
@@ -138,7 +209,7 @@ function writeArtifacts(root: string, result: CheckResult, report: CheckReport, 
   const dir = join(root, checkArtifactDir(result.index, report));
   mkdirSync(dir, { recursive: true });
   for (const capture of result.evidence.captures) {
-    if (capture.pcap) writeFileSync(join(dir, `${capture.label.replace(/\s+/g, '-')}.pcap`), capture.pcap);
+    if (capture.pcap) writeFileSync(join(dir, pcapName(capture.label)), capture.pcap);
   }
   writeFileSync(join(dir, 'access.log'), result.evidence.logEntries.map((entry) => `${entry.line}\n`).join(''));
   writeFileSync(join(dir, 'curl.json'), `${JSON.stringify(result.evidence.request, null, 2)}\n`);
@@ -146,3 +217,5 @@ function writeArtifacts(root: string, result: CheckResult, report: CheckReport, 
   for (const [node, text] of Object.entries(result.wgShow)) writeFileSync(join(dir, `wg-show-${node}.txt`), text);
   for (const [node, text] of Object.entries(configs)) writeFileSync(join(dir, `${node}-wg0.conf`), text);
 }
+
+const pcapName = (label: string) => `${label.replace(/\s+/g, '-')}.pcap`;

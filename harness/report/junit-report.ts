@@ -1,0 +1,46 @@
+import { create } from 'xmlbuilder2';
+import type { ScenarioReport } from '../verify/run-scenario.ts';
+
+/**
+ * JUnit XML for CI systems: a testsuite per scenario, a testcase per check, a failing check carrying its
+ * reasons as the failure message and its evidence (what each capture point saw, the log line) as the body.
+ */
+export function junitReport(runs: ScenarioReport[]): string {
+  const checks = runs.flatMap((run) => run.checks);
+  const seconds = (value: number) => value.toFixed(3);
+  const root = create({ version: '1.0', encoding: 'UTF-8' }).ele('testsuites', {
+    name: 'wglab',
+    tests: checks.length,
+    failures: checks.filter((check) => !check.pass).length,
+    errors: 0,
+    time: seconds(runs.reduce((sum, run) => sum + (run.timings.total ?? 0), 0)),
+  });
+  for (const run of runs) {
+    const suite = root.ele('testsuite', {
+      name: run.scenario,
+      tests: run.checks.length,
+      failures: run.checks.filter((check) => !check.pass).length,
+      errors: 0,
+      skipped: 0,
+      time: seconds(run.timings.total ?? 0),
+    });
+    suite.ele('properties')
+      .ele('property', { name: 'wireguard', value: run.wireguard }).up()
+      .ele('property', { name: 'lab', value: run.lab }).up();
+    for (const [index, check] of run.checks.entries()) {
+      const expected = `${check.expected.path}${check.expected.sourceIp ? ` as ${check.expected.sourceIp}` : ''}`;
+      const observed = `${check.observed.path}${check.observed.sourceIp ? ` as ${check.observed.sourceIp}` : ''}`;
+      const testcase = suite.ele('testcase', {
+        classname: `wglab.${run.scenario}`,
+        name: `${index + 1}. ${check.from} ${check.url}${check.fault ? ` [${check.fault}]` : ''}: expect ${expected}`,
+        time: seconds(check.seconds),
+      });
+      const evidence = [`observed ${observed}${check.observed.httpStatus ? ` (HTTP ${check.observed.httpStatus})` : ''}`, ...check.seen.map((line) => `seen at ${line}`), `access log: ${check.logLine ?? '(no line)'}`].join('\n');
+      if (!check.pass) {
+        testcase.ele('failure', { message: check.reasons.join('; '), type: 'wglab.verdict' }).txt(`${check.reasons.join('\n')}\n${evidence}`);
+      }
+      testcase.ele('system-out').txt(evidence);
+    }
+  }
+  return root.end({ prettyPrint: true });
+}
