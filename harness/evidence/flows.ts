@@ -63,5 +63,5 @@ export function summarizeFlows(packets: readonly Packet[]): Flow[] {
 }
 
 export function describeFlow(flow: Flow): string {
-  return `${flow.protocol.toUpperCase()} ${flow.client} → ${flow.server} (${flow.packets} packets)`;
+  return `${flow.protocol.toUpperCase()} ${flow.client} → ${flow.server} (${flow.packets} packet${flow.packets === 1 ? '' : 's'})`;
 }

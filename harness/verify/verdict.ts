@@ -53,8 +53,8 @@ export function decideVerdict(check: Check, evidence: Evidence): Verdict {
     const wg = wireguardPackets(capture.packets, evidence.wireguardPorts).length;
     const request = requestPackets(capture.packets, evidence.serverPort, clientPort).length;
     const parts = [
-      request > 0 ? `the request's TCP (${request} packets)` : 'none of the request\'s TCP',
-      ...(capture.label === 'internet' && wg > 0 ? [`WireGuard UDP (${wg} packets)`] : []),
+      request > 0 ? `the request's TCP (${packets(request)})` : 'none of the request\'s TCP',
+      ...(capture.label === 'internet' && wg > 0 ? [`WireGuard UDP (${packets(wg)})`] : []),
     ];
     const other = flows.filter((flow) => !(flow.protocol === 'udp' && wg > 0 && evidence.wireguardPorts.some((port) => flow.server.endsWith(`:${port}`))));
     return `${capture.label}: ${parts.join(', ')}${other.length > 0 && request === 0 ? `; other: ${other.slice(0, 2).map(describeFlow).join(', ')}` : ''}`;
@@ -88,3 +88,5 @@ export function decideVerdict(check: Check, evidence: Evidence): Verdict {
   if (evidence.logEntries.length > 1) reasons.push(`nginx logged this request ${evidence.logEntries.length} times`);
   return { observed, pass: reasons.length === 0, reasons, seen };
 }
+
+const packets = (count: number) => `${count} packet${count === 1 ? '' : 's'}`;
