@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # Makes this machine ready for wglab labs: a Docker engine that answers, and the host tools the lab uses
-# (debootstrap to build the lab image from the host's own apt mirror, tcpdump for the host-side safety test).
+# (debootstrap to build the lab image from the host's own apt mirror, tcpdump for the host-side safety test,
+# chromium for the test that renders the HTML report in a real browser).
 # Installs and starts Debian's docker.io when run as root on Debian/Ubuntu; otherwise says what to install.
 set -euo pipefail
 say() { echo "wglab setup: $*" >&2; }
 engine_answers() { command -v docker >/dev/null 2>&1 && docker info >/dev/null 2>&1; }
 is_root() { [ "$(id -u)" = 0 ]; }
 debian_like() { [ -r /etc/os-release ] && . /etc/os-release && case " ${ID:-} ${ID_LIKE:-} " in *" debian "*|*" ubuntu "*) true ;; *) false ;; esac; }
+chromium_path() { [ -n "${WGLAB_CHROMIUM:-}" ] && [ -x "$WGLAB_CHROMIUM" ] && { echo "$WGLAB_CHROMIUM"; return; }; command -v chromium || command -v google-chrome-stable || command -v google-chrome || command -v chromium-browser; }
 apt_updated=
 apt_install() {
   [ -n "$apt_updated" ] || { say "apt-get update"; apt-get update -qq; apt_updated=1; }
@@ -39,6 +41,9 @@ if is_root && debian_like && command -v apt-get >/dev/null; then
   missing=()
   command -v debootstrap >/dev/null 2>&1 || [ -x /usr/sbin/debootstrap ] || missing+=(debootstrap)
   command -v tcpdump >/dev/null 2>&1 || [ -x /usr/bin/tcpdump ] || missing+=(tcpdump)
+  chromium_path >/dev/null || missing+=(chromium)
   [ ${#missing[@]} -eq 0 ] || apt_install "${missing[@]}"
+elif ! chromium_path >/dev/null; then
+  say "note: no chromium found; the report's browser test needs Debian/Ubuntu's chromium or Google Chrome (or WGLAB_CHROMIUM=/path/to/it)"
 fi
 say "ready"

@@ -9,8 +9,17 @@ const wglab = (...args: string[]) => execa('node', ['bin/wglab.js', ...args], { 
 test('--help lists the commands', async (t) => {
   const result = await wglab('--help');
   t.is(result.exitCode, 0);
-  t.regex(result.stdout, /generate/);
-  t.regex(result.stdout, /lint/);
+  for (const command of ['generate', 'lint', 'run', 'demo', 'up', 'exec', 'status', 'down', 'prune', 'image']) t.regex(result.stdout, new RegExp(`\\b${command}\\b`));
+  t.regex(result.stdout, /Examples:/);
+});
+
+test('each command\'s --help lists its options and examples', async (t) => {
+  for (const [command, option] of [['run', '--report'], ['demo', '--keep'], ['lint', '--json'], ['up', '--hold']] as const) {
+    const result = await wglab(command, '--help');
+    t.is(result.exitCode, 0, command);
+    t.true(result.stdout.includes(option), `${command} --help lists ${option}`);
+    t.regex(result.stdout, /Examples?:/, `${command} --help has examples`);
+  }
 });
 
 test('generate writes mode-0600 wg0.conf per WireGuard endpoint and lint finds them clean', async (t) => {
@@ -58,4 +67,10 @@ test('unknown commands and options are clear errors with exit 2', async (t) => {
   t.is(typo.exitCode, 2);
   t.regex(typo.stderr, /Did you mean lint/);
   t.is((await wglab('lint', '--jsn', 'x')).exitCode, 2);
+  const demoTypo = await wglab('demo', '--kep');
+  t.is(demoTypo.exitCode, 2);
+  t.regex(demoTypo.stderr, /unknown option '--kep'[\s\S]*Did you mean --keep/);
+  const both = await wglab('run', 'x.yaml', '--report', 'a', '--artifacts', 'b');
+  t.is(both.exitCode, 2);
+  t.regex(both.stderr, /cannot be used with/);
 });

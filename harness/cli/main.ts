@@ -1,5 +1,6 @@
 import { Command, CommanderError } from 'commander';
 import { WglabError } from '../errors.ts';
+import { registerDemo } from './demo-command.ts';
 import { registerGenerate } from './generate-command.ts';
 import { registerLabCommands } from './lab-commands.ts';
 import { registerLint } from './lint-command.ts';
@@ -14,6 +15,8 @@ export async function main(argv: string[]): Promise<number> {
     .configureOutput({ writeErr: (text) => process.stderr.write(text.startsWith('error:') ? `wglab: ${text.slice(7)}` : text) })
     .addHelpText('after', `
 Examples:
+  wglab demo                                  # the article's walkthrough, live, then a report
+  wglab run scenarios/article/03-transparent-a-prefix.yaml --report report/
   wglab generate scenarios/article/03-transparent-a-prefix.yaml --out out/
   wglab lint out/A/wg0.conf out/B/wg0.conf
   wglab lint scenarios/article/07-snat-on-a.yaml --json
@@ -30,6 +33,7 @@ Exit codes: 0 all good, 1 a check or lint finding failed, 2 bad input or environ
   registerGenerate(program, setExit);
   registerLint(program, setExit);
   registerRun(program, setExit);
+  registerDemo(program, setExit);
   registerLabCommands(program, setExit);
   program.commands.forEach((command) => command.exitOverride().showSuggestionAfterError(true));
   try {
