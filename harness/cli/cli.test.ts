@@ -74,3 +74,14 @@ test('unknown commands and options are clear errors with exit 2', async (t) => {
   t.is(both.exitCode, 2);
   t.regex(both.stderr, /cannot be used with/);
 });
+
+test('run with several scenarios refuses bad input in any of them, and two of the same name, before any lab starts', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'wglab-many-'));
+  writeFileSync(join(dir, 'bad.yaml'), 'name: x\nendpoints:\n  A: { publicIp: 1.2.3 }\n');
+  const bad = await wglab('run', 'scenarios/article/01-no-tunnel.yaml', join(dir, 'bad.yaml'));
+  t.is(bad.exitCode, 2);
+  t.regex(bad.stderr, /bad\.yaml:3 endpoints\.A\.publicIp\)/);
+  const twice = await wglab('run', 'scenarios/article/01-no-tunnel.yaml', 'scenarios/article/01-no-tunnel.yaml');
+  t.is(twice.exitCode, 2);
+  t.regex(twice.stderr, /^wglab: two scenarios are named no-tunnel: scenarios\/article\/01-no-tunnel\.yaml and scenarios\/article\/01-no-tunnel\.yaml\n.*give each scenario its own name/m);
+});

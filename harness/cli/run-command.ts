@@ -1,50 +1,85 @@
 import { Option, type Command } from 'commander';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { WglabError } from '../errors.ts';
 import { stderrProgress } from '../lab/progress.ts';
 import { writeReport } from '../report/write-report.ts';
 import { loadScenario } from '../scenario/load-scenario.ts';
-import { runScenario, type CheckReport } from '../verify/run-scenario.ts';
+import { runScenario, runScenarios, type CheckReport, type ScenarioReport } from '../verify/run-scenario.ts';
 
 export function registerRun(program: Command, setExit: (code: number) => void): void {
   program
     .command('run')
     .description('verify a scenario in a lab: each check\'s path and source IP, from the access log and packet captures')
-    .argument('<scenario>', 'scenario YAML file')
+    .argument('<scenarios...>', 'scenario YAML files; several run one after another, sharing a lab where their endpoints match')
     .option('--json', 'print one JSON object instead of verdict lines (progress still goes to stderr)')
     .option('--artifacts <dir>', 'keep per check: pcaps (open them in Wireshark), access-log lines, redacted configs, wg show')
     .addOption(new Option('--report <dir>', 'write report.html (open it in a browser), junit.xml and report.json, with the artifacts under <dir>/<scenario>/').conflicts('artifacts'))
     .addHelpText('after', `
 Exit codes: 0 every check passed, 1 a check failed, 2 bad input or the environment is not ready.
+With several scenarios, --json prints { "scenarios": [...], "pass" } and --artifacts keeps <dir>/<scenario>/.
 Examples:
   wglab run scenarios/article/03-transparent-a-prefix.yaml
   wglab run my-configs.yaml --json --artifacts out/
-  wglab run my-configs.yaml --report report/     # then open report/report.html`)
-    .action(async (file: string, options: { json?: boolean; artifacts?: string; report?: string }) => {
-      const scenario = loadScenario(file);
-      const { report } = await runScenario(scenario, {
-        progress: stderrProgress,
-        artifacts: options.report ? join(options.report, scenario.name) : options.artifacts,
-        onCheck: (check, result) => {
-          if (!options.json) process.stdout.write(`${formatVerdict(check, result.index)}\n`);
-        },
-      });
+  wglab run my-configs.yaml --report report/     # then open report/report.html
+  wglab run scenarios/*.yaml --report report/    # one report (and junit.xml) for all of them`)
+    .action(async (files: string[], options: { json?: boolean; artifacts?: string; report?: string }) => {
+      // Every file is read and validated before any container starts.
+      const scenarios = files.map((file) => loadScenario(file));
+      const seen = new Map<string, string>();
+      for (const [index, scenario] of scenarios.entries()) {
+        const other = seen.get(scenario.name);
+        if (other !== undefined) throw new WglabError(`two scenarios are named ${scenario.name}: ${other} and ${files[index]}`, { hint: 'give each scenario its own name: (reports and artifacts are kept under it)' });
+        seen.set(scenario.name, files[index]!);
+      }
+      const reports = scenarios.length === 1
+        ? [(await runScenario(scenarios[0]!, {
+          progress: stderrProgress,
+          artifacts: options.report ? join(options.report, scenarios[0]!.name) : options.artifacts,
+          onCheck: (check, result) => {
+            if (!options.json) process.stdout.write(`${formatVerdict(check, result.index)}\n`);
+          },
+        })).report]
+        : (await runScenarios(scenarios, {
+          concurrency: 1,
+          progress: stderrProgress,
+          artifacts: options.report ?? options.artifacts,
+          onScenario: (scenario) => {
+            if (!options.json) process.stdout.write(`== ${scenario.name}\n`);
+          },
+          onCheck: (check, result) => {
+            if (!options.json) process.stdout.write(`${formatVerdict(check, result.index)}\n`);
+          },
+          onReport: (report) => {
+            if (!options.json) process.stdout.write(`${summaryLine(report)}\n`);
+          },
+        })).map((run) => run.report);
+      const pass = reports.every((report) => report.pass);
+      const json = reports.length === 1 ? reports[0] : { scenarios: reports, pass };
       if (options.artifacts) {
         mkdirSync(options.artifacts, { recursive: true });
-        writeFileSync(join(options.artifacts, 'report.json'), `${JSON.stringify(report, null, 2)}\n`);
+        writeFileSync(join(options.artifacts, 'report.json'), `${JSON.stringify(json, null, 2)}\n`);
       }
       if (options.report) {
-        const written = writeReport(options.report, [report]);
+        const written = writeReport(options.report, reports);
         stderrProgress(`report: ${written.html} (JUnit: ${written.junit})`);
       }
       if (options.json) {
-        process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+        process.stdout.write(`${JSON.stringify(json, null, 2)}\n`);
+      } else if (reports.length === 1) {
+        process.stdout.write(`${summaryLine(reports[0]!)}\n`);
       } else {
-        const failed = report.checks.filter((check) => !check.pass).length;
-        process.stdout.write(`${report.scenario}: ${report.checks.length - failed} passed, ${failed} failed (WireGuard: ${report.wireguard})\n`);
+        const checks = reports.flatMap((report) => report.checks);
+        const failed = checks.filter((check) => !check.pass).length;
+        process.stdout.write(`${reports.length} scenarios: ${checks.length - failed} checks passed, ${failed} failed${pass ? '' : ` (failing: ${reports.filter((report) => !report.pass).map((report) => report.scenario).join(', ')})`}\n`);
       }
-      setExit(report.pass ? 0 : 1);
+      setExit(pass ? 0 : 1);
     });
+}
+
+function summaryLine(report: ScenarioReport): string {
+  const failed = report.checks.filter((check) => !check.pass).length;
+  return `${report.scenario}: ${report.checks.length - failed} passed, ${failed} failed (WireGuard: ${report.wireguard})`;
 }
 
 /** `PASS 1 A https://app.example.com/ [tunnel-down]: expected internet as 198.51.100.1, observed internet as 198.51.100.1 (HTTP 200)` */

@@ -132,3 +132,19 @@ test('wglab demo with a directory holding no scenario exits 2 and starts nothing
   t.is(result.exitCode, 2);
   t.regex(result.stderr, /^wglab: no scenario YAML files in .*demo-empty\n.*--scenarios/m);
 });
+
+test('wglab run with several scenarios writes one report for all of them and exits 1 when one fails', async (t) => {
+  const dir = join(artifacts, 'several');
+  rmSync(dir, { recursive: true, force: true });
+  const result = await wglab(['run', 'scenarios/article/02-point-to-point.yaml', 'scenarios/negative/a-no-table.yaml', '--report', dir]);
+  t.is(result.exitCode, 1, result.stderr);
+  t.regex(result.stdout, /^== point-to-point\n(PASS .*\n)+point-to-point: \d+ passed, 0 failed/m);
+  t.regex(result.stdout, /^== broken-a-no-table\n/m);
+  t.regex(result.stdout, /^2 scenarios: \d+ checks passed, [1-9]\d* failed \(failing: broken-a-no-table\)$/m);
+  const json = readJson<{ scenarios: ScenarioReport[]; pass: boolean }>(join(dir, 'report.json'));
+  t.deepEqual(json.scenarios.map((scenario) => [scenario.scenario, scenario.pass]), [['point-to-point', true], ['broken-a-no-table', false]]);
+  t.false(json.pass);
+  t.is(readFileSync(join(dir, 'junit.xml'), 'utf8').match(/<testsuite /g)?.length, 2);
+  const pcap = json.scenarios[0]!.checks[0]!.captures.find((capture) => capture.label === 'internet')?.pcap;
+  t.true(pcap !== undefined && existsSync(join(dir, 'point-to-point', pcap)), `pcap kept: ${pcap}`);
+});
