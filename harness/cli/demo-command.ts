@@ -9,6 +9,7 @@ import { configChanges } from '../report/config-changes.ts';
 import { describeCheck } from '../report/describe-check.ts';
 import { writeReport } from '../report/write-report.ts';
 import { loadScenario } from '../scenario/load-scenario.ts';
+import { keysPerEndpoint } from '../wgconf/keys.ts';
 import { redactWgConfig } from '../wgconf/redact.ts';
 import { runScenarios } from '../verify/run-scenario.ts';
 
@@ -48,6 +49,8 @@ Exit codes: 0 every check passed, 1 a check failed, 2 bad input or the environme
       say(s.bold(`wglab demo: ${scenarios.length} steps, one lab, every request proven by the access log and packet captures`));
       const runs = await runScenarios(scenarios, {
         concurrency: 1,
+        // The same keys in every step, so each diff shows only what the step changes.
+        keys: keysPerEndpoint(),
         keep: options.keep,
         artifacts: out,
         progress: stderrProgress,

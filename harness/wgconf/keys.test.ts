@@ -1,5 +1,5 @@
 import test from 'ava';
-import { generateKeyPair, publicKeyOf } from './keys.ts';
+import { generateKeyPair, publicKeyOf, keysPerEndpoint } from './keys.ts';
 import { isWgKey } from './wg-settings.ts';
 
 test('publicKeyOf agrees with the article keys (printed by wg pubkey)', (t) => {
@@ -14,4 +14,13 @@ test('generateKeyPair gives fresh matching pairs in wg format', (t) => {
   t.true(isWgKey(first.privateKey));
   t.true(isWgKey(first.publicKey));
   t.is(publicKeyOf(first.privateKey), first.publicKey);
+});
+
+test('keysPerEndpoint keeps one pair per endpoint name', (t) => {
+  const keys = keysPerEndpoint();
+  const a = keys('A');
+  t.is(keys('A'), a);
+  t.not(keys('B').privateKey, a.privateKey);
+  t.is(publicKeyOf(a.privateKey), a.publicKey);
+  t.not(keysPerEndpoint()('A').privateKey, a.privateKey, 'a new source, new keys');
 });

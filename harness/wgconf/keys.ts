@@ -29,3 +29,16 @@ export function publicKeyOf(privateKey: string): string {
 export function keyPairOf(privateKey: string): WgKeyPair {
   return { privateKey, publicKey: publicKeyOf(privateKey) };
 }
+
+/**
+ * One fresh key pair per endpoint name, kept for every later call: the same keys across scenarios, so a
+ * sequence of steps (the demo) changes only what its configs change.
+ */
+export function keysPerEndpoint(): (endpoint: string) => WgKeyPair {
+  const pairs = new Map<string, WgKeyPair>();
+  return (endpoint) => {
+    let pair = pairs.get(endpoint);
+    if (!pair) pairs.set(endpoint, (pair = generateKeyPair()));
+    return pair;
+  };
+}
