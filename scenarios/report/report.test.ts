@@ -70,6 +70,10 @@ test('the demo report renders in Chromium: PASS, a section per step, a picture p
   t.deepEqual(report.requests.filter((url) => !url.startsWith('file://')), [], 'the report fetches nothing');
   await page.screenshot({ path: join(demoDir, 'report.png'), fullPage: false });
   t.true(existsSync(join(demoDir, 'report.png')));
+  const throughTunnel = page.locator('article.check', { has: page.locator('svg .path-tunnel') }).first();
+  await throughTunnel.scrollIntoViewIfNeeded();
+  await throughTunnel.screenshot({ path: join(demoDir, 'tunnel-check.png') });
+  t.true(existsSync(join(demoDir, 'tunnel-check.png')));
 });
 
 test('the demo\'s junit.xml has a testcase per check and no failure', async (t) => {
