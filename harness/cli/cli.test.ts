@@ -14,7 +14,7 @@ test('--help lists the commands', async (t) => {
 });
 
 test('each command\'s --help lists its options and examples', async (t) => {
-  for (const [command, option] of [['run', '--report'], ['demo', '--keep'], ['lint', '--json'], ['up', '--hold']] as const) {
+  for (const [command, option] of [['generate', '--out'], ['lint', '--json'], ['run', '--report'], ['demo', '--keep'], ['up', '--hold'], ['exec', '--lab'], ['status', '--json'], ['down', '--lab'], ['prune', '--all'], ['image', '--help']] as const) {
     const result = await wglab(command, '--help');
     t.is(result.exitCode, 0, command);
     t.true(result.stdout.includes(option), `${command} --help lists ${option}`);

@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { WglabError } from '../errors.ts';
+import { connectEngine } from '../lab/engine.ts';
 import type { Lab } from '../lab/lab.ts';
 import { routerNode } from '../lab/lab-plan.ts';
 import { stderrProgress } from '../lab/progress.ts';
@@ -46,6 +47,7 @@ Exit codes: 0 every check passed, 1 a check failed, 2 bad input or the environme
       let lastLab: Lab | undefined;
       let checkCount = 0;
 
+      await connectEngine(); // no engine: say so before the first step
       say(s.bold(`wglab demo: ${scenarios.length} steps, one lab, every request proven by the access log and packet captures`));
       const runs = await runScenarios(scenarios, {
         concurrency: 1,

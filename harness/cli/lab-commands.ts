@@ -73,6 +73,10 @@ Examples:
     .description('list the labs on this Docker engine, with their nodes')
     .option('--lab <id>', 'only this lab')
     .option('--json', 'print JSON')
+    .addHelpText('after', `
+Examples:
+  wglab status
+  wglab status --lab wglab-transparent-a-prefix-1a2b3c --json`)
     .action(async (options: { lab?: string; json?: boolean }) => {
       const labs = await listLabs(await connectEngine(), options.lab);
       if (options.lab && labs.length === 0) throw new WglabError(`no lab ${options.lab}`, { hint: 'wglab status lists the labs on this engine' });
@@ -94,6 +98,10 @@ Examples:
     .command('down')
     .description('tear a lab down: every container and network with its label')
     .requiredOption('--lab <id>', 'the lab id')
+    .addHelpText('after', `
+Examples:
+  wglab down --lab $(wglab up scenarios/article/01-no-tunnel.yaml | tail -1)
+  wglab status        # lists the lab ids`)
     .action(async (options: { lab: string }) => {
       const engine = await connectEngine();
       if ((await listLabs(engine, options.lab)).length === 0) throw new WglabError(`no lab ${options.lab}`, { hint: 'wglab status lists the labs on this engine' });
@@ -106,6 +114,10 @@ Examples:
     .command('prune')
     .description('remove labs whose wglab process is gone (killed runs); --all removes every lab, detached ones too')
     .option('--all', 'remove every wglab lab on this engine')
+    .addHelpText('after', `
+Examples:
+  wglab prune         # after a run was killed (kill -9, a CI timeout)
+  wglab prune --all   # also labs left running by wglab up or demo --keep`)
     .action(async (options: { all?: boolean }) => {
       const removed = await pruneLabs(await connectEngine(), options.all ?? false);
       process.stdout.write(removed.length === 0 ? 'nothing to prune\n' : `${removed.map((id) => `removed ${id}`).join('\n')}\n`);
@@ -115,6 +127,10 @@ Examples:
   program
     .command('image')
     .description('build the lab image if it is missing (debootstrap from the host\'s apt mirror), and print its tag')
+    .addHelpText('after', `
+Examples:
+  sudo npx wglab image                   # once, before the first lab (labs also build it when missing)
+  WGLAB_IMAGE=my/wglab-node npx wglab run scenarios/article/03-transparent-a-prefix.yaml   # use your own build`)
     .action(async () => {
       const image = await ensureLabImage(await connectEngine(), stderrProgress);
       process.stdout.write(`${image.tag}\n`);
