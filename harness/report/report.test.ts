@@ -209,3 +209,9 @@ test('writeReport writes report.html, junit.xml and report.json (one scenario as
   t.is(json.scenarios.length, 2);
   t.false(json.pass);
 });
+
+test('the picture of a lab without a tunnel leaves out the empty band where the tunnel would be', (t) => {
+  const topology = scenario('x', []).topology;
+  t.regex(topologySvg(topology), /viewBox="0 0 720 300"/);
+  t.regex(topologySvg({ ...topology, tunnel: [] }), /viewBox="0 70 720 230"/);
+});

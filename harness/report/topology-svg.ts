@@ -74,7 +74,9 @@ export function topologySvg(topology: TopologyReport, overlay?: PathOverlay, tit
 <text class="tags" x="${p.x}" y="${p.y + 22}">${escapeHtml(tags)}</text>
 </g>`);
   }
-  return `<svg class="topology" viewBox="0 0 ${width} ${height}" role="img" aria-label="${escapeHtml(title)}" xmlns="http://www.w3.org/2000/svg">
+  // Without a tunnel curve above them, and with no endpoint in the top row, the picture starts lower.
+  const top = tunnel || [...at.values()].some((point) => point.y < router.y - 100) ? 0 : 70;
+  return `<svg class="topology" viewBox="0 ${top} ${width} ${height - top}" role="img" aria-label="${escapeHtml(title)}" xmlns="http://www.w3.org/2000/svg">
 <defs>${Object.entries(arrowColours).map(([name, colour]) => `<marker id="wglab-arrow-${name}" viewBox="0 0 10 10" refX="8" refY="5" markerWidth="4" markerHeight="4" orient="auto-start-reverse"><path d="M 0 0 L 10 5 L 0 10 z" fill="${colour}"/></marker>`).join('')}</defs>
 ${parts.join('\n')}
 </svg>`;
