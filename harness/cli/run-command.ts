@@ -3,9 +3,10 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { WglabError } from '../errors.ts';
 import { stderrProgress } from '../lab/progress.ts';
+import { verdictLine } from '../report/check-text.ts';
 import { writeReport } from '../report/write-report.ts';
 import { loadScenario } from '../scenario/load-scenario.ts';
-import { runScenario, runScenarios, type CheckReport, type ScenarioReport } from '../verify/run-scenario.ts';
+import { runScenario, runScenarios, type ScenarioReport } from '../verify/run-scenario.ts';
 
 export function registerRun(program: Command, setExit: (code: number) => void): void {
   program
@@ -37,7 +38,7 @@ Examples:
           progress: stderrProgress,
           artifacts: options.report ? join(options.report, scenarios[0]!.name) : options.artifacts,
           onCheck: (check, result) => {
-            if (!options.json) process.stdout.write(`${formatVerdict(check, result.index)}\n`);
+            if (!options.json) process.stdout.write(`${verdictLine(check, result.index)}\n`);
           },
         })).report]
         : (await runScenarios(scenarios, {
@@ -48,7 +49,7 @@ Examples:
             if (!options.json) process.stdout.write(`== ${scenario.name}\n`);
           },
           onCheck: (check, result) => {
-            if (!options.json) process.stdout.write(`${formatVerdict(check, result.index)}\n`);
+            if (!options.json) process.stdout.write(`${verdictLine(check, result.index)}\n`);
           },
           onReport: (report) => {
             if (!options.json) process.stdout.write(`${summaryLine(report)}\n`);
@@ -80,13 +81,4 @@ Examples:
 function summaryLine(report: ScenarioReport): string {
   const failed = report.checks.filter((check) => !check.pass).length;
   return `${report.scenario}: ${report.checks.length - failed} passed, ${failed} failed (WireGuard: ${report.wireguard})`;
-}
-
-/** `PASS 1 A https://app.example.com/ [tunnel-down]: expected internet as 198.51.100.1, observed internet as 198.51.100.1 (HTTP 200)` */
-export function formatVerdict(check: CheckReport, index: number): string {
-  const fault = check.fault ? ` [${check.fault}]` : '';
-  const as = (sourceIp: string | null) => (sourceIp ? ` as ${sourceIp}` : '');
-  const status = check.observed.httpStatus ? ` (HTTP ${check.observed.httpStatus})` : '';
-  const head = `${check.pass ? 'PASS' : 'FAIL'} ${index + 1} ${check.from} ${check.url}${fault}: expected ${check.expected.path}${as(check.expected.sourceIp)}, observed ${check.observed.path}${as(check.observed.sourceIp)}${status}`;
-  return check.pass ? head : [head, ...check.reasons.map((reason) => `     why: ${reason}`), ...check.seen.map((line) => `     seen at ${line}`)].join('\n');
 }

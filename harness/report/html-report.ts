@@ -1,4 +1,5 @@
 import type { CheckReport, ScenarioReport } from '../verify/run-scenario.ts';
+import { pathText } from './check-text.ts';
 import { escapeHtml as e } from './escape.ts';
 import { topologyCss, topologySvg } from './topology-svg.ts';
 
@@ -54,7 +55,7 @@ ${topologySvg(run.topology, undefined, `${run.scenario}: topology`)}
 <table class="checks">
 <thead><tr><th>#</th><th>Request</th><th>Fault</th><th>Expected</th><th>Observed</th><th>Result</th></tr></thead>
 <tbody>
-${run.checks.map((check, index) => `<tr class="${check.pass ? 'pass' : 'fail'}"><td><a href="#${anchor(run.scenario)}-${index + 1}">${index + 1}</a></td><td>${e(check.from)} → ${e(check.url)}</td><td>${e(check.fault ?? '—')}</td><td>${pathText(check.expected.path, check.expected.sourceIp)}</td><td>${pathText(check.observed.path, check.observed.sourceIp)}</td><td>${badge(check.pass)}</td></tr>`).join('\n')}
+${run.checks.map((check, index) => `<tr class="${check.pass ? 'pass' : 'fail'}"><td><a href="#${anchor(run.scenario)}-${index + 1}">${index + 1}</a></td><td>${e(check.from)} → ${e(check.url)}</td><td>${e(check.fault ?? '—')}</td><td>${e(pathText(check.expected))}</td><td>${e(pathText(check.observed))}</td><td>${badge(check.pass)}</td></tr>`).join('\n')}
 </tbody>
 </table>
 ${run.checks.map((check, index) => checkSection(run, check, index, linkPcaps)).join('\n')}
@@ -89,7 +90,6 @@ ${check.logLine ? `<pre class="log">${e(check.logLine)}</pre>` : '<p class="mute
 }
 
 const badge = (pass: boolean) => `<span class="badge ${pass ? 'pass' : 'fail'}">${pass ? 'PASS' : 'FAIL'}</span>`;
-const pathText = (path: string, sourceIp: string | null) => `${e(path)}${sourceIp ? ` as ${e(sourceIp)}` : ''}`;
 const anchor = (name: string) => `s-${name.replace(/[^A-Za-z0-9_-]/g, '_')}`;
 
 const css = `

@@ -1,5 +1,6 @@
 import { create } from 'xmlbuilder2';
 import type { ScenarioReport } from '../verify/run-scenario.ts';
+import { pathText } from './check-text.ts';
 
 /**
  * JUnit XML for CI systems: a testsuite per scenario, a testcase per check, a failing check carrying its
@@ -28,14 +29,12 @@ export function junitReport(runs: ScenarioReport[]): string {
       .ele('property', { name: 'wireguard', value: run.wireguard }).up()
       .ele('property', { name: 'lab', value: run.lab }).up();
     for (const [index, check] of run.checks.entries()) {
-      const expected = `${check.expected.path}${check.expected.sourceIp ? ` as ${check.expected.sourceIp}` : ''}`;
-      const observed = `${check.observed.path}${check.observed.sourceIp ? ` as ${check.observed.sourceIp}` : ''}`;
       const testcase = suite.ele('testcase', {
         classname: `wglab.${run.scenario}`,
-        name: `${index + 1}. ${check.from} ${check.url}${check.fault ? ` [${check.fault}]` : ''}: expect ${expected}`,
+        name: `${index + 1}. ${check.from} ${check.url}${check.fault ? ` [${check.fault}]` : ''}: expect ${pathText(check.expected)}`,
         time: seconds(check.seconds),
       });
-      const evidence = [`observed ${observed}${check.observed.httpStatus ? ` (HTTP ${check.observed.httpStatus})` : ''}`, ...check.seen.map((line) => `seen at ${line}`), `access log: ${check.logLine ?? '(no line)'}`].join('\n');
+      const evidence = [`observed ${pathText(check.observed)}${check.observed.httpStatus ? ` (HTTP ${check.observed.httpStatus})` : ''}`, ...check.seen.map((line) => `seen at ${line}`), `access log: ${check.logLine ?? '(no line)'}`].join('\n');
       if (!check.pass) {
         testcase.ele('failure', { message: check.reasons.join('; '), type: 'wglab.verdict' }).txt(`${check.reasons.join('\n')}\n${evidence}`);
       }

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { create } from 'xmlbuilder2';
 import type { CheckReport, ScenarioReport } from '../verify/run-scenario.ts';
+import { verdictLine } from './check-text.ts';
 import { configChanges } from './config-changes.ts';
 import { describeCheck } from './describe-check.ts';
 import { htmlReport } from './html-report.ts';
@@ -214,4 +215,14 @@ test('the picture of a lab without a tunnel leaves out the empty band where the 
   const topology = scenario('x', []).topology;
   t.regex(topologySvg(topology), /viewBox="0 0 720 300"/);
   t.regex(topologySvg({ ...topology, tunnel: [] }), /viewBox="0 70 720 230"/);
+});
+
+test('verdictLine: wglab run\'s line per check, with why and what was seen under a failure', (t) => {
+  t.is(verdictLine(check(), 0), 'PASS 1 A https://app.example.com/: expected tunnel as 10.0.0.1, observed tunnel as 10.0.0.1 (HTTP 200)');
+  t.is(verdictLine(failing, 3), [
+    'FAIL 4 A https://app.example.com/ [tunnel-down]: expected internet as 198.51.100.1, observed none',
+    '     why: expected the internet path, but no packet of the request left A',
+    '     why: nginx logged no line for this request',
+    '     seen at internet (router any): 4 WireGuard packets, no TCP',
+  ].join('\n'));
 });

@@ -1,0 +1,20 @@
+import type { CheckReport } from '../verify/run-scenario.ts';
+
+/** `tunnel as 10.0.0.1`, `none`: a path and the source IP the server logged, as every report writes them. */
+export function pathText(side: { path: string; sourceIp: string | null }): string {
+  return `${side.path}${side.sourceIp ? ` as ${side.sourceIp}` : ''}`;
+}
+
+/** `expected internet as 198.51.100.1, observed tunnel as 10.0.0.1 (HTTP 200)` */
+export function verdictText(check: CheckReport): string {
+  return `expected ${pathText(check.expected)}, observed ${pathText(check.observed)}${check.observed.httpStatus ? ` (HTTP ${check.observed.httpStatus})` : ''}`;
+}
+
+/**
+ * `wglab run`'s line for a check: `PASS 1 A https://app.example.com/ [tunnel-down]: expected …, observed …`,
+ * and for a failure the reasons and what each capture point saw beneath it.
+ */
+export function verdictLine(check: CheckReport, index: number): string {
+  const head = `${check.pass ? 'PASS' : 'FAIL'} ${index + 1} ${check.from} ${check.url}${check.fault ? ` [${check.fault}]` : ''}: ${verdictText(check)}`;
+  return check.pass ? head : [head, ...check.reasons.map((reason) => `     why: ${reason}`), ...check.seen.map((line) => `     seen at ${line}`)].join('\n');
+}
