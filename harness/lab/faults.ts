@@ -1,6 +1,6 @@
 import type { Fault } from '../scenario/scenario.ts';
 import type { Lab } from './lab.ts';
-import { routerNode } from './lab-plan.ts';
+import { endpointOfNode, nodeForHost, routerNode, type LabPlan } from './lab-plan.ts';
 
 /** A fault in effect, and how to take it back. */
 export interface AppliedFault {
@@ -9,37 +9,54 @@ export interface AppliedFault {
   undo(): Promise<void>;
 }
 
-/** The other end of the tunnel from `node`. */
+/** The other end of the tunnel from `node` (in a two-end tunnel). */
 export function peerOf(lab: Lab, node: string): string | undefined {
   return lab.plan.wireguardOrder.find((name) => name !== node);
 }
 
 /**
- * Applies a fault before a request: `tunnel-down` runs wg-quick down on `from`, `peer-down` on the other
- * tunnel end, `wireguard-blocked` makes the router drop UDP between the tunnel's listen ports.
- * Undoing brings the tunnel back with fresh sessions on both ends (listener first), so the next check
- * does not wait for WireGuard's retry timers.
+ * The endpoint each fault acts on: `tunnel-down` on `from`, or on the endpoint the LAN host `from` sits behind;
+ * `peer-down` on the endpoint that holds the URL's address (or that the URL's LAN host sits behind), else the
+ * other end of a two-end tunnel.
  */
-export async function applyFault(lab: Lab, fault: Fault, from: string): Promise<AppliedFault> {
+export function faultTarget(plan: LabPlan, fault: Fault, from: string, url: string): string | undefined {
+  if (fault === 'tunnel-down') return endpointOfNode(plan, from);
+  if (fault === 'peer-down') {
+    const server = nodeForHost(plan, new URL(url).hostname);
+    const holder = server === undefined ? undefined : endpointOfNode(plan, server);
+    if (holder !== undefined && holder !== endpointOfNode(plan, from) && plan.wireguardOrder.includes(holder)) return holder;
+    return plan.wireguardOrder.find((name) => name !== endpointOfNode(plan, from));
+  }
+  return undefined;
+}
+
+/**
+ * Applies a fault before a request: `tunnel-down` runs wg-quick down on every interface of `from` (or of the
+ * endpoint its LAN sits behind), `peer-down` on the endpoint that holds the URL's address, `wireguard-blocked`
+ * makes the router drop every UDP flow between WireGuard listen ports. Undoing brings WireGuard back with fresh
+ * sessions on every end (listeners first), so the next check does not wait for WireGuard's retry timers.
+ */
+export async function applyFault(lab: Lab, fault: Fault, from: string, url = ''): Promise<AppliedFault> {
   const restore = () => restartWireguard(lab);
   switch (fault) {
     case 'tunnel-down':
-      await lab.wgDown(from);
-      return { fault, description: `wg-quick down wg0 on ${from}`, undo: restore };
     case 'peer-down': {
-      const peer = peerOf(lab, from)!;
-      await lab.wgDown(peer);
-      return { fault, description: `wg-quick down wg0 on ${peer}`, undo: restore };
+      const node = (url ? faultTarget(lab.plan, fault, from, url) : fault === 'tunnel-down' ? from : peerOf(lab, from))!;
+      await lab.wgDown(node);
+      return { fault, description: `wg-quick down ${lab.interfacesOf(node).join(', ')} on ${node}`, undo: restore };
     }
     case 'wireguard-blocked': {
-      const ports = [...new Set(Object.values(lab.plan.listenPorts))].join(',');
-      const rule = ['FORWARD', '-p', 'udp', '-m', 'multiport', '--sports', ports, '-m', 'multiport', '--dports', ports, '-j', 'DROP'];
-      await lab.exec(routerNode, ['iptables', '-I', ...rule]);
+      const ports = lab.plan.wireguardPorts.join(',');
+      const rules = ['iptables', ...(lab.plan.ipv6 ? ['ip6tables'] : [])].flatMap((command) => [
+        [command, 'FORWARD', '-p', 'udp', '-m', 'multiport', '--sports', ports, '-j', 'DROP'],
+        [command, 'FORWARD', '-p', 'udp', '-m', 'multiport', '--dports', ports, '-j', 'DROP'],
+      ]);
+      for (const [command, ...rule] of rules) await lab.exec(routerNode, [command!, '-I', ...rule]);
       return {
         fault,
-        description: `the internet drops UDP between ports ${ports}`,
+        description: `the internet drops UDP from and to ports ${ports}`,
         undo: async () => {
-          await lab.exec(routerNode, ['iptables', '-D', ...rule]);
+          for (const [command, ...rule] of rules) await lab.exec(routerNode, [command!, '-D', ...rule]);
           await restore();
         },
       };
@@ -49,12 +66,10 @@ export async function applyFault(lab: Lab, fault: Fault, from: string): Promise<
 
 /** wg-quick down (where up) and up again on every WireGuard endpoint, listening ends first. */
 export async function restartWireguard(lab: Lab): Promise<void> {
-  await Promise.all(lab.plan.wireguardOrder.map(async (node) => {
-    if (await wireguardIsUp(lab, node)) await lab.wgDown(node);
-  }));
-  for (const node of lab.plan.wireguardOrder) await lab.wgUp(node);
+  await Promise.all(lab.plan.wireguardOrder.map((node) => lab.wgDown(node)));
+  for (const face of lab.plan.interfaces) await lab.wgUp(face.node, face.iface);
 }
 
-export function wireguardIsUp(lab: Lab, node: string): Promise<boolean> {
-  return lab.isWireguardUp(node);
+export function wireguardIsUp(lab: Lab, node: string, iface = 'wg0'): Promise<boolean> {
+  return lab.isWireguardUp(node, iface);
 }

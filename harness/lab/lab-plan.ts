@@ -1,5 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import type { Scenario } from '../scenario/scenario.ts';
+import { isIpv6, parseCidr, sameAddress } from '../net/ip.ts';
+import { lanHosts as lanHostsOf, type Scenario } from '../scenario/scenario.ts';
+import { configAddresses, splitConfigKey } from '../wgconf/scenario-configs.ts';
 import { serializeWgConfig } from '../wgconf/serialize-wg-config.ts';
 import type { WgConfig } from '../wgconf/wg-config.ts';
 import { endpointAddress, readWgSettings } from '../wgconf/wg-settings.ts';
@@ -11,14 +13,45 @@ export const routerNode = 'internet';
  * means nothing outside the lab; endpoints reach it on-link and route everything else through it.
  */
 export const routerLinkIp = '169.254.0.1';
+/** An endpoint's LAN interface; its internet interface stays eth0. */
+export const lanInterface = 'eth1';
+/** The router's IPv6 address on every link, link-local for the same reasons. */
+export const routerLinkIp6 = 'fe80::1';
 
 export interface EndpointPlan {
   name: string;
+  /** The first public address; `publicIps` holds them all (one IPv4 and one IPv6 when dual-stack). */
   publicIp: string;
+  publicIps: string[];
   /** The wg-quick file to install as /etc/wireguard/wg0.conf, when this endpoint runs WireGuard. */
   wgConfig?: string;
+  /** Every wg-quick file of the endpoint by interface name (wg0 included), in bring-up order. */
+  interfaces: { iface: string; config: string }[];
   /** The name its nginx answers to, with a certificate from the lab's CA. */
   serves?: string;
+  /** Whether it runs nginx: it serves a name, or a check's URL names one of its addresses. */
+  web: boolean;
+  /** Its LAN: the address (with prefix) it holds on eth1. */
+  lan?: { address: string };
+  /** Files put on the node before WireGuard starts: path in the node -> local path. */
+  files: Record<string, string>;
+}
+
+/** A lab node on an endpoint's LAN, its default route the endpoint; it runs nginx and can send checks. */
+export interface LanHostPlan {
+  name: string;
+  address: string;
+  /** The endpoint it sits behind. */
+  endpoint: string;
+  /** The LAN's prefix length. */
+  prefix: number;
+}
+
+/** One WireGuard interface of one endpoint. */
+export interface WgInterfacePlan {
+  node: string;
+  iface: string;
+  listenPort?: number;
 }
 
 /** Everything a lab needs, worked out before any container exists. */
@@ -26,29 +59,91 @@ export interface LabPlan {
   id: string;
   scenario: Scenario;
   endpoints: EndpointPlan[];
-  /** Names every node resolves (through /etc/hosts): served names to their server's public IP. */
+  lanHosts: LanHostPlan[];
+  /** Names every node resolves (through /etc/hosts): served names and `names:` to public IPs, LAN hosts to theirs. */
   hosts: { host: string; ipAddress: string }[];
   /** WireGuard endpoints in the order to bring them up: those that only listen first. */
   wireguardOrder: string[];
-  /** Each WireGuard endpoint's ListenPort, where its file sets one. */
+  /** Every WireGuard interface, in bring-up order. */
+  interfaces: WgInterfacePlan[];
+  /** Each WireGuard endpoint's ListenPort (its wg0's, else its first interface's), where its file sets one. */
   listenPorts: Record<string, number>;
+  /** Every ListenPort of every interface: WireGuard's UDP in captures. */
+  wireguardPorts: number[];
+  /** Which node holds each address a URL may name: scenario fields, LAN hosts and the configs' Address lines. */
+  addressOwners: { address: string; node: string }[];
+  /** Whether any address in the lab is IPv6: nodes then run with IPv6 on. */
+  ipv6: boolean;
 }
 
 export function planLab(scenario: Scenario, configs: Map<string, WgConfig>, id = newLabId(scenario.name)): LabPlan {
-  const endpoints = Object.values(scenario.endpoints).map((endpoint) => ({
+  const byEndpoint = new Map<string, { iface: string; config: WgConfig }[]>();
+  for (const [key, config] of configs) {
+    const { endpoint, iface } = splitConfigKey(key);
+    byEndpoint.set(endpoint, [...(byEndpoint.get(endpoint) ?? []), { iface, config }]);
+  }
+  const dials = (config: WgConfig) => readWgSettings(config).peers.some((peer) => endpointAddress(peer) !== undefined);
+  const interfaces: (WgInterfacePlan & { dials: boolean })[] = [...byEndpoint].flatMap(([node, list]) => list.map(({ iface, config }) => ({
+    node, iface, listenPort: readWgSettings(config).interface.listenPort?.value, dials: dials(config),
+  })));
+  interfaces.sort((a, b) => Number(a.dials) - Number(b.dials));
+  const wireguardOrder = [...new Set(interfaces.map((face) => face.node))];
+  const lanHosts: LanHostPlan[] = lanHostsOf(scenario).map((host) => ({ ...host, prefix: parseCidr(scenario.endpoints[host.endpoint]!.lan!.address)!.prefix }));
+
+  const addressOwners: { address: string; node: string }[] = [
+    ...Object.values(scenario.endpoints).flatMap((endpoint) => [...endpoint.publicIps, ...endpoint.wgIps, ...(endpoint.lan ? [parseCidr(endpoint.lan.address)!.address] : [])]
+      .map((address) => ({ address, node: endpoint.name }))),
+    ...lanHosts.map((host) => ({ address: host.address, node: host.name })),
+    ...[...configs].flatMap(([key, config]) => configAddresses(config).map((address) => ({ address, node: splitConfigKey(key).endpoint }))),
+  ];
+  const servers = new Set(scenario.checks.map((check) => nodeForHost({ scenario, addressOwners }, new URL(check.url).hostname)));
+  const endpoints = Object.values(scenario.endpoints).map((endpoint): EndpointPlan => ({
     name: endpoint.name,
     publicIp: endpoint.publicIp,
+    publicIps: endpoint.publicIps,
     wgConfig: configs.has(endpoint.name) ? serializeWgConfig(configs.get(endpoint.name)!) : undefined,
+    interfaces: (byEndpoint.get(endpoint.name) ?? []).map(({ iface, config }) => ({ iface, config: serializeWgConfig(config) })),
     serves: endpoint.serves,
+    web: endpoint.serves !== undefined || servers.has(endpoint.name),
+    lan: endpoint.lan && { address: endpoint.lan.address },
+    files: endpoint.files,
   }));
-  const hosts = Object.values(scenario.endpoints).flatMap((endpoint) => (endpoint.serves ? [{ host: endpoint.serves, ipAddress: endpoint.publicIp }] : []));
-  const dials = (name: string) => readWgSettings(configs.get(name)!).peers.some((peer) => endpointAddress(peer) !== undefined);
-  const wireguardOrder = [...configs.keys()].sort((a, b) => Number(dials(a)) - Number(dials(b)));
-  const listenPorts = Object.fromEntries([...configs].flatMap(([name, config]) => {
-    const port = readWgSettings(config).interface.listenPort?.value;
-    return port === undefined ? [] : [[name, port]];
+  const hosts = [
+    ...Object.values(scenario.endpoints).flatMap((endpoint) => [...(endpoint.serves ? [endpoint.serves] : []), ...endpoint.names]
+      .flatMap((host) => endpoint.publicIps.map((ipAddress) => ({ host, ipAddress })))),
+    ...lanHosts.map((host) => ({ host: host.name, ipAddress: host.address })),
+  ];
+  const listenPorts = Object.fromEntries(wireguardOrder.flatMap((node) => {
+    const faces = interfaces.filter((face) => face.node === node && face.listenPort !== undefined);
+    const port = (faces.find((face) => face.iface === 'wg0') ?? faces[0])?.listenPort;
+    return port === undefined ? [] : [[node, port]];
   }));
-  return { id, scenario, endpoints, hosts, wireguardOrder, listenPorts };
+  const wireguardPorts = [...new Set(interfaces.flatMap((face) => (face.listenPort === undefined ? [] : [face.listenPort])))];
+  const ipv6 = addressOwners.some((owner) => isIpv6(owner.address))
+    || [...configs.values()].some((config) => readWgSettings(config).peers.some((peer) => peer.allowedIps.some((allowed) => isIpv6(allowed.value.address))));
+  return {
+    id, scenario, endpoints, lanHosts, hosts, wireguardOrder,
+    interfaces: interfaces.map(({ node, iface, listenPort }) => ({ node, iface, listenPort })),
+    listenPorts, wireguardPorts, addressOwners, ipv6,
+  };
+}
+
+/**
+ * The node a URL's host names: an endpoint by served name or `names:`, a LAN host by name, or whoever
+ * holds the address (scenario fields first, then the configs' Address lines).
+ */
+export function nodeForHost(plan: Pick<LabPlan, 'scenario' | 'addressOwners'>, host: string): string | undefined {
+  const bare = host.replace(/^\[|\]$/g, '');
+  const endpoint = Object.values(plan.scenario.endpoints).find((candidate) => candidate.serves === bare || candidate.names.includes(bare));
+  if (endpoint) return endpoint.name;
+  const lanHost = lanHostsOf(plan.scenario).find((candidate) => candidate.name === bare);
+  if (lanHost) return lanHost.name;
+  return plan.addressOwners.find((owner) => sameAddress(owner.address, bare))?.node;
+}
+
+/** The endpoint a node stands for: itself, or the endpoint a LAN host sits behind. */
+export function endpointOfNode(plan: Pick<LabPlan, 'lanHosts'>, node: string): string {
+  return plan.lanHosts.find((host) => host.name === node)?.endpoint ?? node;
 }
 
 /** `wglab-<scenario>-<6 hex>`: unique per run, and readable in `docker ps`. */

@@ -92,33 +92,44 @@ export class Lab implements AsyncDisposable {
     return firstTarEntry(Buffer.concat(chunks));
   }
 
-  /** `wg-quick up wg0` on a node, with the lab's WireGuard flavour. */
-  async wgUp(node: string): Promise<void> {
-    await this.exec(node, ['wg-quick', 'up', 'wg0'], { env: wgQuickEnv(this.wireguard) });
-    this.wireguardUp.set(node, true);
+  /** The WireGuard interfaces of a node, in bring-up order. */
+  interfacesOf(node: string): string[] {
+    const faces = this.plan.interfaces.filter((face) => face.node === node).map((face) => face.iface);
+    return faces.length > 0 ? faces : ['wg0'];
   }
 
-  /** Whether wg0 is up on a node: known without asking when this lab brought it up or down. */
-  async isWireguardUp(node: string): Promise<boolean> {
-    const known = this.wireguardUp.get(node);
+  /** `wg-quick up <iface>` on a node (every interface of the node when none is named), with the lab's WireGuard flavour. */
+  async wgUp(node: string, iface?: string): Promise<void> {
+    for (const face of iface ? [iface] : this.interfacesOf(node)) {
+      await this.exec(node, ['wg-quick', 'up', face], { env: wgQuickEnv(this.wireguard) });
+      this.wireguardUp.set(`${node}/${face}`, true);
+    }
+  }
+
+  /** Whether an interface (wg0 unless named) is up on a node: known without asking when this lab brought it up or down. */
+  async isWireguardUp(node: string, iface = 'wg0'): Promise<boolean> {
+    const known = this.wireguardUp.get(`${node}/${iface}`);
     if (known !== undefined) return known;
-    const up = (await this.exec(node, ['ip', 'link', 'show', 'wg0'], { allowFailure: true })).exitCode === 0;
-    this.wireguardUp.set(node, up);
+    const up = (await this.exec(node, ['ip', 'link', 'show', iface], { allowFailure: true })).exitCode === 0;
+    this.wireguardUp.set(`${node}/${iface}`, up);
     return up;
   }
 
-  /** `wg-quick down wg0` on a node. */
-  async wgDown(node: string): Promise<void> {
-    await this.exec(node, ['wg-quick', 'down', 'wg0'], { env: wgQuickEnv(this.wireguard) });
-    this.wireguardUp.set(node, false);
+  /** `wg-quick down <iface>` on a node (every interface of the node that is up, last first, when none is named). */
+  async wgDown(node: string, iface?: string): Promise<void> {
+    for (const face of iface ? [iface] : [...this.interfacesOf(node)].reverse()) {
+      if (!iface && !(await this.isWireguardUp(node, face))) continue;
+      await this.exec(node, ['wg-quick', 'down', face], { env: wgQuickEnv(this.wireguard) });
+      this.wireguardUp.set(`${node}/${face}`, false);
+    }
   }
 
-  /** Installs each WireGuard endpoint's wg0.conf (mode 0600) and brings them up, listening ends first. */
+  /** Installs each WireGuard endpoint's files as /etc/wireguard/<iface>.conf (mode 0600) and brings them up, listening ends first. */
   async startWireguard(): Promise<void> {
-    await Promise.all(this.plan.endpoints.map((endpoint) => (endpoint.wgConfig
-      ? this.nodes.get(endpoint.name)!.copyContentToContainer([{ content: endpoint.wgConfig, target: '/etc/wireguard/wg0.conf', mode: 0o600 }])
+    await Promise.all(this.plan.endpoints.map((endpoint) => (endpoint.interfaces.length > 0
+      ? this.nodes.get(endpoint.name)!.copyContentToContainer(endpoint.interfaces.map((face) => ({ content: face.config, target: `/etc/wireguard/${face.iface}.conf`, mode: 0o600 })))
       : this.exec(endpoint.name, ['rm', '-f', '/etc/wireguard/wg0.conf']))));
-    for (const name of this.plan.wireguardOrder) await this.wgUp(name);
+    for (const face of this.plan.interfaces) await this.wgUp(face.node, face.iface);
   }
 
   /**
@@ -129,7 +140,7 @@ export class Lab implements AsyncDisposable {
     if (!sameEndpoints(this.plan, plan)) throw new Error(`lab ${this.id} has other endpoints than scenario ${plan.scenario.name}`);
     const previous = this.plan.wireguardOrder;
     await Promise.all(previous.map(async (node) => {
-      if (await this.isWireguardUp(node)) await this.wgDown(node);
+      await this.wgDown(node);
       await this.sh(node, `for p in $(ip rule show | cut -d: -f1 | grep -vxE '0|32766|32767'); do ip rule del priority $p; done
 iptables -t nat -F; iptables -F`);
     }));

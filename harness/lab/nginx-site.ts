@@ -5,13 +5,13 @@ export const accessLogPath = '/var/log/nginx/access.log';
 /** The header that carries a request's tag. */
 export const requestTagHeader = 'X-Wglab-Request';
 
-/** The nginx site of a serving endpoint: HTTPS (and HTTP) on every address, logging the client address. */
-export function nginxSite(serves: string): string {
+/** The nginx site of a serving endpoint: HTTPS (and HTTP) on every address (IPv6 ones too, in labs with IPv6), logging the client address. */
+export function nginxSite(serves: string, ipv6 = false): string {
   return `log_format wglab '${accessLogFormat}';
 server {
     listen 443 ssl default_server;
     listen 80 default_server;
-    server_name ${serves};
+${ipv6 ? '    listen [::]:443 ssl default_server;\n    listen [::]:80 default_server;\n' : ''}    server_name ${serves};
     ssl_certificate /etc/wglab/tls/server.pem;
     ssl_certificate_key /etc/wglab/tls/server.key;
     access_log ${accessLogPath} wglab;

@@ -1,4 +1,6 @@
+import { readFileSync, statSync } from 'node:fs';
 import type { StartedTestContainer } from 'testcontainers';
+import { isIpv6, parseCidr } from '../net/ip.ts';
 import type { Scenario } from '../scenario/scenario.ts';
 import type { KeySource } from '../wgconf/generate-configs.ts';
 import { scenarioConfigs } from '../wgconf/scenario-configs.ts';
@@ -6,12 +8,13 @@ import { connectEngine, type Engine } from './engine.ts';
 import { Lab } from './lab.ts';
 import { ensureLabImage } from './lab-image.ts';
 import { LabNodeContainer } from './lab-node-container.ts';
-import { planLab, routerLinkIp, routerNode, type LabPlan } from './lab-plan.ts';
+import { planLab, routerLinkIp, routerLinkIp6, routerNode, type LabPlan } from './lab-plan.ts';
 import { labLabels, nodeLabel, removeLab } from './lab-resources.ts';
 import { accessLogPath, nginxSite } from './nginx-site.ts';
 import { NodeCommandError } from './node-command-error.ts';
 import { silentProgress, type Progress } from './progress.ts';
 import { tearDownOnSignal } from './teardown-on-signal.ts';
+import { makeNetSysctlsWritable } from './writable-net-sysctls.ts';
 import { chooseWireguard } from './wireguard-flavour.ts';
 
 export interface StartLabOptions {
@@ -42,9 +45,10 @@ export async function startLab(scenario: Scenario, options: StartLabOptions = {}
     return result;
   };
   try {
-    progress(`${plan.id}: starting ${plan.endpoints.length} endpoints and the internet router from ${image.tag}`);
+    progress(`${plan.id}: starting ${plan.endpoints.length} endpoints${plan.lanHosts.length > 0 ? `, ${plan.lanHosts.length} LAN hosts` : ''} and the internet router from ${image.tag}`);
     const nodes = await phase('containers', () => startContainers(engine, plan, image.tag, options.detached ?? false));
     const kernel = await phase('addresses', () => configureAddresses(engine, plan, nodes));
+    await phase('files', () => installFiles(plan, nodes));
     const wireguard = chooseWireguard(kernel);
     const lab = new Lab({ plan, wireguard, nodes, engine, timings, forget });
     await Promise.all([...nodes.values()].map((node) => node.copyContentToContainer([{ content: `${wireguard}\n`, target: '/etc/wglab/wireguard', mode: 0o644 }])));
@@ -64,51 +68,78 @@ export async function startLab(scenario: Scenario, options: StartLabOptions = {}
 async function startContainers(engine: Engine, plan: LabPlan, image: string, detached: boolean): Promise<Map<string, StartedTestContainer>> {
   const labels = labLabels(plan.id, plan.scenario.name, detached);
   const network = (endpoint: string) => `${plan.id}-${endpoint}`;
-  await Promise.all(plan.endpoints.map((endpoint) => engine.dockerode.createNetwork({
-    Name: network(endpoint.name),
+  const lanNetwork = (endpoint: string) => `${plan.id}-${endpoint}-lan`;
+  const withLan = plan.endpoints.filter((endpoint) => endpoint.lan);
+  await Promise.all([...plan.endpoints.map((endpoint) => network(endpoint.name)), ...withLan.map((endpoint) => lanNetwork(endpoint.name))].map((name) => engine.dockerode.createNetwork({
+    Name: name,
     Driver: 'bridge',
     CheckDuplicate: true,
     Labels: labels,
     Options: {
       // The host bridge gets no IPv4 address, hence no route: lab addresses never exist on the host.
+      // Docker enables no IPv6 on it either: the host keeps only its link-local fe80:: address there.
       'com.docker.network.bridge.inhibit_ipv4': 'true',
       'com.docker.network.bridge.enable_ip_masquerade': 'false',
       'com.docker.network.bridge.enable_icc': 'true',
     },
   })));
+  // IPv6 on in every node when the lab uses it; no duplicate address detection, so addresses work at once.
+  const ipv6: Record<string, string> = plan.ipv6
+    ? { 'net.ipv6.conf.all.disable_ipv6': '0', 'net.ipv6.conf.default.disable_ipv6': '0', 'net.ipv6.conf.all.accept_dad': '0', 'net.ipv6.conf.default.accept_dad': '0' }
+    : {};
   const start = (node: string, net: string, sysctls: Record<string, string> = {}) => new LabNodeContainer({
     name: `${plan.id}-${node}`,
     image,
     network: net,
     labels: { ...labels, [nodeLabel]: node },
     hosts: plan.hosts,
-    sysctls,
+    sysctls: { ...ipv6, ...sysctls },
   }).start();
   const [first, ...others] = plan.endpoints;
   const started = await Promise.all([
-    start(routerNode, network(first!.name), { 'net.ipv4.ip_forward': '1' }),
+    start(routerNode, network(first!.name), { 'net.ipv4.ip_forward': '1', ...(plan.ipv6 ? { 'net.ipv6.conf.all.forwarding': '1' } : {}) }),
     ...plan.endpoints.map((endpoint) => start(endpoint.name, network(endpoint.name))),
+    ...plan.lanHosts.map((host) => start(host.name, lanNetwork(host.endpoint))),
   ]);
   const router = started[0]!;
+  const nodes = new Map<string, StartedTestContainer>([
+    [routerNode, router],
+    ...plan.endpoints.map((endpoint, index) => [endpoint.name, started[index + 1]!] as const),
+    ...plan.lanHosts.map((host, index) => [host.name, started[plan.endpoints.length + index + 1]!] as const),
+  ]);
   for (const endpoint of others) await engine.dockerode.getNetwork(network(endpoint.name)).connect({ Container: router.getId() });
-  return new Map([[routerNode, router], ...plan.endpoints.map((endpoint, index) => [endpoint.name, started[index + 1]!] as const)]);
+  // The LAN is the endpoint's second interface (eth1): its internet interface stays eth0, as users' rules say.
+  for (const endpoint of withLan) await engine.dockerode.getNetwork(lanNetwork(endpoint.name)).connect({ Container: nodes.get(endpoint.name)!.getId() });
+  // sysctl -w net.* in users' hooks: each node's own /proc/sys/net made writable, nothing else.
+  await Promise.all([...nodes].map(([node, container]) => makeNetSysctlsWritable(engine, image, container.getId(), `${plan.id}-${node}-sysctl`, labels)));
+  return nodes;
 }
 
 /**
- * Replaces Docker's addresses with the lab's: each endpoint holds its public IP alone on its link and
- * routes everything through the router; the router holds 169.254.0.1 on every link and a host route
- * to each endpoint. Returns whether the kernel can create WireGuard links (probed on the router).
+ * Replaces Docker's addresses with the lab's: each endpoint holds its public IPs alone on its link and
+ * routes everything through the router; the router holds 169.254.0.1 (and fe80::1) on every link and a host
+ * route to each endpoint. An endpoint with a LAN holds its LAN address on eth1; each LAN host holds its
+ * address on its eth0 and routes through the endpoint. Returns whether the kernel can create WireGuard links
+ * (probed on the router).
  */
 async function configureAddresses(engine: Engine, plan: LabPlan, nodes: Map<string, StartedTestContainer>): Promise<boolean> {
   const router = nodes.get(routerNode)!;
   const inspect = await engine.dockerode.getContainer(router.getId()).inspect();
   const macs = plan.endpoints.map((endpoint) => [endpoint, inspect.NetworkSettings.Networks[`${plan.id}-${endpoint.name}`]?.MacAddress] as const);
+  const devOf = 'dev_of() { for d in /sys/class/net/*; do [ "$(cat "$d/address")" = "$1" ] && { basename "$d"; return; }; done; echo "no interface with MAC $1" >&2; exit 1; }';
+  const family = (address: string) => (isIpv6(address) ? '-6' : '-4');
+  const nodad = (address: string) => (isIpv6(address) ? ' nodad' : '');
   const routerScript = [
     'set -e',
-    'dev_of() { for d in /sys/class/net/*; do [ "$(cat "$d/address")" = "$1" ] && { basename "$d"; return; }; done; echo "no interface with MAC $1" >&2; exit 1; }',
+    devOf,
     ...macs.map(([, mac]) => `ip -4 addr flush dev "$(dev_of ${mac})"`),
     'ip -4 route flush table main',
-    ...macs.flatMap(([endpoint, mac]) => [`d=$(dev_of ${mac})`, `ip addr add ${routerLinkIp}/32 dev "$d"`, `ip route add ${endpoint.publicIp}/32 dev "$d"`]),
+    ...macs.flatMap(([endpoint, mac]) => [
+      `d=$(dev_of ${mac})`,
+      `ip addr add ${routerLinkIp}/32 dev "$d"`,
+      ...(plan.ipv6 ? [`ip -6 addr add ${routerLinkIp6}/64 dev "$d" nodad`] : []),
+      ...endpoint.publicIps.map((address) => `ip ${family(address)} route add ${address}/${isIpv6(address) ? 128 : 32} dev "$d"`),
+    ]),
   ];
   const exec = async (node: string, script: string) => {
     const result = await nodes.get(node)!.exec(['sh', '-c', script]);
@@ -117,51 +148,99 @@ async function configureAddresses(engine: Engine, plan: LabPlan, nodes: Map<stri
     }
     return result;
   };
-  const [probe] = await Promise.all([
-    nodes.get(routerNode)!.exec(['sh', '-c', 'ip link add wglabprobe type wireguard 2>/dev/null && ip link del wglabprobe']),
-    exec(routerNode, routerScript.join('\n')),
-    ...plan.endpoints.map((endpoint) => exec(endpoint.name, [
+  const lanMacs = new Map(await Promise.all(plan.endpoints.filter((endpoint) => endpoint.lan).map(async (endpoint) => {
+    const info = await engine.dockerode.getContainer(nodes.get(endpoint.name)!.getId()).inspect();
+    return [endpoint.name, info.NetworkSettings.Networks[`${plan.id}-${endpoint.name}-lan`]?.MacAddress] as const;
+  })));
+  const endpointScript = (endpoint: LabPlan['endpoints'][number]) => {
+    const lan = endpoint.lan && parseCidr(endpoint.lan.address)!;
+    return [
+      'set -e',
+      devOf,
+      'ip -4 addr flush dev eth0',
+      'ip -4 route flush table main',
+      ...endpoint.publicIps.map((address) => `ip ${family(address)} addr add ${address}/${isIpv6(address) ? 128 : 32} dev eth0${nodad(address)}`),
+      `ip route add ${routerLinkIp}/32 dev eth0 scope link`,
+      `ip route add default via ${routerLinkIp} dev eth0 onlink`,
+      ...(plan.ipv6 ? [`ip -6 route add default via ${routerLinkIp6} dev eth0`] : []),
+      ...(lan ? [
+        `d=$(dev_of ${lanMacs.get(endpoint.name)})`,
+        '[ "$d" = eth1 ] || { ip link set "$d" down; ip link set "$d" name eth1; ip link set eth1 up; }',
+        'ip -4 addr flush dev eth1',
+        `ip ${family(lan.address)} addr add ${lan.address}/${lan.prefix} dev eth1${nodad(lan.address)}`,
+      ] : []),
+    ].join('\n');
+  };
+  const lanHostScript = (host: LabPlan['lanHosts'][number]) => {
+    const gateway = parseCidr(plan.endpoints.find((endpoint) => endpoint.name === host.endpoint)!.lan!.address)!.address;
+    return [
       'set -e',
       'ip -4 addr flush dev eth0',
       'ip -4 route flush table main',
-      `ip addr add ${endpoint.publicIp}/32 dev eth0`,
-      `ip route add ${routerLinkIp}/32 dev eth0 scope link`,
-      `ip route add default via ${routerLinkIp} dev eth0 onlink`,
-    ].join('\n'))),
+      `ip ${family(host.address)} addr add ${host.address}/${host.prefix} dev eth0${nodad(host.address)}`,
+      `ip ${family(gateway)} route add default via ${gateway} dev eth0`,
+    ].join('\n');
+  };
+  const [probe] = await Promise.all([
+    nodes.get(routerNode)!.exec(['sh', '-c', 'ip link add wglabprobe type wireguard 2>/dev/null && ip link del wglabprobe']),
+    exec(routerNode, routerScript.join('\n')),
+    ...plan.endpoints.map((endpoint) => exec(endpoint.name, endpointScript(endpoint))),
+    ...plan.lanHosts.map((host) => exec(host.name, lanHostScript(host))),
   ]);
   return probe.exitCode === 0;
 }
 
-/** A CA on the router, a certificate per served name, nginx on each serving endpoint, and every node trusting the CA. */
+/** The scenario's `files:`, each with its local file's mode, put on its node before WireGuard starts. */
+async function installFiles(plan: LabPlan, nodes: Map<string, StartedTestContainer>): Promise<void> {
+  await Promise.all(plan.endpoints.filter((endpoint) => Object.keys(endpoint.files).length > 0).map((endpoint) => nodes.get(endpoint.name)!.copyContentToContainer(
+    Object.entries(endpoint.files).map(([target, source]) => ({ content: readFileSync(source), target, mode: statSync(source).mode & 0o7777 })),
+  )));
+}
+
+/**
+ * A CA on the router, a certificate per server (its served name, `names:` and every address it holds),
+ * nginx on each serving endpoint and each LAN host, and every node trusting the CA.
+ */
 async function setupServers(lab: Lab): Promise<void> {
-  const servers = lab.plan.endpoints.filter((endpoint) => endpoint.serves);
+  const plan = lab.plan;
+  const servers = [
+    ...plan.endpoints.filter((endpoint) => endpoint.web).map((endpoint) => ({
+      node: endpoint.name,
+      name: endpoint.serves ?? endpoint.name,
+      dns: [...(endpoint.serves ? [endpoint.serves] : []), ...plan.scenario.endpoints[endpoint.name]!.names],
+    })),
+    ...plan.lanHosts.map((host) => ({ node: host.name, name: host.name, dns: [host.name] })),
+  ];
   if (servers.length === 0) return;
   const ec = '-newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes';
   await lab.sh(routerNode, `set -e; umask 077; mkdir -p /etc/wglab/ca; cd /etc/wglab/ca
 openssl req -x509 ${ec} -keyout ca.key -out ca.pem -days 7 -subj "/CN=wglab lab CA ${lab.id}" -addext basicConstraints=critical,CA:TRUE -addext keyUsage=critical,keyCertSign,cRLSign 2>/dev/null`);
   const caPem = (await lab.exec(routerNode, ['cat', '/etc/wglab/ca/ca.pem'])).stdout;
+  const allNodes = [...plan.endpoints.map((endpoint) => endpoint.name), ...plan.lanHosts.map((host) => host.name)];
   await Promise.all([
     ...servers.map(async (server) => {
-      const name = server.serves!;
+      const file = server.node;
+      const addresses = [...new Set(plan.addressOwners.filter((owner) => owner.node === server.node).map((owner) => owner.address))];
+      const san = [...server.dns.map((name) => `DNS:${name}`), ...addresses.map((address) => `IP:${address}`)].join(',');
       await lab.sh(routerNode, `set -e; umask 077; cd /etc/wglab/ca
-openssl req ${ec} -keyout '${name}.key' -out '${name}.csr' -subj '/CN=${name}' 2>/dev/null
-printf 'subjectAltName=DNS:%s\\nbasicConstraints=CA:FALSE\\nkeyUsage=digitalSignature\\nextendedKeyUsage=serverAuth\\n' '${name}' > '${name}.ext'
-openssl x509 -req -in '${name}.csr' -CA ca.pem -CAkey ca.key -CAcreateserial -days 7 -out '${name}.pem' -extfile '${name}.ext' 2>/dev/null`);
+openssl req ${ec} -keyout '${file}.key' -out '${file}.csr' -subj '/CN=${server.name}' 2>/dev/null
+printf 'subjectAltName=%s\\nbasicConstraints=CA:FALSE\\nkeyUsage=digitalSignature\\nextendedKeyUsage=serverAuth\\n' '${san}' > '${file}.ext'
+openssl x509 -req -in '${file}.csr' -CA ca.pem -CAkey ca.key -CAcreateserial -days 7 -out '${file}.pem' -extfile '${file}.ext' 2>/dev/null`);
       const [key, cert] = await Promise.all([
-        lab.exec(routerNode, ['cat', `/etc/wglab/ca/${name}.key`]),
-        lab.exec(routerNode, ['cat', `/etc/wglab/ca/${name}.pem`]),
+        lab.exec(routerNode, ['cat', `/etc/wglab/ca/${file}.key`]),
+        lab.exec(routerNode, ['cat', `/etc/wglab/ca/${file}.pem`]),
       ]);
-      const node = lab.nodes.get(server.name)!;
+      const node = lab.nodes.get(server.node)!;
       await node.copyContentToContainer([
         { content: key.stdout, target: '/etc/wglab/tls/server.key', mode: 0o600 },
         { content: cert.stdout, target: '/etc/wglab/tls/server.pem', mode: 0o644 },
-        { content: nginxSite(name), target: '/etc/nginx/conf.d/wglab.conf', mode: 0o644 },
+        { content: nginxSite(server.name, plan.ipv6), target: '/etc/nginx/conf.d/wglab.conf', mode: 0o644 },
       ]);
-      await lab.sh(server.name, `set -e; : > ${accessLogPath}; nginx -t 2>&1 | grep -v 'syntax is ok' >&2 || true; nginx`);
+      await lab.sh(server.node, `set -e; : > ${accessLogPath}; nginx -t 2>&1 | grep -v 'syntax is ok' >&2 || true; nginx`);
     }),
-    ...lab.plan.endpoints.map(async (endpoint) => {
-      await lab.nodes.get(endpoint.name)!.copyContentToContainer([{ content: caPem, target: '/etc/wglab/ca.pem', mode: 0o644 }]);
-      await lab.sh(endpoint.name, 'cat /etc/wglab/ca.pem >> /etc/ssl/certs/ca-certificates.crt');
+    ...allNodes.map(async (name) => {
+      await lab.nodes.get(name)!.copyContentToContainer([{ content: caPem, target: '/etc/wglab/ca.pem', mode: 0o644 }]);
+      await lab.sh(name, 'cat /etc/wglab/ca.pem >> /etc/ssl/certs/ca-certificates.crt');
     }),
   ]);
 }

@@ -44,12 +44,13 @@ export function anyContains(ranges: readonly Cidr[], inner: Cidr | string): bool
   return ranges.some((range) => cidrContains(range, inner));
 }
 
-/** The longest prefix length whose network holds both IPv4 addresses (10.0.0.1 and 10.0.0.2 give 30). */
+/** The longest prefix length whose network holds both addresses of one family (10.0.0.1 and 10.0.0.2 give 30, fd00::1 and fd00::2 give 126). */
 export function commonPrefixLength(a: string, b: string): number {
-  const left = ipaddr.IPv4.parse(a).toByteArray();
-  const right = ipaddr.IPv4.parse(b).toByteArray();
+  const left = ipaddr.parse(a).toByteArray();
+  const right = ipaddr.parse(b).toByteArray();
+  if (left.length !== right.length) throw new Error(`${a} and ${b} are not of one family`);
   let length = 0;
-  for (let index = 0; index < 4; index++) {
+  for (let index = 0; index < left.length; index++) {
     const diff = (left[index] ?? 0) ^ (right[index] ?? 0);
     if (diff === 0) {
       length += 8;
@@ -59,6 +60,20 @@ export function commonPrefixLength(a: string, b: string): number {
     break;
   }
   return length;
+}
+
+export function isIpv6(text: string): boolean {
+  return isIpAddress(text) && !isIpv4(text);
+}
+
+/** `/32` for IPv4, `/128` for IPv6: the host prefix of an address. */
+export function hostPrefix(address: string): number {
+  return isIpv4(address) ? 32 : 128;
+}
+
+/** An address as a URL or Endpoint writes it: IPv6 in brackets. */
+export function bracketed(address: string): string {
+  return isIpv6(address) ? `[${address}]` : address;
 }
 
 /** Same address, whatever the spelling (e.g. IPv6 compression). */

@@ -37,7 +37,7 @@ test('defaults fill the article values', (t) => {
 
 const rejected: [string, string, RegExp, number, string][] = [
   ['unknown field', base.replace('serves:', 'serve:'), /unknown field "serve"/, 4, 'endpoints.B.serve'],
-  ['bad IP', base.replace('198.51.100.1', '198.51.100.300'), /not an IPv4 address/, 3, 'endpoints.A.publicIp'],
+  ['bad IP', base.replace('198.51.100.1', '198.51.100.300'), /not an IPv4 or IPv6 address/, 3, 'endpoints.A.publicIp'],
   ['bad port', base.replace('51822', '70000'), /at most 65535/, 4, 'endpoints.B.listenPort'],
   ['duplicate address', base.replace('192.0.2.3', '203.0.113.2'), /already used by endpoints\.B\.publicIp/, 5, 'endpoints.C.publicIp'],
   ['wgIp equal to publicIp', base.replace('wgIp: 10.0.0.1', 'wgIp: 198.51.100.1'), /equals the endpoint's publicIp/, 3, 'endpoints.A.wgIp'],

@@ -3,6 +3,7 @@ import { dirname, relative, resolve } from 'node:path';
 import { LineCounter, parseDocument, type Document } from 'yaml';
 import type { ZodIssue } from 'zod';
 import { WglabError, WglabErrors } from '../errors.ts';
+import { configFileAddresses } from '../wgconf/scenario-configs.ts';
 import { lineOfPath } from './locate-yaml.ts';
 import { scenarioSchema, type Endpoint, type Scenario } from './scenario.ts';
 import { validateScenario, type ScenarioProblem } from './validate-scenario.ts';
@@ -37,20 +38,29 @@ export function parseScenario(text: string, file = '<scenario>'): Scenario {
     throw new WglabErrors(parsed.error.issues.flatMap((issue) => zodIssueErrors(issue, document, lineCounter, display)));
   }
   const data = parsed.data;
-  const endpoints: Record<string, Endpoint> = Object.fromEntries(
-    Object.entries(data.endpoints).map(([name, endpoint]) => [name, { name, ...endpoint }]),
-  );
   const base = dirname(resolve(file));
+  const endpoints: Record<string, Endpoint> = Object.fromEntries(
+    Object.entries(data.endpoints).map(([name, { publicIp, wgIp, files, ...endpoint }]) => [name, {
+      name,
+      ...endpoint,
+      publicIp: publicIp[0]!,
+      publicIps: publicIp,
+      wgIp: wgIp?.[0],
+      wgIps: wgIp ?? [],
+      files: Object.fromEntries(Object.entries(files).map(([target, source]) => [target, resolve(base, source)])),
+    }]),
+  );
   const scenario: Scenario = {
     name: data.name,
     description: data.description,
     file: file === '<scenario>' ? undefined : resolve(file),
     endpoints,
     tunnel: data.tunnel,
-    configs: data.configs && Object.fromEntries(Object.entries(data.configs).map(([name, path]) => [name, resolve(base, path)])),
+    configs: data.configs && Object.fromEntries(Object.entries(data.configs).map(([name, paths]) => [name,
+      Object.fromEntries(Object.entries(typeof paths === 'string' ? { wg0: paths } : paths).map(([iface, path]) => [iface, resolve(base, path)]))])),
     checks: data.checks,
   };
-  const problems = validateScenario(scenario, { fileExists: existsSync });
+  const problems = validateScenario(scenario, { fileExists: existsSync, configAddresses: (path) => configFileAddresses(path) });
   if (problems.length > 0) throw new WglabErrors(problems.map((problem) => problemError(problem, document, lineCounter, display)));
   return scenario;
 }
@@ -98,7 +108,8 @@ function zodMessage(issue: ZodIssue): string {
 function knownFields(path: readonly (string | number)[]): string {
   const [first, , third] = path;
   if (path.length === 0) return 'name, description, endpoints, tunnel, configs, checks';
-  if (first === 'endpoints') return 'publicIp, wgIp, listenPort, serves';
+  if (first === 'endpoints' && third === 'lan') return 'address, hosts';
+  if (first === 'endpoints') return 'publicIp, wgIp, listenPort, serves, names, lan, files';
   if (first === 'tunnel') return 'dialer, listener, transparent, table, priority, reachPeerWgIp, snat';
   if (first === 'checks' && third === 'expect') return 'sourceIp, path';
   if (first === 'checks') return 'from, url, insecure, fault, expect, note';
@@ -108,8 +119,9 @@ function knownFields(path: readonly (string | number)[]): string {
 function hintFor(path: readonly (string | number)[]): string {
   const last = String(path.at(-1));
   const hints: Record<string, string> = {
-    publicIp: 'an endpoint\'s address on the internet, e.g. 203.0.113.2',
-    wgIp: 'the endpoint\'s WireGuard address without prefix, e.g. 10.0.0.2',
+    publicIp: 'an endpoint\'s address on the internet, e.g. 203.0.113.2 or 2001:db8::2, or [203.0.113.2, 2001:db8::2]',
+    wgIp: 'the endpoint\'s WireGuard address without prefix, e.g. 10.0.0.2 or fd00::2, or [10.0.0.2, fd00::2]',
+    address: 'the endpoint\'s LAN address with the LAN prefix, e.g. 192.168.1.1/24',
     sourceIp: 'the client address the server should log, e.g. 10.0.0.1',
     listenPort: 'a UDP port from 1 to 65535, e.g. 51822',
     table: 'any unused routing table number, e.g. 123',
@@ -119,7 +131,7 @@ function hintFor(path: readonly (string | number)[]): string {
     fault: 'one of tunnel-down, peer-down, wireguard-blocked',
     url: 'a full URL such as https://app.example.com/',
     name: 'a short name such as transparent-a',
-    endpoints: 'a map of endpoint names to { publicIp, wgIp, listenPort, serves }',
+    endpoints: 'a map of endpoint names to { publicIp, wgIp, listenPort, serves, names, lan, files }',
   };
   return hints[last] ?? 'see README "Scenario format"';
 }

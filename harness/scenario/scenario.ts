@@ -1,16 +1,34 @@
 import { z } from 'zod';
-import { isIpv4 } from '../net/ip.ts';
+import { isIpAddress, isIpv4, parseCidr, sameAddress } from '../net/ip.ts';
 
-const ipv4 = z.string().refine(isIpv4, { message: 'is not an IPv4 address (e.g. 203.0.113.2)' });
+const ip = z.string().refine(isIpAddress, { message: 'is not an IPv4 or IPv6 address (e.g. 203.0.113.2 or 2001:db8::2)' });
+/** One address, or a list of one IPv4 and one IPv6 address (a dual-stack endpoint). */
+const ipOrPair = z.union([ip, z.array(ip).min(1).max(2)]).transform((value) => (Array.isArray(value) ? value : [value]))
+  .refine((list) => list.length === 1 || isIpv4(list[0]!) !== isIpv4(list[1]!), { message: 'takes one IPv4 and one IPv6 address' });
+const cidr = z.string().refine((text) => text.includes('/') && parseCidr(text) !== undefined, { message: 'is not an address with a prefix (e.g. 192.168.1.1/24)' });
 const port = z.number().int().min(1).max(65535);
 const hostname = z.string().regex(/^(?=.{1,253}$)([a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?\.)*[a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?$/, 'is not a DNS name');
 const endpointName = z.string().regex(/^[A-Za-z][A-Za-z0-9_-]{0,30}$/, 'names start with a letter and hold letters, digits, - and _');
 
+const nodeName = z.string().regex(/^[A-Za-z][A-Za-z0-9_-]{0,30}$/, 'names start with a letter and hold letters, digits, - and _');
+
+export const lanSchema = z.strictObject({
+  /** The endpoint's address on its LAN interface (eth1), with the LAN's prefix. */
+  address: cidr,
+  /** LAN hosts by node name: each a lab node on the LAN, its default route the endpoint. */
+  hosts: z.record(nodeName, ip).default({}),
+});
+
 export const endpointSchema = z.strictObject({
-  publicIp: ipv4,
-  wgIp: ipv4.optional(),
+  publicIp: ipOrPair,
+  wgIp: ipOrPair.optional(),
   listenPort: port.optional(),
   serves: hostname.optional(),
+  /** More DNS names for the public address (for `Endpoint = vpn.example.net:51820`). */
+  names: z.array(hostname).default([]),
+  lan: lanSchema.optional(),
+  /** Files to put on the node before WireGuard starts: path in the node -> local file (relative to the scenario). */
+  files: z.record(z.string().regex(/^\/[^\0]*[^/]$/, 'is not an absolute file path in the node'), z.string()).default({}),
 });
 
 export const reachFixes = ['prefix', 'route', 'rule'] as const;
@@ -37,7 +55,7 @@ export const checkSchema = z.strictObject({
   insecure: z.boolean().default(false),
   fault: z.enum(faults).optional(),
   expect: z.strictObject({
-    sourceIp: ipv4.optional(),
+    sourceIp: ip.optional(),
     path: z.enum(paths),
   }),
   /** Free text shown in reports. */
@@ -49,12 +67,22 @@ export const scenarioSchema = z.strictObject({
   description: z.string().optional(),
   endpoints: z.record(endpointName, endpointSchema).refine((endpoints) => Object.keys(endpoints).length > 0, { message: 'names no endpoint' }),
   tunnel: tunnelSchema.optional(),
-  configs: z.record(z.string(), z.string()).optional(),
+  /** wg-quick files by endpoint: a path (installed as wg0) or a map of interface names to paths. */
+  configs: z.record(z.string(), z.union([z.string(), z.record(z.string().regex(/^[a-zA-Z0-9_=+.-]{1,15}$/, 'is not an interface name as wg-quick takes it (e.g. wg0)'), z.string())])).optional(),
   checks: z.array(checkSchema).default([]),
 });
 
 export type ScenarioInput = z.input<typeof scenarioSchema>;
-export type Endpoint = z.output<typeof endpointSchema> & { name: string };
+type EndpointFields = z.output<typeof endpointSchema>;
+/** An endpoint: the first address of each field as `publicIp`/`wgIp`, every one in `publicIps`/`wgIps`. */
+export type Endpoint = Omit<EndpointFields, 'publicIp' | 'wgIp'> & {
+  name: string;
+  publicIp: string;
+  publicIps: string[];
+  wgIp?: string;
+  wgIps: string[];
+};
+export type Lan = z.output<typeof lanSchema>;
 export type Tunnel = z.output<typeof tunnelSchema>;
 export type Check = z.output<typeof checkSchema>;
 export type ReachFix = (typeof reachFixes)[number];
@@ -69,16 +97,42 @@ export interface Scenario {
   file?: string;
   endpoints: Record<string, Endpoint>;
   tunnel?: Tunnel;
-  /** Hand-written wg-quick files by endpoint, as absolute paths. */
-  configs?: Record<string, string>;
+  /** Hand-written wg-quick files by endpoint, then by interface name, as absolute paths. */
+  configs?: Record<string, Record<string, string>>;
   checks: Check[];
 }
 
-/** The endpoint that serves a URL's host name, or that owns the address it names. */
+/** The endpoint that serves a URL's host name, or that owns the address it names (in a scenario field). */
 export function endpointForHost(scenario: Scenario, host: string): Endpoint | undefined {
+  const bare = host.replace(/^\[|\]$/g, '');
   return Object.values(scenario.endpoints).find(
-    (endpoint) => endpoint.serves === host || endpoint.publicIp === host || endpoint.wgIp === host,
+    (endpoint) => endpoint.serves === bare || endpoint.names.includes(bare)
+      || [...endpoint.publicIps, ...endpoint.wgIps].some((address) => sameAddress(address, bare))
+      || (endpoint.lan !== undefined && sameAddress(parseCidr(endpoint.lan.address)!.address, bare)),
   );
+}
+
+/** A LAN host of the scenario: its node name, address and the endpoint it sits behind. */
+export interface LanHost {
+  name: string;
+  address: string;
+  endpoint: string;
+}
+
+export function lanHosts(scenario: Scenario): LanHost[] {
+  return Object.values(scenario.endpoints).flatMap((endpoint) => Object.entries(endpoint.lan?.hosts ?? {})
+    .map(([name, address]) => ({ name, address, endpoint: endpoint.name })));
+}
+
+/** The LAN host a URL's host names (by node name or address). */
+export function lanHostForHost(scenario: Scenario, host: string): LanHost | undefined {
+  const bare = host.replace(/^\[|\]$/g, '');
+  return lanHosts(scenario).find((lanHost) => lanHost.name === bare || sameAddress(lanHost.address, bare));
+}
+
+/** Where a check may start: an endpoint or a LAN host. */
+export function isNode(scenario: Scenario, name: string): boolean {
+  return scenario.endpoints[name] !== undefined || lanHosts(scenario).some((lanHost) => lanHost.name === name);
 }
 
 /** The two tunnel ends, dialer first, when the scenario generates its configs. */

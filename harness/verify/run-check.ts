@@ -5,16 +5,16 @@ import { readPcap } from '../evidence/pcap.ts';
 import { startCapture } from '../lab/capture.ts';
 import { applyFault, wireguardIsUp } from '../lab/faults.ts';
 import type { Lab } from '../lab/lab.ts';
-import { routerNode } from '../lab/lab-plan.ts';
+import { lanInterface, nodeForHost, routerNode } from '../lab/lab-plan.ts';
 import { accessLogPath, requestTagHeader } from '../lab/nginx-site.ts';
-import { endpointForHost, type Check } from '../scenario/scenario.ts';
+import type { Check } from '../scenario/scenario.ts';
 import { decideVerdict, type Evidence, type RequestResult, type Verdict } from './verdict.ts';
 
 export interface CheckResult {
   index: number;
   check: Check;
   tag: string;
-  /** The endpoint that serves the URL. */
+  /** The node that serves the URL (an endpoint or a LAN host). */
   server: string;
   verdict: Verdict;
   evidence: Evidence;
@@ -29,25 +29,32 @@ export async function runCheck(lab: Lab, check: Check, index: number, options: {
   const start = performance.now();
   const tag = `${lab.id}-c${index + 1}-${randomBytes(3).toString('hex')}`;
   const url = new URL(check.url);
-  const server = endpointForHost(lab.scenario, url.hostname)!;
+  const server = nodeForHost(lab.plan, url.hostname)!;
   const serverPort = Number(url.port || (url.protocol === 'https:' ? 443 : 80));
-  const fault = check.fault ? await applyFault(lab, check.fault, check.from) : undefined;
+  const fault = check.fault ? await applyFault(lab, check.fault, check.from, check.url) : undefined;
   try {
-    const points = [{ label: 'internet', node: routerNode, iface: 'any' }, ...lab.plan.wireguardOrder.map((node) => ({ label: `${node} wg0`, node, iface: 'wg0' }))];
-    const up = await Promise.all(points.map((point) => (point.iface === 'wg0' ? wireguardIsUp(lab, point.node) : Promise.resolve(true))));
+    // The router (every internet link), each WireGuard interface, each LAN interface of an endpoint.
+    const points = [
+      { label: 'internet', node: routerNode, iface: 'any' },
+      ...lab.plan.interfaces.map((face) => ({ label: `${face.node} ${face.iface}`, node: face.node, iface: face.iface })),
+      ...lab.plan.endpoints.filter((endpoint) => endpoint.lan).map((endpoint) => ({ label: `${endpoint.name} LAN`, node: endpoint.name, iface: lanInterface })),
+    ];
+    const isWireguard = (point: { label: string; iface: string }) => point.label !== 'internet' && point.iface !== lanInterface;
+    const up = await Promise.all(points.map((point) => (isWireguard(point) ? wireguardIsUp(lab, point.node, point.iface) : Promise.resolve(true))));
     const running = await Promise.all(points.map((point, at) => (up[at] ? startCapture(lab, point.node, point.iface) : undefined)));
     const request = await sendRequest(lab, check, tag);
     const pcaps = await Promise.all(running.map((capture) => capture?.stop()));
     const captures: CapturePoint[] = points.map((point, at) => (pcaps[at]
       ? { ...point, packets: readPcap(pcaps[at]!, `${point.label}.pcap`).packets, pcap: pcaps[at] }
-      : { ...point, packets: [], absent: `wg0 is down on ${point.node}` }));
-    const log = server.serves ? (await lab.exec(server.name, ['cat', accessLogPath])).stdout : '';
-    const evidence: Evidence = { request, serverPort, logEntries: entriesTagged(log, tag), captures, wireguardPorts: Object.values(lab.plan.listenPorts) };
+      : { ...point, packets: [], absent: `${point.iface} is down on ${point.node}` }));
+    const serves = lab.plan.endpoints.find((endpoint) => endpoint.name === server)?.web ?? lab.plan.lanHosts.some((host) => host.name === server);
+    const log = serves ? (await lab.exec(server, ['cat', accessLogPath])).stdout : '';
+    const evidence: Evidence = { request, serverPort, logEntries: entriesTagged(log, tag), captures, wireguardPorts: lab.plan.wireguardPorts };
     const wgShow: Record<string, string> = {};
     if (options.wgShow) {
       for (const node of lab.plan.wireguardOrder) wgShow[node] = (await lab.exec(node, ['wg', 'show'], { allowFailure: true })).stdout || '(wg0 is down)';
     }
-    return { index, check, tag, server: server.name, verdict: decideVerdict(check, evidence), evidence, wgShow, faultDescription: fault?.description, seconds: (performance.now() - start) / 1000 };
+    return { index, check, tag, server, verdict: decideVerdict(check, evidence), evidence, wgShow, faultDescription: fault?.description, seconds: (performance.now() - start) / 1000 };
   } finally {
     await fault?.undo();
   }

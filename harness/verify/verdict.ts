@@ -43,7 +43,8 @@ export function decideVerdict(check: Check, evidence: Evidence): Verdict {
   const { request } = evidence;
   const clientPort = request.localPort && request.localPort > 0 ? request.localPort : undefined;
   const internet = evidence.captures.find((capture) => capture.label === 'internet');
-  const tunnels = evidence.captures.filter((capture) => capture.iface === 'wg0' && !capture.absent);
+  // WireGuard interfaces: every capture point but the router and endpoints' LAN interfaces (eth1).
+  const tunnels = evidence.captures.filter((capture) => capture.label !== 'internet' && capture.iface !== 'eth1' && !capture.absent);
   const inClear = internet ? requestPackets(internet.packets, evidence.serverPort, clientPort) : [];
   const inTunnel = tunnels.filter((capture) => requestPackets(capture.packets, evidence.serverPort, clientPort).length > 0);
   const logged = evidence.logEntries[0];

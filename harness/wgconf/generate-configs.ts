@@ -1,4 +1,4 @@
-import { commonPrefixLength } from '../net/ip.ts';
+import { bracketed, commonPrefixLength, hostPrefix, isIpv4 } from '../net/ip.ts';
 import type { Endpoint, Scenario, Tunnel } from '../scenario/scenario.ts';
 import { generateKeyPair, type WgKeyPair } from './keys.ts';
 import type { WgConfig, WgKey, WgLine } from './wg-config.ts';
@@ -24,9 +24,6 @@ export function generateConfigs(scenario: Scenario, keys: KeySource = () => gene
 
 function endpointConfig(self: Endpoint, peer: Endpoint, tunnel: Tunnel, pairs: Map<string, WgKeyPair>): WgConfig {
   const transparent = tunnel.transparent.includes(self.name);
-  const selfWgIp = self.wgIp!;
-  const peerWgIp = peer.wgIp!;
-  const prefix = transparent && tunnel.reachPeerWgIp === 'prefix' ? commonPrefixLength(selfWgIp, peerWgIp) : 32;
   const lines: WgLine[] = [];
   const comment = (text: string) => lines.push({ type: 'comment', text });
   const entry = (key: WgKey, value: string | number) => lines.push({ type: 'entry', key, value: String(value) });
@@ -34,44 +31,63 @@ function endpointConfig(self: Endpoint, peer: Endpoint, tunnel: Tunnel, pairs: M
     entry('PreUp', add);
     entry('PostDown', del);
   };
+  // Each WireGuard address with its prefix: the host prefix, or under the prefix fix the smallest one holding the peer's address of its family.
+  const addresses = self.wgIps.map((selfWgIp) => {
+    const peerWgIp = peer.wgIps.find((address) => isIpv4(address) === isIpv4(selfWgIp));
+    const prefix = transparent && tunnel.reachPeerWgIp === 'prefix' && peerWgIp ? commonPrefixLength(selfWgIp, peerWgIp) : hostPrefix(selfWgIp);
+    return `${selfWgIp}/${prefix}`;
+  });
+  const ip = (address: string) => (isIpv4(address) ? 'ip' : 'ip -6');
 
   comment('/etc/wireguard/wg0.conf');
   comment(`local settings for Endpoint ${self.name}`);
   lines.push({ type: 'section', name: 'Interface' });
   entry('PrivateKey', pairs.get(self.name)!.privateKey);
-  entry('Address', `${selfWgIp}/${prefix}`);
+  entry('Address', addresses.join(', '));
   entry('ListenPort', self.listenPort!);
   if (transparent) {
     const { table, priority } = tunnel;
     entry('Table', table);
-    const rule = (selector: string, ruleTable: string | number, rulePriority: number) =>
-      pair(`ip rule add ${selector} table ${ruleTable} priority ${rulePriority}`, `ip rule del ${selector} table ${ruleTable} priority ${rulePriority}`);
-    rule(`to ${peer.publicIp} dport ${peer.listenPort}`, 'main', priority);
-    rule(`to ${peer.publicIp}`, table, priority + 1);
-    if (tunnel.reachPeerWgIp === 'rule') rule(`to ${peerWgIp}`, table, priority + 2);
+    const rule = (address: string, selector: string, ruleTable: string | number, rulePriority: number) =>
+      pair(`${ip(address)} rule add ${selector} table ${ruleTable} priority ${rulePriority}`, `${ip(address)} rule del ${selector} table ${ruleTable} priority ${rulePriority}`);
+    for (const publicIp of peer.publicIps) rule(publicIp, `to ${publicIp} dport ${peer.listenPort}`, 'main', priority);
+    for (const publicIp of peer.publicIps) rule(publicIp, `to ${publicIp}`, table, priority + 1);
+    if (tunnel.reachPeerWgIp === 'rule') for (const peerWgIp of peer.wgIps) rule(peerWgIp, `to ${peerWgIp}`, table, priority + 2);
   }
   if (tunnel.snat === self.name) {
-    const snat = snatRule(self, peer);
-    pair(`iptables -A ${snat}`, `iptables -D ${snat}`);
+    for (const snat of snatRules(self, peer)) pair(`${snat.command} -A ${snat.rule}`, `${snat.command} -D ${snat.rule}`);
   }
-  if (transparent && tunnel.reachPeerWgIp === 'route') entry('PostUp', `ip route add ${peerWgIp} dev wg0`);
+  if (transparent && tunnel.reachPeerWgIp === 'route') for (const peerWgIp of peer.wgIps) entry('PostUp', `${ip(peerWgIp)} route add ${peerWgIp} dev wg0`);
 
   lines.push({ type: 'blank' });
   comment(`remote settings for Endpoint ${peer.name}`);
   lines.push({ type: 'section', name: 'Peer' });
   entry('PublicKey', pairs.get(peer.name)!.publicKey);
-  if (self.name === tunnel.dialer) entry('Endpoint', `${peer.publicIp}:${peer.listenPort}`);
-  entry('AllowedIPs', transparent ? `${peerWgIp}/32, ${peer.publicIp}/32` : `${peerWgIp}/32`);
+  if (self.name === tunnel.dialer) entry('Endpoint', `${bracketed(dialAddress(self, peer))}:${peer.listenPort}`);
+  const hosts = (list: string[]) => list.map((address) => `${address}/${hostPrefix(address)}`);
+  entry('AllowedIPs', (transparent ? [...hosts(peer.wgIps), ...hosts(peer.publicIps)] : hosts(peer.wgIps)).join(', '));
   return { lines, finalNewline: true };
 }
 
+/** The peer's public address the dialer sends to: of a family the dialer has too, IPv4 first. */
+function dialAddress(self: Endpoint, peer: Endpoint): string {
+  return peer.publicIps.find((address) => self.publicIps.some((own) => isIpv4(own) === isIpv4(address))) ?? peer.publicIp;
+}
+
 /**
- * The article's SNAT rule, which makes the client's tunnelled requests arrive from its public IP.
+ * The article's SNAT rule, per address family the client and server share (iptables for IPv4, ip6tables
+ * for IPv6), which makes the client's tunnelled requests arrive from its public IP.
  * On the client it sits in nat POSTROUTING; on the server (the end that serves) in nat INPUT.
  */
-function snatRule(self: Endpoint, peer: Endpoint): string {
+function snatRules(self: Endpoint, peer: Endpoint): { command: string; rule: string }[] {
   const selfIsServer = self.serves !== undefined && peer.serves === undefined;
   const [client, server] = selfIsServer ? [peer, self] : [self, peer];
   const chain = selfIsServer ? 'INPUT' : 'POSTROUTING';
-  return `${chain} -t nat -s ${client.wgIp} -d ${server.publicIp} -j SNAT --to-source ${client.publicIp}`;
+  return client.wgIps.flatMap((wgIp) => {
+    const v4 = isIpv4(wgIp);
+    const serverIp = server.publicIps.find((address) => isIpv4(address) === v4);
+    const clientIp = client.publicIps.find((address) => isIpv4(address) === v4);
+    if (!serverIp || !clientIp) return [];
+    return [{ command: v4 ? 'iptables' : 'ip6tables', rule: `${chain} -t nat -s ${wgIp} -d ${serverIp} -j SNAT --to-source ${clientIp}` }];
+  });
 }
