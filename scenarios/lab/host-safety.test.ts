@@ -7,6 +7,7 @@ import { readPcap } from '../../harness/evidence/pcap.ts';
 import { hostCaptureInterfaces, hostNetworkChanges, isDockerLink, packetsTouching, readHostNetwork } from '../../harness/lab/host-network.ts';
 import { routerLinkIp } from '../../harness/lab/lab-plan.ts';
 import { startLab } from '../../harness/lab/start-lab.ts';
+import { loadScenario } from '../../harness/scenario/load-scenario.ts';
 import { article } from './helpers.ts';
 
 const scenario = article('07-snat-on-a');
@@ -50,6 +51,38 @@ test.serial('no lab packet reaches the host\'s interfaces, and the host keeps it
     t.deepEqual(packetsTouching(packets, labAddresses).map((packet) => `${packet.src} > ${packet.dst}`), [], `no lab packet on ${capture.name}`);
   }
   t.log(`captured ${seen} host packets on ${interfaces.join(', ')}; none from or to ${[...labAddresses].join(', ')}`);
+});
+
+/** Host sysctls a lab node could want to change: forwarding, reverse-path filtering, IPv6, and a few more. */
+const hostSysctls = [
+  'net.ipv4.ip_forward', 'net.ipv6.conf.all.forwarding', 'net.ipv6.conf.default.forwarding', 'net.ipv4.conf.all.rp_filter',
+  'net.ipv4.conf.default.rp_filter', 'net.ipv4.conf.all.src_valid_mark', 'net.ipv6.conf.all.disable_ipv6', 'net.ipv6.conf.default.disable_ipv6',
+  'net.ipv6.conf.all.accept_dad', 'net.core.somaxconn', 'net.ipv4.tcp_syncookies', 'kernel.domainname', 'vm.swappiness',
+];
+const readSysctls = () => Object.fromEntries(hostSysctls.map((key) => [key, readFileSync(`/proc/sys/${key.replace(/\./g, '/')}`, 'utf8').trim()]));
+
+test.serial('labs whose configs run sysctl PostUps (and nodes that set net.* themselves) leave the host\'s sysctls, addresses and routes as they were', async (t) => {
+  const before = { sysctls: readSysctls(), network: await readHostNetwork() };
+  // Values unlike the host's, so a leak would show.
+  const flip = (key: string) => `${key}=${before.sysctls[key] === '1' ? '0' : '1'}`;
+  for (const name of ['three-site-mesh', 'transparent-ipv6']) {
+    await using lab = await startLab(loadScenario(new URL(`../own-network/${name}.yaml`, import.meta.url).pathname));
+    const node = lab.plan.endpoints[0]!.name;
+    for (const key of ['net.ipv4.ip_forward', 'net.ipv6.conf.all.forwarding', 'net.ipv4.conf.all.rp_filter', 'net.ipv6.conf.default.disable_ipv6', 'net.ipv4.tcp_syncookies']) {
+      t.is((await lab.exec(node, ['sysctl', '-w', flip(key)], { allowFailure: true })).exitCode, 0, `${key} is the node's own`);
+    }
+    await lab.exec(node, ['sysctl', '-w', `net.core.somaxconn=${Number(before.sysctls['net.core.somaxconn']) + 7}`], { allowFailure: true });
+    for (const key of ['kernel.domainname=wglab-leak', 'vm.swappiness=7']) t.not((await lab.exec(node, ['sysctl', '-w', key], { allowFailure: true })).exitCode, 0, `${key} is refused`);
+    const during = { sysctls: readSysctls(), network: await readHostNetwork() };
+    t.deepEqual(during.sysctls, before.sysctls, `${name}: host sysctls unchanged while the lab runs`);
+    t.deepEqual(hostNetworkChanges(before.network, during.network, isDockerLink), [], `${name}: host addresses and routes unchanged while the lab runs`);
+    const labAddresses = new Set(lab.plan.addressOwners.map((owner) => owner.address));
+    t.deepEqual(during.network.addresses.filter((address) => labAddresses.has(address.local)), [], `${name}: no lab address (IPv4 or IPv6) on the host`);
+    t.deepEqual(during.network.routes.filter((route) => [...labAddresses].some((address) => route.dst.startsWith(address))), [], `${name}: no route to a lab address on the host`);
+  }
+  await new Promise((resolve) => setTimeout(resolve, 500));
+  t.deepEqual(readSysctls(), before.sysctls, 'host sysctls unchanged after the labs');
+  t.deepEqual(hostNetworkChanges(before.network, await readHostNetwork(), isDockerLink), [], 'host addresses and routes as before');
 });
 
 test('negative control: the same checks catch lab packets and a changed route', (t) => {
