@@ -23,6 +23,8 @@ test('commonPrefixLength finds the smallest prefix holding both', (t) => {
   t.is(commonPrefixLength('10.0.0.1', '10.0.0.5'), 29);
   t.is(commonPrefixLength('10.9.0.1', '10.9.0.1'), 32);
   t.is(commonPrefixLength('10.0.0.1', '192.168.0.1'), 0);
+  t.is(commonPrefixLength('fd00::1', 'fd00::2'), 126);
+  t.is(commonPrefixLength('fd00:77::1', 'fd00:78::1'), 28);
 });
 
 test('sameAddress compares normalized forms', (t) => {

@@ -76,3 +76,47 @@ test('YAML syntax errors carry their line', (t) => {
   t.regex(error!.message, /^YAML:/);
   t.is(typeof error!.location.line, 'number');
 });
+
+test('addresses take IPv4, IPv6 or one of each; LANs, names, files and per-interface configs load', (t) => {
+  const scenario = parseScenario(`name: own
+endpoints:
+  A: { publicIp: [198.51.100.1, "2001:db8::1"], wgIp: "fd00:1::1", listenPort: 51821, names: [vpn.example.net], lan: { address: 192.168.1.1/24, hosts: { pc: 192.168.1.10 } } }
+  B: { publicIp: "2001:db8::2", wgIp: [10.0.0.2, "fd00:1::2"], listenPort: 51822, serves: app.example.com }
+tunnel: { dialer: A, listener: B }
+checks:
+  - { from: pc, url: "http://[fd00:1::2]/", expect: { sourceIp: "fd00:1::1", path: tunnel } }
+  - { from: A, url: "https://pc/", expect: { sourceIp: 192.168.1.1, path: internet } }
+`);
+  t.like(scenario.endpoints.A, { publicIp: '198.51.100.1', publicIps: ['198.51.100.1', '2001:db8::1'], wgIp: 'fd00:1::1', wgIps: ['fd00:1::1'], names: ['vpn.example.net'] });
+  t.deepEqual(scenario.endpoints.A!.lan, { address: '192.168.1.1/24', hosts: { pc: '192.168.1.10' } });
+  t.deepEqual(scenario.endpoints.B!.wgIps, ['10.0.0.2', 'fd00:1::2']);
+  const configs = parseScenario(`name: own
+endpoints:
+  A: { publicIp: 198.51.100.1 }
+configs:
+  A: { wg0: ../../fixtures/article/snat-on-a-A.conf, wg1: ../../fixtures/article/transparent-both-B.conf }
+`, new URL('../../scenarios/examples/x.yaml', import.meta.url).pathname);
+  t.deepEqual(Object.keys(configs.configs!.A!), ['wg0', 'wg1']);
+});
+
+for (const [name, text, message, field] of [
+  ['two IPv4 addresses', base.replace('publicIp: 198.51.100.1', 'publicIp: [198.51.100.1, 198.51.100.9]'), /one IPv4 and one IPv6/, 'endpoints.A.publicIp'],
+  ['LAN host outside its LAN', base.replace('publicIp: 192.0.2.3', 'publicIp: 192.0.2.3, lan: { address: 192.168.1.1/24, hosts: { pc: 192.168.2.10 } }'), /outside the LAN/, 'endpoints.C.lan.hosts.pc'],
+  ['LAN host named like an endpoint', base.replace('publicIp: 192.0.2.3', 'publicIp: 192.0.2.3, lan: { address: 192.168.1.1/24, hosts: { A: 192.168.1.10 } }'), /already taken/, 'endpoints.C.lan.hosts.A'],
+  ['check from an unknown node', `${base}checks:\n  - { from: pc, url: "https://app.example.com/", expect: { path: none } }\n`, /endpoint or LAN host "pc" does not exist/, 'checks.0.from'],
+  ['URL to an address nobody has', `${base}checks:\n  - { from: A, url: "http://[fd00::9]/", expect: { path: none } }\n`, /no endpoint, LAN host or config Address has the address fd00::9/, 'checks.0.url'],
+  ['missing file in files:', base.replace('publicIp: 192.0.2.3', 'publicIp: 192.0.2.3, files: { /etc/wireguard/up.sh: ./nope.sh }'), /does not exist/, 'endpoints.C.files./etc/wireguard/up.sh'],
+] as const) {
+  test(`rejects ${name} with its field`, (t) => {
+    const found = problems(text);
+    const match = found.find((error) => message.test(error.message));
+    t.truthy(match, found.map((error) => error.format()).join('\n'));
+    t.is(match!.location.field, field);
+  });
+}
+
+test('a URL may name an address only a config file holds; peer-down then acts on that file\'s endpoint', (t) => {
+  const scenario = loadScenario(new URL('../../scenarios/own-network/three-site-mesh.yaml', import.meta.url).pathname);
+  t.is(scenario.checks[2]!.url, 'https://10.10.0.2/');
+  t.deepEqual(Object.keys(scenario.configs!), ['siteA', 'siteB', 'siteC']);
+});

@@ -90,3 +90,23 @@ test('generated files parse back to the same text', (t) => {
     t.is(serializeWgConfig(parseWgConfig(text)), text);
   }
 });
+
+test('IPv6 and dual-stack tunnels: /128 AllowedIPs, ip -6 rules, ip6tables SNAT, the smallest IPv6 prefix holding both', (t) => {
+  const configs = generateConfigs(parseScenario(`name: v6
+endpoints:
+  A: { publicIp: [198.51.100.1, "2001:db8:a::1"], wgIp: [10.0.0.1, "fd00:77::1"], listenPort: 51821 }
+  B: { publicIp: [203.0.113.2, "2001:db8:b::2"], wgIp: [10.0.0.2, "fd00:77::2"], listenPort: 51822, serves: app.example.com }
+tunnel: { dialer: A, listener: B, transparent: [A], snat: A }
+`), articleKeys);
+  const a = serializeWgConfig(configs.get('A')!);
+  t.regex(a, /^Address = 10\.0\.0\.1\/30, fd00:77::1\/126$/m);
+  t.regex(a, /^PreUp = ip -6 rule add to 2001:db8:b::2 dport 51822 table main priority 455$/m);
+  t.regex(a, /^PreUp = ip rule add to 203\.0\.113\.2 dport 51822 table main priority 455$/m);
+  t.regex(a, /^PreUp = ip6tables -A POSTROUTING -t nat -s fd00:77::1 -d 2001:db8:b::2 -j SNAT --to-source 2001:db8:a::1$/m);
+  t.regex(a, /^Endpoint = 203\.0\.113\.2:51822$/m);
+  t.regex(a, /^AllowedIPs = 10\.0\.0\.2\/32, fd00:77::2\/128, 203\.0\.113\.2\/32, 2001:db8:b::2\/128$/m);
+  t.regex(serializeWgConfig(configs.get('B')!), /^Address = 10\.0\.0\.2\/32, fd00:77::2\/128$/m);
+  const only6 = generateConfigs(loadScenario(new URL('../../scenarios/own-network/transparent-ipv6.yaml', import.meta.url).pathname), articleKeys);
+  t.regex(serializeWgConfig(only6.get('A')!), /^Endpoint = \[2001:db8:b::2\]:51822$/m);
+  t.notThrows(() => readWgSettings(parseWgConfig(serializeWgConfig(only6.get('A')!))));
+});
