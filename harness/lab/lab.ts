@@ -142,7 +142,8 @@ export class Lab implements AsyncDisposable {
     await Promise.all(previous.map(async (node) => {
       await this.wgDown(node);
       await this.sh(node, `for p in $(ip rule show | cut -d: -f1 | grep -vxE '0|32766|32767'); do ip rule del priority $p; done
-iptables -t nat -F; iptables -F`);
+iptables -t nat -F; iptables -F
+if ip -6 rule show >/dev/null 2>&1; then for p in $(ip -6 rule show | cut -d: -f1 | grep -vxE '0|32766'); do ip -6 rule del priority $p; done; ip6tables -t nat -F; ip6tables -F; fi`);
     }));
     this.currentPlan = { ...plan, id: this.id };
     await this.startWireguard();
@@ -166,8 +167,11 @@ function firstTarEntry(tar: Buffer): Uint8Array {
   return new Uint8Array(tar.subarray(512, 512 + (Number.isFinite(size) ? size : 0)));
 }
 
-/** Whether two plans need the same lab: the same endpoints with the same public IPs and served names. */
+/** Whether two plans need the same lab: the same endpoints (public IPs, served names, web servers, LANs, files), LAN hosts and names. */
 export function sameEndpoints(a: LabPlan, b: LabPlan): boolean {
-  const shape = (plan: LabPlan) => JSON.stringify(plan.endpoints.map((endpoint) => [endpoint.name, endpoint.publicIp, endpoint.serves ?? null]));
+  const shape = (plan: LabPlan) => JSON.stringify([
+    plan.endpoints.map((endpoint) => [endpoint.name, endpoint.publicIps, endpoint.serves ?? null, endpoint.web, endpoint.lan ?? null, endpoint.files]),
+    plan.lanHosts, plan.hosts, plan.ipv6,
+  ]);
   return shape(a) === shape(b);
 }

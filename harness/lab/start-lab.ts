@@ -198,7 +198,7 @@ async function installFiles(plan: LabPlan, nodes: Map<string, StartedTestContain
 }
 
 /**
- * A CA on the router, a certificate per server (its served name, `names:` and every address it holds),
+ * A CA on the router, a certificate per server (its served name and `names:`, else every address it holds),
  * nginx on each serving endpoint and each LAN host, and every node trusting the CA.
  */
 async function setupServers(lab: Lab): Promise<void> {
@@ -220,7 +220,10 @@ openssl req -x509 ${ec} -keyout ca.key -out ca.pem -days 7 -subj "/CN=wglab lab 
   await Promise.all([
     ...servers.map(async (server) => {
       const file = server.node;
-      const addresses = [...new Set(plan.addressOwners.filter((owner) => owner.node === server.node).map((owner) => owner.address))];
+      // A served name's certificate holds its names only (as in the article: https to the WireGuard IP needs -k);
+      // a server without one (a URL names its address, or a LAN host) gets its addresses in the certificate.
+      const endpointServes = plan.endpoints.find((endpoint) => endpoint.name === server.node)?.serves;
+      const addresses = endpointServes ? [] : [...new Set(plan.addressOwners.filter((owner) => owner.node === server.node).map((owner) => owner.address))];
       const san = [...server.dns.map((name) => `DNS:${name}`), ...addresses.map((address) => `IP:${address}`)].join(',');
       await lab.sh(routerNode, `set -e; umask 077; cd /etc/wglab/ca
 openssl req ${ec} -keyout '${file}.key' -out '${file}.csr' -subj '/CN=${server.name}' 2>/dev/null
