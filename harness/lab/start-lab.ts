@@ -48,7 +48,7 @@ export async function startLab(scenario: Scenario, options: StartLabOptions = {}
     progress(`${plan.id}: starting ${plan.endpoints.length} endpoints${plan.lanHosts.length > 0 ? `, ${plan.lanHosts.length} LAN hosts` : ''} and the internet router from ${image.tag}`);
     const nodes = await phase('containers', () => startContainers(engine, plan, image.tag, options.detached ?? false));
     const kernel = await phase('addresses', () => configureAddresses(engine, plan, nodes));
-    await phase('files', () => installFiles(plan, nodes));
+    if (plan.endpoints.some((endpoint) => Object.keys(endpoint.files).length > 0)) await phase('files', () => installFiles(plan, nodes));
     const wireguard = chooseWireguard(kernel);
     const lab = new Lab({ plan, wireguard, nodes, engine, timings, forget });
     await Promise.all([...nodes.values()].map((node) => node.copyContentToContainer([{ content: `${wireguard}\n`, target: '/etc/wglab/wireguard', mode: 0o644 }])));
@@ -110,8 +110,9 @@ async function startContainers(engine: Engine, plan: LabPlan, image: string, det
   for (const endpoint of others) await engine.dockerode.getNetwork(network(endpoint.name)).connect({ Container: router.getId() });
   // The LAN is the endpoint's second interface (eth1): its internet interface stays eth0, as users' rules say.
   for (const endpoint of withLan) await engine.dockerode.getNetwork(lanNetwork(endpoint.name)).connect({ Container: nodes.get(endpoint.name)!.getId() });
-  // sysctl -w net.* in users' hooks: each node's own /proc/sys/net made writable, nothing else.
-  await Promise.all([...nodes].map(([node, container]) => makeNetSysctlsWritable(engine, image, container.getId(), `${plan.id}-${node}-sysctl`, labels)));
+  // sysctl -w net.* in users' hooks: each endpoint's own /proc/sys/net made writable, nothing else. Every endpoint,
+  // not only this plan's WireGuard ones: a reused lab (reconfigure) may run WireGuard on others.
+  await Promise.all(plan.endpoints.map((endpoint) => makeNetSysctlsWritable(engine, image, nodes.get(endpoint.name)!.getId(), `${plan.id}-${endpoint.name}-sysctl`, labels)));
   return nodes;
 }
 
