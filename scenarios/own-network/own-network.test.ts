@@ -78,7 +78,15 @@ test.serial('a generated transparent tunnel with IPv6-only public addresses pass
   t.true(internet(2).some((packet) => packet.ipVersion === 6 && packet.protocol === 6 && packet.src === '2001:db8:c::3'), 'C\'s request in clear over IPv6');
 });
 
+test.serial('dual-stack ends with SNAT on A and an IPv6 LAN pass through wglab run', async (t) => {
+  const run = await execa('node', ['bin/wglab.js', 'run', 'scenarios/own-network/dual-stack.yaml', '--json'], { reject: false });
+  t.is(run.exitCode, 0, run.stdout + run.stderr);
+  const report = JSON.parse(run.stdout) as { checks: { pass: boolean }[] };
+  t.is(report.checks.length, 6);
+});
+
 const broken: Record<string, { failing: number[]; reason: RegExp }> = {
+  'dual-stack-broken': { failing: [1, 2], reason: /expected path tunnel, observed none/ },
   'three-site-mesh-broken': { failing: [1], reason: /expected path tunnel, observed none/ },
   'two-tunnels-broken': { failing: [1], reason: /expected path tunnel, observed none/ },
   'ipv6-overlay-broken': { failing: [1, 2, 3], reason: /expected path tunnel, observed none/ },
@@ -86,7 +94,7 @@ const broken: Record<string, { failing: number[]; reason: RegExp }> = {
 };
 
 for (const [name, expected] of Object.entries(broken)) {
-  test.serial(`negative control: ${name} fails where its file is broken`, async (t) => {
+  test.serial(`negative control: ${name} fails where it is broken`, async (t) => {
     const run = await execa('node', ['bin/wglab.js', 'run', `scenarios/own-network/${name}.yaml`, '--json'], { reject: false });
     t.is(run.exitCode, 1, run.stderr);
     const report = JSON.parse(run.stdout) as { checks: { pass: boolean; reasons: string[] }[] };
