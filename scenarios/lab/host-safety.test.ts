@@ -63,6 +63,14 @@ const readSysctls = () => Object.fromEntries(hostSysctls.map((key) => [key, read
 
 test.serial('labs whose configs run sysctl PostUps (and nodes that set net.* themselves) leave the host\'s sysctls, addresses and routes as they were', async (t) => {
   const before = { sysctls: readSysctls(), network: await readHostNetwork() };
+  const dir = mkdtempSync(join(tmpdir(), 'wglab-host-'));
+  const captures = hostCaptureInterfaces().map((name) => ({
+    name,
+    file: join(dir, `${name}.pcap`),
+    process: execa('tcpdump', ['-i', name, '-n', '-U', '--immediate-mode', '-w', join(dir, `${name}.pcap`)], { reject: false }),
+  }));
+  await new Promise((resolve) => setTimeout(resolve, 1000));
+  const labAddresses = new Set<string>();
   // Values unlike the host's, so a leak would show.
   const flip = (key: string) => `${key}=${before.sysctls[key] === '1' ? '0' : '1'}`;
   for (const name of ['three-site-mesh', 'transparent-ipv6']) {
@@ -76,13 +84,23 @@ test.serial('labs whose configs run sysctl PostUps (and nodes that set net.* the
     const during = { sysctls: readSysctls(), network: await readHostNetwork() };
     t.deepEqual(during.sysctls, before.sysctls, `${name}: host sysctls unchanged while the lab runs`);
     t.deepEqual(hostNetworkChanges(before.network, during.network, isDockerLink), [], `${name}: host addresses and routes unchanged while the lab runs`);
-    const labAddresses = new Set(lab.plan.addressOwners.map((owner) => owner.address));
+    for (const owner of lab.plan.addressOwners) labAddresses.add(owner.address);
+    // The mesh's files say DNS = 1.1.1.1: a lookup of a name the lab does not know asks it, and must go nowhere.
+    labAddresses.add('1.1.1.1');
+    await lab.exec(node, ['timeout', '3', 'getent', 'hosts', 'not-in-the-lab.example'], { allowFailure: true });
+    for (const check of lab.scenario.checks) await lab.exec(check.from, ['curl', '-sSk', '-o', '/dev/null', '--max-time', '3', check.url], { allowFailure: true });
     t.deepEqual(during.network.addresses.filter((address) => labAddresses.has(address.local)), [], `${name}: no lab address (IPv4 or IPv6) on the host`);
     t.deepEqual(during.network.routes.filter((route) => [...labAddresses].some((address) => route.dst.startsWith(address))), [], `${name}: no route to a lab address on the host`);
   }
   await new Promise((resolve) => setTimeout(resolve, 500));
   t.deepEqual(readSysctls(), before.sysctls, 'host sysctls unchanged after the labs');
   t.deepEqual(hostNetworkChanges(before.network, await readHostNetwork(), isDockerLink), [], 'host addresses and routes as before');
+  for (const capture of captures) capture.process.kill('SIGINT');
+  await Promise.all(captures.map((capture) => capture.process));
+  for (const capture of captures) {
+    const packets = readPcap(readFileSync(capture.file), capture.file).packets;
+    t.deepEqual(packetsTouching(packets, labAddresses).map((packet) => `${packet.src} > ${packet.dst}`), [], `no lab packet (IPv4 or IPv6) on ${capture.name}`);
+  }
 });
 
 test('negative control: the same checks catch lab packets and a changed route', (t) => {
