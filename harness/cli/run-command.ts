@@ -62,6 +62,7 @@ Examples:
         writeFileSync(join(options.artifacts, 'report.json'), `${JSON.stringify(json, null, 2)}\n`);
       }
       if (options.report) {
+        stderrProgress(`writing the report to ${options.report}`);
         const written = writeReport(options.report, reports);
         stderrProgress(`report: ${written.html} (JUnit: ${written.junit})`);
       }

@@ -1,12 +1,15 @@
 import { execa } from 'execa';
 import { createHash } from 'node:crypto';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { WglabError } from '../errors.ts';
 import { findAptMirror } from './apt-mirror.ts';
 import type { Engine } from './engine.ts';
 import type { Progress } from './progress.ts';
+import { ownerIsGone } from './lab-resources.ts';
+import { registerTeardown } from './shutdown.ts';
+import { makeOwnedTempDir, markOwned, removeOwnedTempDir } from './temp-files.ts';
 
 const recipeDir = new URL('../../lab-image/', import.meta.url).pathname;
 const recipeFiles = ['packages.txt', 'ip-userspace-shim.sh', 'finish-rootfs.sh', 'Dockerfile'];
@@ -51,6 +54,7 @@ export async function ensureLabImage(engine: Engine, progress: Progress): Promis
     return { tag, built: true, seconds };
   } finally {
     rmSync(lock, { recursive: true, force: true });
+    rmSync(`${lock}.owner`, { force: true });
   }
 }
 
@@ -66,9 +70,12 @@ async function imageExists(engine: Engine, tag: string): Promise<boolean> {
 function tryLock(lock: string): boolean {
   try {
     mkdirSync(lock);
+    markOwned(lock);
     return true;
   } catch {
-    if (Date.now() - statSync(lock, { throwIfNoEntry: false })!.mtimeMs > 15 * 60_000) rmSync(lock, { recursive: true, force: true });
+    const owner = existsSync(`${lock}.owner`) ? readFileSync(`${lock}.owner`, 'utf8').trim() : undefined;
+    const stale = owner ? ownerIsGone(owner) : Date.now() - (statSync(lock, { throwIfNoEntry: false })?.mtimeMs ?? 0) > 15 * 60_000;
+    if (stale) rmSync(lock, { recursive: true, force: true });
     return false;
   }
 }
@@ -85,10 +92,20 @@ async function buildWithDebootstrap(engine: Engine, tag: string, progress: Progr
     progress('installing debootstrap');
     await run('apt-get', ['install', '-y', '-qq', 'debootstrap'], 'installing debootstrap', { DEBIAN_FRONTEND: 'noninteractive' });
   }
-  const root = mkdtempSync(join(tmpdir(), 'wglab-rootfs-'));
+  const root = makeOwnedTempDir('rootfs');
+  let child: ReturnType<typeof execa> | undefined;
+  // Interrupted mid-build: stop debootstrap, unmount what it mounted, remove the root (prune does it after kill -9).
+  const forget = registerTeardown({
+    what: 'the lab image build',
+    run: async () => {
+      child?.kill('SIGTERM');
+      await child?.catch(() => undefined);
+      await removeOwnedTempDir(root);
+    },
+  });
   try {
     progress(`debootstrap ${suite} from the host's apt mirror with ${labPackages().length} packages`);
-    const child = execa('debootstrap', ['--variant=minbase', `--include=${labPackages().join(',')}`, suite, root, mirror.uri], { all: true, reject: false });
+    child = execa('debootstrap', ['--variant=minbase', `--include=${labPackages().join(',')}`, suite, root, mirror.uri], { all: true, reject: false });
     const seen = new Set<string>();
     let lastLines: string[] = [];
     for await (const line of child.iterable({ from: 'all' })) {
@@ -120,7 +137,8 @@ async function buildWithDebootstrap(engine: Engine, tag: string, progress: Progr
     });
     await tar;
   } finally {
-    rmSync(root, { recursive: true, force: true });
+    forget();
+    await removeOwnedTempDir(root);
   }
 }
 

@@ -150,7 +150,8 @@ async function runChecks(lab: Lab, bringUp: Record<string, number>, start: numbe
   const checks: CheckReport[] = [];
   for (const [index, check] of scenario.checks.entries()) {
     options.onCheckStart?.(check, index, scenario.checks.length);
-    const result = await runCheck(lab, check, index, { wgShow: options.artifacts !== undefined });
+    options.progress?.(`${lab.id}: check ${index + 1}/${scenario.checks.length}: ${check.from} -> ${check.url}${check.fault ? ` with ${check.fault}` : ''}`);
+    const result = await runCheck(lab, check, index, { wgShow: options.artifacts !== undefined, progress: options.progress });
     const report = checkReport(result, options.artifacts !== undefined);
     results.push(result);
     checks.push(report);
