@@ -122,8 +122,8 @@ export function labsToPrune(labs: LabSummary[], options: { all?: boolean; now?: 
 }
 
 /** Removes labs whose owner process is gone, leftover networks (or every lab, with `all`); returns their ids. */
-export async function pruneLabs(engine: Engine, all = false): Promise<string[]> {
-  const labs = labsToPrune(await listLabs(engine), { all });
+export async function pruneLabs(engine: Engine, options: { all?: boolean; scenario?: string } = {}): Promise<string[]> {
+  const labs = labsToPrune((await listLabs(engine)).filter((lab) => options.scenario === undefined || lab.scenario === options.scenario), { all: options.all });
   await Promise.all(labs.map((lab) => removeLab(engine, lab.id)));
   return labs.map((lab) => lab.id);
 }

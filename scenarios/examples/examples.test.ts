@@ -1,5 +1,6 @@
 import test from 'ava';
 import { execa } from 'execa';
+import { leftBy } from '../chaos/interrupt-run.ts';
 import { existsSync, mkdtempSync, readFileSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,6 +8,7 @@ import { readPcap } from '../../harness/evidence/pcap.ts';
 
 test.serial('wglab run verifies a scenario with other names, addresses, ports, table, priority and every fault', async (t) => {
   const result = await execa('node', ['bin/wglab.js', 'run', 'scenarios/examples/office-cloud.yaml', '--json'], { reject: false });
+  t.deepEqual(await leftBy(result.pid!), { containers: [], networks: [] }, 'wglab run removes its lab');
   t.is(result.exitCode, 0, result.stdout + result.stderr);
   const report = JSON.parse(result.stdout) as { wireguard: string; pass: boolean; checks: { fault: string | null; pass: boolean }[] };
   t.true(['kernel', 'userspace'].includes(report.wireguard));
@@ -16,6 +18,7 @@ test.serial('wglab run verifies a scenario with other names, addresses, ports, t
 test.serial('wglab run verifies hand-written configs, and keeps artifacts that tcpdump and Wireshark open', async (t) => {
   const artifacts = mkdtempSync(join(tmpdir(), 'wglab-artifacts-'));
   const result = await execa('node', ['bin/wglab.js', 'run', 'scenarios/examples/hand-written-configs.yaml', '--artifacts', artifacts], { reject: false });
+  t.deepEqual(await leftBy(result.pid!), { containers: [], networks: [] }, 'wglab run removes its lab');
   t.is(result.exitCode, 0, result.stdout + result.stderr);
   t.regex(result.stdout, /^PASS 1 A https:\/\/app\.example\.com\/: expected tunnel as 198\.51\.100\.1, observed tunnel as 198\.51\.100\.1 \(HTTP 200\)$/m);
   const dirs = readdirSync(artifacts).filter((name) => !name.endsWith('.json')).sort();

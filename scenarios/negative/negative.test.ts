@@ -1,5 +1,6 @@
 import test from 'ava';
 import { execa } from 'execa';
+import { leftBy } from '../chaos/interrupt-run.ts';
 
 // Each lab assertion can fail: broken configs and wrong expectations that `wglab run` must catch, exit 1,
 // naming the check and why.
@@ -21,6 +22,7 @@ for (const [name, expected] of Object.entries(cases)) {
   test.serial(`negative control: ${name} fails with exit 1, naming the check and why`, async (t) => {
     const file = `scenarios/negative/${name}.yaml`;
     const json = await execa('node', ['bin/wglab.js', 'run', file, '--json'], { reject: false });
+    t.deepEqual(await leftBy(json.pid!), { containers: [], networks: [] }, 'wglab run removes its lab');
     t.is(json.exitCode, 1, json.stderr);
     const report = JSON.parse(json.stdout) as { pass: boolean; checks: { pass: boolean; reasons: string[] }[] };
     t.false(report.pass);
@@ -32,6 +34,7 @@ for (const [name, expected] of Object.entries(cases)) {
 
 test.serial('wrong expectations: each kind of assertion (path, source IP, none) reports its own reason', async (t) => {
   const result = await execa('node', ['bin/wglab.js', 'run', 'scenarios/negative/wrong-expectations.yaml'], { reject: false });
+  t.deepEqual(await leftBy(result.pid!), { containers: [], networks: [] }, 'wglab run removes its lab');
   t.is(result.exitCode, 1);
   t.regex(result.stdout, /^FAIL 1 A https:\/\/app\.example\.com\/: expected internet as 10\.0\.0\.1, observed tunnel as 10\.0\.0\.1/m);
   t.regex(result.stdout, /^FAIL 2 .*\n {5}why: expected the server to log 198\.51\.100\.1, it logged 10\.0\.0\.1/m);
