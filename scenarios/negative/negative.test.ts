@@ -1,6 +1,6 @@
 import test from 'ava';
-import { execa } from 'execa';
 import { leftBy } from '../chaos/interrupt-run.ts';
+import { wglab } from '../lab/helpers.ts';
 
 // Each lab assertion can fail: broken configs and wrong expectations that `wglab run` must catch, exit 1,
 // naming the check and why.
@@ -21,7 +21,7 @@ const cases: Record<string, Expected> = {
 for (const [name, expected] of Object.entries(cases)) {
   test.serial(`negative control: ${name} fails with exit 1, naming the check and why`, async (t) => {
     const file = `scenarios/negative/${name}.yaml`;
-    const json = await execa('node', ['bin/wglab.js', 'run', file, '--json'], { reject: false });
+    const json = await wglab(['run', file, '--json']);
     t.deepEqual(await leftBy(json.pid!), { containers: [], networks: [] }, 'wglab run removes its lab');
     t.is(json.exitCode, 1, json.stderr);
     const report = JSON.parse(json.stdout) as { pass: boolean; checks: { pass: boolean; reasons: string[] }[] };
@@ -33,7 +33,7 @@ for (const [name, expected] of Object.entries(cases)) {
 }
 
 test.serial('wrong expectations: each kind of assertion (path, source IP, none) reports its own reason', async (t) => {
-  const result = await execa('node', ['bin/wglab.js', 'run', 'scenarios/negative/wrong-expectations.yaml'], { reject: false });
+  const result = await wglab(['run', 'scenarios/negative/wrong-expectations.yaml']);
   t.deepEqual(await leftBy(result.pid!), { containers: [], networks: [] }, 'wglab run removes its lab');
   t.is(result.exitCode, 1);
   t.regex(result.stdout, /^FAIL 1 A https:\/\/app\.example\.com\/: expected internet as 10\.0\.0\.1, observed tunnel as 10\.0\.0\.1/m);
