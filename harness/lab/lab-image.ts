@@ -4,7 +4,7 @@ import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, statSync } f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { WglabError } from '../errors.ts';
-import { findAptMirror } from './apt-mirror.ts';
+import { describeAptSources, findAptMirror } from './apt-mirror.ts';
 import type { Engine } from './engine.ts';
 import type { Progress } from './progress.ts';
 import { ownerIsGone } from './lab-resources.ts';
@@ -85,7 +85,10 @@ const dockerfileHint = 'or, where a registry is reachable: docker build -t wglab
 async function buildWithDebootstrap(engine: Engine, tag: string, progress: Progress): Promise<void> {
   const mirror = findAptMirror(suite);
   if (!mirror) {
-    throw new WglabError(`the host's apt sources name no Debian ${suite} archive to build the lab image from`, { hint: dockerfileHint });
+    // An Ubuntu host (or any without a Debian archive): lab-image/Dockerfile, where the engine can pull its base.
+    progress(`the host's apt sources name no Debian archive (${describeAptSources()}): building lab-image/Dockerfile instead`);
+    await buildWithDockerfile(engine, tag, progress);
+    return;
   }
   if (process.getuid?.() !== 0) throw new WglabError('building the lab image with debootstrap needs root', { hint: `run once as root (sudo npx wglab image), ${dockerfileHint}` });
   if (!existsSync('/usr/sbin/debootstrap')) {
@@ -140,6 +143,29 @@ async function buildWithDebootstrap(engine: Engine, tag: string, progress: Progr
     forget();
     await removeOwnedTempDir(root);
   }
+}
+
+/** `docker build` of lab-image/ through the engine's API (its base image is pulled by the engine). */
+export async function buildWithDockerfile(engine: Engine, tag: string, progress: Progress): Promise<void> {
+  const failed = (why: string) => new WglabError(`cannot build the lab image: the host's apt sources name no Debian archive for debootstrap (${describeAptSources()}), and the Docker engine could not build lab-image/Dockerfile: ${why}`, {
+    hint: 'add a Debian source to apt (any release\'s archive serves bookworm), or build lab-image/Dockerfile where a registry is reachable, docker save/load it here, and set WGLAB_IMAGE to its tag',
+  });
+  let stream: NodeJS.ReadableStream;
+  try {
+    stream = await engine.dockerode.buildImage({ context: recipeDir, src: recipeFiles }, { t: tag });
+  } catch (error) {
+    throw failed(String(error instanceof Error ? error.message : error).split('\n')[0]!);
+  }
+  await new Promise<void>((resolve, reject) => {
+    engine.dockerode.modem.followProgress(stream, (error: Error | null, output: { error?: string }[]) => {
+      const why = error?.message ?? output.find((item) => item.error)?.error;
+      if (why) reject(failed(why.split('\n')[0]!));
+      else resolve();
+    }, (event: { stream?: string }) => {
+      const step = /^Step \d+\/\d+ : .*/.exec(event.stream ?? '')?.[0];
+      if (step) progress(`  ${step.slice(0, 100)}`);
+    });
+  });
 }
 
 async function run(command: string, args: string[], what: string, env: Record<string, string> = {}): Promise<void> {
