@@ -1,5 +1,6 @@
 import { Option, type Command } from 'commander';
 import { mkdirSync, writeFileSync } from 'node:fs';
+import { availableParallelism, freemem } from 'node:os';
 import { join } from 'node:path';
 import { WglabError } from '../errors.ts';
 import { stderrProgress } from '../lab/progress.ts';
@@ -15,6 +16,11 @@ export function registerRun(program: Command, setExit: (code: number) => void): 
     .argument('<scenarios...>', 'scenario YAML files; several run one after another, sharing a lab where their endpoints match')
     .option('--json', 'print one JSON object instead of verdict lines (progress still goes to stderr)')
     .option('--artifacts <dir>', 'keep per check: pcaps (open them in Wireshark), access-log lines, redacted configs, wg show')
+    .option('--concurrency <n>', 'labs at once with several scenarios (default: from cores and free memory)', (value) => {
+      const n = Number(value);
+      if (!Number.isInteger(n) || n < 1) throw new WglabError(`--concurrency takes a whole number ≥ 1, not ${value}`, { hint: 'e.g. --concurrency 2' });
+      return n;
+    })
     .addOption(new Option('--report <dir>', 'write report.html (open it in a browser), junit.xml and report.json, with the artifacts under <dir>/<scenario>/').conflicts('artifacts'))
     .addHelpText('after', `
 Exit codes: 0 every check passed, 1 a check failed, 2 bad input or the environment is not ready.
@@ -24,7 +30,7 @@ Examples:
   wglab run my-configs.yaml --json --artifacts out/
   wglab run my-configs.yaml --report report/     # then open report/report.html
   wglab run scenarios/*.yaml --report report/    # one report (and junit.xml) for all of them`)
-    .action(async (files: string[], options: { json?: boolean; artifacts?: string; report?: string }) => {
+    .action(async (files: string[], options: { json?: boolean; artifacts?: string; report?: string; concurrency?: number }) => {
       // Every file is read and validated before any container starts.
       const scenarios = files.map((file) => loadScenario(file));
       const seen = new Map<string, string>();
@@ -33,6 +39,22 @@ Examples:
         if (other !== undefined) throw new WglabError(`two scenarios are named ${scenario.name}: ${other} and ${files[index]}`, { hint: 'give each scenario its own name: (reports and artifacts are kept under it)' });
         seen.set(scenario.name, files[index]!);
       }
+      const concurrency = Math.min(scenarios.length, options.concurrency ?? defaultConcurrency());
+      const pending = new Map<string, string[]>();
+      const print = (scenario: string, line: string) => {
+        if (concurrency === 1) process.stdout.write(`${line}\n`);
+        else pending.set(scenario, [...(pending.get(scenario) ?? []), line]);
+      };
+      // Scenarios end in any order; their lines come out in the order the files were given.
+      const ended = new Set<string>();
+      let next = 0;
+      const flush = (scenario: string) => {
+        ended.add(scenario);
+        for (; next < scenarios.length && ended.has(scenarios[next]!.name); next++) {
+          for (const line of pending.get(scenarios[next]!.name) ?? []) process.stdout.write(`${line}\n`);
+          pending.delete(scenarios[next]!.name);
+        }
+      };
       const reports = scenarios.length === 1
         ? [(await runScenario(scenarios[0]!, {
           progress: stderrProgress,
@@ -42,17 +64,21 @@ Examples:
           },
         })).report]
         : (await runScenarios(scenarios, {
-          concurrency: 1,
+          concurrency,
           progress: stderrProgress,
           artifacts: options.report ?? options.artifacts,
+          // Labs at once: each scenario's lines are printed together when it ends, so they never interleave.
           onScenario: (scenario) => {
-            if (!options.json) process.stdout.write(`== ${scenario.name}\n`);
+            if (!options.json) print(scenario.name, `== ${scenario.name}`);
           },
-          onCheck: (check, result) => {
-            if (!options.json) process.stdout.write(`${verdictLine(check, result.index)}\n`);
+          onCheck: (check, result, scenario) => {
+            if (!options.json) print(scenario.name, verdictLine(check, result.index));
           },
           onReport: (report) => {
-            if (!options.json) process.stdout.write(`${summaryLine(report)}\n`);
+            if (!options.json) {
+              print(report.scenario, summaryLine(report));
+              flush(report.scenario);
+            }
           },
         })).map((run) => run.report);
       const pass = reports.every((report) => report.pass);
@@ -77,6 +103,11 @@ Examples:
       }
       setExit(pass ? 0 : 1);
     });
+}
+
+/** Labs at once: one per core, as free memory allows (a lab of four nodes takes about 150 MB). */
+export function defaultConcurrency(cores = availableParallelism(), free = freemem()): number {
+  return Math.max(1, Math.min(cores, Math.floor(free / (400 * 1024 * 1024))));
 }
 
 function summaryLine(report: ScenarioReport): string {

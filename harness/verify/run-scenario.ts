@@ -75,7 +75,7 @@ export interface RunOptions {
   /** Called before each check runs (for progress). */
   onCheckStart?: (check: Check, index: number, total: number) => void;
   /** Called as each check is decided, to print verdicts as they come. */
-  onCheck?: (report: CheckReport, result: CheckResult) => void;
+  onCheck?: (report: CheckReport, result: CheckResult, scenario: Scenario) => void;
   /** Keep pcaps, access-log lines, redacted configs and `wg show` per check here. */
   artifacts?: string;
   keys?: KeySource;
@@ -156,7 +156,7 @@ async function runChecks(lab: Lab, bringUp: Record<string, number>, start: numbe
     results.push(result);
     checks.push(report);
     if (options.artifacts) writeArtifacts(options.artifacts, result, report, configs);
-    options.onCheck?.(report, result);
+    options.onCheck?.(report, result, scenario);
   }
   const timings = { ...bringUp, checks: checks.reduce((sum, check) => sum + check.seconds, 0), total: (performance.now() - start) / 1000 };
   const topology: TopologyReport = {
