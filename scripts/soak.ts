@@ -1,4 +1,4 @@
-// npm run soak -- --runs N --interrupts M
+// npm run soak -- --runs N --interrupts M [--seed S] [--on scenario.yaml ...]
 // Runs the article suite N times as users run it (`wglab run scenarios/article/*.yaml`), then interrupts M runs
 // of article scenarios at random moments with SIGINT, SIGTERM or SIGKILL (followed by `wglab prune`), and counts
 // failed suite runs, leaks (anything the interrupted process left, after prune for SIGKILL), stack traces on
@@ -8,7 +8,7 @@ import { readdirSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { expectedExit, interruptRun, leftBy, prune, stackTrace } from '../scenarios/chaos/interrupt-run.ts';
 
-const { values } = parseArgs({ options: { runs: { type: 'string', default: '3' }, interrupts: { type: 'string', default: '10' }, seed: { type: 'string' } } });
+const { values } = parseArgs({ options: { runs: { type: 'string', default: '3' }, interrupts: { type: 'string', default: '10' }, seed: { type: 'string' }, on: { type: 'string', multiple: true } } });
 const runs = Number(values.runs);
 const interrupts = Number(values.interrupts);
 let seed = Number(values.seed ?? Date.now() % 2147483647);
@@ -34,7 +34,8 @@ let traces = 0;
 let badExits = 0;
 const signals: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGKILL'];
 for (let index = 1; index <= interrupts; index++) {
-  const scenario = article[Math.floor(random() * article.length)]!;
+  const targets = values.on ?? article;
+  const scenario = targets[Math.floor(random() * targets.length)]!;
   const signal = signals[Math.floor(random() * signals.length)]!;
   const afterMs = Math.round(300 + random() * 8000);
   const run = await interruptRun({ args: ['run', scenario], signal, afterMs });
