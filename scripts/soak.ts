@@ -47,7 +47,7 @@ for (let index = 1; index <= interrupts; index++) {
   if (leaked) leaks++;
   if (trace) traces++;
   if (!exitOk) badExits++;
-  console.log(`interrupt ${index}/${interrupts}: ${signal} at ${(afterMs / 1000).toFixed(1)} s of ${scenario.split('/').pop()} -> exit ${run.exitCode ?? 'killed'}${run.finished ? ' (had finished)' : ''}${leaked ? ` LEAK ${JSON.stringify(left)}` : ''}${trace ? ` STACK TRACE\n${run.stderr.slice(-1200)}` : ''}${exitOk ? '' : ' BAD EXIT'}`);
+  console.log(`interrupt ${index}/${interrupts}: ${signal} at ${(afterMs / 1000).toFixed(1)} s of ${scenario.split('/').pop()} -> exit ${run.exitCode}${run.finished ? ' (had finished)' : ''}${leaked ? ` LEAK ${JSON.stringify(left)}` : ''}${trace ? ` STACK TRACE\n${run.stderr.slice(-1200)}` : ''}${exitOk ? '' : ' BAD EXIT'}`);
   if (leaked) await execa('node', ['bin/wglab.js', 'prune'], { cwd: root, reject: false });
 }
 console.log(`soak-stack-traces ${traces} bad-exits ${badExits}`);

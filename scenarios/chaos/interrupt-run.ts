@@ -64,13 +64,16 @@ export async function interruptRun(options: InterruptOptions): Promise<Interrupt
     pid: child.pid!,
     signal: options.signal,
     when,
-    exitCode: result.exitCode,
+    // Killed by the signal itself (before wglab could handle it): the shell reports 128 + the signal's number.
+    exitCode: result.exitCode ?? (result.signal ? 128 + (signalNumbers[result.signal] ?? 0) : undefined),
     stdout: String(result.stdout),
     stderr: stderr || String(result.stderr),
     // A signal that arrives as the run ends (its summary printed) finds nothing left to interrupt.
     finished: !fired || /\d+ passed, \d+ failed|checks passed, \d+ failed/.test(String(result.stdout)),
   };
 }
+
+const signalNumbers: Record<string, number> = { SIGHUP: 1, SIGINT: 2, SIGKILL: 9, SIGTERM: 15 };
 
 /** What is left on the engine of what the process with `pid` made (its owner label). */
 export async function leftBy(pid: number): Promise<{ containers: string[]; networks: string[] }> {
