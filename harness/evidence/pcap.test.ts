@@ -345,7 +345,7 @@ test('big-endian files, micro- and nanosecond, read the same packets at the same
   t.is(micro.snapLength, 262144);
   // Nanoseconds exactly as tcpdump prints them, and the float time that orders them.
   const first = little.capture.packets[0]!;
-  t.is(`${first.seconds}.${String(first.nanos).padStart(9, '0')}`, little.records[0]!.split(' ')[0]);
+  t.is(`${first.seconds}.${String(first.nanos).padStart(9, '0')}`, little.records[0]!.split(' ')[0]!);
   t.true(Math.abs(first.time - Number(little.records[0]!.split(' ')[0])) < 1e-6);
   t.true(little.capture.packets.some((packet) => packet.nanos % 1000 !== 0));
   const microFirst = micro.packets[0]!;
@@ -377,4 +377,125 @@ test('IPv4 and IPv6 link types hold only their own version', (t) => {
     const expected = ethernet.filter((packet) => packet.ipVersion === version).map(({ length, wireLength, ...rest }) => ({ ...rest, length: length - 14, wireLength: wireLength! - 14 }));
     t.deepEqual(packets, expected);
   }
+});
+
+// ---------------------------------------------------------------------------------------------------------------
+// Damaged files and packets cut short: real frames from the fixtures, cut or wrapped here.
+
+/** A little-endian microsecond pcap file around the given frames. */
+function pcapFile(linkType: number, frames: Uint8Array[], { snapLength = 262144, major = 2, captured }: { snapLength?: number; major?: number; captured?: number } = {}): Buffer {
+  const header = Buffer.alloc(24);
+  header.writeUInt32LE(0xa1b2c3d4, 0);
+  header.writeUInt16LE(major, 4);
+  header.writeUInt16LE(4, 6);
+  header.writeUInt32LE(snapLength, 16);
+  header.writeUInt32LE(linkType, 20);
+  const records = frames.map((frame, index) => {
+    const head = Buffer.alloc(16);
+    head.writeUInt32LE(1795640000 + index, 0);
+    head.writeUInt32LE(123456, 4);
+    head.writeUInt32LE(captured ?? frame.length, 8);
+    head.writeUInt32LE(frame.length, 12);
+    return Buffer.concat([head, frame]);
+  });
+  return Buffer.concat([header, ...records]);
+}
+
+/** The bytes of the frame that tcpdump printed with `text` in a fixture. */
+function frameOf(name: string, text: string): Buffer {
+  const data = readFileSync(`fixtures/pcap/netns-${name}.pcap`);
+  const { records } = netns(name);
+  const wanted = records.findIndex((record) => record.includes(text));
+  if (wanted < 0) throw new Error(`no record with ${text} in ${name}`);
+  let offset = 24;
+  for (let index = 0; index < wanted; index += 1) offset += 16 + data.readUInt32LE(offset + 8);
+  return data.subarray(offset + 16, offset + 16 + data.readUInt32LE(offset + 8));
+}
+
+const decodeOne = (linkType: number, frame: Uint8Array) => {
+  const { seconds, nanos, time, length, wireLength, ...decoded } = readPcap(pcapFile(linkType, [frame])).packets[0]!;
+  return decoded;
+};
+
+test('refuses pcap versions other than 2, link types it cannot decode, and records longer than any capture', (t) => {
+  const frame = frameOf('mixed-nano', 'id 0, offset 0');
+  t.throws(() => readPcap(pcapFile(1, [frame], { major: 1 }), 'old.pcap'), { instanceOf: WglabError, message: 'old.pcap is pcap version 1.4, not 2.4' });
+  const wifi = t.throws(() => readPcap(pcapFile(105, [frame]), 'wifi.pcap'), { instanceOf: WglabError, message: 'wifi.pcap has link type 105, which wglab does not decode' });
+  t.regex(wifi.hint ?? '', /Ethernet/);
+  const damaged = t.throws(() => readPcap(pcapFile(1, [frame, frame], { captured: 0x40001 }), 'damaged.pcap'), { instanceOf: WglabError });
+  t.is(damaged.message, 'damaged.pcap is damaged: the record at byte 24 claims 262145 captured bytes (snapshot length 262144)');
+  // The snapshot length may allow larger records; libpcap's own limit allows up to 262144 bytes whatever the snapshot length.
+  t.is(readPcap(pcapFile(1, [Buffer.alloc(300000)], { snapLength: 300000 })).packets.length, 1);
+  t.is(readPcap(pcapFile(1, [Buffer.alloc(262144)], { snapLength: 100 })).packets.length, 1);
+  // The FCS bits above the link type are no part of it.
+  const fcs = pcapFile(1, [frame]);
+  fcs.writeUInt32LE(0x14000001, 20);
+  t.is(readPcap(fcs).linkType, 1);
+  t.like(readPcap(fcs).packets[0], { ipVersion: 4, srcPort: 8080 });
+});
+
+test('a header alone is an empty capture; an empty record is a packet', (t) => {
+  const empty = pcapFile(1, []);
+  t.is(empty.length, 24);
+  t.deepEqual(readPcap(empty), { linkType: 1, snapLength: 262144, packets: [] });
+  const zero = readPcap(pcapFile(1, [Buffer.alloc(0)])).packets;
+  t.deepEqual(zero, [{ seconds: 1795640000, nanos: 123456000, time: 1795640000.123456, length: 0, wireLength: 0 }]);
+});
+
+test('the record header gives times and both lengths', (t) => {
+  const frame = frameOf('mixed-nano', 'id 0, offset 0');
+  const file = pcapFile(1, [frame.subarray(0, 48)]);
+  file.writeUInt32LE(frame.length, 24 + 12);
+  t.like(readPcap(file).packets[0], { seconds: 1795640000, nanos: 123456000, time: 1795640000.123456, length: 48, wireLength: 74, srcPort: 8080, tcpFlags: 'S.', payloadLength: 0 });
+});
+
+test('frames shorter than their link header decode to nothing, and a bare cooked header still has its direction', (t) => {
+  t.deepEqual(decodeOne(linkTypes.ethernet, Buffer.alloc(13)), {});
+  const sll = Buffer.alloc(16);
+  sll.writeUInt16BE(4, 0);
+  sll.writeUInt16BE(0x0800, 14);
+  t.deepEqual(decodeOne(linkTypes.linuxSll, sll), { direction: 'out' });
+  t.deepEqual(decodeOne(linkTypes.linuxSll, sll.subarray(0, 15)), {});
+  const sll2 = Buffer.alloc(20);
+  sll2.writeUInt16BE(0x0800, 0);
+  t.deepEqual(decodeOne(linkTypes.linuxSll2, sll2), { direction: 'in' });
+  t.deepEqual(decodeOne(linkTypes.linuxSll2, sll2.subarray(0, 19)), {});
+  t.deepEqual(decodeOne(linkTypes.null, Buffer.from([2, 0, 0])), {});
+  t.deepEqual(decodeOne(linkTypes.loop, Buffer.from([0, 0, 2])), {});
+  // A VLAN tag cut in half is not read; a whole one with nothing behind it is.
+  const tagged = frameOf('vlan', 'vlan 10, p 5');
+  t.deepEqual(decodeOne(linkTypes.ethernet, tagged.subarray(0, 16)), {});
+  t.deepEqual(decodeOne(linkTypes.ethernet, tagged.subarray(0, 18)), { vlan: [10] });
+});
+
+test('IP and transport headers cut by the snapshot length decode as far as they were captured', (t) => {
+  const v4 = frameOf('mixed-nano', 'id 0, offset 0').subarray(14); // SYN-ACK 10.99.0.2:8080
+  t.deepEqual(decodeOne(linkTypes.raw, v4.subarray(0, 19)), {});
+  t.deepEqual(decodeOne(linkTypes.raw, v4.subarray(0, 20)), { ipVersion: 4, src: '10.99.0.2', dst: '10.99.0.1', protocol: 6 });
+  t.deepEqual(decodeOne(linkTypes.raw, v4.subarray(0, 23)), { ipVersion: 4, src: '10.99.0.2', dst: '10.99.0.1', protocol: 6 });
+  t.like(decodeOne(linkTypes.raw, v4.subarray(0, 24)), { srcPort: 8080 });
+  t.false('tcpFlags' in decodeOne(linkTypes.raw, v4.subarray(0, 33)));
+  t.like(decodeOne(linkTypes.raw, v4.subarray(0, 34)), { srcPort: 8080, tcpFlags: 'S.', payloadLength: 0 });
+  const v6 = frameOf('mixed-nano', 'payload length: 96').subarray(14); // IPv6 TCP with 64 bytes of data
+  t.deepEqual(decodeOne(linkTypes.raw, v6.subarray(0, 39)), {});
+  t.deepEqual(decodeOne(linkTypes.raw, v6.subarray(0, 40)), { ipVersion: 6, src: 'fd99::1', dst: 'fd99::2', protocol: 6 });
+  t.like(decodeOne(linkTypes.raw, v6.subarray(0, 54)), { dstPort: 8080, tcpFlags: 'P.', payloadLength: 64 });
+  // Hop-by-hop then UDP (port 46001, 3 bytes of data).
+  const hop = frameOf('ipv6-ext', 'HBH (padn) 46001').subarray(14);
+  t.deepEqual(decodeOne(linkTypes.raw, hop.subarray(0, 47)), { ipVersion: 6, src: 'fd99::1', dst: 'fd99::2', protocol: 0 });
+  t.deepEqual(decodeOne(linkTypes.raw, hop.subarray(0, 48)), { ipVersion: 6, src: 'fd99::1', dst: 'fd99::2', protocol: 17, extensionHeaders: [0] });
+  t.deepEqual(decodeOne(linkTypes.raw, hop.subarray(0, 51)), { ipVersion: 6, src: 'fd99::1', dst: 'fd99::2', protocol: 17, extensionHeaders: [0] });
+  t.like(decodeOne(linkTypes.raw, hop.subarray(0, 52)), { srcPort: 46001, dstPort: 5353 });
+  t.false('payloadLength' in decodeOne(linkTypes.raw, hop.subarray(0, 53)));
+  t.like(decodeOne(linkTypes.raw, hop.subarray(0, 54)), { srcPort: 46001, payloadLength: 3 });
+  // Hop-by-hop, destination options, routing: a payload length that ends inside the chain stops the walk there.
+  const chain = Buffer.from(frameOf('ipv6-ext', 'HBH (padn) DSTOPT').subarray(14));
+  chain.writeUInt16BE(16, 4);
+  t.deepEqual(decodeOne(linkTypes.raw, chain), { ipVersion: 6, src: 'fd99::1', dst: 'fd99::2', protocol: 43, extensionHeaders: [0, 60] });
+  chain.writeUInt16BE(15, 4);
+  t.deepEqual(decodeOne(linkTypes.raw, chain), { ipVersion: 6, src: 'fd99::1', dst: 'fd99::2', protocol: 60, extensionHeaders: [0] });
+  // AH's length counts 4-byte words (plus 2): 24 bytes here, then TCP.
+  const ah = frameOf('ipv6-ext', 'spi=0x00001001').subarray(14);
+  t.like(decodeOne(linkTypes.raw, ah.subarray(0, 40 + 24 + 14)), { extensionHeaders: [51], protocol: 6, srcPort: 46006, tcpFlags: 'P.', payloadLength: 4 });
+  t.false('srcPort' in decodeOne(linkTypes.raw, ah.subarray(0, 40 + 23)));
 });
