@@ -4,7 +4,7 @@
   serve SECONDS              TCP port 8080 and UDP port 5353 on every address, answering "ok" (run inside namespace B)
   talk ADDRESS SIZE [udp|tcp|both]
                              one TCP exchange and one UDP datagram of SIZE bytes through the kernel's own stack
-  send ipv4|ipv6|fragments|vlan
+  send ipv4|ipv6|fragments|vlan|edges
                              craft frames with scapy and send them on interface pa (run inside namespace A)
   reencode SRC DST [--big] [--micro] [--link null|loop|ipv4|ipv6]
                              rewrite a real capture in an encoding Linux tcpdump cannot write; the packets' bytes
@@ -99,6 +99,15 @@ def send(kind):
         frames.append(Ether(src=A_MAC, dst='ff:ff:ff:ff:ff:ff') / Dot1Q(vlan=10) / ARP(psrc='10.99.10.1', pdst='10.99.10.2', hwsrc=A_MAC))
         short = bytes(IP(src='10.99.10.1', dst='10.99.10.2', id=0x1003) / UDP(sport=41013, dport=53) / Raw(b'p'))
         frames.append(eth / Dot1Q(vlan=10, type=0x0800) / Raw(short + b'\x00' * 13))
+    elif kind == 'edges':
+        # Destination options inside fragmented data: after the Fragment header of the first piece, and named by
+        # the Fragment header of the later one (where no header follows, only data).
+        datagram = IPv6(src=A6, dst=B6) / IPv6ExtHdrFragment(id=0x6f02) / IPv6ExtHdrDestOpt() / UDP(sport=46201, dport=5353) / Raw(b'D' * 1400)
+        for piece in fragment6(datagram, 1280):
+            frames.append(frame(bytes(piece)))
+        # UDP datagrams with no data.
+        frames.append(frame(bytes(IP(src=A4, dst=B4, id=0x4201) / UDP(sport=42001, dport=5353))))
+        frames.append(frame(bytes(IPv6(src=A6, dst=B6) / UDP(sport=46202, dport=5353))))
     else:
         sys.exit(f'unknown kind {kind}')
     sendp(frames, iface='pa', verbose=False, inter=0.01)

@@ -8,6 +8,7 @@
 # Encodings Linux tcpdump cannot write (big-endian files, DLT_NULL, LOOP, IPv4/IPv6 link types) are re-encoded
 # from a real capture by make-pcap-fixtures-netns.py; tcpdump's reading of each, kept in the .txt beside it,
 # shows that tcpdump reads them as it read the original. Each .txt is `tcpdump -nn -tt -v -e -r FILE`.
+# With arguments, makes only the named groups: mixed vlan fragments ipv4 ipv6 snaplen edges.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 out=fixtures/pcap
@@ -70,7 +71,11 @@ read_back() {
 }
 
 
+groups=("$@")
+wanted() { [[ ${#groups[@]} -eq 0 || " ${groups[*]} " == *" $1 "* ]]; }
+
 # Kernel TCP and UDP over IPv4 and IPv6, and a ping each, with nanosecond timestamps.
+if wanted mixed; then
 capture netns-mixed-nano --time-stamp-precision=nano -- bash -c "
   ${py[*]} talk 10.99.0.2 40 && ${py[*]} talk fd99::2 60 &&
   ping -c 1 -W 1 10.99.0.2 >/dev/null && ping -6 -c 1 -W 1 fd99::2 >/dev/null"
@@ -81,28 +86,45 @@ for variant in "be --big" "be-micro --big --micro" "null --link null" "null-be -
   "${py[@]}" reencode "$out/netns-mixed-nano.pcap" "$out/$name.pcap" "$@"
   if [[ " $* " == *" --micro "* ]]; then read_back "$name"; else read_back "$name" --time-stamp-precision=nano; fi
 done
+fi
 
 # VLAN 10 (802.1Q), QinQ (802.1ad 20 + 802.1Q 30) and two stacked 802.1Q tags (crafted: this kernel has no
 # VLAN module, so tagged frames are sent as they are on the wire).
+if wanted vlan; then
 capture netns-vlan -- "${py[@]}" send vlan
 read_back netns-vlan
+fi
 
 # Fragments: the kernel's (ping and UDP larger than the 1500-byte MTU, IPv4 and IPv6) and crafted TCP and UDP ones.
+if wanted fragments; then
 capture netns-fragments -- bash -c "
   ping -c 1 -W 1 -s 2000 10.99.0.2 >/dev/null && ${py[*]} talk 10.99.0.2 3000 udp && ${py[*]} talk fd99::2 2000 udp &&
   ${py[*]} send fragments"
 read_back netns-fragments
+fi
 
 # IPv4 options, Ethernet padding, bad header lengths (crafted).
+if wanted ipv4; then
 capture netns-ipv4-crafted -- "${py[@]}" send ipv4
 read_back netns-ipv4-crafted
+fi
 
 # IPv6 extension headers before TCP and UDP, ESP, no next header, trailers (crafted).
+if wanted ipv6; then
 capture netns-ipv6-ext -- "${py[@]}" send ipv6
 read_back netns-ipv6-ext
+fi
 
 # A snapshot length shorter than the packets: lengths come from the headers, not from what was captured.
+if wanted snaplen; then
 capture netns-snaplen -s 80 -- bash -c "${py[*]} talk 10.99.0.2 1000 && ${py[*]} talk fd99::2 700"
 read_back netns-snaplen
+fi
+
+# Edge cases: extension headers inside fragmented data, UDP with no data (crafted).
+if wanted edges; then
+capture netns-edges -- "${py[@]}" send edges
+read_back netns-edges
+fi
 
 ls -l "$out"/netns-*

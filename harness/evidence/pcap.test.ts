@@ -161,7 +161,7 @@ const netnsFixtures: [string, number][] = [
   ['mixed-null', linkTypes.null], ['mixed-null-be', linkTypes.null], ['mixed-loop', linkTypes.loop],
   ['mixed-ipv4', linkTypes.ipv4], ['mixed-ipv6', linkTypes.ipv6],
   ['vlan', linkTypes.ethernet], ['fragments', linkTypes.ethernet], ['ipv4-crafted', linkTypes.ethernet],
-  ['ipv6-ext', linkTypes.ethernet], ['snaplen', linkTypes.ethernet],
+  ['ipv6-ext', linkTypes.ethernet], ['snaplen', linkTypes.ethernet], ['edges', linkTypes.ethernet],
 ];
 
 for (const [name, linkType] of netnsFixtures) {
@@ -244,6 +244,9 @@ test('IPv4 fragments: only the first carries ports; each is marked with id, offs
     t.like(later, { ipVersion: 4, src: '10.99.0.1', dst: '10.99.0.2', protocol: 6 });
     t.deepEqual([later.srcPort, later.dstPort, later.tcpFlags, later.payloadLength], [undefined, undefined, undefined, undefined]);
   }
+  // The kernel's own: ping's 2008-byte ICMP packet in two fragments (the second at 185 units of 8 bytes, no more).
+  const icmp = packets.filter((packet) => packet.protocol === 1);
+  t.deepEqual(icmp.map((packet) => [packet.fragment!.offset, packet.fragment!.more, packet.src]), [[0, true, '10.99.0.1'], [1480, false, '10.99.0.1'], [0, true, '10.99.0.2'], [1480, false, '10.99.0.2']]);
   // The kernel's own: a 3000-byte UDP datagram in three fragments.
   const first = packets.find((packet) => packet.protocol === 17 && packet.ipVersion === 4 && packet.fragment?.offset === 0)!;
   const udp = packets.filter((packet) => packet.ipVersion === 4 && packet.fragment?.id === first.fragment!.id);
@@ -474,6 +477,10 @@ test('IP and transport headers cut by the snapshot length decode as far as they 
   t.deepEqual(decodeOne(linkTypes.raw, v4.subarray(0, 20)), { ipVersion: 4, src: '10.99.0.2', dst: '10.99.0.1', protocol: 6 });
   t.deepEqual(decodeOne(linkTypes.raw, v4.subarray(0, 23)), { ipVersion: 4, src: '10.99.0.2', dst: '10.99.0.1', protocol: 6 });
   t.like(decodeOne(linkTypes.raw, v4.subarray(0, 24)), { srcPort: 8080 });
+  // A total length equal to the header's: an IP packet with nothing in it (tcpdump: bad-len only below).
+  const bare = Buffer.from(v4);
+  bare.writeUInt16BE(20, 2);
+  t.deepEqual(decodeOne(linkTypes.raw, bare), { ipVersion: 4, src: '10.99.0.2', dst: '10.99.0.1', protocol: 6 });
   t.false('tcpFlags' in decodeOne(linkTypes.raw, v4.subarray(0, 33)));
   t.like(decodeOne(linkTypes.raw, v4.subarray(0, 34)), { srcPort: 8080, tcpFlags: 'S.', payloadLength: 0 });
   const v6 = frameOf('mixed-nano', 'payload length: 96').subarray(14); // IPv6 TCP with 64 bytes of data
@@ -482,6 +489,7 @@ test('IP and transport headers cut by the snapshot length decode as far as they 
   t.like(decodeOne(linkTypes.raw, v6.subarray(0, 54)), { dstPort: 8080, tcpFlags: 'P.', payloadLength: 64 });
   // Hop-by-hop then UDP (port 46001, 3 bytes of data).
   const hop = frameOf('ipv6-ext', 'HBH (padn) 46001').subarray(14);
+  t.deepEqual(decodeOne(linkTypes.raw, hop.subarray(0, 41)), { ipVersion: 6, src: 'fd99::1', dst: 'fd99::2', protocol: 0 });
   t.deepEqual(decodeOne(linkTypes.raw, hop.subarray(0, 47)), { ipVersion: 6, src: 'fd99::1', dst: 'fd99::2', protocol: 0 });
   t.deepEqual(decodeOne(linkTypes.raw, hop.subarray(0, 48)), { ipVersion: 6, src: 'fd99::1', dst: 'fd99::2', protocol: 17, extensionHeaders: [0] });
   t.deepEqual(decodeOne(linkTypes.raw, hop.subarray(0, 51)), { ipVersion: 6, src: 'fd99::1', dst: 'fd99::2', protocol: 17, extensionHeaders: [0] });
@@ -498,4 +506,66 @@ test('IP and transport headers cut by the snapshot length decode as far as they 
   const ah = frameOf('ipv6-ext', 'spi=0x00001001').subarray(14);
   t.like(decodeOne(linkTypes.raw, ah.subarray(0, 40 + 24 + 14)), { extensionHeaders: [51], protocol: 6, srcPort: 46006, tcpFlags: 'P.', payloadLength: 4 });
   t.false('srcPort' in decodeOne(linkTypes.raw, ah.subarray(0, 40 + 23)));
+});
+
+test('NULL and LOOP: only the BSD families of IPv4 and IPv6 are decoded, each as its own version', (t) => {
+  const v6 = frameOf('mixed-nano', 'payload length: 96').subarray(14);
+  const v4 = frameOf('mixed-nano', 'id 0, offset 0').subarray(14);
+  const family = (value: number, little: boolean) => {
+    const head = Buffer.alloc(4);
+    if (little) head.writeUInt32LE(value);
+    else head.writeUInt32BE(value);
+    return head;
+  };
+  for (const little of [true, false]) {
+    for (const value of [24, 28, 30]) {
+      t.like(decodeOne(linkTypes.null, Buffer.concat([family(value, little), v6])), { ipVersion: 6, dstPort: 8080 }, `NULL ${value}`);
+      t.deepEqual(decodeOne(linkTypes.null, Buffer.concat([family(value, little), v4])), {}, `NULL ${value} holding IPv4`);
+    }
+    t.like(decodeOne(linkTypes.null, Buffer.concat([family(2, little), v4])), { ipVersion: 4, srcPort: 8080 });
+    t.deepEqual(decodeOne(linkTypes.null, Buffer.concat([family(2, little), v6])), {});
+    // Linux's own AF_INET6 (10), as tcpdump reads NULL, is no BSD family; nor is 0xffff.
+    for (const value of [10, 7, 0xffff]) t.deepEqual(decodeOne(linkTypes.null, Buffer.concat([family(value, little), v6])), {}, `NULL ${value}`);
+  }
+  t.like(decodeOne(linkTypes.loop, Buffer.concat([family(30, false), v6])), { ipVersion: 6, dstPort: 8080 });
+  t.deepEqual(decodeOne(linkTypes.loop, Buffer.concat([family(30, true), v6])), {}); // LOOP is always big-endian
+});
+
+test('VLAN IDs use all 12 bits, without the priority; only IP Ethernet types are decoded', (t) => {
+  const tagged = Buffer.from(frameOf('vlan', 'vlan 10, p 5'));
+  tagged.writeUInt16BE(0xeffe, 14); // priority 7, DEI 0, VLAN 4094
+  t.like(decodeOne(linkTypes.ethernet, tagged), { vlan: [4094], ipVersion: 4, dstPort: 8080 });
+  tagged.writeUInt16BE(0x0123, 14);
+  t.like(decodeOne(linkTypes.ethernet, tagged), { vlan: [0x123] });
+  const lldp = Buffer.from(frameOf('mixed-nano', 'payload length: 96'));
+  t.like(decodeOne(linkTypes.ethernet, lldp), { ipVersion: 6 });
+  lldp.writeUInt16BE(0x88cc, 12);
+  t.deepEqual(decodeOne(linkTypes.ethernet, lldp), {});
+});
+
+test('extension headers inside fragmented data: walked after a first Fragment header, never in a later piece', (t) => {
+  const { packets } = netns('edges').capture;
+  const pieces = packets.filter((packet) => packet.fragment?.id === 0x6f02);
+  t.is(pieces.length, 2);
+  t.like(pieces[0], { fragment: { id: 0x6f02, offset: 0, more: true }, extensionHeaders: [44, 60], protocol: 17, srcPort: 46201, dstPort: 5353, payloadLength: 1232 - 8 - 8 });
+  // The later piece's Fragment header names destination options, but what follows is data, not a header.
+  t.like(pieces[1], { fragment: { id: 0x6f02, offset: 1232, more: false }, extensionHeaders: [44], protocol: 60 });
+  t.false('srcPort' in pieces[1]!);
+  // A Fragment header is 8 bytes whatever its reserved byte says.
+  const atomic = Buffer.from(frameOf('ipv6-ext', 'frag (0x00006001:0|14)'));
+  atomic[14 + 40 + 1] = 3;
+  t.like(decodeOne(linkTypes.ethernet, atomic), { extensionHeaders: [44], protocol: 17, srcPort: 46005, payloadLength: 6 });
+});
+
+test('UDP with no data: payload length 0; shorter than its header: ports only', (t) => {
+  const { packets } = netns('edges').capture;
+  const short = Buffer.from(frameOf('edges', '46202 > fd99::2.5353'));
+  for (const length of [7, 4]) {
+    short.writeUInt16BE(length, 14 + 4);
+    t.deepEqual(decodeOne(linkTypes.ethernet, short), { ipVersion: 6, src: 'fd99::1', dst: 'fd99::2', protocol: 17, srcPort: 46202, dstPort: 5353 });
+  }
+  short.writeUInt16BE(3, 14 + 4);
+  t.deepEqual(decodeOne(linkTypes.ethernet, short), { ipVersion: 6, src: 'fd99::1', dst: 'fd99::2', protocol: 17 });
+  t.like(find(packets, 42001), { ipVersion: 4, protocol: 17, dstPort: 5353, payloadLength: 0, length: 42 });
+  t.like(find(packets, 46202), { ipVersion: 6, protocol: 17, dstPort: 5353, payloadLength: 0, length: 62 });
 });

@@ -123,7 +123,7 @@ function decodeFrame(frame: Uint8Array, linkType: number): Decoded {
       // The address family in the byte order of the machine that wrote it, which need not be the file's (as tcpdump reads it).
       if (frame.length < 4) return {};
       const family = view.getUint32(0, true);
-      return decodeByFamily(frame.subarray(4), family > 0xffff ? view.getUint32(0, false) : family);
+      return decodeByFamily(frame.subarray(4), (family & 0xffff0000) !== 0 ? view.getUint32(0, false) : family);
     }
     default: // loop: the family always in network byte order
       return frame.length < 4 ? {} : decodeByFamily(frame.subarray(4), view.getUint32(0, false));
@@ -172,18 +172,16 @@ function decodeIpv6(data: Uint8Array): Decoded {
   if (data.length < 40 || data[0]! >> 4 !== 6) return {};
   const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
   const end = 40 + view.getUint16(4);
-  const packet: Decoded = { ipVersion: 6, src: ipv6(data.subarray(8, 24)), dst: ipv6(data.subarray(24, 40)) };
+  const packet: Decoded = { ipVersion: 6, src: ipv6(data, 8), dst: ipv6(data, 24) };
   const extensionHeaders: number[] = [];
   let next = data[6]!;
   let offset = 40;
-  let complete = true;
   const limit = Math.min(end, data.length);
   while ([0, 43, 44, 51, 60].includes(next)) {
-    const size = offset + 8 > limit ? Infinity : next === 44 ? 8 : next === 51 ? (data[offset + 1]! + 2) * 4 : (data[offset + 1]! + 1) * 8;
-    if (offset + size > limit) {
-      complete = false; // cut by the snapshot length, or a header longer than the packet
-      break;
-    }
+    // Cut by the snapshot length, or a header longer than the packet: `next` stays an extension header, so no transport.
+    if (offset + 8 > limit) break;
+    const size = next === 44 ? 8 : next === 51 ? (data[offset + 1]! + 2) * 4 : (data[offset + 1]! + 1) * 8;
+    if (offset + size > limit) break;
     extensionHeaders.push(next);
     if (next === 44) {
       const field = view.getUint16(offset + 2);
@@ -195,17 +193,17 @@ function decodeIpv6(data: Uint8Array): Decoded {
   }
   packet.protocol = next;
   if (extensionHeaders.length > 0) packet.extensionHeaders = extensionHeaders;
-  if (!complete || (packet.fragment && packet.fragment.offset > 0)) return packet;
+  if (packet.fragment && packet.fragment.offset > 0) return packet;
   return { ...packet, ...decodeTransport(data.subarray(offset, end), next, end - offset) };
 }
 
 /** `data` is what was captured of the transport segment; `length` its length on the wire, per the IP header. */
 function decodeTransport(data: Uint8Array, protocol: number, length: number): Decoded {
-  if ((protocol !== 6 && protocol !== 17) || data.length < 4 || length < 8) return {};
+  if ((protocol !== 6 && protocol !== 17) || data.length < 4) return {};
   const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
   const ports = { srcPort: view.getUint16(0), dstPort: view.getUint16(2) };
   if (protocol === 17) {
-    if (data.length < 6) return ports;
+    if (data.length < 6 || length < 8) return ports; // tcpdump: truncated-udp
     const udpLength = view.getUint16(4);
     return udpLength < 8 ? ports : { ...ports, payloadLength: Math.min(udpLength, length) - 8 };
   }
@@ -221,9 +219,10 @@ function tcpFlags(bits: number): string {
   return bits & 0x10 ? `${flags}.` : flags || 'none';
 }
 
-function ipv6(bytes: Uint8Array): string {
+/** The IPv6 address at `at`, as tcpdump prints it (RFC 5952: the longest run of zero groups as ::). */
+function ipv6(bytes: Uint8Array, at: number): string {
   const groups: string[] = [];
-  for (let index = 0; index < 16; index += 2) groups.push(((bytes[index]! << 8) | bytes[index + 1]!).toString(16));
+  for (let index = at; index < at + 16; index += 2) groups.push(((bytes[index]! << 8) | bytes[index + 1]!).toString(16));
   const text = groups.join(':');
   const zeros = text.match(/(^|:)0(:0)+(:|$)/g);
   if (!zeros) return text;
