@@ -1,14 +1,16 @@
 import { anyContains, formatCidr, type Cidr } from '../../net/ip.ts';
-import { publicKeyOf } from '../keys.ts';
 import type { PeerSettings } from '../wg-settings.ts';
 import { lines, type Finding } from './finding.ts';
 import { allowedIps, type LintTarget } from './lint-context.ts';
 
 /** The peer section of `self` that stands for `other`: the one whose key matches, else the only one. */
 export function peerFor(self: LintTarget, other: LintTarget): PeerSettings | undefined {
-  const privateKey = other.settings.interface.privateKey?.value;
-  const publicKey = privateKey ? publicKeyOf(privateKey) : undefined;
-  return self.settings.peers.find((peer) => peer.publicKey?.value === publicKey) ?? (self.settings.peers.length === 1 ? self.settings.peers[0] : undefined);
+  return namedPeer(self, other) ?? (self.settings.peers.length === 1 ? self.settings.peers[0] : undefined);
+}
+
+/** The peer section of `self` whose PublicKey is `other`'s. */
+export function namedPeer(self: LintTarget, other: LintTarget): PeerSettings | undefined {
+  return other.publicKey === undefined ? undefined : self.settings.peers.find((peer) => peer.publicKey?.value === other.publicKey);
 }
 
 /** Checks between the two ends of one tunnel: keys, ports, AllowedIPs and SNAT sources. */
@@ -26,11 +28,10 @@ function oneWay(self: LintTarget, other: LintTarget): Finding[] {
       `add a [Peer] with PublicKey = <public key of ${other.file}'s PrivateKey>`);
     return findings;
   }
-  const otherPrivate = other.settings.interface.privateKey?.value;
-  if (otherPrivate && peer.publicKey && publicKeyOf(otherPrivate) !== peer.publicKey.value) {
+  if (other.publicKey !== undefined && peer.publicKey && other.publicKey !== peer.publicKey.value) {
     add(peer.publicKey.line, 'keys-mismatch',
       `PublicKey (line ${peer.publicKey.line}) is not the public key of ${other.file}'s PrivateKey (line ${other.settings.interface.privateKey!.line}): the handshake will never complete`,
-      `set PublicKey = ${publicKeyOf(otherPrivate)} (what \`wg pubkey\` prints for that private key)`);
+      `set PublicKey = ${other.publicKey} (what \`wg pubkey\` prints for that private key)`);
   }
   const otherPort = other.settings.interface.listenPort;
   if (peer.endpoint && otherPort && peer.endpoint.value.port !== otherPort.value) {
