@@ -100,11 +100,9 @@ function readInterface(section: WgSection, file?: string, problems?: SettingsPro
         if (!isWgKey(entry.value)) bad(keyHint('wg genkey'), keyProblem(entry.key, entry.value));
         settings.privateKey = { value: entry.value, line: entry.line };
         break;
-      case 'Address': {
-        const cidrs = splitList(entry.value).map((item) => parseCidr(item) ?? bad('Address takes addresses with a prefix, e.g. 10.0.0.1/32'));
-        settings.addresses.push(...cidrs.map((cidr) => ({ value: cidr, line: entry.line })));
+      case 'Address':
+        settings.addresses.push(...readCidrs(entry, problems, bad, 'Address takes addresses with a prefix, e.g. 10.0.0.1/32'));
         break;
-      }
       case 'ListenPort':
         settings.listenPort = { value: readPort(entry.value) ?? bad('a port is a number from 1 to 65535'), line: entry.line };
         break;
@@ -148,17 +146,24 @@ function readPeer(section: WgSection, file?: string, problems?: SettingsProblem[
       case 'Endpoint':
         settings.endpoint = { value: readEndpoint(entry.value) ?? bad('Endpoint is host:port, e.g. 203.0.113.2:51822 or [fd00::2]:51822'), line: entry.line };
         break;
-      case 'AllowedIPs': {
-        const cidrs = splitList(entry.value).map((item) => parseCidr(item)
-          ?? bad('AllowedIPs takes addresses or prefixes separated by commas, e.g. 10.0.0.2/32, 203.0.113.2/32'));
-        settings.allowedIps.push(...cidrs.map((cidr) => ({ value: cidr, line: entry.line })));
+      case 'AllowedIPs':
+        settings.allowedIps.push(...readCidrs(entry, problems, bad, 'AllowedIPs takes addresses or prefixes separated by commas, e.g. 10.0.0.2/32, 203.0.113.2/32'));
         break;
-      }
       default:
         break;
     }
   });
   return settings;
+}
+
+/** The prefixes of a list; a bad item is reported on its own and the good ones kept, when problems are collected. */
+function readCidrs(entry: WgSection['entries'][number], problems: SettingsProblem[] | undefined, bad: (hint: string, message?: string) => never, hint: string): Located<Cidr>[] {
+  const items = splitList(entry.value);
+  const cidrs = items.map((item) => parseCidr(item));
+  const wrong = items.filter((_, index) => cidrs[index] === undefined);
+  if (wrong.length > 0 && (!problems || wrong.length === items.length)) bad(hint);
+  if (wrong.length > 0) problems!.push({ key: entry.key, value: entry.value, line: entry.line, message: `${entry.key} = ${entry.value}: ${wrong.join(', ')} is not valid`, hint });
+  return cidrs.filter((cidr) => cidr !== undefined).map((cidr) => ({ value: cidr, line: entry.line }));
 }
 
 function keyHint(tool: string): string {

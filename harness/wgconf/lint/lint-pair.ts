@@ -14,15 +14,17 @@ export function namedPeer(self: LintTarget, other: LintTarget): PeerSettings | u
 }
 
 /** Checks between the two ends of one tunnel: keys, ports, AllowedIPs and SNAT sources. */
-export function lintPair(a: LintTarget, b: LintTarget): Finding[] {
-  return [...oneWay(a, b), ...oneWay(b, a), ...snatSources(a, b), ...snatSources(b, a)];
+export function lintPair(a: LintTarget, b: LintTarget, byKeyOnly = false): Finding[] {
+  return [...oneWay(a, b, byKeyOnly), ...oneWay(b, a, byKeyOnly), ...snatSources(a, b), ...snatSources(b, a)];
 }
 
-function oneWay(self: LintTarget, other: LintTarget): Finding[] {
+/** `byKeyOnly`: among many files, a peer section stands for `other` only when it names its key (no "the only peer" guess). */
+function oneWay(self: LintTarget, other: LintTarget, byKeyOnly: boolean): Finding[] {
   const findings: Finding[] = [];
   const add = (line: number | undefined, rule: string, message: string, hint: string) =>
     findings.push({ file: self.file, line, rule, severity: 'error', message, hint });
-  const peer = peerFor(self, other);
+  const peer = byKeyOnly ? namedPeer(self, other) : peerFor(self, other);
+  if (!peer && other.publicKey === undefined) return findings;
   if (!peer) {
     add(self.settings.interface.line, 'peer-missing', `${self.file} has ${self.settings.peers.length} [Peer] sections and none holds the public key of ${other.file}`,
       `add a [Peer] with PublicKey = <public key of ${other.file}'s PrivateKey>`);

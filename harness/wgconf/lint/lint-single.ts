@@ -47,7 +47,7 @@ function finding(target: LintTarget, line: number | undefined, rule: string, mes
 
 /** Values wg-quick refuses: a key that is a placeholder or the wrong length, a bad port or address. The other rules still run without them. */
 function invalidValues(target: LintTarget): Finding[] {
-  return target.problems.map((problem) => finding(target, problem.line, /Key$/.test(problem.key) ? 'key-invalid' : 'value-invalid',
+  return target.problems.map((problem) => finding(target, problem.line, /Key$/.test(problem.key) ? 'invalid-key' : 'invalid-value',
     `${problem.message}: wg-quick refuses the file`, /Key$/.test(problem.key) ? `${problem.hint}; put the real key here` : problem.hint));
 }
 
@@ -291,8 +291,11 @@ function endpointHostnames(target: LintTarget): Finding[] {
   return target.settings.peers.flatMap((peer) => {
     if (!peer.endpoint || peerEndpoint(target, peer) !== undefined || isIpAddress(peer.endpoint.value.host)) return [];
     const host = peer.endpoint.value.host;
+    const what = /^[a-z0-9]([a-z0-9_-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9_-]*[a-z0-9])?)*\.?$/i.test(host)
+      ? 'is a name, resolved once at wg-quick up'
+      : 'is no address and no host name wg can resolve (a placeholder?)';
     return [finding(target, peer.endpoint.line, 'endpoint-hostname',
-      `Endpoint ${host}:${peer.endpoint.value.port} (line ${peer.endpoint.line}) is a name, resolved once at wg-quick up; lint does not resolve it, so whether its address falls inside AllowedIPs (a routing loop) is unchecked`,
+      `Endpoint ${host}:${peer.endpoint.value.port} (line ${peer.endpoint.line}) ${what}; lint does not resolve names, so whether its address falls inside AllowedIPs (a routing loop) is unchecked`,
       `run lint with --resolve ${host}=<its address> to check it`, 'warning')];
   });
 }
@@ -303,14 +306,16 @@ function saveConfig(target: LintTarget): Finding[] {
   if (!setting?.value) return [];
   const comments = target.config.lines.filter((line) => line.type === 'comment' || (line.type !== 'blank' && /#/.test(line.raw ?? '')));
   const named = target.settings.peers.filter((peer) => peer.endpoint && !isIpAddress(peer.endpoint.value.host));
+  const hooks = target.settings.interface.hooks;
   const lost = [
-    ...(comments.length > 0 ? [`its comments (${lines(...comments.map((line) => line.line))})`] : []),
-    ...named.map((peer) => `the name in Endpoint ${peer.endpoint!.value.host} (line ${peer.endpoint!.line}), replaced by the address it resolved to`),
+    ...(comments.length > 0 ? [`its comments (${lines(...comments.map((line) => line.line))}) are lost`] : []),
+    ...named.map((peer) => `Endpoint ${peer.endpoint!.value.host} (line ${peer.endpoint!.line}) becomes the address it resolved to`),
+    ...(hooks.length > 0 ? [`its hooks (${lines(...hooks.map((hook) => hook.line))}) are written back as text, but beside them Address and the peers become whatever the interface has then, including anything a hook added with \`ip address\` or \`wg set\``] : []),
   ];
   if (lost.length === 0) return [];
   return [finding(target, setting.line, 'saveconfig-rewrites',
-    `SaveConfig = true (line ${setting.line}): wg-quick down rewrites this file from the live interface and loses ${lost.join(' and ')}; hooks are written back`,
-    'set SaveConfig = false (or drop it) to keep the file as written; use `wg-quick save` when you want the live state saved', 'warning')];
+    `SaveConfig = true (line ${setting.line}): wg-quick down rewrites this file from the live interface: ${lost.join('; ')}`,
+    'drop SaveConfig (or set it to false) to keep the file as written; run `wg-quick save` when you do want the live state saved', 'warning')];
 }
 
 function undoIpRule(rule: IpRuleCommand, op = 'del'): string {

@@ -25,7 +25,7 @@ export function lintWgConfigs(inputs: LintInput[], options: LintOptions = {}): F
   const partners = (target: LintTarget) => pairs.flatMap(([a, b]) => (a === target ? [b] : b === target ? [a] : []));
   const findings = [
     ...targets.flatMap((target) => lintSingle(target, partners(target).map(factsOf))),
-    ...pairs.flatMap(([a, b]) => lintPair(a, b)),
+    ...pairs.flatMap(([a, b]) => lintPair(a, b, targets.length > 2)),
   ];
   const order = (finding: Finding) => inputs.findIndex((input) => input.file === finding.file);
   return findings.sort((x, y) => order(x) - order(y) || (x.line ?? 0) - (y.line ?? 0));
