@@ -81,20 +81,21 @@ export function peerEndpoint(target: LintTarget, peer: PeerSettings): string | u
   return endpointAddress(peer, target.resolve);
 }
 
-/** The `to` of a rule as a prefix; undefined for a rule without `to` (it matches every destination). */
+/** The `to` of a rule as a prefix; undefined for a rule without `to` or with `to all` (it matches every destination). */
 export function ruleTo(rule: IpRuleCommand): Cidr | undefined {
   const to = rule.args.get('to');
-  return to === undefined || to === 'all' ? undefined : parseCidr(to);
+  return to === undefined ? undefined : parseCidr(to);
 }
 
+/** The table a rule looks up: its `table`, or main, where `ip rule add` without one sends (254 is already main). */
 export function ruleTable(rule: IpRuleCommand): string | undefined {
-  const table = rule.args.get('table');
-  return table === '254' ? 'main' : table;
+  return rule.args.get('table') ?? (rule.args.has('goto') ? undefined : 'main');
 }
 
+/** The rule's priority, as ip reads it (decimal or 0x hex); undefined when not given or not a number. */
 export function rulePriority(rule: IpRuleCommand): number | undefined {
-  const priority = rule.args.get('priority');
-  return priority === undefined || !/^\d+$/.test(priority) ? undefined : Number(priority);
+  const priority = Number(rule.args.get('priority') || Number.NaN);
+  return Number.isInteger(priority) && priority >= 0 ? priority : undefined;
 }
 
 /** A `to` that is neither `all` nor an address (a shell variable, say): what it selects is unknown. */
@@ -103,7 +104,7 @@ function unreadableTo(rule: IpRuleCommand): boolean {
   return to !== undefined && to !== 'all' && parseCidr(to) === undefined;
 }
 
-function hasFrom(rule: IpRuleCommand): boolean {
+export function hasFrom(rule: IpRuleCommand): boolean {
   const from = rule.args.get('from');
   return from !== undefined && from !== 'all';
 }

@@ -14,7 +14,7 @@ export function namedPeer(self: LintTarget, other: LintTarget): PeerSettings | u
 }
 
 /** Checks between the two ends of one tunnel: keys, ports, AllowedIPs and SNAT sources. */
-export function lintPair(a: LintTarget, b: LintTarget, byKeyOnly = false): Finding[] {
+export function lintPair(a: LintTarget, b: LintTarget, byKeyOnly: boolean): Finding[] {
   return [...oneWay(a, b, byKeyOnly), ...oneWay(b, a, byKeyOnly), ...snatSources(a, b), ...snatSources(b, a)];
 }
 

@@ -1,4 +1,5 @@
 import test from 'ava';
+import { readFileSync } from 'node:fs';
 import { generateKeyPair } from '../keys.ts';
 import { parseWgConfig } from '../parse-wg-config.ts';
 import type { Finding } from './finding.ts';
@@ -16,6 +17,10 @@ const errors = (findings: Finding[]) => findings.filter((finding) => finding.sev
 const only = (findings: Finding[], rule: string) => findings.filter((finding) => finding.rule === rule);
 
 /** A one-peer file: Interface lines, then Peer lines. */
+const article = (name: string) => readFileSync(new URL(`../../../fixtures/article/${name}.conf`, import.meta.url), 'utf8');
+const A = article('transparent-a-prefix-A');
+const B = article('transparent-both-B');
+
 const conf = (iface: string[], peer: string[] = [`PublicKey = ${pubB}`, 'AllowedIPs = 10.0.0.2/32']) =>
   ['[Interface]', `PrivateKey = ${keyA}`, ...iface, '', '[Peer]', ...peer, ''].join('\n');
 
@@ -442,4 +447,144 @@ test('findings come sorted by the order of the files, then by line', (t) => {
     [`PublicKey = ${pubB}`, 'AllowedIPs = 10.6.0.2/24']);
   const findings = lint([['z.conf', bad], ['a.conf', bad.replace('10.6.0.2/24', '10.6.0.0/24')], ['m.conf', bad]]);
   t.deepEqual(findings.map((f) => [f.file, f.line]), [['z.conf', 4], ['z.conf', 9], ['a.conf', 4], ['m.conf', 4], ['m.conf', 9]]);
+});
+
+// ---- edges of the rules above ----
+
+test('up hooks that delete, and down hooks, are not rules added; a file without PrivateKey still lints', (t) => {
+  t.deepEqual(one(conf(['Address = 10.0.0.1/24', 'PreUp = ip rule del to 10.9.9.9 table main priority 5 ; iptables -D FORWARD -j ACCEPT'])), []);
+  t.deepEqual(one(conf(['Address = 10.0.0.1/24', 'PostUp = wg set %i private-key /etc/wireguard/key']).replace(`PrivateKey = ${keyA}\n`, '')), []);
+  t.deepEqual(rules(one(conf(['Address = 10.0.0.1/24', 'PostDown = iptables -A FORWARD -j ACCEPT', 'PostDown = ip rule add priority 5 table main']))), ['down-adds', 'down-adds']);
+  const mixed = one(conf(['Address = 10.0.0.1/24', 'PostUp = iptables -A FORWARD -j ACCEPT', 'PostDown = ip rule add priority 5 table main']));
+  t.deepEqual(mixed.map((f) => [f.rule, f.severity]), [['undo-missing', 'error'], ['down-adds', 'warning']]);
+});
+
+test('the interface is named after the file, as %i is; wg0 also counts', (t) => {
+  const file = (dev: string) => conf(['Address = 10.0.0.1/32', 'Table = 123', `PostUp = ip route add 10.0.0.2 dev ${dev}`]);
+  const unreachable = (name: string, dev: string) => lint([[name, file(dev)]]).some((f) => f.rule === 'peer-wgip-unreachable');
+  t.false(unreachable('/etc/wireguard/office.conf', 'office'));
+  t.false(unreachable('office.conf', '%i'));
+  t.false(unreachable('wg-home.conf', 'wg-home'));
+  t.false(unreachable('dir/wg1.conf', 'wg0'));
+  t.true(unreachable('dir/wg1.conf', 'office'));
+  t.true(unreachable('a-name-too-long-for-linux.conf', 'a-name-too-long-for-linux'));
+  t.true(unreachable('office.txt', 'office'));
+  t.true(unreachable('xoffice.conf', 'office'));
+});
+
+test('priorities: hex is read as ip reads it; a rule without table looks up main', (t) => {
+  const hex = transparent(['PreUp = ip rule add to 203.0.113.2 dport 51822 table main priority 0x1c8', 'PostDown = ip rule del to 203.0.113.2 dport 51822 table main priority 0x1c8', ...intoTable]);
+  t.deepEqual(rules(one(hex)), ['endpoint-bypass-order'], '0x1c8 is 456, the table rule\'s');
+  t.deepEqual(rules(one(hex.replaceAll('0x1c8', '0x1c7'))), []);
+  t.deepEqual(rules(one(hex.replaceAll('0x1c8', '0x1c9'))), ['endpoint-bypass-order']);
+  const noTable = transparent(['PreUp = ip rule add to 203.0.113.2 dport 51822 priority 455', 'PostDown = ip rule del to 203.0.113.2 dport 51822 priority 455', ...intoTable]);
+  t.deepEqual(one(noTable), [], 'ip rule add without table sends to main');
+  const gotoRule = transparent(['PreUp = ip rule add to 203.0.113.2 dport 51822 goto 500 priority 455', 'PostDown = ip rule del to 203.0.113.2 dport 51822 goto 500 priority 455', ...intoTable]);
+  t.deepEqual(rules(one(gotoRule)), ['endpoint-bypass-missing']);
+  t.deepEqual(rules(one(transparent([...bypass, 'PreUp = ip rule add to 203.0.113.2 table 123 priority -1', 'PostDown = ip rule del to 203.0.113.2 table 123 priority -1']))), ['rule-priority-missing']);
+});
+
+test('endpoint bypass: the first tunnel rule by priority counts; unreadable and "all" targets; no ListenPort with a sport rule', (t) => {
+  const twoTunnelRules = transparent([...bypass, 'PreUp = ip rule add to 203.0.113.2 table 123 priority 450; ip rule add to 203.0.113.0/24 table 123 priority 460',
+    'PostDown = ip rule del to 203.0.113.2 table 123 priority 450; ip rule del to 203.0.113.0/24 table 123 priority 460'], '10.0.0.2/32, 203.0.113.0/24');
+  t.deepEqual(rules(one(twoTunnelRules)), ['endpoint-bypass-order']);
+  t.regex(one(twoTunnelRules)[0]!.message, /not smaller than 450/);
+  const reversed = twoTunnelRules.replaceAll('priority 450', 'priority 470');
+  t.deepEqual(rules(one(reversed)), []);
+  const twoBypass = transparent([...bypass, 'PreUp = ip rule add to 203.0.113.0/24 dport 51822 table main priority 460', 'PostDown = ip rule del to 203.0.113.0/24 dport 51822 table main priority 460', ...intoTable]);
+  t.deepEqual(one(twoBypass), [], 'the earliest dport rule counts');
+  t.deepEqual(one(transparent(['PreUp = ip rule add to $PEER table 123 priority 456', 'PostDown = ip rule del to $PEER table 123 priority 456'])), []);
+  t.deepEqual(rules(one(transparent(['PreUp = ip rule add from all table 123 priority 456', 'PostDown = ip rule del from all table 123 priority 456']))), ['endpoint-bypass-missing']);
+  const sport = transparent(['PreUp = ip rule add sport 51821 table main priority 455', 'PostDown = ip rule del sport 51821 table main priority 455', ...intoTable], undefined, ['Address = 10.0.0.1/30', 'Table = 123']);
+  t.deepEqual(rules(one(sport)), ['endpoint-bypass-missing']);
+});
+
+test('a listening end alone: the hosts of its dport rules are its peer\'s endpoint', (t) => {
+  t.deepEqual(rules(lint([['b.conf', B]])), []);
+  t.deepEqual(rules(lint([['b.conf', B.replaceAll('priority 456', 'priority 454')]])), ['endpoint-bypass-order']);
+  t.deepEqual(rules(lint([['b.conf', B.replaceAll('to 198.51.100.1 dport', 'to 198.51.100.9 dport')]])), [], 'alone, a dport rule for another host names no endpoint');
+  t.deepEqual(rules(lint([['b.conf', B.replace('Address = 10.0.0.2/30', 'Address = 10.0.0.2/30, 198.51.100.0/24').replaceAll('priority 456', 'priority 454')]])), [], 'a rule for its own network is no endpoint');
+  const threeFiles = lint([['b.conf', B.replace(/^P\w+ = ip rule \w+ to 198\.51\.100\.1 dport.*\n/gm, '')], ['a.conf', A], ['c.conf', A.replace('ListenPort = 51821', 'ListenPort = 51829')]]);
+  t.deepEqual(threeFiles.filter((f) => f.file === 'b.conf').map((f) => [f.rule, f.severity]), [['endpoint-bypass-missing', 'warning']], 'two partners with different ports: the port is a guess');
+});
+
+test('table routes from hooks count for rule-without-route; a rule to another table or without Table is not checked', (t) => {
+  const head = ['Address = 10.0.0.1/24', 'Table = 123'];
+  const file = (hooks: string[]) => conf([...head, ...hooks]);
+  const rule = ['PostUp = ip rule add to 10.9.0.0/24 table 123 priority 5', 'PostDown = ip rule del to 10.9.0.0/24 table 123 priority 5'];
+  t.deepEqual(rules(one(file(rule))), ['rule-without-route']);
+  t.deepEqual(one(file([...rule, 'PostUp = ip route add 10.9.0.0/16 dev %i table 123'])), []);
+  t.deepEqual(rules(one(file([...rule, 'PostUp = ip route add 10.9.0.0/16 dev %i table 124']))), ['rule-without-route']);
+  t.deepEqual(rules(one(file([...rule, 'PostUp = ip route add 10.9.1.0/24 dev %i table 123']))), ['rule-without-route']);
+  t.deepEqual(rules(one(file([...rule, 'PostUp = ip route add $NET dev %i table 123']))), ['rule-without-route']);
+  t.deepEqual(one(file(rule.map((line) => line.replaceAll('table 123', 'table 7')))), []);
+  t.deepEqual(one(conf(['Address = 10.0.0.1/24', 'Table = off', ...rule])), []);
+});
+
+test('edges of the loop check: wg-quick\'s own rules only for a /0 of the Endpoint\'s family; equal prefixes do not escape', (t) => {
+  const client = (allowed: string, hooks: string[] = []) => one(conf(['Address = 10.8.0.2/32', ...hooks], [`PublicKey = ${pubB}`, 'Endpoint = 203.0.113.2:51820', `AllowedIPs = ${allowed}`]));
+  t.deepEqual(rules(client('0.0.0.0/0, 10.0.0.0/24', ['PostUp = ip route add default dev %i'])), []);
+  t.deepEqual(rules(client('::/0', ['PostUp = ip route add default dev %i'])), ['endpoint-in-allowedips'], 'an IPv6 /0 brings no IPv4 rules');
+  t.deepEqual(rules(client('203.0.113.0/24', ['PostUp = ip route add 203.0.113.0/24 via 192.168.1.1'])), ['endpoint-in-allowedips']);
+  t.deepEqual(rules(client('203.0.113.0/24', ['PostUp = ip route add $HOST via 192.168.1.1', 'PostUp = ip route add $NET dev %i'])), ['endpoint-in-allowedips']);
+  t.regex(client('0.0.0.0/0, 203.0.113.0/24', [])[0]!.message, /AllowedIPs 203\.0\.113\.0\/24/, 'the most specific route is named');
+  t.regex(one(conf(['Address = 10.8.0.2/32', 'Table = main'], [`PublicKey = ${pubB}`, 'Endpoint = 203.0.113.2:51820', 'AllowedIPs = 0.0.0.0/0, 203.0.113.0/24']))[0]!.message, /AllowedIPs 203\.0\.113\.0\/24/);
+});
+
+test('peer-wgip-unreachable: an Address list reaches a peer if any of its prefixes holds it; unreadable rule targets send nothing', (t) => {
+  const file = (address: string, hooks: string[] = []) => one(conf([`Address = ${address}`, 'Table = 123', ...hooks], [`PublicKey = ${pubB}`, 'AllowedIPs = 10.0.0.2/32']));
+  t.deepEqual(file('10.1.0.1/32, 10.0.0.1/24'), []);
+  t.deepEqual(rules(file('10.0.0.1/32, 10.1.0.1/24')), ['peer-wgip-unreachable']);
+  t.deepEqual(rules(file('10.0.0.1/32', ['PostUp = ip rule add to $PEER table 123 priority 5', 'PostDown = ip rule del to $PEER table 123 priority 5'])), ['peer-wgip-unreachable']);
+  t.deepEqual(file('10.0.0.1/32', ['PostUp = ip rule add to all table 123 priority 5', 'PostDown = ip rule del to all table 123 priority 5']), []);
+  t.deepEqual(rules(file('10.0.0.1/32', ['PostUp = ip route add $NET dev %i'])), ['peer-wgip-unreachable']);
+});
+
+test('endpoint-hostname tells names from placeholders', (t) => {
+  const message = (host: string) => one(conf(['Address = 10.0.0.1/24'], [`PublicKey = ${pubB}`, `Endpoint = ${host}:51820`, 'AllowedIPs = 10.0.0.2/32']))[0]!.message;
+  for (const name of ['vpn.example.net', 'server1.example.net', 'a.b', 'x', 'my-vpn.example.net.', 'VPN01']) t.regex(message(name), /is a name/, name);
+  for (const placeholder of ['<FQDN>', 'vpn.example.net<x>', '<x>vpn', 'public_ip_', '-vpn', 'vpn-', 'a..b']) t.regex(message(placeholder), /placeholder/, placeholder);
+});
+
+test('SaveConfig: only a comment, a hostname or a hook counts, each named', (t) => {
+  const saved = (extra: string[]) => one(conf(['Address = 10.0.0.1/24', 'SaveConfig = true', ...extra])).filter((f) => f.rule === 'saveconfig-rewrites').map((f) => f.message)[0];
+  t.is(saved([]), undefined);
+  t.regex(saved(['# x'])!, /comments \(line 5\) are lost$/);
+  t.regex(saved(['PreDown = echo'])!, /^SaveConfig = true \(line 4\): wg-quick down rewrites this file from the live interface: its hooks \(line 5\)/);
+});
+
+test('sorting: by the order of the files, then by line, whatever order the rules found them in', (t) => {
+  const late = conf(['Address = 10.0.0.1/24', 'PostUp = ip rule add to 10.9.0.0/16 table main', 'PostDown = ip rule del to 10.9.0.0/16 table main'], [`PublicKey = ${pubB}`, 'AllowedIPs = 10.0.0.2/32, nonsense']);
+  t.deepEqual(one(late).map((f) => [f.rule, f.line]), [['rule-priority-missing', 4], ['invalid-value', 9]]);
+  const [a, b] = [generateKeyPair(), generateKeyPair()];
+  const fileA = ['[Interface]', `PrivateKey = ${a.privateKey}`, 'Address = 10.0.0.1/24', '[Peer]', `PublicKey = ${b.publicKey}`, 'AllowedIPs = 10.0.0.9/32', ''].join('\n');
+  const fileB = ['[Interface]', `PrivateKey = ${b.privateKey}`, 'Address = 10.0.0.2/24', 'PostUp = ip rule add to 10.9.0.0/16 table main', 'PostDown = ip rule del to 10.9.0.0/16 table main',
+    '[Peer]', `PublicKey = ${a.publicKey}`, 'AllowedIPs = 10.0.0.1/32', ''].join('\n');
+  t.deepEqual(lint([['a.conf', fileA], ['b.conf', fileB]]).map((f) => [f.file, f.rule]), [['a.conf', 'allowedips-missing-peer-address'], ['b.conf', 'rule-priority-missing']]);
+  t.deepEqual(lint([['b.conf', fileB], ['a.conf', fileA]]).map((f) => [f.file, f.rule]), [['b.conf', 'rule-priority-missing'], ['a.conf', 'allowedips-missing-peer-address']]);
+});
+
+test('two files are always one tunnel\'s ends, even when no key pairs them; an unknown key is not a mismatch', (t) => {
+  const strangers = lint([['a.conf', conf(['Address = 10.0.0.1/24'], [`PublicKey = ${generateKeyPair().publicKey}`, 'AllowedIPs = 10.0.0.2/32'])],
+    ['b.conf', conf(['Address = 10.0.0.2/24'], [`PublicKey = ${generateKeyPair().publicKey}`, 'AllowedIPs = 10.0.0.1/32']).replace(keyA, generateKeyPair().privateKey)]]);
+  t.deepEqual(rules(strangers), ['keys-mismatch', 'keys-mismatch']);
+  const redacted = lint([['a.conf', conf(['Address = 10.0.0.1/24'], [`PublicKey = ${generateKeyPair().publicKey}`, 'AllowedIPs = 10.0.0.2/32'])],
+    ['b.conf', conf(['Address = 10.0.0.2/24'], ['PublicKey = <redacted>', 'AllowedIPs = 10.0.0.1/32']).replace(keyA, '<redacted>')]]);
+  t.deepEqual(rules(redacted), ['invalid-key', 'invalid-key']);
+});
+
+test('the paired file tells the peer address wherever it stands in the list', (t) => {
+  const [a, b] = [generateKeyPair(), generateKeyPair()];
+  const fileA = ['[Interface]', `PrivateKey = ${a.privateKey}`, 'Address = 172.16.0.1/32', 'Table = 123', '[Peer]', `PublicKey = ${b.publicKey}`, 'AllowedIPs = 10.0.0.2/32', ''].join('\n');
+  const fileB = ['[Interface]', `PrivateKey = ${b.privateKey}`, 'Address = 10.0.0.2/24', '[Peer]', `PublicKey = ${a.publicKey}`, 'AllowedIPs = 172.16.0.1/32', ''].join('\n');
+  t.deepEqual(lint([['b.conf', fileB], ['a.conf', fileA]]).map((f) => [f.file, f.rule]), [['a.conf', 'peer-wgip-unreachable']]);
+  const third = ['[Interface]', `PrivateKey = ${generateKeyPair().privateKey}`, 'Address = 10.0.0.2/24', '[Peer]', `PublicKey = ${generateKeyPair().publicKey}`, 'AllowedIPs = 10.0.0.0/24', ''].join('\n');
+  t.deepEqual(lint([['b.conf', fileB], ['a.conf', fileA], ['c.conf', third]]).map((f) => [f.file, f.rule]), [['a.conf', 'peer-wgip-unreachable']]);
+});
+
+test('SNAT --to-source with a port range is read as its address', (t) => {
+  const snat = article('snat-on-a-A').replaceAll('--to-source 198.51.100.1', '--to-source 198.51.100.1:1024-2048');
+  t.deepEqual(lint([['a.conf', snat], ['b.conf', B]]), []);
+  t.deepEqual(lint([['a.conf', snat.replaceAll(':1024-2048', ':1024')], ['b.conf', B]]), []);
+  t.deepEqual(rules(lint([['a.conf', snat.replaceAll('198.51.100.1:1024-2048', '198.51.100.7:1024-2048')], ['b.conf', B]])), ['snat-source-mismatch']);
 });

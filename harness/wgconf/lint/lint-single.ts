@@ -4,7 +4,7 @@ import { sameIpRule, sameIptablesRule, type IpRuleCommand, type IptablesCommand 
 import type { PeerSettings } from '../wg-settings.ts';
 import { lines, type Finding } from './finding.ts';
 import {
-  allowedIps, describeRule, hookRoutesInMain, isHost, isOwnInterface, mainRoutesToTunnel, nearOwnAddress, peerEndpoint, rulePriority, ruleSelectsOwn,
+  allowedIps, describeRule, hasFrom, hookRoutesInMain, isHost, isOwnInterface, mainRoutesToTunnel, nearOwnAddress, peerEndpoint, rulePriority, ruleSelectsOwn,
   rulesSending, ruleTable, ruleTo, tableRoutes, type LintTarget,
 } from './lint-context.ts';
 
@@ -108,10 +108,10 @@ function endpointBypass(target: LintTarget, peers: PeerFacts[]): Finding[] {
   for (const endpoint of peerEndpointsOf(target, peers)) {
     if (!tableRoutes(target, endpoint.address)) continue;
     const intoTunnel = target.rulesAdded.filter((rule) => ruleTable(rule) === table && ruleSelectsOwn(target, rule, endpoint)
-      && (ruleTo(rule) !== undefined || (!rule.args.has('from') && !rule.args.has('iif') && !rule.args.has('dport'))));
+      && (ruleTo(rule) !== undefined || (!hasFrom(rule) && !rule.args.has('iif') && !rule.args.has('dport'))));
     if (intoTunnel.length === 0) continue;
     const tunnelRule = byPriority(intoTunnel);
-    const bypassing = target.rulesAdded.filter((rule) => ruleTable(rule) !== table && ruleTable(rule) !== undefined
+    const bypassing = target.rulesAdded.filter((rule) => ruleTable(rule) === 'main'
       && !rule.args.has('suppress_prefixlength') && !rule.args.has('suppress_ifgroup') && ruleSelectsOwn(target, rule, endpoint)
       && (rule.args.has('dport') || rule.args.has('fwmark') || rule.args.has('sport')));
     const guessed = endpoint.port === undefined;
