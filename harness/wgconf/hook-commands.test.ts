@@ -96,3 +96,32 @@ test('sameIptablesRule: same program family, table, chain and option groups in a
   t.false(sameIptablesRule(added, iptables('iptables -D INPUT ! -s 10.0.0.0/8 -i wg0 -m comment --comment x -j ACCEPT')));
   t.false(sameIptablesRule(added, iptables('iptables -D FORWARD ! -s 10.0.0.0/8 -i wg0 -m comment --comment y -j ACCEPT')));
 });
+
+test('edges of reading commands: prefixes, ip options, batch files, incomplete iptables', (t) => {
+  t.deepEqual(read('mysudo ip rule add to 10.0.0.2 table 7'), []);
+  t.deepEqual(read('sudox ip rule add to 10.0.0.2 table 7'), []);
+  t.deepEqual(read('x-y=1 ip rule add to 10.0.0.2 table 7'), []);
+  t.is(rule('exec command ip rule add to 10.0.0.2 table 7').kind, 'ip-rule');
+  t.is(rule('ip -6 -4 rule add to 10.0.0.2 table 7').family, 4);
+  t.is(rule('ip -s -d rule add to 10.0.0.2 table 7').kind, 'ip-rule', 'flags before the object are skipped');
+  t.deepEqual(read('ip -b rule add to 10.0.0.2 table 7'), [], 'the commands come from a file');
+  t.deepEqual(read('iptables -A'), []);
+  t.deepEqual(read('iptables -t nat'), []);
+  t.like(route('ip route add 10.0.0.0/24 via 192.0.2.1 onlink dev wg0'), { destination: '10.0.0.0/24', via: '192.0.2.1', dev: 'wg0' });
+  t.like(route('ip route add all dev wg0'), { destination: '0.0.0.0/0' });
+  t.like(route('ip -6 route add default dev wg0'), { destination: '::/0' });
+  t.deepEqual(['a12', '12a', '0x10/0xff', '7/x'].map(markValue), ['a12', '12a', '16/255', '7/NaN']);
+  t.deepEqual(iptables('iptables -I FORWARD 12 -j ACCEPT').rule, ['-j', 'ACCEPT']);
+  t.deepEqual(iptables('iptables -I FORWARD 1x -j ACCEPT').rule, ['1x', '-j', 'ACCEPT']);
+  t.deepEqual(iptables('iptables --insert FORWARD 3 -j ACCEPT').rule, ['-j', 'ACCEPT']);
+  t.deepEqual(iptables('iptables -w 10 -A FORWARD -j ACCEPT').rule, ['-j', 'ACCEPT']);
+  t.deepEqual(iptables('iptables -w -A FORWARD -j ACCEPT').rule, ['-j', 'ACCEPT']);
+  t.deepEqual(iptables('iptables -w x1 -A FORWARD -j ACCEPT').rule, ['x1', '-j', 'ACCEPT']);
+  t.is(iptables('iptables -t nat -A POSTROUTING -j SNAT --to-source').toSource, undefined);
+  t.is(rule('ip rule add fwmark $(wg show wg0 fwmark)x table 7').args.get('fwmark'), '$(wg show wg0 fwmark)x');
+  t.is(rule('ip rule add fwmark x$(wg show wg0 fwmark) table 7').args.get('fwmark'), 'x$(wg show wg0 fwmark)');
+  t.is(rule('ip rule add fwmark $( wg  show  wg1  fwmark ) table 7').args.get('fwmark'), ownFwmark);
+  t.true(sameIptablesRule(iptables('iptables -A FORWARD x -j ACCEPT'), iptables('iptables -D FORWARD x -j ACCEPT')));
+  t.false(sameIptablesRule({ ...iptables('iptables -A FORWARD -j ACCEPT'), program: 'iptables-nftx' }, iptables('iptables -D FORWARD -j ACCEPT')));
+  t.false(sameIptablesRule({ ...iptables('iptables -A FORWARD -j ACCEPT'), program: 'iptables-nft-x' }, iptables('iptables -D FORWARD -j ACCEPT')));
+});

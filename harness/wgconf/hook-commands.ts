@@ -54,7 +54,7 @@ const ruleFlags = new Set(['not', '!']);
 const iptablesPrograms = new Set(['iptables', 'ip6tables', 'iptables-legacy', 'iptables-nft', 'ip6tables-legacy', 'ip6tables-nft']);
 const routeKeywords = new Set([
   'dev', 'oif', 'via', 'src', 'table', 'metric', 'preference', 'proto', 'scope', 'mtu', 'advmss', 'realm', 'tos', 'dsfield',
-  'initcwnd', 'initrwnd', 'window', 'rtt', 'rttvar', 'nexthop', 'onlink', 'pervasive', 'weight', 'expires', 'nhid', 'encap', 'from', 'protocol',
+  'initcwnd', 'initrwnd', 'window', 'rtt', 'rttvar', 'nexthop', 'weight', 'expires', 'nhid', 'encap', 'from', 'protocol',
 ]);
 const routeFlags = new Set(['onlink', 'pervasive']);
 const routeTypes = new Set(['unicast', 'local', 'broadcast', 'multicast', 'throw', 'unreachable', 'prohibit', 'blackhole', 'nat']);

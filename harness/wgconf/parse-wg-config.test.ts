@@ -97,7 +97,10 @@ test('with a problems list, bad values are collected with their line and left ou
   ].join('\n'), 'x.conf'), { problems });
   t.deepEqual(problems.map((problem) => [problem.key, problem.line]), [['PrivateKey', 2], ['Address', 3], ['ListenPort', 4], ['PublicKey', 8], ['Endpoint', 10]]);
   t.regex(problems[0]!.message, /PrivateKey = <redacted> is a placeholder/);
-  t.regex(problems[1]!.message, /nonsense is not valid/);
+  t.is(problems[1]!.message, 'Address = 10.0.0.1/24, nonsense: nonsense is not valid');
+  const whole: SettingsProblem[] = [];
+  readWgSettings(parseWgConfig('[Interface]\nAddress = <redacted>\n'), { problems: whole });
+  t.is(whole[0]!.message, 'Address = <redacted> is not valid');
   t.is(settings.interface.privateKey, undefined);
   t.deepEqual(settings.interface.addresses.map((address) => address.value.address), ['10.0.0.1']);
   t.is(settings.interface.listenPort, undefined);
@@ -114,7 +117,7 @@ test('FwMark off or 0 is no mark; SaveConfig false; without a problems list a ba
   t.is(read('FwMark = off').fwMark, undefined);
   t.is(read('FwMark = 0').fwMark, undefined);
   t.is(read('FwMark = 1234').fwMark?.value, 1234);
-  t.throws(() => read('FwMark = mark'), { instanceOf: WglabError });
+  for (const bad of ['mark', '12x', 'x12', '0x123456789']) t.throws(() => read(`FwMark = ${bad}`), { instanceOf: WglabError }, bad);
   t.is(read('SaveConfig = false').saveConfig?.value, false);
   t.throws(() => read('PrivateKey = <redacted>'), { instanceOf: WglabError, message: /placeholder/ });
   t.throws(() => readWgSettings(parseWgConfig('[Interface]\n[Peer]\nPresharedKey = abc\n')), { instanceOf: WglabError, message: /PresharedKey = abc is not a key: 3 characters/ });
