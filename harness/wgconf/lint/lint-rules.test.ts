@@ -588,3 +588,10 @@ test('SNAT --to-source with a port range is read as its address', (t) => {
   t.deepEqual(lint([['a.conf', snat.replaceAll(':1024-2048', ':1024')], ['b.conf', B]]), []);
   t.deepEqual(rules(lint([['a.conf', snat.replaceAll('198.51.100.1:1024-2048', '198.51.100.7:1024-2048')], ['b.conf', B]])), ['snat-source-mismatch']);
 });
+
+test('endpoint bypass: any earlier rule to main that picks the own packets will do; none is needed when the table has no route for the endpoint', (t) => {
+  const wholeHost = transparent(['PreUp = ip rule add to 203.0.113.2 table main priority 455', 'PostDown = ip rule del to 203.0.113.2 table main priority 455', ...intoTable]);
+  t.deepEqual(one(wholeHost), []);
+  t.deepEqual(rules(one(wholeHost.replaceAll('priority 455', 'priority 457'))), ['endpoint-bypass-order']);
+  t.deepEqual(rules(one(transparent(intoTable, '10.0.0.2/32'))), ['rule-without-route'], 'the lookup falls through to main: no loop');
+});

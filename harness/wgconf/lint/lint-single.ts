@@ -112,8 +112,7 @@ function endpointBypass(target: LintTarget, peers: PeerFacts[]): Finding[] {
     if (intoTunnel.length === 0) continue;
     const tunnelRule = byPriority(intoTunnel);
     const bypassing = target.rulesAdded.filter((rule) => ruleTable(rule) === 'main'
-      && !rule.args.has('suppress_prefixlength') && !rule.args.has('suppress_ifgroup') && ruleSelectsOwn(target, rule, endpoint)
-      && (rule.args.has('dport') || rule.args.has('fwmark') || rule.args.has('sport')));
+      && !rule.args.has('suppress_prefixlength') && !rule.args.has('suppress_ifgroup') && ruleSelectsOwn(target, rule, endpoint));
     const guessed = endpoint.port === undefined;
     if (bypassing.length === 0) {
       const near = target.rulesAdded.filter((rule) => ruleTable(rule) === 'main' && rule.args.has('dport') && ruleTo(rule) !== undefined);
