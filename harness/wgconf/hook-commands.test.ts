@@ -85,6 +85,9 @@ test('sameIpRule: del names a subset of the added selectors, with the same not',
   t.false(sameIpRule(added, rule('ip rule del to 10.0.0.2 table 7 priority 5 fwmark 1')));
   t.false(sameIpRule(added, rule('ip rule del not to 10.0.0.2 table 7 priority 5')));
   t.false(sameIpRule(added, rule('ip rule del')));
+  const inverted = rule('ip -4 rule add not fwmark 51820 table 51820');
+  t.true(sameIpRule(inverted, rule('ip -4 rule delete table 51820')), 'the kernel does not compare not');
+  t.true(sameIpRule(inverted, rule('ip rule del not fwmark 51820 table 51820')));
 });
 
 test('sameIptablesRule: same program family, table, chain and option groups in any order', (t) => {

@@ -270,10 +270,11 @@ export function readAllHookCommands(hooks: readonly Hook[], interfaceName = 'wg0
 
 /**
  * Whether `del` removes the rule `added`: `ip rule del` removes the first rule that has every selector
- * and action it names, so a del naming fewer words still matches (aliases and 254/main are one word).
+ * and action it names, so a del naming fewer words still matches (aliases and 254/main are one word);
+ * a del without `not` may remove a `not` rule, as the kernel does not compare it.
  */
 export function sameIpRule(added: IpRuleCommand, del: IpRuleCommand): boolean {
-  if (added.not !== del.not || del.args.size === 0) return false;
+  if ((del.not && !added.not) || del.args.size === 0) return false;
   for (const [key, value] of del.args) if (added.args.get(key) !== value) return false;
   return true;
 }

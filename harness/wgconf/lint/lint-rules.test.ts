@@ -595,3 +595,10 @@ test('endpoint bypass: any earlier rule to main that picks the own packets will 
   t.deepEqual(rules(one(wholeHost.replaceAll('priority 455', 'priority 457'))), ['endpoint-bypass-order']);
   t.deepEqual(rules(one(transparent(intoTable, '10.0.0.2/32'))), ['rule-without-route'], 'the lookup falls through to main: no loop');
 });
+
+test('undo-missing: a del naming only the table removes a not-fwmark rule, as the kernel matches it', (t) => {
+  const file = (down: string) => conf(['Address = 10.0.0.1/24', 'Table = off', 'FwMark = 51820',
+    'PostUp = ip -4 rule add not fwmark 51820 table 51820 priority 10; ip -4 route add 0.0.0.0/0 dev %i table 51820', down]);
+  t.deepEqual(one(file('PostDown = ip -4 rule delete table 51820')), []);
+  t.deepEqual(rules(one(file('PostDown = ip -4 rule delete table 51821'))), ['undo-missing']);
+});
