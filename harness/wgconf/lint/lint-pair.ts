@@ -1,4 +1,4 @@
-import { anyContains, formatCidr, type Cidr } from '../../net/ip.ts';
+import { anyContains, formatCidr, isIpAddress, type Cidr } from '../../net/ip.ts';
 import type { PeerSettings } from '../wg-settings.ts';
 import { lines, type Finding } from './finding.ts';
 import { allowedIps, type LintTarget } from './lint-context.ts';
@@ -62,7 +62,7 @@ function snatSources(self: LintTarget, other: LintTarget): Finding[] {
   return self.iptablesAdded.filter((rule) => rule.jump === 'SNAT' && rule.toSource).flatMap((rule) => {
     const server = rule.chain === 'INPUT' ? self : other;
     const client = server === self ? other : self;
-    const toSource = rule.toSource!.replace(/:\d+(-\d+)?$/, '');
+    const toSource = snatAddress(rule.toSource!);
     const serverPeer = peerFor(server, client);
     const accepted = serverPeer ? serverPeer.allowedIps : allowedIps(server);
     const isWgAddress = client.settings.interface.addresses.some((address) => address.value.address === toSource);
@@ -73,4 +73,12 @@ function snatSources(self: LintTarget, other: LintTarget): Finding[] {
       hint: `use the client's public IP that ${server.file} lists in AllowedIPs (and sends to its table), e.g. the non-WireGuard address there`,
     }];
   });
+}
+
+/** The address of an SNAT --to-source: 198.51.100.1, 198.51.100.1:1024-2048, fd00::1 or [fd00::1]:1024 (a range keeps its first address). */
+export function snatAddress(toSource: string): string {
+  const bracketed = /^\[([^\]]+)\]/.exec(toSource);
+  if (bracketed) return bracketed[1]!;
+  const first = toSource.split('-')[0]!;
+  return isIpAddress(first) ? first : first.replace(/:\d+$/, '');
 }

@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { generateKeyPair } from '../keys.ts';
 import { parseWgConfig } from '../parse-wg-config.ts';
 import type { Finding } from './finding.ts';
+import { snatAddress } from './lint-pair.ts';
 import { lintWgConfigs, type LintOptions } from './lint-wg-configs.ts';
 
 // Keys are made at test time; the article's pair (A's private key, B's public key) where a file stands alone.
@@ -601,4 +602,9 @@ test('undo-missing: a del naming only the table removes a not-fwmark rule, as th
     'PostUp = ip -4 rule add not fwmark 51820 table 51820 priority 10; ip -4 route add 0.0.0.0/0 dev %i table 51820', down]);
   t.deepEqual(one(file('PostDown = ip -4 rule delete table 51820')), []);
   t.deepEqual(rules(one(file('PostDown = ip -4 rule delete table 51821'))), ['undo-missing']);
+});
+
+test('snatAddress reads IPv4 and IPv6 --to-source with ports and ranges', (t) => {
+  t.deepEqual(['198.51.100.1', '198.51.100.1:1024', '198.51.100.1:1024-2048', '198.51.100.1-198.51.100.9', 'fd00::1', '[fd00::1]:1024', '[fd00::1]:1024-2048', 'fd00::1-fd00::9'].map(snatAddress),
+    ['198.51.100.1', '198.51.100.1', '198.51.100.1', '198.51.100.1', 'fd00::1', 'fd00::1', 'fd00::1', 'fd00::1']);
 });
