@@ -7,6 +7,8 @@ import { stderrProgress } from '../lab/progress.ts';
 import { verdictLine } from '../report/check-text.ts';
 import { writeReport } from '../report/write-report.ts';
 import { loadScenario } from '../scenario/load-scenario.ts';
+import { formatFinding } from '../wgconf/lint/finding.ts';
+import { lintScenario } from '../verify/lint-scenario.ts';
 import { runScenario, runScenarios, type ScenarioReport } from '../verify/run-scenario.ts';
 
 export function registerRun(program: Command, setExit: (code: number) => void): void {
@@ -38,6 +40,14 @@ Examples:
         const other = seen.get(scenario.name);
         if (other !== undefined) throw new WglabError(`two scenarios are named ${scenario.name}: ${other} and ${files[index]}`, { hint: 'give each scenario its own name: (reports and artifacts are kept under it)' });
         seen.set(scenario.name, files[index]!);
+      }
+      // Lint first: its findings are shown before any lab starts, and the lab runs the configs all the same.
+      for (const scenario of scenarios) {
+        const findings = lintScenario(scenario);
+        if (findings.length === 0) continue;
+        const errors = findings.filter((finding) => finding.severity === 'error').length;
+        stderrProgress(`lint ${scenario.name}: ${errors} error(s), ${findings.length - errors} warning(s); the lab runs the configs as they are`);
+        for (const finding of findings) process.stderr.write(`${formatFinding(finding).replace(/^/gm, '  ')}\n`);
       }
       const concurrency = Math.min(scenarios.length, options.concurrency ?? defaultConcurrency());
       const pending = new Map<string, string[]>();

@@ -10,6 +10,8 @@ import type { Check, Scenario } from '../scenario/scenario.ts';
 import type { KeySource } from '../wgconf/generate-configs.ts';
 import { redactWgConfig } from '../wgconf/redact.ts';
 import { countable, describeFlow, summarizeFlows } from '../evidence/flows.ts';
+import type { Finding } from '../wgconf/lint/finding.ts';
+import { lintScenario } from './lint-scenario.ts';
 import { runCheck, type CheckResult } from './run-check.ts';
 
 /** One check as `wglab run --json` reports it. */
@@ -62,6 +64,8 @@ export interface ScenarioReport {
   timings: Record<string, number>;
   /** Each WireGuard endpoint's wg0.conf, private keys redacted. */
   configs: Record<string, string>;
+  /** Lint's findings on those configs (the lab ran them all the same). */
+  lint: Finding[];
 }
 
 /** A scenario's report and the evidence behind each check. */
@@ -170,7 +174,8 @@ async function runChecks(lab: Lab, bringUp: Record<string, number>, start: numbe
     })),
     tunnel: [...lab.plan.wireguardOrder].reverse(),
   };
-  return { report: { scenario: scenario.name, description: scenario.description ?? null, topology, wireguard: lab.wireguard, lab: lab.id, checks, pass: checks.every((check) => check.pass), timings, configs }, results };
+  const lint = lintScenario(scenario, options.keys);
+  return { report: { scenario: scenario.name, description: scenario.description ?? null, topology, wireguard: lab.wireguard, lab: lab.id, checks, pass: checks.every((check) => check.pass), timings, configs, lint }, results };
 }
 
 function checkReport(result: CheckResult, kept: boolean): CheckReport {

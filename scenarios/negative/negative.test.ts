@@ -7,14 +7,16 @@ import { wglab } from '../lab/helpers.ts';
 interface Expected {
   failing: number[];
   reason: RegExp;
+  /** The lint rule that names the fault in the file (shown first, kept in the report). */
+  lint?: string;
 }
 
 const cases: Record<string, Expected> = {
-  'a-no-table': { failing: [1, 2], reason: /expected path tunnel, observed none/ },
-  'a-priorities-swapped': { failing: [1, 2], reason: /expected path tunnel, observed none/ },
-  'a-no-dport-rule': { failing: [1, 2], reason: /expected path tunnel, observed none/ },
-  'a-slash32-no-reach-fix': { failing: [2], reason: /expected path tunnel, observed none/ },
-  'a-no-public-ip-in-allowedips': { failing: [1], reason: /expected path tunnel, observed internet: the request's TCP crossed the internet in clear/ },
+  'a-no-table': { failing: [1, 2], reason: /expected path tunnel, observed none/, lint: 'endpoint-in-allowedips' },
+  'a-priorities-swapped': { failing: [1, 2], reason: /expected path tunnel, observed none/, lint: 'endpoint-bypass-order' },
+  'a-no-dport-rule': { failing: [1, 2], reason: /expected path tunnel, observed none/, lint: 'endpoint-bypass-missing' },
+  'a-slash32-no-reach-fix': { failing: [2], reason: /expected path tunnel, observed none/, lint: 'peer-wgip-unreachable' },
+  'a-no-public-ip-in-allowedips': { failing: [1], reason: /expected path tunnel, observed internet: the request's TCP crossed the internet in clear/, lint: 'rule-without-route' },
   'wrong-expectations': { failing: [1, 2, 3, 4], reason: /expected path internet, observed tunnel/ },
 };
 
@@ -24,8 +26,12 @@ for (const [name, expected] of Object.entries(cases)) {
     const json = await wglab(['run', file, '--json']);
     t.deepEqual(await leftBy(json.pid!), { containers: [], networks: [] }, 'wglab run removes its lab');
     t.is(json.exitCode, 1, json.stderr);
-    const report = JSON.parse(json.stdout) as { pass: boolean; checks: { pass: boolean; reasons: string[] }[] };
+    const report = JSON.parse(json.stdout) as { pass: boolean; checks: { pass: boolean; reasons: string[] }[]; lint: { rule: string }[] };
     t.false(report.pass);
+    if (expected.lint) {
+      t.true(report.lint.some((finding) => finding.rule === expected.lint), `lint's ${expected.lint} kept in the report`);
+      t.regex(json.stderr, new RegExp(`lint .*: \\d+ error.*the lab runs the configs as they are[\\s\\S]*\\[${expected.lint}\\]`), 'lint shown before the lab starts');
+    }
     const failing = report.checks.flatMap((check, index) => (check.pass ? [] : [index + 1]));
     t.deepEqual(failing, expected.failing);
     t.regex(report.checks[expected.failing[0]! - 1]!.reasons.join('\n'), expected.reason);
