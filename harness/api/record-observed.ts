@@ -6,7 +6,7 @@ import { paths, type Check, type Expectation, type Scenario } from '../scenario/
 import type { ScenarioReport } from '../verify/run-scenario.ts';
 
 /** `check 1 A https://app.example.com/ [tunnel-down]`: how messages name a check. */
-export function checkName(check: Pick<Check, 'from' | 'url' | 'fault'>, index: number): string {
+export function checkName(check: { from: string; url: string; fault?: string | null }, index: number): string {
   return `check ${index + 1} ${check.from} ${check.url}${check.fault ? ` [${check.fault}]` : ''}`;
 }
 
@@ -33,7 +33,7 @@ export function recordObserved(scenario: Scenario, report: ScenarioReport): Reco
   if (!scenario.file) throw new WglabError(`scenario ${scenario.name} has no file to record into`, { hint: 'load it with loadScenario(path)' });
   const unclear = report.checks.map((check, index) => ({ check, index })).filter(({ check }) => !(paths as readonly string[]).includes(check.observed.path) || (check.observed.path !== 'none' && check.observed.sourceIp === null));
   if (unclear.length > 0) {
-    throw new WglabError(`cannot record ${unclear.map(({ check, index }) => `${checkName({ ...check, fault: check.fault ?? undefined }, index)} (observed ${check.observed.path}: ${check.reasons.join('; ') || check.seen.join('; ')})`).join(', ')}`, {
+    throw new WglabError(`cannot record ${unclear.map(({ check, index }) => `${checkName(check, index)} (observed ${check.observed.path}: ${check.reasons.join('; ') || check.seen.join('; ')})`).join(', ')}`, {
       exitCode: 1,
       hint: 'a path must be tunnel, internet or none to be recorded; look at the evidence with --report DIR',
     });
