@@ -1,0 +1,80 @@
+import test from 'ava';
+import { execa } from 'execa';
+import { copyFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ofScenario } from '../lab/helpers.ts';
+
+// wglab as its users get it: `npm pack`, installed from the tarball into an empty project, used there from
+// plain JavaScript (node:test, no loader), from TypeScript (types only), and as `npx wglab` for record-then-verify.
+const root = new URL('../../', import.meta.url).pathname;
+const consumer = new URL('consumer/', import.meta.url).pathname;
+const work = mkdtempSync(join(tmpdir(), 'wglab-package-'));
+const project = join(work, 'project');
+let tarball = '';
+
+test.before(async () => {
+  const pack = await execa('npm', ['pack', '--pack-destination', work], { cwd: root });
+  tarball = join(work, pack.stdout.trim().split('\n').at(-1)!);
+  await execa('mkdir', ['-p', project]);
+  writeFileSync(join(project, 'package.json'), `${JSON.stringify({ name: 'my-tunnels', private: true, type: 'module' }, null, 2)}\n`);
+  await execa('npm', ['install', '--no-audit', '--no-fund', tarball], { cwd: project });
+  for (const file of readdirSync(consumer)) copyFileSync(join(consumer, file), join(project, file));
+  copyFileSync(join(root, 'fixtures/article/transparent-a-prefix-A.conf'), join(project, 'a.conf'));
+  copyFileSync(join(root, 'fixtures/negative/a-priorities-swapped.conf'), join(project, 'a-swapped.conf'));
+  copyFileSync(join(root, 'fixtures/negative/b-point-to-point.conf'), join(project, 'b.conf'));
+});
+
+test.after.always(() => rmSync(work, { recursive: true, force: true }));
+
+test.serial('the tarball ships compiled JavaScript, types and the runtime files, and no TypeScript source', (t) => {
+  const installed = join(project, 'node_modules/wglab');
+  for (const file of ['dist/index.js', 'dist/index.d.ts', 'dist/cli/main.js', 'lab-image/packages.txt', 'lab-image/Dockerfile', 'scripts/setup-host.sh', 'bin/wglab.js']) t.true(statSync(join(installed, file)).isFile(), file);
+  t.throws(() => statSync(join(installed, 'harness')));
+  t.throws(() => statSync(join(root, 'dist')), undefined, 'npm pack removes the build from the checkout after');
+  t.log(`tarball ${(statSync(tarball).size / 1024).toFixed(0)} kB`);
+});
+
+test.serial('a plain JavaScript node:test file imports wglab, runs a scenario, drives a lab by hand and leaves nothing', async (t) => {
+  const result = await execa('node', ['--test', 'wglab.test.js'], { cwd: project, reject: false });
+  t.is(result.exitCode, 0, `${result.stdout}\n${result.stderr}`);
+  t.regex(result.stdout, /# pass 3/);
+  t.deepEqual(await ofScenario('pkg-never-seen'), { containers: 0, networks: 0 });
+});
+
+test.serial('TypeScript users get types: await using a lab and a fault type-checks against the installed package', async (t) => {
+  const result = await execa('node', [join(root, 'node_modules/typescript/bin/tsc'), '--noEmit', '--strict', '--module', 'nodenext', '--target', 'es2022',
+    '--lib', 'es2023,esnext.disposable', '--typeRoots', join(root, 'node_modules/@types'), '--types', 'node', 'typed.mts'], { cwd: project, reject: false });
+  t.is(result.exitCode, 0, result.stdout);
+});
+
+test.serial('record, then verify: no expect exits 2, --record fills them in, the same files pass, swapped priorities fail', async (t) => {
+  const wglab = (...args: string[]) => execa('npx', ['wglab', ...args], { cwd: project, reject: false });
+  const before = readFileSync(join(project, 'office.yaml'), 'utf8');
+
+  const unrecorded = await wglab('run', 'office.yaml');
+  t.is(unrecorded.exitCode, 2, unrecorded.stderr);
+  t.regex(unrecorded.stderr, /3 check\(s\) have no expect.*pkg-office check 1 A https:\/\/app\.example\.com\//);
+  t.regex(unrecorded.stderr, /--record/);
+
+  const record = await wglab('run', 'office.yaml', '--record');
+  t.is(record.exitCode, 0, record.stderr);
+  t.regex(record.stdout, /^recorded check 1 A https:\/\/app\.example\.com\/: expect \{ sourceIp: 10\.0\.0\.1, path: tunnel \}$/m);
+  t.regex(record.stdout, /^recorded check 3 A https:\/\/app\.example\.com\/ \[tunnel-down\]: expect \{ sourceIp: 198\.51\.100\.1, path: internet \}$/m);
+  const recorded = readFileSync(join(project, 'office.yaml'), 'utf8');
+  t.is(recorded, before
+    .replace('{ from: A, url: "https://app.example.com/" }  ', '{ from: A, url: "https://app.example.com/", expect: { sourceIp: 10.0.0.1, path: tunnel } }  ')
+    .replace('{ from: C, url: "https://app.example.com/" }', '{ from: C, url: "https://app.example.com/", expect: { sourceIp: 192.0.2.3, path: internet } }')
+    .replace('# falls back to the internet\n', '# falls back to the internet\n    expect: { sourceIp: 198.51.100.1, path: internet }\n'));
+
+  const verify = await wglab('run', 'office.yaml');
+  t.is(verify.exitCode, 0, `${verify.stdout}\n${verify.stderr}`);
+  t.regex(verify.stdout, /pkg-office: 3 passed, 0 failed/);
+
+  copyFileSync(join(project, 'a-swapped.conf'), join(project, 'a.conf'));
+  const regressed = await wglab('run', 'office.yaml');
+  t.is(regressed.exitCode, 1, regressed.stderr);
+  t.regex(regressed.stdout, /^FAIL 1 A https:\/\/app\.example\.com\/: expected tunnel as 10\.0\.0\.1, observed none/m);
+  t.is(readFileSync(join(project, 'office.yaml'), 'utf8'), recorded, 'a run without --record never writes');
+  t.deepEqual(await ofScenario('pkg-office'), { containers: 0, networks: 0 });
+});
