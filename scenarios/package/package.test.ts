@@ -1,6 +1,6 @@
 import test from 'ava';
 import { execa } from 'execa';
-import { copyFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ofScenario } from '../lab/helpers.ts';
@@ -18,7 +18,7 @@ test.before(async () => {
   tarball = join(work, pack.stdout.trim().split('\n').at(-1)!);
   await execa('mkdir', ['-p', project]);
   writeFileSync(join(project, 'package.json'), `${JSON.stringify({ name: 'my-tunnels', private: true, type: 'module' }, null, 2)}\n`);
-  await execa('npm', ['install', '--no-audit', '--no-fund', tarball], { cwd: project });
+  await execa('npm', ['install', '--no-audit', '--no-fund', tarball, 'ava@7'], { cwd: project });
   for (const file of readdirSync(consumer)) copyFileSync(join(consumer, file), join(project, file));
   copyFileSync(join(root, 'fixtures/article/transparent-a-prefix-A.conf'), join(project, 'a.conf'));
   copyFileSync(join(root, 'fixtures/negative/a-priorities-swapped.conf'), join(project, 'a-swapped.conf'));
@@ -67,14 +67,46 @@ test.serial('record, then verify: no expect exits 2, --record fills them in, the
     .replace('{ from: C, url: "https://app.example.com/" }', '{ from: C, url: "https://app.example.com/", expect: { sourceIp: 192.0.2.3, path: internet } }')
     .replace('# falls back to the internet\n', '# falls back to the internet\n    expect: { sourceIp: 198.51.100.1, path: internet }\n'));
 
-  const verify = await wglab('run', 'office.yaml');
+  const verify = await wglab('run', 'office.yaml', '--report', 'before');
   t.is(verify.exitCode, 0, `${verify.stdout}\n${verify.stderr}`);
   t.regex(verify.stdout, /pkg-office: 3 passed, 0 failed/);
 
   copyFileSync(join(project, 'a-swapped.conf'), join(project, 'a.conf'));
-  const regressed = await wglab('run', 'office.yaml');
+  const regressed = await wglab('run', 'office.yaml', '--report', 'after');
   t.is(regressed.exitCode, 1, regressed.stderr);
   t.regex(regressed.stdout, /^FAIL 1 A https:\/\/app\.example\.com\/: expected tunnel as 10\.0\.0\.1, observed none/m);
   t.is(readFileSync(join(project, 'office.yaml'), 'utf8'), recorded, 'a run without --record never writes');
+  const diff = await wglab('diff', 'before/report.json', 'after/report.json');
+  t.is(diff.exitCode, 1, diff.stderr);
+  t.regex(diff.stdout, /^pkg-office check 1 A https:\/\/app\.example\.com\/: tunnel as 10\.0\.0\.1 -> none$/m);
+  t.log(diff.stdout);
   t.deepEqual(await ofScenario('pkg-office'), { containers: 0, networks: 0 });
+});
+
+test.serial('the README\'s AVA and node:test examples pass as pasted, against the recorded scenario', async (t) => {
+  const readme = readFileSync(join(project, 'node_modules/wglab/README.md'), 'utf8');
+  const examples = [...readme.matchAll(/```js\n(\/\/ test\/wireguard\.test\.js\n[\s\S]*?)```/g)].map((match) => match[1]!);
+  t.is(examples.length, 2, 'an AVA example and a node:test example');
+  const [ava, nodeTest] = examples as [string, string];
+  t.regex(ava, /from 'ava'/);
+  t.regex(nodeTest, /from 'node:test'/);
+  mkdirSync(join(project, 'wireguard'), { recursive: true });
+  mkdirSync(join(project, 'test'), { recursive: true });
+  // The scenario of "Record, then verify" as --record left it, with the configs it was recorded from.
+  writeFileSync(join(project, 'wireguard/office.yaml'), readFileSync(join(project, 'office.yaml'), 'utf8').replace('name: pkg-office', 'name: office'));
+  copyFileSync(join(root, 'fixtures/article/transparent-a-prefix-A.conf'), join(project, 'wireguard/a.conf'));
+  copyFileSync(join(root, 'fixtures/negative/b-point-to-point.conf'), join(project, 'wireguard/b.conf'));
+  const packageJson = JSON.parse(readFileSync(join(project, 'package.json'), 'utf8')) as Record<string, unknown>;
+  writeFileSync(join(project, 'package.json'), JSON.stringify({ ...packageJson, ava: { timeout: '2m' } }, null, 2));
+
+  writeFileSync(join(project, 'test/wireguard.test.js'), nodeTest);
+  const node = await execa('node', ['--test', 'test/wireguard.test.js'], { cwd: project, reject: false });
+  t.is(node.exitCode, 0, `${node.stdout}\n${node.stderr}`);
+  t.regex(node.stdout, /# pass 3/);
+
+  writeFileSync(join(project, 'test/wireguard.test.js'), ava);
+  const avaRun = await execa('npx', ['ava', 'test/wireguard.test.js'], { cwd: project, reject: false, env: { CI: '1' } });
+  t.is(avaRun.exitCode, 0, `${avaRun.stdout}\n${avaRun.stderr}`);
+  t.regex(avaRun.stdout, /3 tests passed/);
+  t.deepEqual(await ofScenario('office'), { containers: 0, networks: 0 });
 });
