@@ -1,6 +1,6 @@
 import test from 'ava';
 import { execa } from 'execa';
-import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { copyFileSync, cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ofScenario } from '../lab/helpers.ts';
@@ -14,7 +14,14 @@ const project = join(work, 'project');
 let tarball = '';
 
 test.before(async () => {
-  const pack = await execa('npm', ['pack', '--pack-destination', work], { cwd: root });
+  // Packed from a copy: the build (dist/) must not appear in the checkout while other tests run bin/wglab.js there.
+  const source = join(work, 'source');
+  mkdirSync(join(source, 'scenarios'), { recursive: true });
+  for (const entry of ['package.json', 'package-lock.json', 'tsconfig.json', 'tsconfig.build.json', 'README.md', 'bin', 'harness', 'lab-image', 'scripts', 'scenarios/article']) {
+    cpSync(join(root, entry), join(source, entry), { recursive: true });
+  }
+  symlinkSync(join(root, 'node_modules'), join(source, 'node_modules'));
+  const pack = await execa('npm', ['pack', '--pack-destination', work], { cwd: source });
   tarball = join(work, pack.stdout.trim().split('\n').at(-1)!);
   await execa('mkdir', ['-p', project]);
   writeFileSync(join(project, 'package.json'), `${JSON.stringify({ name: 'my-tunnels', private: true, type: 'module' }, null, 2)}\n`);
@@ -31,7 +38,7 @@ test.serial('the tarball ships compiled JavaScript, types and the runtime files,
   const installed = join(project, 'node_modules/wglab');
   for (const file of ['dist/index.js', 'dist/index.d.ts', 'dist/cli/main.js', 'lab-image/packages.txt', 'lab-image/Dockerfile', 'scripts/setup-host.sh', 'bin/wglab.js']) t.true(statSync(join(installed, file)).isFile(), file);
   t.throws(() => statSync(join(installed, 'harness')));
-  t.throws(() => statSync(join(root, 'dist')), undefined, 'npm pack removes the build from the checkout after');
+  t.throws(() => statSync(join(work, 'source', 'dist')), undefined, 'npm pack removes the build from the checkout after');
   t.log(`tarball ${(statSync(tarball).size / 1024).toFixed(0)} kB`);
 });
 
