@@ -59,3 +59,13 @@ test('diff lists every check whose observed path or source IP changed, exit 1; n
   t.is(bad.exitCode, 2);
   t.regex(bad.stderr, /bad\.json is not a wglab run --json report/);
 });
+
+test('run --help tells about --record, diff --help has examples; --record and --json do not mix', async (t) => {
+  t.regex((await wglab('run', '--help')).stdout, /--record/);
+  const diff = await wglab('diff', '--help');
+  t.is(diff.exitCode, 0);
+  t.regex(diff.stdout, /Examples:\n {2}wglab run office\.yaml --json > before\.json/);
+  const both = await wglab('run', 'scenarios/examples/hand-written-configs.yaml', '--record', '--json');
+  t.is(both.exitCode, 2);
+  t.regex(both.stderr, /--record.*cannot be used with option '--json'|--json.*cannot be used with option '--record'/);
+});

@@ -22,7 +22,7 @@ export function registerRun(program: Command, setExit: (code: number) => void): 
       if (!Number.isInteger(n) || n < 1) throw new WglabError(`--concurrency takes a whole number ≥ 1, not ${value}`, { hint: 'e.g. --concurrency 2' });
       return n;
     })
-    .option('--record', 'write what the lab observes into each scenario file as its checks\' expect (comments and layout kept), then print what changed')
+    .addOption(new Option('--record', 'write what the lab observes into each scenario file as its checks\' expect (comments and layout kept), then print what changed').conflicts('json'))
     .addOption(new Option('--report <dir>', 'write report.html (open it in a browser), junit.xml and report.json, with the artifacts under <dir>/<scenario>/').conflicts('artifacts'))
     .addHelpText('after', `
 Exit codes: 0 every check passed, 1 a check failed, 2 bad input or the environment is not ready.
@@ -88,16 +88,6 @@ Examples:
             }
           },
         })).map((run) => run.report);
-      if (options.record) {
-        // What the lab observed becomes each check's expect; the run's verdicts no longer matter.
-        for (const [index, scenario] of scenarios.entries()) {
-          const changes = recordObserved(scenario, reports[index]!);
-          for (const change of changes) process.stdout.write(`${recordedLine(scenario, change)}\n`);
-          process.stdout.write(`${files[index]}: ${changes.length === 0 ? 'every expect already matched what the lab observed' : `${changes.length} expect(s) written`}\n`);
-        }
-        setExit(0);
-        return;
-      }
       const pass = reports.every((report) => report.pass);
       const json = reports.length === 1 ? reports[0] : { scenarios: reports, pass };
       if (options.artifacts) {
@@ -108,6 +98,16 @@ Examples:
         stderrProgress(`writing the report to ${options.report}`);
         const written = writeReport(options.report, reports);
         stderrProgress(`report: ${written.html} (JUnit: ${written.junit})`);
+      }
+      if (options.record) {
+        // What the lab observed becomes each check's expect; the run's verdicts no longer matter.
+        for (const [index, scenario] of scenarios.entries()) {
+          const changes = recordObserved(scenario, reports[index]!);
+          for (const change of changes) process.stdout.write(`${recordedLine(scenario, change)}\n`);
+          process.stdout.write(`${files[index]}: ${changes.length === 0 ? 'every expect already matched what the lab observed' : `${changes.length} expect(s) written`}\n`);
+        }
+        setExit(0);
+        return;
       }
       if (options.json) {
         process.stdout.write(`${JSON.stringify(json, null, 2)}\n`);

@@ -53,6 +53,17 @@ test.serial('TypeScript users get types: await using a lab and a fault type-chec
   const result = await execa('node', [join(root, 'node_modules/typescript/bin/tsc'), '--noEmit', '--strict', '--module', 'nodenext', '--target', 'es2022',
     '--lib', 'es2023,esnext.disposable', '--typeRoots', join(root, 'node_modules/@types'), '--types', 'node', 'typed.mts'], { cwd: project, reject: false });
   t.is(result.exitCode, 0, result.stdout);
+  // Negative control: the same compiler refuses a misspelt request and an unknown fault.
+  writeFileSync(join(project, 'wrong.mts'), `import { loadScenario, startLab } from 'wglab';
+const lab = await startLab(loadScenario('never-seen.yaml'));
+await lab.check({ form: 'laptop', url: 'https://intranet.example.test/' });
+await lab.fault('tunnel-gone', 'laptop');
+`);
+  const wrong = await execa('node', [join(root, 'node_modules/typescript/bin/tsc'), '--noEmit', '--strict', '--module', 'nodenext', '--target', 'es2022',
+    '--lib', 'es2023,esnext.disposable', '--typeRoots', join(root, 'node_modules/@types'), '--types', 'node', 'wrong.mts'], { cwd: project, reject: false });
+  t.not(wrong.exitCode, 0);
+  t.regex(wrong.stdout, /wrong\.mts\(3,.*'form' does not exist/);
+  t.regex(wrong.stdout, /wrong\.mts\(4,.*"tunnel-gone"/);
 });
 
 test.serial('record, then verify: no expect exits 2, --record fills them in, the same files pass, swapped priorities fail', async (t) => {
