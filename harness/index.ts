@@ -5,7 +5,7 @@
 export { WglabError, WglabErrors, type SourceLocation } from './errors.ts';
 export { loadScenario, parseScenario } from './scenario/load-scenario.ts';
 export type { Scenario, Endpoint, Tunnel, Check, Expectation, Fault, CheckPath } from './scenario/scenario.ts';
-export { lint, type LintOptions } from './api/lint.ts';
+export { lint, type LintOptions } from './wgconf/lint/lint.ts';
 export type { Finding } from './wgconf/lint/finding.ts';
 export { generate } from './api/generate.ts';
 export { runScenario, type RunScenarioOptions } from './api/run-scenario.ts';

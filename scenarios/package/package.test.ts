@@ -45,7 +45,7 @@ test.serial('the tarball ships compiled JavaScript, types and the runtime files,
 test.serial('a plain JavaScript node:test file imports wglab, runs a scenario, drives a lab by hand and leaves nothing', async (t) => {
   const result = await execa('node', ['--test', 'wglab.test.js'], { cwd: project, reject: false });
   t.is(result.exitCode, 0, `${result.stdout}\n${result.stderr}`);
-  t.regex(result.stdout, /# pass 3/);
+  t.regex(result.stdout, /# pass 4/);
   t.deepEqual(await ofScenario('pkg-never-seen'), { containers: 0, networks: 0 });
 });
 

@@ -2,10 +2,15 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { test } from 'node:test';
-import { lint, loadScenario, runScenario, startLab } from 'wglab';
+import { lint, loadScenario, runScenario, startLab, WglabError } from 'wglab';
 
 /** Containers and networks Docker still has with the lab's label. */
 const leftOf = (id) => [['ps', '-aq'], ['network', 'ls', '-q']].flatMap((command) => execFileSync('docker', [...command, '--filter', `label=wglab.lab=${id}`], { encoding: 'utf8' }).split('\n').filter(Boolean));
+
+test('bad input throws WglabError with a message and a hint', () => {
+  assert.throws(() => loadScenario('missing.yaml'), (error) => error instanceof WglabError && /cannot read scenario/.test(error.message) && error.hint.length > 0);
+  assert.throws(() => loadScenario('a.conf'), (error) => error instanceof WglabError && typeof error.message === 'string' && error.hint.length > 0);
+});
 
 test('lint finds the swapped priorities in a config', () => {
   const { findings } = lint(['a-swapped.conf', 'b.conf']);
