@@ -2,6 +2,7 @@ import { Command, CommanderError } from 'commander';
 import { handleSignals, interrupted, requestShutdown, shutdownFinished } from '../lab/shutdown.ts';
 import { describeError } from './describe-error.ts';
 import { registerDemo } from './demo-command.ts';
+import { registerDiff } from './diff-command.ts';
 import { registerGenerate } from './generate-command.ts';
 import { registerLabCommands } from './lab-commands.ts';
 import { registerLint } from './lint-command.ts';
@@ -37,6 +38,7 @@ Exit codes: 0 all good, 1 a check or lint finding failed, 2 bad input or environ
   registerRun(program, setExit);
   registerDemo(program, setExit);
   registerLabCommands(program, setExit);
+  registerDiff(program, setExit);
   program.commands.forEach((command) => command.exitOverride().showSuggestionAfterError(true));
   try {
     await program.parseAsync(argv, { from: 'user' });

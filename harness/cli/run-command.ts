@@ -2,14 +2,15 @@ import { Option, type Command } from 'commander';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { availableParallelism, freemem } from 'node:os';
 import { join } from 'node:path';
+import { assertRecorded, recordedLine, recordObserved } from '../api/record-observed.ts';
 import { WglabError } from '../errors.ts';
 import { stderrProgress } from '../lab/progress.ts';
-import { verdictLine } from '../report/check-text.ts';
+import { pathText, verdictLine } from '../report/check-text.ts';
 import { writeReport } from '../report/write-report.ts';
 import { loadScenario } from '../scenario/load-scenario.ts';
 import { formatFinding } from '../wgconf/lint/finding.ts';
 import { lintScenario } from '../verify/lint-scenario.ts';
-import { runScenario, runScenarios, type ScenarioReport } from '../verify/run-scenario.ts';
+import { runScenario, runScenarios, type CheckReport, type ScenarioReport } from '../verify/run-scenario.ts';
 
 export function registerRun(program: Command, setExit: (code: number) => void): void {
   program
@@ -23,16 +24,20 @@ export function registerRun(program: Command, setExit: (code: number) => void): 
       if (!Number.isInteger(n) || n < 1) throw new WglabError(`--concurrency takes a whole number ≥ 1, not ${value}`, { hint: 'e.g. --concurrency 2' });
       return n;
     })
+    .addOption(new Option('--record', 'write what the lab observes into each scenario file as its checks\' expect (comments and layout kept), then print what changed').conflicts('json'))
     .addOption(new Option('--report <dir>', 'write report.html (open it in a browser), junit.xml and report.json, with the artifacts under <dir>/<scenario>/').conflicts('artifacts'))
     .addHelpText('after', `
 Exit codes: 0 every check passed, 1 a check failed, 2 bad input or the environment is not ready.
+A check may leave out expect: run once with --record to fill it in from what the lab observed; until then
+the run stops with exit 2 and names those checks. Later runs verify against the recorded expect.
 With several scenarios, --json prints { "scenarios": [...], "pass" } and --artifacts keeps <dir>/<scenario>/.
 Examples:
   wglab run scenarios/article/03-transparent-a-prefix.yaml
   wglab run my-configs.yaml --json --artifacts out/
   wglab run my-configs.yaml --report report/     # then open report/report.html
-  wglab run scenarios/*.yaml --report report/    # one report (and junit.xml) for all of them`)
-    .action(async (files: string[], options: { json?: boolean; artifacts?: string; report?: string; concurrency?: number }) => {
+  wglab run scenarios/*.yaml --report report/    # one report (and junit.xml) for all of them
+  wglab run my-configs.yaml --record             # write the observed path and source IP as each check's expect`)
+    .action(async (files: string[], options: { json?: boolean; artifacts?: string; report?: string; concurrency?: number; record?: boolean }) => {
       // Every file is read and validated before any container starts.
       const scenarios = files.map((file) => loadScenario(file));
       const seen = new Map<string, string>();
@@ -41,6 +46,8 @@ Examples:
         if (other !== undefined) throw new WglabError(`two scenarios are named ${scenario.name}: ${other} and ${files[index]}`, { hint: 'give each scenario its own name: (reports and artifacts are kept under it)' });
         seen.set(scenario.name, files[index]!);
       }
+      if (!options.record) assertRecorded(scenarios);
+      const line = (check: CheckReport, index: number) => (options.record ? `observed ${index + 1} ${check.from} ${check.url}${check.fault ? ` [${check.fault}]` : ''}: ${pathText(check.observed)}` : verdictLine(check, index));
       // Lint first: its findings are shown before any lab starts, and the lab runs the configs all the same.
       for (const scenario of scenarios) {
         const findings = lintScenario(scenario);
@@ -70,7 +77,7 @@ Examples:
           progress: stderrProgress,
           artifacts: options.report ? join(options.report, scenarios[0]!.name) : options.artifacts,
           onCheck: (check, result) => {
-            if (!options.json) process.stdout.write(`${verdictLine(check, result.index)}\n`);
+            if (!options.json) process.stdout.write(`${line(check, result.index)}\n`);
           },
         })).report]
         : (await runScenarios(scenarios, {
@@ -82,7 +89,7 @@ Examples:
             if (!options.json) print(scenario.name, `== ${scenario.name}`);
           },
           onCheck: (check, result, scenario) => {
-            if (!options.json) print(scenario.name, verdictLine(check, result.index));
+            if (!options.json) print(scenario.name, line(check, result.index));
           },
           onReport: (report) => {
             if (!options.json) {
@@ -101,6 +108,16 @@ Examples:
         stderrProgress(`writing the report to ${options.report}`);
         const written = writeReport(options.report, reports);
         stderrProgress(`report: ${written.html} (JUnit: ${written.junit})`);
+      }
+      if (options.record) {
+        // What the lab observed becomes each check's expect; the run's verdicts no longer matter.
+        for (const [index, scenario] of scenarios.entries()) {
+          const changes = recordObserved(scenario, reports[index]!);
+          for (const change of changes) process.stdout.write(`${recordedLine(scenario, change)}\n`);
+          process.stdout.write(`${files[index]}: ${changes.length === 0 ? 'every expect already matched what the lab observed' : `${changes.length} expect(s) written`}\n`);
+        }
+        setExit(0);
+        return;
       }
       if (options.json) {
         process.stdout.write(`${JSON.stringify(json, null, 2)}\n`);

@@ -60,7 +60,7 @@ export async function runCheck(lab: Lab, check: Check, index: number, options: {
 
 /** curl as the article runs it, tagged so nginx logs which request it was; quick to give up when failure is expected. */
 async function sendRequest(lab: Lab, check: Check, tag: string): Promise<RequestResult> {
-  const quick = check.expect.path === 'none';
+  const quick = check.expect?.path === 'none';
   const result = await lab.exec(check.from, [
     'curl', '-sS', '-o', '/dev/null',
     '-w', '%{http_code} %{local_port} %{remote_ip} %{remote_port}',

@@ -186,7 +186,8 @@ function checkReport(result: CheckResult, kept: boolean): CheckReport {
     to: result.server,
     url: check.url,
     fault: check.fault ?? null,
-    expected: { sourceIp: check.expect.sourceIp ?? null, path: check.expect.path },
+    // A check without expect (being recorded) has nothing to pass or fail on but its evidence.
+    expected: check.expect ? { sourceIp: check.expect.sourceIp ?? null, path: check.expect.path } : { sourceIp: null, path: 'unrecorded' },
     observed: { sourceIp: verdict.observed.sourceIp ?? null, path: verdict.observed.path, httpStatus: verdict.observed.httpStatus ?? null },
     pass: verdict.pass,
     reasons: verdict.reasons,
