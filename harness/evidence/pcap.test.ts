@@ -500,6 +500,10 @@ test('IP and transport headers cut by the snapshot length decode as far as they 
   const chain = Buffer.from(frameOf('ipv6-ext', 'HBH (padn) DSTOPT').subarray(14));
   chain.writeUInt16BE(16, 4);
   t.deepEqual(decodeOne(linkTypes.raw, chain), { ipVersion: 6, src: 'fd99::1', dst: 'fd99::2', protocol: 43, extensionHeaders: [0, 60] });
+  chain.writeUInt16BE(24, 4); // the routing header's first 8 bytes are inside, its other 16 are not
+  t.deepEqual(decodeOne(linkTypes.raw, chain), { ipVersion: 6, src: 'fd99::1', dst: 'fd99::2', protocol: 43, extensionHeaders: [0, 60] });
+  chain.writeUInt16BE(48, 4); // all three, and a UDP header with none of its data
+  t.like(decodeOne(linkTypes.raw, chain), { protocol: 17, extensionHeaders: [0, 60, 43], srcPort: 46004, payloadLength: 0 });
   chain.writeUInt16BE(15, 4);
   t.deepEqual(decodeOne(linkTypes.raw, chain), { ipVersion: 6, src: 'fd99::1', dst: 'fd99::2', protocol: 60, extensionHeaders: [0] });
   // AH's length counts 4-byte words (plus 2): 24 bytes here, then TCP.
@@ -551,6 +555,9 @@ test('extension headers inside fragmented data: walked after a first Fragment he
   // The later piece's Fragment header names destination options, but what follows is data, not a header.
   t.like(pieces[1], { fragment: { id: 0x6f02, offset: 1232, more: false }, extensionHeaders: [44], protocol: 60 });
   t.false('srcPort' in pieces[1]!);
+  const later = Buffer.from(frameOf('edges', 'frag (0x00006f02:1232|184)'));
+  later[14 + 48 + 1] = 0; // data that would read as an 8-byte header
+  t.like(decodeOne(linkTypes.ethernet, later), { extensionHeaders: [44], protocol: 60 });
   // A Fragment header is 8 bytes whatever its reserved byte says.
   const atomic = Buffer.from(frameOf('ipv6-ext', 'frag (0x00006001:0|14)'));
   atomic[14 + 40 + 1] = 3;
