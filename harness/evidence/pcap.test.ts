@@ -576,3 +576,28 @@ test('UDP with no data: payload length 0; shorter than its header: ports only', 
   t.like(find(packets, 42001), { ipVersion: 4, protocol: 17, dstPort: 5353, payloadLength: 0, length: 42 });
   t.like(find(packets, 46202), { ipVersion: 6, protocol: 17, dstPort: 5353, payloadLength: 0, length: 62 });
 });
+
+test('IPv6 addresses written as tcpdump writes them: the first longest run of zero groups as ::, never a single one', (t) => {
+  const packet = Buffer.from(frameOf('mixed-nano', 'payload length: 96').subarray(14));
+  const source = (groups: number[]) => {
+    groups.forEach((group, index) => packet.writeUInt16BE(group, 8 + 2 * index));
+    return decodeOne(linkTypes.raw, packet).src;
+  };
+  t.is(source([0x2001, 0xdb8, 1, 2, 3, 4, 5, 6]), '2001:db8:1:2:3:4:5:6');
+  t.is(source([0x2001, 0xdb8, 0, 1, 1, 1, 1, 1]), '2001:db8:0:1:1:1:1:1');
+  t.is(source([0x2001, 0xdb8, 0, 0, 1, 0, 0, 1]), '2001:db8::1:0:0:1');
+  t.is(source([0x2001, 0, 0, 1, 0, 0, 0, 1]), '2001:0:0:1::1');
+  t.is(source([0, 0, 0, 0, 0, 0, 0, 0]), '::');
+});
+
+test('TCP flags as tcpdump prints them, and a data offset beyond the segment', (t) => {
+  const synAck = Buffer.from(frameOf('mixed-nano', 'id 0, offset 0').subarray(14));
+  const flags = (bits: number) => {
+    synAck[20 + 13] = bits;
+    return decodeOne(linkTypes.raw, synAck).tcpFlags;
+  };
+  t.deepEqual([0x00, 0x01, 0x11, 0x04, 0x18, 0x39, 0xc2].map(flags), ['none', 'F', 'F.', 'R', 'P.', 'FPU.', 'SEW']);
+  synAck[20 + 13] = 0x12;
+  synAck.writeUInt16BE(20 + 36, 2); // the TCP header says 40 bytes, the IP packet holds 36 of them
+  t.deepEqual(decodeOne(linkTypes.raw, synAck), { ipVersion: 4, src: '10.99.0.2', dst: '10.99.0.1', protocol: 6, srcPort: 8080, dstPort: synAck.readUInt16BE(22) });
+});
