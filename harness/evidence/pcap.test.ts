@@ -500,6 +500,10 @@ test('IP and transport headers cut by the snapshot length decode as far as they 
   const chain = Buffer.from(frameOf('ipv6-ext', 'HBH (padn) DSTOPT').subarray(14));
   chain.writeUInt16BE(16, 4);
   t.deepEqual(decodeOne(linkTypes.raw, chain), { ipVersion: 6, src: 'fd99::1', dst: 'fd99::2', protocol: 43, extensionHeaders: [0, 60] });
+  chain.writeUInt16BE(24, 4); // the routing header's first 8 bytes are inside, its other 16 are not
+  t.deepEqual(decodeOne(linkTypes.raw, chain), { ipVersion: 6, src: 'fd99::1', dst: 'fd99::2', protocol: 43, extensionHeaders: [0, 60] });
+  chain.writeUInt16BE(48, 4); // all three, and a UDP header with none of its data
+  t.like(decodeOne(linkTypes.raw, chain), { protocol: 17, extensionHeaders: [0, 60, 43], srcPort: 46004, payloadLength: 0 });
   chain.writeUInt16BE(15, 4);
   t.deepEqual(decodeOne(linkTypes.raw, chain), { ipVersion: 6, src: 'fd99::1', dst: 'fd99::2', protocol: 60, extensionHeaders: [0] });
   // AH's length counts 4-byte words (plus 2): 24 bytes here, then TCP.
@@ -551,6 +555,9 @@ test('extension headers inside fragmented data: walked after a first Fragment he
   // The later piece's Fragment header names destination options, but what follows is data, not a header.
   t.like(pieces[1], { fragment: { id: 0x6f02, offset: 1232, more: false }, extensionHeaders: [44], protocol: 60 });
   t.false('srcPort' in pieces[1]!);
+  const later = Buffer.from(frameOf('edges', 'frag (0x00006f02:1232|184)'));
+  later[14 + 48 + 1] = 0; // data that would read as an 8-byte header
+  t.like(decodeOne(linkTypes.ethernet, later), { extensionHeaders: [44], protocol: 60 });
   // A Fragment header is 8 bytes whatever its reserved byte says.
   const atomic = Buffer.from(frameOf('ipv6-ext', 'frag (0x00006001:0|14)'));
   atomic[14 + 40 + 1] = 3;
@@ -568,4 +575,29 @@ test('UDP with no data: payload length 0; shorter than its header: ports only', 
   t.deepEqual(decodeOne(linkTypes.ethernet, short), { ipVersion: 6, src: 'fd99::1', dst: 'fd99::2', protocol: 17 });
   t.like(find(packets, 42001), { ipVersion: 4, protocol: 17, dstPort: 5353, payloadLength: 0, length: 42 });
   t.like(find(packets, 46202), { ipVersion: 6, protocol: 17, dstPort: 5353, payloadLength: 0, length: 62 });
+});
+
+test('IPv6 addresses written as tcpdump writes them: the first longest run of zero groups as ::, never a single one', (t) => {
+  const packet = Buffer.from(frameOf('mixed-nano', 'payload length: 96').subarray(14));
+  const source = (groups: number[]) => {
+    groups.forEach((group, index) => packet.writeUInt16BE(group, 8 + 2 * index));
+    return decodeOne(linkTypes.raw, packet).src;
+  };
+  t.is(source([0x2001, 0xdb8, 1, 2, 3, 4, 5, 6]), '2001:db8:1:2:3:4:5:6');
+  t.is(source([0x2001, 0xdb8, 0, 1, 1, 1, 1, 1]), '2001:db8:0:1:1:1:1:1');
+  t.is(source([0x2001, 0xdb8, 0, 0, 1, 0, 0, 1]), '2001:db8::1:0:0:1');
+  t.is(source([0x2001, 0, 0, 1, 0, 0, 0, 1]), '2001:0:0:1::1');
+  t.is(source([0, 0, 0, 0, 0, 0, 0, 0]), '::');
+});
+
+test('TCP flags as tcpdump prints them, and a data offset beyond the segment', (t) => {
+  const synAck = Buffer.from(frameOf('mixed-nano', 'id 0, offset 0').subarray(14));
+  const flags = (bits: number) => {
+    synAck[20 + 13] = bits;
+    return decodeOne(linkTypes.raw, synAck).tcpFlags;
+  };
+  t.deepEqual([0x00, 0x01, 0x11, 0x04, 0x18, 0x39, 0xc2].map(flags), ['none', 'F', 'F.', 'R', 'P.', 'FPU.', 'SEW']);
+  synAck[20 + 13] = 0x12;
+  synAck.writeUInt16BE(20 + 36, 2); // the TCP header says 40 bytes, the IP packet holds 36 of them
+  t.deepEqual(decodeOne(linkTypes.raw, synAck), { ipVersion: 4, src: '10.99.0.2', dst: '10.99.0.1', protocol: 6, srcPort: 8080, dstPort: synAck.readUInt16BE(22) });
 });
