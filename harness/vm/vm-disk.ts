@@ -1,6 +1,6 @@
 import { execa } from 'execa';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { WglabError } from '../errors.ts';
 import { findAptMirror } from '../lab/apt-mirror.ts';
@@ -73,6 +73,9 @@ export async function ensureVmDisk(progress: Progress): Promise<VmDisk> {
     const result = await child;
     if (result.exitCode !== 0) throw new WglabError(`building the VM failed (exit ${result.exitCode}):\n${lines.slice(-15).join('\n')}`, { hint: `check the apt mirror ${mirror.uri} is reachable` });
     const built = done();
+    for (const old of readdirSync(vmCacheDir()).filter((name) => /^disk-[0-9a-f]{12}$/.test(name) && join(vmCacheDir(), name) !== dir)) {
+      rmSync(join(vmCacheDir(), old), { recursive: true, force: true }); // a disk of an older recipe or kernel
+    }
     progress(`VM built in ${built.seconds.toFixed(0)} s: kernel ${built.kernelVersion}, ${dir}`);
     return { ...built, built: true };
   } finally {
