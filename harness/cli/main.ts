@@ -7,6 +7,7 @@ import { registerGenerate } from './generate-command.ts';
 import { registerLabCommands } from './lab-commands.ts';
 import { registerLint } from './lint-command.ts';
 import { registerRun } from './run-command.ts';
+import { registerVm } from './vm-command.ts';
 
 /** Runs the CLI and returns its exit code: 0 all good, 1 a check or finding failed, 2 bad input or environment. */
 export async function main(argv: string[]): Promise<number> {
@@ -39,6 +40,7 @@ Exit codes: 0 all good, 1 a check or lint finding failed, 2 bad input or environ
   registerDemo(program, setExit);
   registerLabCommands(program, setExit);
   registerDiff(program, setExit);
+  registerVm(program, setExit);
   program.commands.forEach((command) => command.exitOverride().showSuggestionAfterError(true));
   try {
     await program.parseAsync(argv, { from: 'user' });

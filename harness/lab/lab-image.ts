@@ -1,3 +1,4 @@
+import Dockerode from 'dockerode';
 import { execa } from 'execa';
 import { createHash } from 'node:crypto';
 import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, statSync } from 'node:fs';
@@ -38,6 +39,7 @@ export async function ensureLabImage(engine: Engine, progress: Progress): Promis
   const given = process.env.WGLAB_IMAGE;
   const tag = given ?? labImageTag();
   if (await imageExists(engine, tag)) return { tag, built: false, seconds: 0 };
+  if (await copyFromLocalEngine(engine, tag, progress)) return { tag, built: false, seconds: (performance.now() - start) / 1000 };
   if (given) throw new WglabError(`image ${given} (WGLAB_IMAGE) does not exist`, { hint: 'build it (see lab-image/Dockerfile) or unset WGLAB_IMAGE to let wglab build its own' });
   const lock = join(tmpdir(), `wglab-image-${tag.split(':')[1]}.lock`);
   while (!tryLock(lock)) {
@@ -65,6 +67,33 @@ async function imageExists(engine: Engine, tag: string): Promise<boolean> {
   } catch {
     return false;
   }
+}
+
+/**
+ * The engine may be elsewhere (DOCKER_HOST, a VM): when the host's own engine has the image, it is sent over the
+ * API (docker save from the one, docker load into the other) instead of being built again. Nothing is pulled.
+ */
+async function copyFromLocalEngine(engine: Engine, tag: string, progress: Progress): Promise<boolean> {
+  const socketPath = '/var/run/docker.sock';
+  if (!existsSync(socketPath)) return false;
+  const local = new Dockerode({ socketPath });
+  try {
+    await local.getImage(tag).inspect();
+  } catch {
+    return false;
+  }
+  const start = performance.now();
+  progress(`sending ${tag} from the local engine to this one (docker save | docker load over the API)`);
+  const response = await engine.dockerode.loadImage(await local.getImage(tag).get());
+  await new Promise<void>((resolve, reject) => {
+    engine.dockerode.modem.followProgress(response, (error: Error | null, output: { error?: string }[]) => {
+      const failed = error ?? output.find((item) => item.error)?.error;
+      if (failed) reject(new WglabError(`docker load of ${tag} failed: ${String(failed)}`, { hint: 'check the Docker engine has disk space' }));
+      else resolve();
+    });
+  });
+  progress(`${tag} loaded in ${((performance.now() - start) / 1000).toFixed(0)} s`);
+  return imageExists(engine, tag);
 }
 
 function tryLock(lock: string): boolean {

@@ -3,6 +3,7 @@ import { entriesTagged } from '../evidence/access-log.ts';
 import type { CapturePoint } from '../evidence/flows.ts';
 import { readPcap } from '../evidence/pcap.ts';
 import { startCapture } from '../lab/capture.ts';
+import { engineSlowness } from '../lab/engine-speed.ts';
 import { applyFault, wireguardIsUp } from '../lab/faults.ts';
 import type { Lab } from '../lab/lab.ts';
 import type { Progress } from '../lab/progress.ts';
@@ -61,11 +62,12 @@ export async function runCheck(lab: Lab, check: Check, index: number, options: {
 /** curl as the article runs it, tagged so nginx logs which request it was; quick to give up when failure is expected. */
 async function sendRequest(lab: Lab, check: Check, tag: string): Promise<RequestResult> {
   const quick = check.expect?.path === 'none';
+  const slow = await engineSlowness(lab); // 1 on a native engine; timeouts grow with a slow (emulated) one
   const result = await lab.exec(check.from, [
     'curl', '-sS', '-o', '/dev/null',
     '-w', '%{http_code} %{local_port} %{remote_ip} %{remote_port}',
     '-H', `${requestTagHeader}: ${tag}`,
-    '--connect-timeout', quick ? '1' : '3', '--max-time', quick ? '2' : '8',
+    '--connect-timeout', String((quick ? 1 : 3) * slow), '--max-time', String((quick ? 2 : 8) * slow),
     ...(check.insecure ? ['--insecure'] : []),
     check.url,
   ], { allowFailure: true });
