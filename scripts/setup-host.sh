@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Makes this machine ready for wglab labs: a Docker engine that answers, and the host tools the lab uses
 # (debootstrap to build the lab image from the host's own apt mirror, tcpdump for the host-side safety test,
-# chromium for the test that renders the HTML report in a real browser).
+# chromium for the test that renders the HTML report in a real browser, qemu for `wglab vm`).
 # Installs and starts Debian's docker.io when run as root on Debian/Ubuntu; otherwise says what to install.
 set -euo pipefail
 say() { echo "wglab setup: $*" >&2; }
@@ -42,6 +42,14 @@ if is_root && debian_like && command -v apt-get >/dev/null; then
   command -v debootstrap >/dev/null 2>&1 || [ -x /usr/sbin/debootstrap ] || missing+=(debootstrap)
   command -v tcpdump >/dev/null 2>&1 || [ -x /usr/bin/tcpdump ] || missing+=(tcpdump)
   chromium_path >/dev/null || missing+=(chromium)
+  # wglab vm (kernel WireGuard in a qemu VM, for kernels without the module; WGLAB_VM=1 installs it anyway):
+  # qemu, and what building its disk uses (apt-get download, dpkg-deb, depmod, cpio, mkfs.ext4).
+  if [ "${WGLAB_VM:-}" = 1 ] || ! { modprobe -n -q wireguard 2>/dev/null || { ip link add wglabsetup0 type wireguard 2>/dev/null && ip link del wglabsetup0; }; }; then
+    command -v qemu-system-x86_64 >/dev/null 2>&1 || missing+=(qemu-system-x86)
+    command -v cpio >/dev/null 2>&1 || missing+=(cpio)
+    command -v depmod >/dev/null 2>&1 || [ -x /usr/sbin/depmod ] || [ -x /sbin/depmod ] || missing+=(kmod)
+    command -v mkfs.ext4 >/dev/null 2>&1 || [ -x /usr/sbin/mkfs.ext4 ] || [ -x /sbin/mkfs.ext4 ] || missing+=(e2fsprogs)
+  fi
   [ ${#missing[@]} -eq 0 ] || apt_install "${missing[@]}"
 elif ! chromium_path >/dev/null; then
   say "note: no chromium found; the report's browser test needs Debian/Ubuntu's chromium or Google Chrome (or WGLAB_CHROMIUM=/path/to/it)"

@@ -9,11 +9,12 @@ import { Lab } from './lab.ts';
 import { ensureLabImage } from './lab-image.ts';
 import { LabNodeContainer } from './lab-node-container.ts';
 import { planLab, routerLinkIp, routerLinkIp6, routerNode, type LabPlan } from './lab-plan.ts';
-import { labLabels, nodeLabel, removeLab } from './lab-resources.ts';
+import { labLabels, nodeLabel } from './lab-resources.ts';
+import { LabTeardown } from './lab-teardown.ts';
 import { accessLogPath, nginxSite } from './nginx-site.ts';
 import { NodeCommandError } from './node-command-error.ts';
 import { silentProgress, type Progress } from './progress.ts';
-import { tearDownOnSignal } from './teardown-on-signal.ts';
+import { throwIfInterrupted } from './shutdown.ts';
 import { makeNetSysctlsWritable } from './writable-net-sysctls.ts';
 import { chooseWireguard } from './wireguard-flavour.ts';
 
@@ -35,7 +36,9 @@ export async function startLab(scenario: Scenario, options: StartLabOptions = {}
   const plan = planLab(scenario, scenarioConfigs(scenario, options.keys));
   const engine = await connectEngine();
   const image = await ensureLabImage(engine, progress);
-  const forget = tearDownOnSignal(() => removeLab(engine, plan.id));
+  throwIfInterrupted();
+  // The lab's one teardown exists before its first resource: a signal from here on removes what was made.
+  const teardown = new LabTeardown(engine, plan.id, progress);
   const timings: Record<string, number> = {};
   const phase = async <T>(name: string, work: () => Promise<T>): Promise<T> => {
     const start = performance.now();
@@ -46,11 +49,11 @@ export async function startLab(scenario: Scenario, options: StartLabOptions = {}
   };
   try {
     progress(`${plan.id}: starting ${plan.endpoints.length} endpoints${plan.lanHosts.length > 0 ? `, ${plan.lanHosts.length} LAN hosts` : ''} and the internet router from ${image.tag}`);
-    const nodes = await phase('containers', () => startContainers(engine, plan, image.tag, options.detached ?? false));
+    const nodes = await phase('containers', () => startContainers(engine, teardown, plan, image.tag, options.detached ?? false));
     const kernel = await phase('addresses', () => configureAddresses(engine, plan, nodes));
     if (plan.endpoints.some((endpoint) => Object.keys(endpoint.files).length > 0)) await phase('files', () => installFiles(plan, nodes));
     const wireguard = chooseWireguard(kernel);
-    const lab = new Lab({ plan, wireguard, nodes, engine, timings, forget });
+    const lab = new Lab({ plan, wireguard, nodes, engine, timings, teardown });
     await Promise.all([...nodes.values()].map((node) => node.copyContentToContainer([{ content: `${wireguard}\n`, target: '/etc/wglab/wireguard', mode: 0o644 }])));
     await phase('nginx + TLS', () => setupServers(lab));
     if (plan.wireguardOrder.length > 0) {
@@ -59,18 +62,17 @@ export async function startLab(scenario: Scenario, options: StartLabOptions = {}
     progress(`${plan.id}: ready, WireGuard: ${wireguard}${wireguard === 'userspace' ? ' (wireguard-go)' : ' (kernel module)'}`);
     return lab;
   } catch (error) {
-    await removeLab(engine, plan.id).catch(() => {});
-    forget();
+    await teardown.run().catch(() => {});
     throw error;
   }
 }
 
-async function startContainers(engine: Engine, plan: LabPlan, image: string, detached: boolean): Promise<Map<string, StartedTestContainer>> {
+async function startContainers(engine: Engine, teardown: LabTeardown, plan: LabPlan, image: string, detached: boolean): Promise<Map<string, StartedTestContainer>> {
   const labels = labLabels(plan.id, plan.scenario.name, detached);
   const network = (endpoint: string) => `${plan.id}-${endpoint}`;
   const lanNetwork = (endpoint: string) => `${plan.id}-${endpoint}-lan`;
   const withLan = plan.endpoints.filter((endpoint) => endpoint.lan);
-  await Promise.all([...plan.endpoints.map((endpoint) => network(endpoint.name)), ...withLan.map((endpoint) => lanNetwork(endpoint.name))].map((name) => engine.dockerode.createNetwork({
+  await Promise.all([...plan.endpoints.map((endpoint) => network(endpoint.name)), ...withLan.map((endpoint) => lanNetwork(endpoint.name))].map((name) => teardown.track(() => engine.dockerode.createNetwork({
     Name: name,
     Driver: 'bridge',
     CheckDuplicate: true,
@@ -82,19 +84,19 @@ async function startContainers(engine: Engine, plan: LabPlan, image: string, det
       'com.docker.network.bridge.enable_ip_masquerade': 'false',
       'com.docker.network.bridge.enable_icc': 'true',
     },
-  })));
+  }))));
   // IPv6 on in every node when the lab uses it; no duplicate address detection, so addresses work at once.
   const ipv6: Record<string, string> = plan.ipv6
     ? { 'net.ipv6.conf.all.disable_ipv6': '0', 'net.ipv6.conf.default.disable_ipv6': '0', 'net.ipv6.conf.all.accept_dad': '0', 'net.ipv6.conf.default.accept_dad': '0' }
     : {};
-  const start = (node: string, net: string, sysctls: Record<string, string> = {}) => new LabNodeContainer({
+  const start = (node: string, net: string, sysctls: Record<string, string> = {}) => teardown.track(() => new LabNodeContainer({
     name: `${plan.id}-${node}`,
     image,
     network: net,
     labels: { ...labels, [nodeLabel]: node },
     hosts: plan.hosts,
     sysctls: { ...ipv6, ...sysctls },
-  }).start();
+  }).start());
   const [first, ...others] = plan.endpoints;
   const started = await Promise.all([
     start(routerNode, network(first!.name), { 'net.ipv4.ip_forward': '1', ...(plan.ipv6 ? { 'net.ipv6.conf.all.forwarding': '1' } : {}) }),
@@ -107,12 +109,12 @@ async function startContainers(engine: Engine, plan: LabPlan, image: string, det
     ...plan.endpoints.map((endpoint, index) => [endpoint.name, started[index + 1]!] as const),
     ...plan.lanHosts.map((host, index) => [host.name, started[plan.endpoints.length + index + 1]!] as const),
   ]);
-  for (const endpoint of others) await engine.dockerode.getNetwork(network(endpoint.name)).connect({ Container: router.getId() });
+  for (const endpoint of others) await teardown.track(() => engine.dockerode.getNetwork(network(endpoint.name)).connect({ Container: router.getId() }));
   // The LAN is the endpoint's second interface (eth1): its internet interface stays eth0, as users' rules say.
-  for (const endpoint of withLan) await engine.dockerode.getNetwork(lanNetwork(endpoint.name)).connect({ Container: nodes.get(endpoint.name)!.getId() });
+  for (const endpoint of withLan) await teardown.track(() => engine.dockerode.getNetwork(lanNetwork(endpoint.name)).connect({ Container: nodes.get(endpoint.name)!.getId() }));
   // sysctl -w net.* in users' hooks: each endpoint's own /proc/sys/net made writable, nothing else. Every endpoint,
   // not only this plan's WireGuard ones: a reused lab (reconfigure) may run WireGuard on others.
-  await Promise.all(plan.endpoints.map((endpoint) => makeNetSysctlsWritable(engine, image, nodes.get(endpoint.name)!.getId(), `${plan.id}-${endpoint.name}-sysctl`, labels)));
+  await Promise.all(plan.endpoints.map((endpoint) => teardown.track(() => makeNetSysctlsWritable(engine, image, nodes.get(endpoint.name)!.getId(), `${plan.id}-${endpoint.name}-sysctl`, labels))));
   return nodes;
 }
 

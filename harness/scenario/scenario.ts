@@ -54,10 +54,11 @@ export const checkSchema = z.strictObject({
   url: z.string().url().refine((url) => /^https?:/.test(url), { message: 'must be an http:// or https:// URL' }),
   insecure: z.boolean().default(false),
   fault: z.enum(faults).optional(),
+  /** Left out until `wglab run --record` writes what the lab observed. */
   expect: z.strictObject({
     sourceIp: ip.optional(),
     path: z.enum(paths),
-  }),
+  }).optional(),
   /** Free text shown in reports. */
   note: z.string().optional(),
 });
@@ -85,6 +86,7 @@ export type Endpoint = Omit<EndpointFields, 'publicIp' | 'wgIp'> & {
 export type Lan = z.output<typeof lanSchema>;
 export type Tunnel = z.output<typeof tunnelSchema>;
 export type Check = z.output<typeof checkSchema>;
+export type Expectation = NonNullable<Check['expect']>;
 export type ReachFix = (typeof reachFixes)[number];
 export type Fault = (typeof faults)[number];
 export type CheckPath = (typeof paths)[number];

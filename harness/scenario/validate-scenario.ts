@@ -106,10 +106,10 @@ export function validateScenario(scenario: Scenario, io: { fileExists: (path: st
       add(at('url'), isIpAddress(host) ? `no endpoint, LAN host or config Address has the address ${host}` : `no endpoint serves ${host}`,
         isIpAddress(host) ? 'use a publicIp, wgIp or LAN address of the scenario, or an Address of a file in configs:' : `add serves: ${host} (or names: [${host}]) to the endpoint that runs the web server`);
     }
-    if (check.expect.path === 'none' && check.expect.sourceIp !== undefined) {
+    if (check.expect?.path === 'none' && check.expect.sourceIp !== undefined) {
       add(at('expect', 'sourceIp'), 'a request expected to reach nothing has no source IP', 'omit sourceIp with path: none');
     }
-    if (check.expect.path !== 'none' && check.expect.sourceIp === undefined) {
+    if (check.expect && check.expect.path !== 'none' && check.expect.sourceIp === undefined) {
       add(at('expect'), `path: ${check.expect.path} needs the sourceIp the server should log`, 'add sourceIp, e.g. sourceIp: 10.0.0.1');
     }
     if (check.fault && from) {

@@ -3,9 +3,11 @@ import { entriesTagged } from '../evidence/access-log.ts';
 import type { CapturePoint } from '../evidence/flows.ts';
 import { readPcap } from '../evidence/pcap.ts';
 import { startCapture } from '../lab/capture.ts';
+import { engineSlowness } from '../lab/engine-speed.ts';
 import { applyFault, wireguardIsUp } from '../lab/faults.ts';
 import type { Lab } from '../lab/lab.ts';
 import { lanInterface, nodeForHost, routerNode } from '../lab/lab-plan.ts';
+import type { Progress } from '../lab/progress.ts';
 import { accessLogPath, requestTagHeader } from '../lab/nginx-site.ts';
 import type { Check } from '../scenario/scenario.ts';
 import { decideVerdict, type Evidence, type RequestResult, type Verdict } from './verdict.ts';
@@ -25,13 +27,14 @@ export interface CheckResult {
 }
 
 /** One check: fault -> captures -> request -> evidence -> verdict, and the fault undone. */
-export async function runCheck(lab: Lab, check: Check, index: number, options: { wgShow?: boolean } = {}): Promise<CheckResult> {
+export async function runCheck(lab: Lab, check: Check, index: number, options: { wgShow?: boolean; progress?: Progress } = {}): Promise<CheckResult> {
   const start = performance.now();
   const tag = `${lab.id}-c${index + 1}-${randomBytes(3).toString('hex')}`;
   const url = new URL(check.url);
   const server = nodeForHost(lab.plan, url.hostname)!;
   const serverPort = Number(url.port || (url.protocol === 'https:' ? 443 : 80));
   const fault = check.fault ? await applyFault(lab, check.fault, check.from, check.url) : undefined;
+  if (fault) options.progress?.(`${lab.id}: fault ${fault.fault}: ${fault.description}`);
   try {
     // The router (every internet link), each WireGuard interface, each LAN interface of an endpoint.
     const points = [
@@ -56,18 +59,22 @@ export async function runCheck(lab: Lab, check: Check, index: number, options: {
     }
     return { index, check, tag, server, verdict: decideVerdict(check, evidence), evidence, wgShow, faultDescription: fault?.description, seconds: (performance.now() - start) / 1000 };
   } finally {
-    await fault?.undo();
+    if (fault) {
+      options.progress?.(`${lab.id}: undoing ${fault.fault}`);
+      await fault.undo();
+    }
   }
 }
 
 /** curl as the article runs it, tagged so nginx logs which request it was; quick to give up when failure is expected. */
 async function sendRequest(lab: Lab, check: Check, tag: string): Promise<RequestResult> {
-  const quick = check.expect.path === 'none';
+  const quick = check.expect?.path === 'none';
+  const slow = await engineSlowness(lab); // 1 on a native engine; timeouts grow with a slow (emulated) one
   const result = await lab.exec(check.from, [
     'curl', '-sS', '-o', '/dev/null',
     '-w', '%{http_code} %{local_port} %{remote_ip} %{remote_port}',
     '-H', `${requestTagHeader}: ${tag}`,
-    '--connect-timeout', quick ? '1' : '3', '--max-time', quick ? '2' : '8',
+    '--connect-timeout', String((quick ? 1 : 3) * slow), '--max-time', String((quick ? 2 : 8) * slow),
     ...(check.insecure ? ['--insecure'] : []),
     check.url,
   ], { allowFailure: true });

@@ -12,7 +12,7 @@ const portOf = (packets: Packet[], client: string) => packets.find((packet) => p
 const aPort = portOf(wg0, '10.0.0.1');
 const cPort = portOf(router, '192.0.2.3');
 
-const check = (path: Check['expect']['path'], sourceIp?: string): Check => ({ from: 'A', url: 'https://app.example.com/', insecure: false, expect: { path, sourceIp } });
+const check = (path: NonNullable<Check['expect']>['path'], sourceIp?: string): Check => ({ from: 'A', url: 'https://app.example.com/', insecure: false, expect: { path, sourceIp } });
 const point = (label: string, packets: Packet[], absent?: string): CapturePoint => ({ label, node: label.split(' ')[0]!, iface: label === 'internet' ? 'any' : 'wg0', packets, absent });
 const log = (remoteAddr: string) => [{ remoteAddr, time: '', request: 'GET / HTTP/1.1', status: 200, bytes: 95, referer: '-', userAgent: 'curl', tag: 't', line: `${remoteAddr} - - ...` }];
 

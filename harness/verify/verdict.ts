@@ -71,7 +71,7 @@ export function decideVerdict(check: Check, evidence: Evidence): Verdict {
   const observed = { path, sourceIp: logged?.remoteAddr, httpStatus: request.httpStatus };
   const reasons: string[] = [];
   const expected = check.expect;
-  if (path !== expected.path) {
+  if (expected && path !== expected.path) {
     const why: Record<ObservedPath, string> = {
       tunnel: `the request's TCP was on ${inTunnel.map((capture) => capture.label).join(' and ')} and the internet carried none of it in clear`,
       internet: `the request's TCP crossed the internet in clear (${inClear.length} packets at the router) and no wg0 saw it`,
@@ -81,7 +81,7 @@ export function decideVerdict(check: Check, evidence: Evidence): Verdict {
     };
     reasons.push(`expected path ${expected.path}, observed ${path}: ${why[path]}`);
   }
-  if (expected.sourceIp !== undefined && observed.sourceIp !== expected.sourceIp) {
+  if (expected?.sourceIp !== undefined && observed.sourceIp !== expected.sourceIp) {
     reasons.push(observed.sourceIp === undefined
       ? `expected the server to log ${expected.sourceIp}, but it logged no line for this request`
       : `expected the server to log ${expected.sourceIp}, it logged ${observed.sourceIp}: ${logged!.line}`);

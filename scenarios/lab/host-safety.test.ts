@@ -14,6 +14,11 @@ const scenario = article('07-snat-on-a');
 const labAddresses = new Set([routerLinkIp, ...Object.values(scenario.endpoints).flatMap((endpoint) => [endpoint.publicIp, ...(endpoint.wgIp ? [endpoint.wgIp] : [])])]);
 
 test.serial('no lab packet reaches the host\'s interfaces, and the host keeps its addresses and routes', async (t) => {
+  if (process.env.DOCKER_HOST && !process.env.DOCKER_HOST.startsWith('unix://')) {
+    t.log(`DOCKER_HOST=${process.env.DOCKER_HOST}: the labs run on another kernel (a VM or a remote engine); this test applies to a local engine only`);
+    t.pass();
+    return;
+  }
   const before = await readHostNetwork();
   const dir = mkdtempSync(join(tmpdir(), 'wglab-host-'));
   const interfaces = hostCaptureInterfaces();
@@ -46,7 +51,14 @@ test.serial('no lab packet reaches the host\'s interfaces, and the host keeps it
   t.deepEqual(hostNetworkChanges(before, after, isDockerLink), [], 'after the lab: as before (other test files\' labs may still run)');
   let seen = 0;
   for (const capture of captures) {
-    const packets = readPcap(readFileSync(capture.file), capture.file).packets;
+    let packets;
+    try {
+      packets = readPcap(readFileSync(capture.file), capture.file).packets;
+    } catch (error) {
+      // An interface whose link type the reader does not decode (PPP, say): said, not silently passed.
+      t.log(`${capture.name}: NOT CHECKED, its capture cannot be decoded: ${(error as Error).message}`);
+      continue;
+    }
     seen += packets.length;
     t.deepEqual(packetsTouching(packets, labAddresses).map((packet) => `${packet.src} > ${packet.dst}`), [], `no lab packet on ${capture.name}`);
   }

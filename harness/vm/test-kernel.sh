@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# npm run test:kernel: the article suite on kernel WireGuard, in wglab's VM (a Docker engine on a kernel that has
+# the module), whatever the host's kernel. Boots the VM, runs every article scenario there with
+# WGLAB_WIREGUARD=kernel, asserts each report says `wireguard: kernel` and passes, and always shuts the VM down.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+wglab() { node bin/wglab.js "$@"; }
+say() { echo "test:kernel: $*" >&2; }
+out=${WGLAB_KERNEL_REPORT:-$(mktemp -d /tmp/wglab-kernel.XXXXXX)}
+mkdir -p "$out"
+trap 'start=$SECONDS; wglab vm down >&2 || true; say "vm down: $((SECONDS - start)) s"' EXIT
+
+start=$SECONDS
+host=$(wglab vm up | tail -1)
+case $host in DOCKER_HOST=tcp://127.0.0.1:*) ;; *) say "wglab vm up did not print DOCKER_HOST=… last: $host"; exit 2 ;; esac
+export "${host?}" WGLAB_WIREGUARD=kernel
+say "vm up: $((SECONDS - start)) s ($host)"
+
+start=$SECONDS
+status=0
+node bin/wglab.js run scenarios/article/*.yaml --report "$out" >&2 || status=$?
+say "article suite in the VM: $((SECONDS - start)) s (exit $status; report: $out/report.html)"
+node -e '
+  const { scenarios } = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
+  const bad = scenarios.filter((report) => report.wireguard !== "kernel" || !report.pass);
+  for (const report of scenarios) console.error(`test:kernel: ${report.scenario}: wireguard ${report.wireguard}, ${report.pass ? "pass" : "FAIL"}`);
+  process.exit(bad.length === 0 && scenarios.length > 0 ? 0 : 1);
+' "$out/report.json" || { say "FAIL: every article report must say wireguard kernel and pass"; exit 1; }
+[ "$status" = 0 ] || exit "$status"
+say "PASS: ${host#DOCKER_HOST=} ran the article suite on kernel WireGuard"
