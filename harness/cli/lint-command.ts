@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { formatFinding } from '../wgconf/lint/finding.ts';
-import { hasErrors, lintWgConfigs, parseResolve, readLintInputs } from '../wgconf/lint/lint.ts';
+import { hasErrors, lint, lintWgConfigs, parseResolve, readLintInputs } from '../wgconf/lint/lint.ts';
 
 export function registerLint(program: Command, setExit: (code: number) => void): void {
   program
@@ -19,8 +19,10 @@ Examples:
   wglab lint scenarios/article/07-snat-on-a.yaml`)
     .action((files: string[], options: { json?: boolean; resolve: string[] }) => {
       const resolve = parseResolve(options.resolve);
+      const scenario = files.length === 1 && /\.ya?ml$/i.test(files[0]!);
       const inputs = readLintInputs(files);
-      const findings = lintWgConfigs(inputs, { resolve });
+      // A scenario: its configs as the lab installs them, host names resolved as the scenario's endpoints.
+      const findings = scenario ? lint(files, { resolve }).findings : lintWgConfigs(inputs, { resolve });
       const names = inputs.map((input) => input.file).join(', ');
       if (options.json) {
         process.stdout.write(`${JSON.stringify({ findings }, null, 2)}\n`);

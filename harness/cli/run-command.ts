@@ -9,7 +9,7 @@ import { pathText, verdictLine } from '../report/check-text.ts';
 import { writeReport } from '../report/write-report.ts';
 import { loadScenario } from '../scenario/load-scenario.ts';
 import { formatFinding } from '../wgconf/lint/finding.ts';
-import { lintScenario } from '../verify/lint-scenario.ts';
+import { lintScenario } from '../wgconf/lint/lint.ts';
 import { runScenario, runScenarios, type CheckReport, type ScenarioReport } from '../verify/run-scenario.ts';
 
 export function registerRun(program: Command, setExit: (code: number) => void): void {

@@ -11,7 +11,7 @@ import type { KeySource } from '../wgconf/generate-configs.ts';
 import { redactWgConfig } from '../wgconf/redact.ts';
 import { countable, describeFlow, summarizeFlows } from '../evidence/flows.ts';
 import type { Finding } from '../wgconf/lint/finding.ts';
-import { lintScenario } from './lint-scenario.ts';
+import { lintScenario } from '../wgconf/lint/lint.ts';
 import { runCheck, type CheckResult } from './run-check.ts';
 
 /** One check as `wglab run --json` reports it. */

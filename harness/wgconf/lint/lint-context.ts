@@ -1,6 +1,6 @@
 import { anyContains, cidrContains, parseCidr, type Cidr } from '../../net/ip.ts';
 import {
-  markValue, ownFwmark, readAllHookCommands, type HookCommand, type IpRouteCommand, type IpRuleCommand, type IptablesCommand,
+  markValue, ownFwmark, readAllHookCommands, shellCommands, type HookCommand, type IpRouteCommand, type IpRuleCommand, type IptablesCommand,
 } from '../hook-commands.ts';
 import { publicKeyOf } from '../keys.ts';
 import type { WgConfig } from '../wg-config.ts';
@@ -32,6 +32,8 @@ export interface LintTarget {
   iptablesDeleted: IptablesCommand[];
   /** Rules a PreDown or PostDown adds, where it most likely meant to delete. */
   addedOnDown: (IpRuleCommand | IptablesCommand)[];
+  /** PreUp/PostUp commands lint cannot read (a script, nft): they may add routes and rules lint does not see. */
+  opaqueUp: { line: number | undefined; command: string }[];
 }
 
 export function lintTarget(file: string, config: WgConfig, resolve: Readonly<Record<string, string>> = {}): LintTarget {
@@ -41,6 +43,8 @@ export function lintTarget(file: string, config: WgConfig, resolve: Readonly<Rec
   const isUp = (key: string) => key === 'PreUp' || key === 'PostUp';
   const up = readAllHookCommands(settings.interface.hooks.filter((hook) => isUp(hook.key)), interfaceName);
   const down = readAllHookCommands(settings.interface.hooks.filter((hook) => !isUp(hook.key)), interfaceName);
+  const opaqueUp = settings.interface.hooks.filter((hook) => isUp(hook.key)).flatMap((hook) => shellCommands(hook.command)
+    .filter(isOpaqueCommand).map((words) => ({ line: hook.line, command: words.join(' ') })));
   const privateKey = settings.interface.privateKey?.value;
   const markFromHook = settings.interface.hooks
     .map((hook) => new RegExp(`\\bwg\\s+set\\s+(?:%i|${interfaceName})\\b.*\\bfwmark\\s+(\\S+)`).exec(hook.command)?.[1])
@@ -62,6 +66,7 @@ export function lintTarget(file: string, config: WgConfig, resolve: Readonly<Rec
     iptablesAdded: up.filter(isIptables).filter((command) => command.op === 'add'),
     iptablesDeleted: down.filter(isIptables).filter((command) => command.op === 'del'),
     addedOnDown: down.filter((command): command is IpRuleCommand | IptablesCommand => command.kind !== 'ip-route' && command.op === 'add'),
+    opaqueUp,
   };
 }
 
@@ -185,4 +190,13 @@ export function nearOwnAddress(target: LintTarget, cidr: Cidr): boolean {
 
 export function describeRule(rule: { hook: { command: string; key: string; line?: number } }): string {
   return `\`${rule.hook.command.trim()}\` (${rule.hook.key}, line ${rule.hook.line ?? '?'})`;
+}
+
+/** Commands whose effect on routes and rules lint cannot read: a script, a shell, nft. */
+export function isOpaqueCommand(words: readonly string[]): boolean {
+  const rest = words[0] === 'sudo' || words[0] === 'env' || words[0] === 'exec' ? words.slice(1) : [...words];
+  const command = rest[0] ?? '';
+  const name = command.split('/').at(-1)!;
+  if (['sh', 'bash', 'dash', 'zsh', 'source', '.', 'nft', 'python', 'python3', 'perl'].includes(name)) return true;
+  return /\.(sh|py|pl)$/.test(command) || (command.includes('/') && !/^(ip|ip6?tables(-legacy|-nft)?|sysctl|wg|echo|printf|logger|resolvectl|resolvconf|true|false|iptables-save|ip6tables-save)$/.test(name));
 }

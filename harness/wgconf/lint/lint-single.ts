@@ -195,9 +195,12 @@ function unreachableAllowedIps(target: LintTarget, peers: PeerFacts[]): Finding[
     if (!nearOwnAddress(target, cidr) && !peerAddresses.some((address) => sameAddress(address.address, cidr.address))) continue;
     if (rulesSending(target, cidr, table).length > 0 || mainRoutesToTunnel(target, cidr)) continue;
     const addressLines = lines(...target.settings.interface.addresses.map((address) => address.line));
+    // A script in a hook may add the route or rule lint cannot see: then it is a warning, not an error.
+    const opaque = target.opaqueUp[0];
     findings.push(finding(target, located.line, 'peer-wgip-unreachable',
-      `AllowedIPs ${formatCidr(cidr)} (line ${located.line}), the peer's WireGuard address, is routed only in table ${table} (Table, line ${target.settings.interface.table.line}), and nothing leads there: Address (${addressLines}) does not cover it, no PostUp route adds it to main, no ip rule sends it to table ${table}`,
-      `use one of the three fixes: widen Address to a prefix holding ${cidr.address} (e.g. /30), or PostUp = ip route add ${cidr.address} dev %i, or PreUp = ip rule add to ${cidr.address} table ${table} priority <n> with its PostDown`));
+      `AllowedIPs ${formatCidr(cidr)} (line ${located.line}), the peer's WireGuard address, is routed only in table ${table} (Table, line ${target.settings.interface.table.line}), and nothing leads there: Address (${addressLines}) does not cover it, no PostUp route adds it to main, no ip rule sends it to table ${table}${opaque ? `, unless \`${opaque.command}\` (line ${opaque.line}), which lint cannot read, does` : ''}`,
+      `use one of the three fixes: widen Address to a prefix holding ${cidr.address} (e.g. /30), or PostUp = ip route add ${cidr.address} dev %i, or PreUp = ip rule add to ${cidr.address} table ${table} priority <n> with its PostDown`,
+      opaque ? 'warning' : 'error'));
   }
   return findings;
 }

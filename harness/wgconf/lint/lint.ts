@@ -3,7 +3,10 @@ import { WglabError } from '../../errors.ts';
 import { isIpAddress } from '../../net/ip.ts';
 import { loadScenario } from '../../scenario/load-scenario.ts';
 import { parseWgConfig } from '../parse-wg-config.ts';
-import { scenarioConfigs } from '../scenario-configs.ts';
+import type { Scenario } from '../../scenario/scenario.ts';
+import type { KeySource } from '../generate-configs.ts';
+import { scenarioConfigs, splitConfigKey } from '../scenario-configs.ts';
+import { serializeWgConfig } from '../serialize-wg-config.ts';
 import type { Finding } from './finding.ts';
 import { lintWgConfigs, type LintInput, type LintOptions } from './lint-wg-configs.ts';
 
@@ -16,7 +19,30 @@ export { hasErrors, lintWgConfigs, type LintInput, type LintOptions } from './li
  * WglabError (exit 2); everything else, placeholder keys included, is a finding.
  */
 export function lint(files: string[], options: LintOptions = {}): { findings: Finding[] } {
+  if (files.length === 1 && /\.ya?ml$/i.test(files[0]!)) {
+    const scenario = loadScenario(files[0]!);
+    if (!scenario.configs && !scenario.tunnel) throw new WglabError(`${files[0]} has no tunnel and no configs: nothing to lint`, { hint: 'add tunnel: or configs: to the scenario' });
+    return { findings: lintScenario(scenario, undefined, options) };
+  }
   return { findings: lintWgConfigs(readLintInputs(files), options) };
+}
+
+/**
+ * Lint's findings on the configs a scenario runs with (generated ones get the line numbers of the file the lab
+ * installs). Host names in Endpoint are checked as the scenario's endpoints that carry them (`serves`, `names`).
+ */
+export function lintScenario(scenario: Scenario, keys?: KeySource, options: LintOptions = {}): Finding[] {
+  const configs = scenarioConfigs(scenario, keys);
+  const resolve: Record<string, string> = {};
+  for (const endpoint of Object.values(scenario.endpoints)) {
+    for (const name of [...(endpoint.serves ? [endpoint.serves] : []), ...endpoint.names]) resolve[name] = endpoint.publicIp;
+  }
+  const inputs = [...configs].map(([key, config]) => {
+    const { endpoint, iface } = splitConfigKey(key);
+    const file = config.file ?? `${endpoint}/${iface}.conf`;
+    return { file, config: config.file ? config : parseWgConfig(serializeWgConfig(config), file) };
+  });
+  return lintWgConfigs(inputs, { resolve: { ...resolve, ...options.resolve } });
 }
 
 export function readLintInputs(files: string[]): LintInput[] {
