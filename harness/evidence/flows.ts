@@ -29,10 +29,16 @@ export function requestPackets(packets: readonly Packet[], serverPort: number, c
     || (packet.srcPort === serverPort && (clientPort === undefined || packet.dstPort === clientPort))));
 }
 
-/** WireGuard's UDP between the tunnel's listen ports. */
+/**
+ * WireGuard's UDP: one side on a listen port of the tunnel. Only one: a peer whose file sets no ListenPort sends
+ * from a port the kernel picks, to the other side's listen port.
+ */
+export function isWireguard(packet: Packet, ports: readonly number[]): boolean {
+  return packet.protocol === 17 && ports.some((port) => port === packet.srcPort || port === packet.dstPort);
+}
+
 export function wireguardPackets(packets: readonly Packet[], ports: readonly number[]): Packet[] {
-  return countable(packets).filter((packet) => packet.protocol === 17 && packet.srcPort !== undefined && packet.dstPort !== undefined
-    && ports.includes(packet.srcPort) && ports.includes(packet.dstPort));
+  return countable(packets).filter((packet) => isWireguard(packet, ports));
 }
 
 /**
@@ -48,8 +54,8 @@ export function summarizeFlows(packets: readonly Packet[]): Flow[] {
   const flows = new Map<string, Flow>();
   for (const packet of countable(packets)) {
     if ((packet.protocol !== 6 && packet.protocol !== 17) || packet.srcPort === undefined || packet.dstPort === undefined) continue;
-    const source = `${packet.src}:${packet.srcPort}`;
-    const destination = `${packet.dst}:${packet.dstPort}`;
+    const source = socket(packet.src, packet.srcPort);
+    const destination = socket(packet.dst, packet.dstPort);
     const towardServer = packet.dstPort < packet.srcPort || (packet.dstPort === packet.srcPort && destination > source);
     const [client, server] = towardServer ? [source, destination] : [destination, source];
     const protocol = packet.protocol === 6 ? 'tcp' : 'udp';
@@ -60,6 +66,11 @@ export function summarizeFlows(packets: readonly Packet[]): Flow[] {
     flows.set(key, flow);
   }
   return [...flows.values()].sort((a, b) => b.packets - a.packets);
+}
+
+/** `10.0.0.1:443`, `[fd00::1]:443`. */
+function socket(address: string | undefined, port: number): string {
+  return (address ?? '').includes(':') ? `[${address}]:${port}` : `${address}:${port}`;
 }
 
 export function describeFlow(flow: Flow): string {

@@ -8,6 +8,7 @@ import type { Lab } from '../lab/lab.ts';
 import { routerNode } from '../lab/lab-plan.ts';
 import { accessLogPath, requestTagHeader } from '../lab/nginx-site.ts';
 import { endpointForHost, type Check } from '../scenario/scenario.ts';
+import { parseCurlResult } from './curl-result.ts';
 import { decideVerdict, type Evidence, type RequestResult, type Verdict } from './verdict.ts';
 
 export interface CheckResult {
@@ -64,13 +65,5 @@ async function sendRequest(lab: Lab, check: Check, tag: string): Promise<Request
     ...(check.insecure ? ['--insecure'] : []),
     check.url,
   ], { allowFailure: true });
-  const [status, localPort, remoteIp, remotePort] = result.stdout.trim().split(' ');
-  return {
-    exitCode: result.exitCode,
-    httpStatus: status && status !== '000' ? Number(status) : undefined,
-    localPort: localPort ? Number(localPort) : undefined,
-    remoteIp: remoteIp || undefined,
-    remotePort: remotePort ? Number(remotePort) : undefined,
-    error: result.stderr.trim().replace(/^curl: \(\d+\) /, '') || undefined,
-  };
+  return parseCurlResult(result.exitCode, result.stdout, result.stderr);
 }
