@@ -1,11 +1,12 @@
 // Mutation testing of the modules that decide outcomes, each against its own unit tests (Stryker, AVA through its
 // command runner; settings in stryker.config.mjs). Prints `mutation-score MODULE N` per module and overall.
 //   npm run mutation                               every module below
-//   npm run mutation -- harness/evidence/flows.ts  only the modules given
+//   npm run mutation -- harness/evidence/flows.ts  only the modules given (a directory: every module in it)
+//   npm run mutation -- --list                     which modules, against which tests, without running them
 // Reports: reports/mutation/<module>.html and .json (not in git). Slow: minutes per module on two cores.
 import { Stryker } from '@stryker-mutator/core';
 import type { MutantResult } from '@stryker-mutator/api/core';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -95,13 +96,19 @@ function describeSurvivor(result: MutantResult): string {
 }
 
 async function main(): Promise<void> {
-  const asked = process.argv.slice(2).filter((arg) => arg !== '--');
+  const args = process.argv.slice(2).filter((arg) => arg !== '--');
+  const list = args.includes('--list');
+  const asked = args.filter((arg) => arg !== '--list');
   const missing = asked.filter((module) => !existsSync(module));
   if (missing.length > 0) {
-    console.error(`wglab: no such module: ${missing.join(', ')}\ngive paths like harness/evidence/flows.ts, from the repository's root`);
+    console.error(`wglab: no such module: ${missing.join(', ')}\ngive paths like harness/evidence/flows.ts or harness/wgconf/lint, from the repository's root`);
     process.exit(2);
   }
-  const modules = asked.length > 0 ? asked : defaultModules;
+  const modules = asked.length > 0 ? asked.flatMap((path) => (statSync(path).isDirectory() ? modulesIn(path) : [relative('.', path)])) : defaultModules;
+  if (list) {
+    for (const module of modules) console.log(`${module}: ${testsOf(module).join(' ') || 'no unit test'}`);
+    return;
+  }
   const scores: Score[] = [];
   for (const module of modules) scores.push(await mutate(module));
   console.log('');

@@ -43,7 +43,8 @@ export interface Verdict {
 /**
  * Decides from evidence, not assumptions:
  * - `none` when curl failed and nginx logged nothing; `unclear` when only one of the two says the request failed;
- * - then, from the packets of the request's TCP (its client port, when curl had one, and the server port):
+ * - then, the router captured (else `unclear`), from the packets of the request's TCP (its client port, when
+ *   curl had one, and the server port), each forwarded packet counted once:
  *   `tunnel` when a wg0 saw them and the router saw none in clear, `internet` when the router saw them in clear
  *   and no wg0 did, `both` when both did, `unclear` when neither did;
  * - the source IP is the address nginx logged for this request, never where curl says it connected.
