@@ -136,12 +136,12 @@ test('the router\'s capture is filtered by the client port: another client\'s TC
   t.is(verdict.observed.path, 'tunnel');
 });
 
-test('with no client port from curl (0: no connection), any TCP on the server port is the request\'s', (t) => {
+test('with no client port from curl (0: no connection), any TCP on the server port is the request\'s, and called TCP on that port', (t) => {
   const verdict = decideVerdict(check('none'), evidence({ request: { ...failed, localPort: 0 }, log: [], captures: [router(cInClear, wireguardUdp), wg0('A', aOnWg0)] }));
   t.is(verdict.observed.path, 'none');
-  t.deepEqual(verdict.seen, ['internet: the request\'s TCP (2 packets), WireGuard UDP (4 packets)', 'A wg0: the request\'s TCP (6 packets)']);
-  const unknown = decideVerdict(check('none'), evidence({ request: { ...failed, localPort: undefined }, log: [], captures: [router(cInClear)] }));
-  t.deepEqual(unknown.seen, ['internet: the request\'s TCP (2 packets)']);
+  t.deepEqual(verdict.seen, ['internet: TCP on port 443 (2 packets), WireGuard UDP (4 packets)', 'A wg0: TCP on port 443 (6 packets)']);
+  const unknown = decideVerdict(check('none'), evidence({ request: { ...failed, localPort: undefined }, log: [], captures: [router(cInClear), wg0('A')] }));
+  t.deepEqual(unknown.seen, ['internet: TCP on port 443 (2 packets)', 'A wg0: no TCP on port 443']);
 });
 
 test('source IP: what nginx logged, never where curl connected', (t) => {

@@ -86,11 +86,13 @@ export function decideVerdict(check: Check, evidence: Evidence): Verdict {
     reasons.push(`nginx logged this request ${evidence.logEntries.length} times (from ${evidence.logEntries.map((entry) => entry.remoteAddr).join(', ')})`);
   }
 
+  // Without a client port (curl made no connection), any TCP on the server port is shown, and named for what it is.
+  const [tcp, noTcp] = clientPort ? ['the request\'s TCP', 'none of the request\'s TCP'] : [`TCP on port ${serverPort}`, `no TCP on port ${serverPort}`];
   const seen = evidence.captures.map((capture) => {
     if (capture.absent) return `${capture.label}: not captured (${capture.absent})`;
     const count = requestAt(capture).length;
     const wireguard = wireguardPackets(capture.packets, wireguardPorts).length;
-    const parts = [count > 0 ? `the request's TCP (${packets(count)})` : 'none of the request\'s TCP', ...(wireguard > 0 ? [`WireGuard UDP (${packets(wireguard)})`] : [])];
+    const parts = [count > 0 ? `${tcp} (${packets(count)})` : noTcp, ...(wireguard > 0 ? [`WireGuard UDP (${packets(wireguard)})`] : [])];
     // What else was there, when the request was not: the two busiest conversations besides WireGuard's.
     const other = count > 0 ? [] : summarizeFlows(capture.packets.filter((packet) => !isWireguard(packet, wireguardPorts))).slice(0, 2);
     return `${capture.label}: ${parts.join(', ')}${other.length > 0 ? `; other: ${other.map(describeFlow).join(', ')}` : ''}`;
