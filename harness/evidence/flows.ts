@@ -16,6 +16,7 @@ export interface CapturePoint {
 /** One TCP or UDP conversation at a capture point. */
 export interface Flow {
   protocol: 'tcp' | 'udp';
+  /** `10.0.0.1:40000`, `[fd00::1]:40000` */
   client: string;
   server: string;
   packets: number;
