@@ -11,7 +11,9 @@ export default {
   reporters: ['html', 'json'],
   tempDirName: '.stryker-tmp',
   concurrency: 2,
-  timeoutMS: 15000,
+  // A mutant whose tests outrun this counts as detected (a timeout): generous, so that a busy machine does not pass
+  // off a slow survivor as a kill; a true endless loop costs half a minute.
+  timeoutMS: 30000,
   logLevel: 'warn',
   // What runs and tests leave in the work tree; none of it is needed by the unit tests.
   ignorePatterns: ['/out', '/artifacts', '/report', '/test-artifacts', '/wglab-report', '/.wglab', '/.scratch'],
