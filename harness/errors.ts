@@ -40,7 +40,8 @@ export class WglabErrors extends WglabError {
   readonly errors: WglabError[];
 
   constructor(errors: WglabError[]) {
-    super(errors.map((error) => error.message).join('; '), { exitCode: 2 });
+    // The first problem's place and hint, for callers that read one (format() prints them all).
+    super(errors.map((error) => error.message).join('; '), { exitCode: 2, location: errors[0]?.location, hint: errors[0]?.hint });
     this.errors = errors;
   }
 

@@ -9,7 +9,7 @@ const wglab = (...args: string[]) => execa('node', ['bin/wglab.js', ...args], { 
 test('--help lists the commands', async (t) => {
   const result = await wglab('--help');
   t.is(result.exitCode, 0);
-  for (const command of ['generate', 'lint', 'run', 'demo', 'up', 'exec', 'status', 'down', 'prune', 'image']) t.regex(result.stdout, new RegExp(`\\b${command}\\b`));
+  for (const command of ['generate', 'lint', 'run', 'demo', 'up', 'exec', 'status', 'down', 'prune', 'image', 'diff']) t.regex(result.stdout, new RegExp(`\\b${command}\\b`));
   t.regex(result.stdout, /Examples:/);
 });
 

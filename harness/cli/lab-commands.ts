@@ -7,6 +7,7 @@ import { ensureLabImage } from '../lab/lab-image.ts';
 import { routerNode } from '../lab/lab-plan.ts';
 import { listLabs, ownerIsGone, pruneLabs, removeLab } from '../lab/lab-resources.ts';
 import { stderrProgress } from '../lab/progress.ts';
+import { pruneTempFiles } from '../lab/temp-files.ts';
 import { startLab } from '../lab/start-lab.ts';
 import { wgQuickEnv } from '../lab/wireguard-flavour.ts';
 import { loadScenario } from '../scenario/load-scenario.ts';
@@ -112,15 +113,19 @@ Examples:
 
   program
     .command('prune')
-    .description('remove labs whose wglab process is gone (killed runs); --all removes every lab, detached ones too')
+    .description('remove labs whose wglab process is gone (killed runs), leftover lab networks, and wglab\'s temporary files on this host; --all removes every lab, detached ones too')
     .option('--all', 'remove every wglab lab on this engine')
+    .option('--scenario <name>', 'only labs of this scenario (with or without --all)')
     .addHelpText('after', `
 Examples:
   wglab prune         # after a run was killed (kill -9, a CI timeout)
-  wglab prune --all   # also labs left running by wglab up or demo --keep`)
-    .action(async (options: { all?: boolean }) => {
-      const removed = await pruneLabs(await connectEngine(), options.all ?? false);
-      process.stdout.write(removed.length === 0 ? 'nothing to prune\n' : `${removed.map((id) => `removed ${id}`).join('\n')}\n`);
+  wglab prune --all   # also labs left running by wglab up or demo --keep
+  wglab prune --all --scenario point-to-point   # every lab of one scenario`)
+    .action(async (options: { all?: boolean; scenario?: string }) => {
+      const removed = await pruneLabs(await connectEngine(), options);
+      const files = options.scenario === undefined ? await pruneTempFiles() : [];
+      const lines = [...removed.map((id) => `removed ${id}`), ...files.map((path) => `removed ${path}`)];
+      process.stdout.write(lines.length === 0 ? 'nothing to prune\n' : `${lines.join('\n')}\n`);
       setExit(0);
     });
 

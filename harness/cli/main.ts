@@ -1,6 +1,8 @@
 import { Command, CommanderError } from 'commander';
-import { WglabError } from '../errors.ts';
+import { handleSignals, interrupted, requestShutdown, shutdownFinished } from '../lab/shutdown.ts';
+import { describeError } from './describe-error.ts';
 import { registerDemo } from './demo-command.ts';
+import { registerDiff } from './diff-command.ts';
 import { registerGenerate } from './generate-command.ts';
 import { registerLabCommands } from './lab-commands.ts';
 import { registerLint } from './lint-command.ts';
@@ -8,6 +10,7 @@ import { registerRun } from './run-command.ts';
 
 /** Runs the CLI and returns its exit code: 0 all good, 1 a check or finding failed, 2 bad input or environment. */
 export async function main(argv: string[]): Promise<number> {
+  guardProcess();
   const program = new Command('wglab')
     .description('Prove with real packets that a WireGuard transparent tunnel does what its configs claim.')
     .showSuggestionAfterError(true)
@@ -35,19 +38,52 @@ Exit codes: 0 all good, 1 a check or lint finding failed, 2 bad input or environ
   registerRun(program, setExit);
   registerDemo(program, setExit);
   registerLabCommands(program, setExit);
+  registerDiff(program, setExit);
   program.commands.forEach((command) => command.exitOverride().showSuggestionAfterError(true));
   try {
     await program.parseAsync(argv, { from: 'user' });
+    await afterInterrupt();
     return exitCode;
   } catch (error) {
+    // Interrupted: what failed after the signal is its consequence; the shutdown prints, tears down and exits.
+    await afterInterrupt();
     if (error instanceof CommanderError) {
       if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.code === 'commander.help') return 0;
       return 2;
     }
-    if (error instanceof WglabError) {
-      process.stderr.write(`${error.format()}\n`);
-      return error.exitCode;
-    }
-    throw error;
+    const report = describeError(error);
+    process.stderr.write(`${report.text}\n`);
+    return report.exitCode;
   }
+}
+
+/** When a stop has begun, waits for it: it ends the process with the signal's exit code. */
+async function afterInterrupt(): Promise<void> {
+  if (interrupted()) await shutdownFinished();
+}
+
+let guarded = false;
+
+/**
+ * Signals tear labs down and exit 130/143; a closed stdout or stderr (`wglab ... | head`) ends the process
+ * quietly, labs torn down, as git does; anything thrown outside a command prints one line, not a trace.
+ */
+function guardProcess(): void {
+  if (guarded) return;
+  guarded = true;
+  handleSignals();
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (error: NodeJS.ErrnoException) => {
+      if (error.code === 'EPIPE') void requestShutdown('output closed', 141);
+      else void fail(error);
+    });
+  }
+  const fail = async (error: unknown) => {
+    if (interrupted()) return;
+    process.stderr.write(`${describeError(error).text}\n`);
+    process.exitCode = describeError(error).exitCode;
+    await requestShutdown('an unexpected error', describeError(error).exitCode);
+  };
+  process.on('uncaughtException', (error) => void fail(error));
+  process.on('unhandledRejection', (error) => void fail(error));
 }

@@ -9,18 +9,36 @@ export interface Packet {
   nanos: number;
   /** Captured length in bytes. */
   length: number;
+  /** Length on the wire; more than `length` when the capture's snapshot length cut the packet. */
+  wireLength?: number;
   /** On cooked captures (any, SLL/SLL2): whether the packet was sent by the host or received. */
   direction?: 'in' | 'out';
+  /** 802.1Q and 802.1ad (QinQ) VLAN IDs of an Ethernet frame, outermost first. */
+  vlan?: number[];
   ipVersion?: 4 | 6;
   src?: string;
   dst?: string;
-  /** IP protocol number: 6 TCP, 17 UDP, 1 ICMP, 58 ICMPv6. */
+  /**
+   * IP protocol number: 6 TCP, 17 UDP, 1 ICMP, 58 ICMPv6, 50 ESP. On IPv6, the header after the extension headers
+   * (on a later fragment, the one the Fragment header names).
+   */
   protocol?: number;
+  /** IPv6 extension headers before `protocol`, by number: 0 hop-by-hop, 43 routing, 44 fragment, 51 AH, 60 destination options. */
+  extensionHeaders?: number[];
+  /**
+   * Set on every piece of a fragmented IP packet (IPv4, or IPv6 with a Fragment header), the first included.
+   * Only the first (offset 0) holds the transport header: later ones have no ports, flags or payloadLength.
+   */
+  fragment?: { id: number; offset: number; more: boolean };
   srcPort?: number;
   dstPort?: number;
   /** TCP flags as tcpdump prints them: S, F, R, P, . (ACK) and so on. */
   tcpFlags?: string;
-  /** Bytes of transport payload (TCP/UDP data). */
+  /**
+   * Bytes of transport payload (TCP/UDP data) in this packet, from the IP and transport headers' lengths (never
+   * Ethernet padding, and still right when the snapshot length cut the capture). For the first fragment of a
+   * UDP datagram: the datagram's bytes in this fragment.
+   */
   payloadLength?: number;
 }
 
@@ -30,105 +48,169 @@ export interface Capture {
   packets: Packet[];
 }
 
-export const linkTypes = { null: 0, ethernet: 1, raw: 101, linuxSll: 113, linuxSll2: 276, ipv4: 228, ipv6: 229 } as const;
+export const linkTypes = { null: 0, ethernet: 1, raw: 101, loop: 108, linuxSll: 113, linuxSll2: 276, ipv4: 228, ipv6: 229 } as const;
 
-/** Reads a classic pcap file (as `tcpdump -w` writes it): either byte order, micro- or nanosecond timestamps. */
+type Decoded = Omit<Packet, 'time' | 'seconds' | 'nanos' | 'length' | 'wireLength'>;
+
+const formats: Record<number, { little: boolean; perSecond: number }> = {
+  0xa1b2c3d4: { little: false, perSecond: 1e6 },
+  0xd4c3b2a1: { little: true, perSecond: 1e6 },
+  0xa1b23c4d: { little: false, perSecond: 1e9 },
+  0x4d3cb2a1: { little: true, perSecond: 1e9 },
+};
+
+/** libpcap refuses records larger than this (and than the file's snapshot length) as damage. */
+const maxRecord = 262144;
+
+/**
+ * Reads a classic pcap file (as `tcpdump -w` writes it): either byte order, micro- or nanosecond timestamps.
+ * A last record cut short (a capture stopped while writing) is left out.
+ */
 export function readPcap(data: Uint8Array, file = 'capture'): Capture {
   const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
   if (data.byteLength < 24) throw new WglabError(`${file} is too short for a pcap file (${data.byteLength} bytes)`, { hint: 'was the capture stopped before tcpdump wrote its header?' });
   const magic = view.getUint32(0, false);
   if (magic === 0x0a0d0d0a) throw new WglabError(`${file} is pcapng, not pcap`, { hint: 'capture with tcpdump -w (pcap), or convert with editcap -F pcap' });
-  const formats: Record<number, [boolean, number]> = {
-    0xa1b2c3d4: [false, 1e6], 0xd4c3b2a1: [true, 1e6], 0xa1b23c4d: [false, 1e9], 0x4d3cb2a1: [true, 1e9],
-  };
   const format = formats[magic];
   if (!format) throw new WglabError(`${file} is not a pcap file (magic 0x${magic.toString(16)})`, { hint: 'give a file written by tcpdump -w' });
-  const [little, fraction] = format;
-  const toNanos = 1e9 / fraction;
+  const { little, perSecond } = format;
+  const major = view.getUint16(4, little);
+  const minor = view.getUint16(6, little);
+  if (major !== 2) throw new WglabError(`${file} is pcap version ${major}.${minor}, not 2.4`, { hint: 'give a file written by tcpdump -w' });
   const snapLength = view.getUint32(16, little);
   const linkType = view.getUint32(20, little) & 0xffff;
+  if (!(Object.values(linkTypes) as number[]).includes(linkType)) {
+    throw new WglabError(`${file} has link type ${linkType}, which wglab does not decode`, { hint: 'capture on an Ethernet, WireGuard (raw IP), loopback or `any` interface' });
+  }
   const packets: Packet[] = [];
   let offset = 24;
   while (offset + 16 <= data.byteLength) {
     const seconds = view.getUint32(offset, little);
-    const fractionPart = view.getUint32(offset + 4, little);
+    const fraction = view.getUint32(offset + 4, little);
     const captured = view.getUint32(offset + 8, little);
+    const wireLength = view.getUint32(offset + 12, little);
+    if (captured > maxRecord && captured > snapLength) {
+      throw new WglabError(`${file} is damaged: the record at byte ${offset} claims ${captured} captured bytes (snapshot length ${snapLength})`, { hint: 'capture again; a pcap file cannot be cut or joined byte-wise' });
+    }
     const start = offset + 16;
-    if (start + captured > data.byteLength) break; // a record cut short by a stopped capture
+    if (start + captured > data.byteLength) break;
     const frame = data.subarray(start, start + captured);
-    packets.push({ time: seconds + fractionPart / fraction, seconds, nanos: fractionPart * toNanos, length: captured, ...decodeFrame(frame, linkType) });
+    const nanos = fraction * (1e9 / perSecond);
+    packets.push({ time: seconds + fraction / perSecond, seconds, nanos, length: captured, wireLength, ...decodeFrame(frame, linkType) });
     offset = start + captured;
   }
   return { linkType, snapLength, packets };
 }
 
-function decodeFrame(frame: Uint8Array, linkType: number): Omit<Packet, 'time' | 'seconds' | 'nanos' | 'length'> {
+function decodeFrame(frame: Uint8Array, linkType: number): Decoded {
   const view = new DataView(frame.buffer, frame.byteOffset, frame.byteLength);
   switch (linkType) {
-    case linkTypes.ethernet: {
-      if (frame.length < 14) return {};
-      let etherType = view.getUint16(12);
-      let offset = 14;
-      while ((etherType === 0x8100 || etherType === 0x88a8) && frame.length >= offset + 4) {
-        etherType = view.getUint16(offset + 2);
-        offset += 4;
-      }
-      return decodeByEtherType(frame.subarray(offset), etherType);
-    }
-    case linkTypes.linuxSll: {
+    case linkTypes.ethernet:
+      return frame.length < 14 ? {} : decodeByEtherType(frame.subarray(14), view.getUint16(12));
+    case linkTypes.linuxSll:
       if (frame.length < 16) return {};
       return { direction: view.getUint16(0) === 4 ? 'out' : 'in', ...decodeByEtherType(frame.subarray(16), view.getUint16(14)) };
-    }
-    case linkTypes.linuxSll2: {
+    case linkTypes.linuxSll2:
       if (frame.length < 20) return {};
       return { direction: frame[10] === 4 ? 'out' : 'in', ...decodeByEtherType(frame.subarray(20), view.getUint16(0)) };
-    }
     case linkTypes.raw:
+      return frame[0]! >> 4 === 6 ? decodeIpv6(frame) : decodeIpv4(frame);
     case linkTypes.ipv4:
+      return decodeIpv4(frame);
     case linkTypes.ipv6:
-      return decodeIp(frame);
-    case linkTypes.null:
-      return frame.length > 4 ? decodeIp(frame.subarray(4)) : {};
-    default:
-      return {};
+      return decodeIpv6(frame);
+    case linkTypes.null: {
+      // The address family in the byte order of the machine that wrote it, which need not be the file's (as tcpdump reads it).
+      if (frame.length < 4) return {};
+      const family = view.getUint32(0, true);
+      return decodeByFamily(frame.subarray(4), (family & 0xffff0000) !== 0 ? view.getUint32(0, false) : family);
+    }
+    default: // loop: the family always in network byte order
+      return frame.length < 4 ? {} : decodeByFamily(frame.subarray(4), view.getUint32(0, false));
   }
 }
 
-function decodeByEtherType(payload: Uint8Array, etherType: number): Omit<Packet, 'time' | 'seconds' | 'nanos' | 'length'> {
-  return etherType === 0x0800 || etherType === 0x86dd ? decodeIp(payload) : {};
+/** BSD address families: 2 is IPv4; IPv6 is 24 (NetBSD, OpenBSD), 28 (FreeBSD) or 30 (macOS). */
+function decodeByFamily(payload: Uint8Array, family: number): Decoded {
+  if (family === 2) return decodeIpv4(payload);
+  return family === 24 || family === 28 || family === 30 ? decodeIpv6(payload) : {};
 }
 
-function decodeIp(data: Uint8Array): Omit<Packet, 'time' | 'seconds' | 'nanos' | 'length'> {
-  if (data.length < 1) return {};
+function decodeByEtherType(payload: Uint8Array, etherType: number): Decoded {
+  const vlan: number[] = [];
+  let type = etherType;
+  let offset = 0;
+  while ((type === 0x8100 || type === 0x88a8) && payload.length >= offset + 4) {
+    vlan.push(((payload[offset]! << 8) | payload[offset + 1]!) & 0x0fff);
+    type = (payload[offset + 2]! << 8) | payload[offset + 3]!;
+    offset += 4;
+  }
+  const rest = payload.subarray(offset);
+  const ip = type === 0x0800 ? decodeIpv4(rest) : type === 0x86dd ? decodeIpv6(rest) : {};
+  return vlan.length > 0 ? { vlan, ...ip } : ip;
+}
+
+/** IPv4: the header's own length (IHL, options included) and total length (so Ethernet padding is no payload). */
+function decodeIpv4(data: Uint8Array): Decoded {
+  if (data.length < 20 || data[0]! >> 4 !== 4) return {};
   const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
-  const version = data[0]! >> 4;
-  if (version === 4 && data.length >= 20) {
-    const headerLength = (data[0]! & 0x0f) * 4;
-    const totalLength = Math.min(view.getUint16(2), data.length);
-    const fragmentOffset = view.getUint16(6) & 0x1fff;
-    const protocol = data[9]!;
-    const packet = { ipVersion: 4 as const, src: data.subarray(12, 16).join('.'), dst: data.subarray(16, 20).join('.'), protocol };
-    return fragmentOffset === 0 ? { ...packet, ...decodeTransport(data.subarray(headerLength, totalLength), protocol) } : packet;
-  }
-  if (version === 6 && data.length >= 40) {
-    const protocol = data[6]!;
-    const payloadLength = view.getUint16(4);
-    const packet = { ipVersion: 6 as const, src: ipv6(data.subarray(8, 24)), dst: ipv6(data.subarray(24, 40)), protocol };
-    return { ...packet, ...decodeTransport(data.subarray(40, 40 + payloadLength), protocol) };
-  }
-  return {};
+  const headerLength = (data[0]! & 0x0f) * 4;
+  const totalLength = view.getUint16(2);
+  if (headerLength < 20 || totalLength < headerLength) return {}; // tcpdump: bad-hlen, bad-len
+  const flags = view.getUint16(6);
+  const offset = (flags & 0x1fff) * 8;
+  const more = (flags & 0x2000) !== 0;
+  const protocol = data[9]!;
+  const packet: Decoded = { ipVersion: 4, src: data.subarray(12, 16).join('.'), dst: data.subarray(16, 20).join('.'), protocol };
+  if (offset > 0 || more) packet.fragment = { id: view.getUint16(4), offset, more };
+  if (offset > 0) return packet;
+  return { ...packet, ...decodeTransport(data.subarray(headerLength, totalLength), protocol, totalLength - headerLength) };
 }
 
-function decodeTransport(data: Uint8Array, protocol: number): Omit<Packet, 'time' | 'seconds' | 'nanos' | 'length'> {
+/** IPv6: walks the extension headers to TCP or UDP; the payload length bounds the packet (Ethernet padding is none of it). */
+function decodeIpv6(data: Uint8Array): Decoded {
+  if (data.length < 40 || data[0]! >> 4 !== 6) return {};
   const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
-  if (protocol === 6 && data.length >= 20) {
-    const headerLength = (data[12]! >> 4) * 4;
-    return { srcPort: view.getUint16(0), dstPort: view.getUint16(2), tcpFlags: tcpFlags(data[13]!), payloadLength: Math.max(0, data.length - headerLength) };
+  const end = 40 + view.getUint16(4);
+  const packet: Decoded = { ipVersion: 6, src: ipv6(data, 8), dst: ipv6(data, 24) };
+  const extensionHeaders: number[] = [];
+  let next = data[6]!;
+  let offset = 40;
+  const limit = Math.min(end, data.length);
+  while ([0, 43, 44, 51, 60].includes(next)) {
+    // Cut by the snapshot length, or a header longer than the packet: `next` stays an extension header, so no transport.
+    if (offset + 8 > limit) break;
+    const size = next === 44 ? 8 : next === 51 ? (data[offset + 1]! + 2) * 4 : (data[offset + 1]! + 1) * 8;
+    if (offset + size > limit) break;
+    extensionHeaders.push(next);
+    if (next === 44) {
+      const field = view.getUint16(offset + 2);
+      packet.fragment = { id: view.getUint32(offset + 4), offset: field & 0xfff8, more: (field & 1) === 1 };
+    }
+    next = data[offset]!;
+    offset += size;
+    if (packet.fragment && packet.fragment.offset > 0) break; // what follows is the middle of the fragmented data
   }
-  if (protocol === 17 && data.length >= 8) {
-    return { srcPort: view.getUint16(0), dstPort: view.getUint16(2), payloadLength: Math.max(0, Math.min(view.getUint16(4), data.length) - 8) };
+  packet.protocol = next;
+  if (extensionHeaders.length > 0) packet.extensionHeaders = extensionHeaders;
+  if (packet.fragment && packet.fragment.offset > 0) return packet;
+  return { ...packet, ...decodeTransport(data.subarray(offset, end), next, end - offset) };
+}
+
+/** `data` is what was captured of the transport segment; `length` its length on the wire, per the IP header. */
+function decodeTransport(data: Uint8Array, protocol: number, length: number): Decoded {
+  if ((protocol !== 6 && protocol !== 17) || data.length < 4) return {};
+  const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
+  const ports = { srcPort: view.getUint16(0), dstPort: view.getUint16(2) };
+  if (protocol === 17) {
+    if (data.length < 6 || length < 8) return ports; // tcpdump: truncated-udp
+    const udpLength = view.getUint16(4);
+    return udpLength < 8 ? ports : { ...ports, payloadLength: Math.min(udpLength, length) - 8 };
   }
-  return {};
+  if (data.length < 14) return ports;
+  const headerLength = (data[12]! >> 4) * 4;
+  if (headerLength < 20 || headerLength > length) return ports; // tcpdump: bad hdr length
+  return { ...ports, tcpFlags: tcpFlags(data[13]!), payloadLength: length - headerLength };
 }
 
 function tcpFlags(bits: number): string {
@@ -137,9 +219,10 @@ function tcpFlags(bits: number): string {
   return bits & 0x10 ? `${flags}.` : flags || 'none';
 }
 
-function ipv6(bytes: Uint8Array): string {
+/** The IPv6 address at `at`, as tcpdump prints it (RFC 5952: the longest run of zero groups as ::). */
+function ipv6(bytes: Uint8Array, at: number): string {
   const groups: string[] = [];
-  for (let index = 0; index < 16; index += 2) groups.push(((bytes[index]! << 8) | bytes[index + 1]!).toString(16));
+  for (let index = at; index < at + 16; index += 2) groups.push(((bytes[index]! << 8) | bytes[index + 1]!).toString(16));
   const text = groups.join(':');
   const zeros = text.match(/(^|:)0(:0)+(:|$)/g);
   if (!zeros) return text;

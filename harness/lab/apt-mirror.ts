@@ -7,21 +7,47 @@ export interface AptMirror {
   suite: string;
 }
 
+/** Debian's suites and codenames: an archive that serves one of them serves the others (bookworm included). */
+const debianSuites = new Set(['bullseye', 'bookworm', 'trixie', 'forky', 'duke', 'sid', 'unstable', 'testing', 'stable', 'oldstable', 'oldoldstable']);
+
 /**
  * Reads the host's apt sources (one-line `sources.list` files and deb822 `.sources` files) and returns the
- * first archive that carries `suite`. The mirror comes only from the host's own configuration.
+ * first archive that carries `suite`; failing that, the host's Debian archive of another release (a trixie or
+ * sid host's mirror also serves bookworm). The mirror comes only from the host's own configuration.
  */
 export function findAptMirror(suite: string, root = '/etc/apt'): AptMirror | undefined {
+  const sources = readSources(root);
+  for (const { file, text } of sources) {
+    const found = file.endsWith('.sources') ? fromDeb822(text, suite) : fromOneLine(text, suite);
+    if (found) return found;
+  }
+  for (const other of debianSuites) {
+    for (const { file, text } of sources) {
+      const found = file.endsWith('.sources') ? fromDeb822(text, other) : fromOneLine(text, other);
+      if (found) return { uri: found.uri, suite };
+    }
+  }
+  return undefined;
+}
+
+/** The first suite the host's apt sources name, to say what the host has when it has no Debian archive. */
+export function describeAptSources(root = '/etc/apt'): string {
+  for (const { text } of readSources(root)) {
+    const oneLine = /^\s*deb\s+(?:\[[^\]]*\]\s+)?(\S+)\s+(\S+)/m.exec(text);
+    if (oneLine) return `${oneLine[2]} from ${oneLine[1]}`;
+    const uri = /^URIs:\s*(\S+)/im.exec(text);
+    const suites = /^Suites:\s*(\S+)/im.exec(text);
+    if (uri && suites) return `${suites[1]} from ${uri[1]}`;
+  }
+  return 'no apt sources';
+}
+
+function readSources(root: string): { file: string; text: string }[] {
   const files: string[] = [];
   if (existsSync(join(root, 'sources.list'))) files.push(join(root, 'sources.list'));
   const dir = join(root, 'sources.list.d');
   if (existsSync(dir)) files.push(...readdirSync(dir).filter((name) => /\.(list|sources)$/.test(name)).sort().map((name) => join(dir, name)));
-  for (const file of files) {
-    const text = readFileSync(file, 'utf8');
-    const found = file.endsWith('.sources') ? fromDeb822(text, suite) : fromOneLine(text, suite);
-    if (found) return found;
-  }
-  return undefined;
+  return files.map((file) => ({ file, text: readFileSync(file, 'utf8') }));
 }
 
 export function fromOneLine(text: string, suite: string): AptMirror | undefined {

@@ -20,7 +20,7 @@ export async function startCapture(lab: Lab, node: string, iface: string): Promi
   await lab.sh(node, `rm -f ${name}.*
 tcpdump -Z root -i ${iface} ${linkType} -n -s 262144 --immediate-mode -U -w ${name}.pcap >${name}.log 2>&1 </dev/null &
 echo $! > ${name}.pid
-for i in $(seq 1 200); do grep -q 'listening on' ${name}.log && exit 0; kill -0 $(cat ${name}.pid) 2>/dev/null || break; sleep 0.01; done
+for i in $(seq 1 1500); do grep -q 'listening on' ${name}.log && exit 0; kill -0 $(cat ${name}.pid) 2>/dev/null || break; sleep 0.01; done
 cat ${name}.log >&2; exit 1`);
   return {
     node,

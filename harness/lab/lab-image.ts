@@ -1,12 +1,15 @@
 import { execa } from 'execa';
 import { createHash } from 'node:crypto';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { WglabError } from '../errors.ts';
-import { findAptMirror } from './apt-mirror.ts';
+import { describeAptSources, findAptMirror } from './apt-mirror.ts';
 import type { Engine } from './engine.ts';
 import type { Progress } from './progress.ts';
+import { ownerIsGone } from './lab-resources.ts';
+import { registerTeardown } from './shutdown.ts';
+import { makeOwnedTempDir, markOwned, removeOwnedTempDir } from './temp-files.ts';
 
 const recipeDir = new URL('../../lab-image/', import.meta.url).pathname;
 const recipeFiles = ['packages.txt', 'ip-userspace-shim.sh', 'finish-rootfs.sh', 'Dockerfile'];
@@ -51,6 +54,7 @@ export async function ensureLabImage(engine: Engine, progress: Progress): Promis
     return { tag, built: true, seconds };
   } finally {
     rmSync(lock, { recursive: true, force: true });
+    rmSync(`${lock}.owner`, { force: true });
   }
 }
 
@@ -66,9 +70,12 @@ async function imageExists(engine: Engine, tag: string): Promise<boolean> {
 function tryLock(lock: string): boolean {
   try {
     mkdirSync(lock);
+    markOwned(lock);
     return true;
   } catch {
-    if (Date.now() - statSync(lock, { throwIfNoEntry: false })!.mtimeMs > 15 * 60_000) rmSync(lock, { recursive: true, force: true });
+    const owner = existsSync(`${lock}.owner`) ? readFileSync(`${lock}.owner`, 'utf8').trim() : undefined;
+    const stale = owner ? ownerIsGone(owner) : Date.now() - (statSync(lock, { throwIfNoEntry: false })?.mtimeMs ?? 0) > 15 * 60_000;
+    if (stale) rmSync(lock, { recursive: true, force: true });
     return false;
   }
 }
@@ -78,17 +85,30 @@ const dockerfileHint = 'or, where a registry is reachable: docker build -t wglab
 async function buildWithDebootstrap(engine: Engine, tag: string, progress: Progress): Promise<void> {
   const mirror = findAptMirror(suite);
   if (!mirror) {
-    throw new WglabError(`the host's apt sources name no Debian ${suite} archive to build the lab image from`, { hint: dockerfileHint });
+    // An Ubuntu host (or any without a Debian archive): lab-image/Dockerfile, where the engine can pull its base.
+    progress(`the host's apt sources name no Debian archive (${describeAptSources()}): building lab-image/Dockerfile instead`);
+    await buildWithDockerfile(engine, tag, progress);
+    return;
   }
   if (process.getuid?.() !== 0) throw new WglabError('building the lab image with debootstrap needs root', { hint: `run once as root (sudo npx wglab image), ${dockerfileHint}` });
   if (!existsSync('/usr/sbin/debootstrap')) {
     progress('installing debootstrap');
     await run('apt-get', ['install', '-y', '-qq', 'debootstrap'], 'installing debootstrap', { DEBIAN_FRONTEND: 'noninteractive' });
   }
-  const root = mkdtempSync(join(tmpdir(), 'wglab-rootfs-'));
+  const root = makeOwnedTempDir('rootfs');
+  let child: ReturnType<typeof execa> | undefined;
+  // Interrupted mid-build: stop debootstrap, unmount what it mounted, remove the root (prune does it after kill -9).
+  const forget = registerTeardown({
+    what: 'the lab image build',
+    run: async () => {
+      child?.kill('SIGTERM');
+      await child?.catch(() => undefined);
+      await removeOwnedTempDir(root);
+    },
+  });
   try {
     progress(`debootstrap ${suite} from the host's apt mirror with ${labPackages().length} packages`);
-    const child = execa('debootstrap', ['--variant=minbase', `--include=${labPackages().join(',')}`, suite, root, mirror.uri], { all: true, reject: false });
+    child = execa('debootstrap', ['--variant=minbase', `--include=${labPackages().join(',')}`, suite, root, mirror.uri], { all: true, reject: false });
     const seen = new Set<string>();
     let lastLines: string[] = [];
     for await (const line of child.iterable({ from: 'all' })) {
@@ -120,8 +140,32 @@ async function buildWithDebootstrap(engine: Engine, tag: string, progress: Progr
     });
     await tar;
   } finally {
-    rmSync(root, { recursive: true, force: true });
+    forget();
+    await removeOwnedTempDir(root);
   }
+}
+
+/** `docker build` of lab-image/ through the engine's API (its base image is pulled by the engine). */
+export async function buildWithDockerfile(engine: Engine, tag: string, progress: Progress): Promise<void> {
+  const failed = (why: string) => new WglabError(`cannot build the lab image: the host's apt sources name no Debian archive for debootstrap (${describeAptSources()}), and the Docker engine could not build lab-image/Dockerfile: ${why}`, {
+    hint: 'add a Debian source to apt (any release\'s archive serves bookworm), or build lab-image/Dockerfile where a registry is reachable, docker save/load it here, and set WGLAB_IMAGE to its tag',
+  });
+  let stream: NodeJS.ReadableStream;
+  try {
+    stream = await engine.dockerode.buildImage({ context: recipeDir, src: recipeFiles }, { t: tag });
+  } catch (error) {
+    throw failed(String(error instanceof Error ? error.message : error).split('\n')[0]!);
+  }
+  await new Promise<void>((resolve, reject) => {
+    engine.dockerode.modem.followProgress(stream, (error: Error | null, output: { error?: string }[]) => {
+      const why = error?.message ?? output.find((item) => item.error)?.error;
+      if (why) reject(failed(why.split('\n')[0]!));
+      else resolve();
+    }, (event: { stream?: string }) => {
+      const step = /^Step \d+\/\d+ : .*/.exec(event.stream ?? '')?.[0];
+      if (step) progress(`  ${step.slice(0, 100)}`);
+    });
+  });
 }
 
 async function run(command: string, args: string[], what: string, env: Record<string, string> = {}): Promise<void> {

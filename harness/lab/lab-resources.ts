@@ -18,6 +18,8 @@ export interface LabSummary {
   owner: string;
   containers: { name: string; node: string; state: string }[];
   networks: string[];
+  /** When the lab's newest network was created (ms since the epoch), to tell a lab being started from a leftover. */
+  newestNetwork?: number;
 }
 
 /** The labs that have anything left on the engine, found by label. */
@@ -36,21 +38,59 @@ export async function listLabs(engine: Engine, id?: string): Promise<LabSummary[
   for (const container of containers) {
     labOf(container.Labels).containers.push({ name: container.Names[0]?.replace(/^\//, '') ?? container.Id, node: container.Labels[nodeLabel] ?? '?', state: container.State });
   }
-  for (const network of networks) labOf(network.Labels ?? {}).networks.push(network.Name);
+  for (const network of networks) {
+    const lab = labOf(network.Labels ?? {});
+    lab.networks.push(network.Name);
+    const created = Date.parse(network.Created ?? '');
+    if (Number.isFinite(created)) lab.newestNetwork = Math.max(lab.newestNetwork ?? 0, created);
+  }
   return [...labs.values()].sort((a, b) => a.id.localeCompare(b.id));
 }
 
-/** Removes every container, then every network, that carries the lab's label. Safe to call twice. */
-export async function removeLab(engine: Engine, id: string): Promise<void> {
+/**
+ * Removes every container, then every network and volume, that carries the lab's label. Safe to call twice
+ * and concurrently. Docker's transient refusals (a network that still "has active endpoints" while a
+ * container's removal finishes, a removal "already in progress") are retried for a few seconds.
+ */
+export async function removeLab(engine: Engine, id: string, options: { attempts?: number; pauseMs?: number } = {}): Promise<void> {
   const filters = JSON.stringify({ label: [`${labLabel}=${id}`] });
-  const containers = await engine.dockerode.listContainers({ all: true, filters });
-  await Promise.all(containers.map((container) => engine.dockerode.getContainer(container.Id).remove({ force: true, v: true }).catch(ignoreGone)));
-  const networks = await engine.dockerode.listNetworks({ filters });
-  await Promise.all(networks.map((network) => engine.dockerode.getNetwork(network.Id).remove().catch(ignoreGone)));
+  const attempts = options.attempts ?? 25;
+  for (let attempt = 1; ; attempt++) {
+    const containers = await engine.dockerode.listContainers({ all: true, filters });
+    const containerResults = await Promise.allSettled(containers.map((container) => engine.dockerode.getContainer(container.Id).remove({ force: true, v: true })));
+    const networks = containers.length === 0 ? await engine.dockerode.listNetworks({ filters }) : [];
+    const networkResults = await Promise.allSettled(networks.map((network) => engine.dockerode.getNetwork(network.Id).remove()));
+    const volumes = containers.length === 0 ? (await engine.dockerode.listVolumes({ filters })).Volumes ?? [] : [];
+    const volumeResults = await Promise.allSettled(volumes.map((volume) => engine.dockerode.getVolume(volume.Name).remove()));
+    const failures = [...containerResults, ...networkResults, ...volumeResults]
+      .flatMap((result) => (result.status === 'rejected' && !isGone(result.reason) ? [result.reason as unknown] : []));
+    const lasting = failures.find((failure) => !isTransient(failure));
+    if (lasting !== undefined) throw lasting;
+    // Containers were removed this round: list again, then the networks can go.
+    if (failures.length === 0 && containers.length === 0) return;
+    if (attempt >= attempts) {
+      if (failures.length > 0) throw failures[0];
+      return;
+    }
+    if (failures.length > 0) await new Promise((resolve) => setTimeout(resolve, options.pauseMs ?? Math.min(100 * attempt, 500)));
+  }
 }
 
-function ignoreGone(error: { statusCode?: number }): void {
-  if (error.statusCode !== 404 && error.statusCode !== 409) throw error;
+interface EngineError {
+  statusCode?: number;
+  message?: string;
+}
+
+/** Already removed (404), or its removal is someone else's and already done. */
+export function isGone(error: unknown): boolean {
+  return (error as EngineError)?.statusCode === 404;
+}
+
+/** A refusal that passes: a removal in progress, a network whose endpoints are still being released. */
+export function isTransient(error: unknown): boolean {
+  const { statusCode, message } = (error ?? {}) as EngineError;
+  if (statusCode === 409) return true;
+  return /has active endpoints|removal .*in progress|is already in progress/i.test(message ?? '');
 }
 
 /** True when the process named by an owner label is gone (only decidable on this host). */
@@ -66,9 +106,24 @@ export function ownerIsGone(owner: string): boolean {
   }
 }
 
-/** Removes labs whose owner process is gone (or every lab, with `all`); returns their ids. */
-export async function pruneLabs(engine: Engine, all = false): Promise<string[]> {
-  const labs = (await listLabs(engine)).filter((lab) => all || ownerIsGone(lab.owner));
+/** A lab's networks without a container this long after they were made are leftovers, whoever owns them. */
+export const orphanNetworkSeconds = 120;
+
+/**
+ * Which labs prune removes: every lab with `all`; else those whose owner process is gone, and those that are
+ * only networks (their containers gone) older than a lab's bring-up takes.
+ */
+export function labsToPrune(labs: LabSummary[], options: { all?: boolean; now?: number; ownerGone?: (owner: string) => boolean } = {}): LabSummary[] {
+  const now = options.now ?? Date.now();
+  const gone = options.ownerGone ?? ownerIsGone;
+  return labs.filter((lab) => options.all
+    || gone(lab.owner)
+    || (lab.containers.length === 0 && lab.newestNetwork !== undefined && now - lab.newestNetwork > orphanNetworkSeconds * 1000));
+}
+
+/** Removes labs whose owner process is gone, leftover networks (or every lab, with `all`); returns their ids. */
+export async function pruneLabs(engine: Engine, options: { all?: boolean; scenario?: string } = {}): Promise<string[]> {
+  const labs = labsToPrune((await listLabs(engine)).filter((lab) => options.scenario === undefined || lab.scenario === options.scenario), { all: options.all });
   await Promise.all(labs.map((lab) => removeLab(engine, lab.id)));
   return labs.map((lab) => lab.id);
 }

@@ -2,7 +2,8 @@ import type { StartedTestContainer } from 'testcontainers';
 import type { Scenario } from '../scenario/scenario.ts';
 import type { Engine } from './engine.ts';
 import type { LabPlan } from './lab-plan.ts';
-import { removeLab } from './lab-resources.ts';
+import { EngineGoneError, engineAnswers } from './engine-gone.ts';
+import { LabClosedError, type LabTeardown } from './lab-teardown.ts';
 import { NodeCommandError } from './node-command-error.ts';
 import { NodeShell } from './node-shell.ts';
 import { wgQuickEnv, type WireguardFlavour } from './wireguard-flavour.ts';
@@ -28,21 +29,23 @@ export class Lab implements AsyncDisposable {
   /** Seconds each bring-up phase took, for progress and benchmarks. */
   readonly timings: Record<string, number>;
   private readonly engine: Engine;
-  private readonly forget: () => void;
-  private downed?: Promise<void>;
+  private readonly teardown: LabTeardown;
   /** One shell session per node, opened on first use (see NodeShell). */
   private readonly shells = new Map<string, Promise<NodeShell>>();
   /** Whether wg0 is up on each WireGuard node, as this process left it. */
   private readonly wireguardUp = new Map<string, boolean>();
 
-  constructor(init: { plan: LabPlan; wireguard: WireguardFlavour; nodes: Map<string, StartedTestContainer>; engine: Engine; timings: Record<string, number>; forget: () => void }) {
+  constructor(init: { plan: LabPlan; wireguard: WireguardFlavour; nodes: Map<string, StartedTestContainer>; engine: Engine; timings: Record<string, number>; teardown: LabTeardown }) {
     this.id = init.plan.id;
     this.currentPlan = init.plan;
     this.wireguard = init.wireguard;
     this.nodes = init.nodes;
     this.engine = init.engine;
     this.timings = init.timings;
-    this.forget = init.forget;
+    this.teardown = init.teardown;
+    this.teardown.onClose(() => {
+      for (const shell of this.shells.values()) shell.then((session) => session.close(), () => undefined);
+    });
   }
 
   /** The plan of the scenario the lab runs now (reconfigure swaps it). */
@@ -58,7 +61,10 @@ export class Lab implements AsyncDisposable {
   async exec(node: string, command: string[], options: ExecOptions = {}): Promise<ExecResult> {
     const container = this.nodes.get(node);
     if (!container) throw new NodeCommandError(node, command, -1, '', `no node ${node} in lab ${this.id}; nodes: ${[...this.nodes.keys()].join(', ')}`);
-    const result = await this.shell(node, container).then((shell) => shell.run(command, options.env)).catch((error: unknown) => {
+    if (this.teardown.closing) throw new LabClosedError(this.id);
+    const result = await this.shell(node, container).then((shell) => shell.run(command, options.env)).catch(async (error: unknown) => {
+      if (this.teardown.closing) throw new LabClosedError(this.id);
+      if (!(await engineAnswers(this.engine))) throw new EngineGoneError(error);
       throw new NodeCommandError(node, command, -1, '', `no shell session in node ${node}: ${error instanceof Error ? error.message : String(error)}`, `is the container still running? see: wglab status --lab ${this.id}`);
     });
     if (result.exitCode !== 0 && !options.allowFailure) {
@@ -137,11 +143,17 @@ iptables -t nat -F; iptables -F`);
     await this.startWireguard();
   }
 
-  /** Removes every container and network of the lab; safe to call more than once. */
+  /** Whether teardown has begun (by down(), a failure or a signal). */
+  get closing(): boolean {
+    return this.teardown.closing;
+  }
+
+  /**
+   * Stops the node shells, then removes every container and network of the lab. The same promise for every
+   * caller (the run, a failure, a signal), so teardowns never race.
+   */
   down(): Promise<void> {
-    for (const shell of this.shells.values()) shell.then((session) => session.close(), () => undefined);
-    this.downed ??= removeLab(this.engine, this.id).finally(this.forget);
-    return this.downed;
+    return this.teardown.run();
   }
 
   async [Symbol.asyncDispose](): Promise<void> {

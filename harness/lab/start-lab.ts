@@ -7,11 +7,12 @@ import { Lab } from './lab.ts';
 import { ensureLabImage } from './lab-image.ts';
 import { LabNodeContainer } from './lab-node-container.ts';
 import { planLab, routerLinkIp, routerNode, type LabPlan } from './lab-plan.ts';
-import { labLabels, nodeLabel, removeLab } from './lab-resources.ts';
+import { labLabels, nodeLabel } from './lab-resources.ts';
+import { LabTeardown } from './lab-teardown.ts';
 import { accessLogPath, nginxSite } from './nginx-site.ts';
 import { NodeCommandError } from './node-command-error.ts';
 import { silentProgress, type Progress } from './progress.ts';
-import { tearDownOnSignal } from './teardown-on-signal.ts';
+import { throwIfInterrupted } from './shutdown.ts';
 import { chooseWireguard } from './wireguard-flavour.ts';
 
 export interface StartLabOptions {
@@ -32,7 +33,9 @@ export async function startLab(scenario: Scenario, options: StartLabOptions = {}
   const plan = planLab(scenario, scenarioConfigs(scenario, options.keys));
   const engine = await connectEngine();
   const image = await ensureLabImage(engine, progress);
-  const forget = tearDownOnSignal(() => removeLab(engine, plan.id));
+  throwIfInterrupted();
+  // The lab's one teardown exists before its first resource: a signal from here on removes what was made.
+  const teardown = new LabTeardown(engine, plan.id, progress);
   const timings: Record<string, number> = {};
   const phase = async <T>(name: string, work: () => Promise<T>): Promise<T> => {
     const start = performance.now();
@@ -43,10 +46,10 @@ export async function startLab(scenario: Scenario, options: StartLabOptions = {}
   };
   try {
     progress(`${plan.id}: starting ${plan.endpoints.length} endpoints and the internet router from ${image.tag}`);
-    const nodes = await phase('containers', () => startContainers(engine, plan, image.tag, options.detached ?? false));
+    const nodes = await phase('containers', () => startContainers(engine, teardown, plan, image.tag, options.detached ?? false));
     const kernel = await phase('addresses', () => configureAddresses(engine, plan, nodes));
     const wireguard = chooseWireguard(kernel);
-    const lab = new Lab({ plan, wireguard, nodes, engine, timings, forget });
+    const lab = new Lab({ plan, wireguard, nodes, engine, timings, teardown });
     await Promise.all([...nodes.values()].map((node) => node.copyContentToContainer([{ content: `${wireguard}\n`, target: '/etc/wglab/wireguard', mode: 0o644 }])));
     await phase('nginx + TLS', () => setupServers(lab));
     if (plan.wireguardOrder.length > 0) {
@@ -55,16 +58,15 @@ export async function startLab(scenario: Scenario, options: StartLabOptions = {}
     progress(`${plan.id}: ready, WireGuard: ${wireguard}${wireguard === 'userspace' ? ' (wireguard-go)' : ' (kernel module)'}`);
     return lab;
   } catch (error) {
-    await removeLab(engine, plan.id).catch(() => {});
-    forget();
+    await teardown.run().catch(() => {});
     throw error;
   }
 }
 
-async function startContainers(engine: Engine, plan: LabPlan, image: string, detached: boolean): Promise<Map<string, StartedTestContainer>> {
+async function startContainers(engine: Engine, teardown: LabTeardown, plan: LabPlan, image: string, detached: boolean): Promise<Map<string, StartedTestContainer>> {
   const labels = labLabels(plan.id, plan.scenario.name, detached);
   const network = (endpoint: string) => `${plan.id}-${endpoint}`;
-  await Promise.all(plan.endpoints.map((endpoint) => engine.dockerode.createNetwork({
+  await Promise.all(plan.endpoints.map((endpoint) => teardown.track(() => engine.dockerode.createNetwork({
     Name: network(endpoint.name),
     Driver: 'bridge',
     CheckDuplicate: true,
@@ -75,22 +77,22 @@ async function startContainers(engine: Engine, plan: LabPlan, image: string, det
       'com.docker.network.bridge.enable_ip_masquerade': 'false',
       'com.docker.network.bridge.enable_icc': 'true',
     },
-  })));
-  const start = (node: string, net: string, sysctls: Record<string, string> = {}) => new LabNodeContainer({
+  }))));
+  const start = (node: string, net: string, sysctls: Record<string, string> = {}) => teardown.track(() => new LabNodeContainer({
     name: `${plan.id}-${node}`,
     image,
     network: net,
     labels: { ...labels, [nodeLabel]: node },
     hosts: plan.hosts,
     sysctls,
-  }).start();
+  }).start());
   const [first, ...others] = plan.endpoints;
   const started = await Promise.all([
     start(routerNode, network(first!.name), { 'net.ipv4.ip_forward': '1' }),
     ...plan.endpoints.map((endpoint) => start(endpoint.name, network(endpoint.name))),
   ]);
   const router = started[0]!;
-  for (const endpoint of others) await engine.dockerode.getNetwork(network(endpoint.name)).connect({ Container: router.getId() });
+  for (const endpoint of others) await teardown.track(() => engine.dockerode.getNetwork(network(endpoint.name)).connect({ Container: router.getId() }));
   return new Map([[routerNode, router], ...plan.endpoints.map((endpoint, index) => [endpoint.name, started[index + 1]!] as const)]);
 }
 

@@ -59,6 +59,7 @@ ${run.checks.map((check, index) => `<tr class="${check.pass ? 'pass' : 'fail'}">
 </tbody>
 </table>
 ${run.checks.map((check, index) => checkSection(run, check, index, linkPcaps)).join('\n')}
+${lintSection(run)}
 <details class="configs"><summary>WireGuard configs (private keys redacted)</summary>
 ${Object.keys(run.configs).length === 0 ? '<p>No WireGuard in this scenario.</p>' : Object.entries(run.configs).map(([node, text]) => `<h4>${e(node)}: /etc/wireguard/wg0.conf</h4><pre>${e(text)}</pre>`).join('\n')}
 </details>
@@ -136,3 +137,12 @@ details.configs { margin-top: 14px; }
 footer { padding: 0 28px 24px; color: #5d6b7c; font-size: 12px; }
 @media (max-width: 900px) { .check-body { grid-template-columns: 1fr; } }
 `;
+
+/** Lint's findings on the configs the lab ran, kept beside what the packets showed. */
+function lintSection(run: ScenarioReport): string {
+  const findings = run.lint ?? [];
+  if (findings.length === 0) return '<p class="lint">Lint: no findings on these configs.</p>';
+  return `<details class="lint" open><summary>Lint: ${findings.length} finding${findings.length === 1 ? '' : 's'} on these configs (the lab ran them as they are)</summary>
+<ul>${findings.map((finding) => `<li class="${e(finding.severity)}"><code>${e(finding.file)}${finding.line === undefined ? '' : `:${finding.line}`}</code> ${e(finding.severity)} [${e(finding.rule)}] ${e(finding.message)}<br><small>hint: ${e(finding.hint)}</small></li>`).join('\n')}</ul>
+</details>`;
+}

@@ -52,6 +52,7 @@ function scenario(name: string, checks: CheckReport[]): ScenarioReport {
     pass: checks.every((one) => one.pass),
     timings: { total: 3.5 },
     configs: { A: '[Interface]\nPrivateKey = (redacted)\nAddress = 10.0.0.1/32\n', B: '[Interface]\nPrivateKey = (redacted)\n' },
+    lint: [{ file: 'A/wg0.conf', line: 3, rule: 'endpoint-in-allowedips', severity: 'error', message: 'Endpoint <inside> AllowedIPs', hint: 'set Table' }],
   };
 }
 
@@ -225,4 +226,11 @@ test('verdictLine: wglab run\'s line per check, with why and what was seen under
     '     why: nginx logged no line for this request',
     '     seen at internet (router any): 4 WireGuard packets, no TCP',
   ].join('\n'));
+});
+
+test('the report keeps lint\'s findings on the configs, escaped', (t) => {
+  const html = htmlReport({ runs: [scenario('lint-shown', [check()])], generated: new Date(0), linkPcaps: false });
+  t.regex(html, /Lint: 1 finding on these configs \(the lab ran them as they are\)/);
+  t.regex(html, /<code>A\/wg0\.conf:3<\/code> error \[endpoint-in-allowedips\] Endpoint &lt;inside&gt; AllowedIPs/);
+  t.regex(htmlReport({ runs: [{ ...scenario('no-lint', [check()]), lint: [] }], generated: new Date(0), linkPcaps: false }), /Lint: no findings on these configs\./);
 });

@@ -15,7 +15,7 @@ export function loadScenario(file: string): Scenario {
     text = readFileSync(file, 'utf8');
   } catch (error) {
     throw new WglabError(`cannot read scenario ${display}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`, {
-      hint: 'give the path of a scenario YAML file, e.g. scenarios/article/03-transparent-a.yaml',
+      hint: 'give the path of a scenario YAML file, e.g. scenarios/article/03-transparent-a-prefix.yaml',
     });
   }
   return parseScenario(text, file);
@@ -102,7 +102,7 @@ function knownFields(path: readonly (string | number)[]): string {
   if (first === 'tunnel') return 'dialer, listener, transparent, table, priority, reachPeerWgIp, snat';
   if (first === 'checks' && third === 'expect') return 'sourceIp, path';
   if (first === 'checks') return 'from, url, insecure, fault, expect, note';
-  return 'see README "Scenario format"';
+  return 'see README "Writing a scenario"';
 }
 
 function hintFor(path: readonly (string | number)[]): string {
@@ -121,7 +121,7 @@ function hintFor(path: readonly (string | number)[]): string {
     name: 'a short name such as transparent-a',
     endpoints: 'a map of endpoint names to { publicIp, wgIp, listenPort, serves }',
   };
-  return hints[last] ?? 'see README "Scenario format"';
+  return hints[last] ?? 'see README "Writing a scenario"';
 }
 
 function displayPath(file: string): string {

@@ -36,10 +36,11 @@ export const checkSchema = z.strictObject({
   url: z.string().url().refine((url) => /^https?:/.test(url), { message: 'must be an http:// or https:// URL' }),
   insecure: z.boolean().default(false),
   fault: z.enum(faults).optional(),
+  /** Left out until `wglab run --record` writes what the lab observed. */
   expect: z.strictObject({
     sourceIp: ipv4.optional(),
     path: z.enum(paths),
-  }),
+  }).optional(),
   /** Free text shown in reports. */
   note: z.string().optional(),
 });
@@ -57,6 +58,7 @@ export type ScenarioInput = z.input<typeof scenarioSchema>;
 export type Endpoint = z.output<typeof endpointSchema> & { name: string };
 export type Tunnel = z.output<typeof tunnelSchema>;
 export type Check = z.output<typeof checkSchema>;
+export type Expectation = NonNullable<Check['expect']>;
 export type ReachFix = (typeof reachFixes)[number];
 export type Fault = (typeof faults)[number];
 export type CheckPath = (typeof paths)[number];

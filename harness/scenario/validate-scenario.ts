@@ -71,10 +71,10 @@ export function validateScenario(scenario: Scenario, io: { fileExists: (path: st
       add(at('url'), isIpv4(host) ? `no endpoint has the address ${host}` : `no endpoint serves ${host}`,
         isIpv4(host) ? 'use a publicIp or wgIp of an endpoint' : `add serves: ${host} to the endpoint that runs the web server`);
     }
-    if (check.expect.path === 'none' && check.expect.sourceIp !== undefined) {
+    if (check.expect?.path === 'none' && check.expect.sourceIp !== undefined) {
       add(at('expect', 'sourceIp'), 'a request expected to reach nothing has no source IP', 'omit sourceIp with path: none');
     }
-    if (check.expect.path !== 'none' && check.expect.sourceIp === undefined) {
+    if (check.expect && check.expect.path !== 'none' && check.expect.sourceIp === undefined) {
       add(at('expect'), `path: ${check.expect.path} needs the sourceIp the server should log`, 'add sourceIp, e.g. sourceIp: 10.0.0.1');
     }
     if (check.fault) {

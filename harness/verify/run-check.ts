@@ -5,6 +5,7 @@ import { readPcap } from '../evidence/pcap.ts';
 import { startCapture } from '../lab/capture.ts';
 import { applyFault, wireguardIsUp } from '../lab/faults.ts';
 import type { Lab } from '../lab/lab.ts';
+import type { Progress } from '../lab/progress.ts';
 import { routerNode } from '../lab/lab-plan.ts';
 import { accessLogPath, requestTagHeader } from '../lab/nginx-site.ts';
 import { endpointForHost, type Check } from '../scenario/scenario.ts';
@@ -26,13 +27,14 @@ export interface CheckResult {
 }
 
 /** One check: fault -> captures -> request -> evidence -> verdict, and the fault undone. */
-export async function runCheck(lab: Lab, check: Check, index: number, options: { wgShow?: boolean } = {}): Promise<CheckResult> {
+export async function runCheck(lab: Lab, check: Check, index: number, options: { wgShow?: boolean; progress?: Progress } = {}): Promise<CheckResult> {
   const start = performance.now();
   const tag = `${lab.id}-c${index + 1}-${randomBytes(3).toString('hex')}`;
   const url = new URL(check.url);
   const server = endpointForHost(lab.scenario, url.hostname)!;
   const serverPort = Number(url.port || (url.protocol === 'https:' ? 443 : 80));
   const fault = check.fault ? await applyFault(lab, check.fault, check.from) : undefined;
+  if (fault) options.progress?.(`${lab.id}: fault ${fault.fault}: ${fault.description}`);
   try {
     const points = [{ label: 'internet', node: routerNode, iface: 'any' }, ...lab.plan.wireguardOrder.map((node) => ({ label: `${node} wg0`, node, iface: 'wg0' }))];
     const up = await Promise.all(points.map((point) => (point.iface === 'wg0' ? wireguardIsUp(lab, point.node) : Promise.resolve(true))));
@@ -50,13 +52,16 @@ export async function runCheck(lab: Lab, check: Check, index: number, options: {
     }
     return { index, check, tag, server: server.name, verdict: decideVerdict(check, evidence), evidence, wgShow, faultDescription: fault?.description, seconds: (performance.now() - start) / 1000 };
   } finally {
-    await fault?.undo();
+    if (fault) {
+      options.progress?.(`${lab.id}: undoing ${fault.fault}`);
+      await fault.undo();
+    }
   }
 }
 
 /** curl as the article runs it, tagged so nginx logs which request it was; quick to give up when failure is expected. */
 async function sendRequest(lab: Lab, check: Check, tag: string): Promise<RequestResult> {
-  const quick = check.expect.path === 'none';
+  const quick = check.expect?.path === 'none';
   const result = await lab.exec(check.from, [
     'curl', '-sS', '-o', '/dev/null',
     '-w', '%{http_code} %{local_port} %{remote_ip} %{remote_port}',

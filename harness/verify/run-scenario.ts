@@ -10,6 +10,8 @@ import type { Check, Scenario } from '../scenario/scenario.ts';
 import type { KeySource } from '../wgconf/generate-configs.ts';
 import { redactWgConfig } from '../wgconf/redact.ts';
 import { countable, describeFlow, summarizeFlows } from '../evidence/flows.ts';
+import type { Finding } from '../wgconf/lint/finding.ts';
+import { lintScenario } from './lint-scenario.ts';
 import { runCheck, type CheckResult } from './run-check.ts';
 
 /** One check as `wglab run --json` reports it. */
@@ -62,6 +64,8 @@ export interface ScenarioReport {
   timings: Record<string, number>;
   /** Each WireGuard endpoint's wg0.conf, private keys redacted. */
   configs: Record<string, string>;
+  /** Lint's findings on those configs (the lab ran them all the same). */
+  lint: Finding[];
 }
 
 /** A scenario's report and the evidence behind each check. */
@@ -75,7 +79,7 @@ export interface RunOptions {
   /** Called before each check runs (for progress). */
   onCheckStart?: (check: Check, index: number, total: number) => void;
   /** Called as each check is decided, to print verdicts as they come. */
-  onCheck?: (report: CheckReport, result: CheckResult) => void;
+  onCheck?: (report: CheckReport, result: CheckResult, scenario: Scenario) => void;
   /** Keep pcaps, access-log lines, redacted configs and `wg show` per check here. */
   artifacts?: string;
   keys?: KeySource;
@@ -150,12 +154,13 @@ async function runChecks(lab: Lab, bringUp: Record<string, number>, start: numbe
   const checks: CheckReport[] = [];
   for (const [index, check] of scenario.checks.entries()) {
     options.onCheckStart?.(check, index, scenario.checks.length);
-    const result = await runCheck(lab, check, index, { wgShow: options.artifacts !== undefined });
+    options.progress?.(`${lab.id}: check ${index + 1}/${scenario.checks.length}: ${check.from} -> ${check.url}${check.fault ? ` with ${check.fault}` : ''}`);
+    const result = await runCheck(lab, check, index, { wgShow: options.artifacts !== undefined, progress: options.progress });
     const report = checkReport(result, options.artifacts !== undefined);
     results.push(result);
     checks.push(report);
     if (options.artifacts) writeArtifacts(options.artifacts, result, report, configs);
-    options.onCheck?.(report, result);
+    options.onCheck?.(report, result, scenario);
   }
   const timings = { ...bringUp, checks: checks.reduce((sum, check) => sum + check.seconds, 0), total: (performance.now() - start) / 1000 };
   const topology: TopologyReport = {
@@ -169,7 +174,8 @@ async function runChecks(lab: Lab, bringUp: Record<string, number>, start: numbe
     })),
     tunnel: [...lab.plan.wireguardOrder].reverse(),
   };
-  return { report: { scenario: scenario.name, description: scenario.description ?? null, topology, wireguard: lab.wireguard, lab: lab.id, checks, pass: checks.every((check) => check.pass), timings, configs }, results };
+  const lint = lintScenario(scenario, options.keys);
+  return { report: { scenario: scenario.name, description: scenario.description ?? null, topology, wireguard: lab.wireguard, lab: lab.id, checks, pass: checks.every((check) => check.pass), timings, configs, lint }, results };
 }
 
 function checkReport(result: CheckResult, kept: boolean): CheckReport {
@@ -180,7 +186,8 @@ function checkReport(result: CheckResult, kept: boolean): CheckReport {
     to: result.server,
     url: check.url,
     fault: check.fault ?? null,
-    expected: { sourceIp: check.expect.sourceIp ?? null, path: check.expect.path },
+    // A check without expect (being recorded) has nothing to pass or fail on but its evidence.
+    expected: check.expect ? { sourceIp: check.expect.sourceIp ?? null, path: check.expect.path } : { sourceIp: null, path: 'unrecorded' },
     observed: { sourceIp: verdict.observed.sourceIp ?? null, path: verdict.observed.path, httpStatus: verdict.observed.httpStatus ?? null },
     pass: verdict.pass,
     reasons: verdict.reasons,

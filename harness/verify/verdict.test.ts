@@ -8,7 +8,7 @@ import { decideVerdict, type Evidence, type RequestResult } from './verdict.ts';
 
 // Evidence built by hand, one rule per test: A (10.0.0.1, wg0) asks B (203.0.113.2:443) from client port 40000;
 // C (192.0.2.3) asks B from its own port; WireGuard runs between 51821 and 51822. The last tests use real captures.
-const check = (path: Check['expect']['path'], sourceIp?: string): Check => ({ from: 'A', url: 'https://app.example.com/', insecure: false, expect: { path, sourceIp } });
+const check = (path: NonNullable<Check['expect']>['path'], sourceIp?: string): Check => ({ from: 'A', url: 'https://app.example.com/', insecure: false, expect: { path, sourceIp } });
 const entry = (remoteAddr: string): AccessLogEntry =>
   parseAccessLogLine(`${remoteAddr} - - [24/Nov/2026:18:20:22 +0000] "GET / HTTP/1.1" 200 95 "-" "curl/7.88.1" wglab_request=t1`)!;
 const packet = (src: string, srcPort: number, dst: string, dstPort: number, fields: Partial<Packet> = {}): Packet =>
@@ -164,6 +164,16 @@ test('source IP: without an expected one, whatever nginx logged passes', (t) => 
   const verdict = decideVerdict(check('tunnel'), evidence({ captures: [router(), wg0('A', aOnWg0)] }));
   t.true(verdict.pass);
   t.is(verdict.observed.sourceIp, '10.0.0.1');
+});
+
+test('without an expectation (a check to record), nothing fails but a request logged more than once', (t) => {
+  const unexpected: Check = { from: 'A', url: 'https://app.example.com/', insecure: false };
+  const verdict = decideVerdict(unexpected, evidence({ captures: [router(aInClear), wg0('A', aOnWg0)] }));
+  t.deepEqual(verdict.observed, { path: 'both', sourceIp: '10.0.0.1', httpStatus: 200 });
+  t.deepEqual(verdict.reasons, []);
+  t.true(verdict.pass);
+  const twice = decideVerdict(unexpected, evidence({ log: [entry('10.0.0.1'), entry('10.0.0.1')], captures: [router(), wg0('A', aOnWg0)] }));
+  t.deepEqual(twice.reasons, ['nginx logged this request 2 times (from 10.0.0.1, 10.0.0.1)']);
 });
 
 test('a request nginx logged more than once fails, naming how often and from where', (t) => {

@@ -24,3 +24,11 @@ test('keysPerEndpoint keeps one pair per endpoint name', (t) => {
   t.is(publicKeyOf(a.privateKey), a.publicKey);
   t.not(keysPerEndpoint()('A').privateKey, a.privateKey, 'a new source, new keys');
 });
+
+test('isWgKey takes exactly 44 base64 characters of 32 bytes', (t) => {
+  const key = 'fE/wdxzl0klVp/IR8UcaoGUMjqaWi3jAd7KzHKFS6Ds=';
+  t.true(isWgKey(key));
+  t.false(isWgKey(`x${key}`));
+  t.false(isWgKey(`${key}x`));
+  t.false(isWgKey(key.replace('Ds=', 'Dt=')), 'the last character carries 4 bits only');
+});

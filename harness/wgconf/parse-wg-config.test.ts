@@ -3,7 +3,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { WglabError } from '../errors.ts';
 import { parseWgConfig } from './parse-wg-config.ts';
 import { serializeWgConfig } from './serialize-wg-config.ts';
-import { readWgSettings } from './wg-settings.ts';
+import { endpointAddress, readWgSettings, type SettingsProblem } from './wg-settings.ts';
 
 const messy = [
   '# a hand-written file',
@@ -88,3 +88,47 @@ for (const [text, line, message] of badValues) {
     t.is(error.location.line, line);
   });
 }
+
+test('with a problems list, bad values are collected with their line and left out; the rest is read', (t) => {
+  const problems: SettingsProblem[] = [];
+  const settings = readWgSettings(parseWgConfig([
+    '[Interface]', 'PrivateKey = <redacted>', 'Address = 10.0.0.1/24, nonsense', 'ListenPort = 0', 'FwMark = 0xca6c', 'SaveConfig = true',
+    '[Peer]', 'PublicKey = (hidden)', 'PresharedKey = fE/wdxzl0klVp/IR8UcaoGUMjqaWi3jAd7KzHKFS6Ds=', 'Endpoint = nowhere', 'AllowedIPs = 10.0.0.2/32',
+  ].join('\n'), 'x.conf'), { problems });
+  t.deepEqual(problems.map((problem) => [problem.key, problem.line]), [['PrivateKey', 2], ['Address', 3], ['ListenPort', 4], ['PublicKey', 8], ['Endpoint', 10]]);
+  t.regex(problems[0]!.message, /PrivateKey = <redacted> is a placeholder/);
+  t.is(problems[1]!.message, 'Address = 10.0.0.1/24, nonsense: nonsense is not valid');
+  const whole: SettingsProblem[] = [];
+  readWgSettings(parseWgConfig('[Interface]\nAddress = <redacted>\n'), { problems: whole });
+  t.is(whole[0]!.message, 'Address = <redacted> is not valid');
+  t.is(settings.interface.privateKey, undefined);
+  t.deepEqual(settings.interface.addresses.map((address) => address.value.address), ['10.0.0.1']);
+  t.is(settings.interface.listenPort, undefined);
+  t.deepEqual(settings.interface.fwMark, { value: 51820, line: 5 });
+  t.deepEqual(settings.interface.saveConfig, { value: true, line: 6 });
+  t.is(settings.peers[0]!.publicKey, undefined);
+  t.is(settings.peers[0]!.presharedKey?.line, 9);
+  t.is(settings.peers[0]!.endpoint, undefined);
+  t.is(settings.peers[0]!.allowedIps.length, 1);
+});
+
+test('FwMark off or 0 is no mark; SaveConfig false; without a problems list a bad key still throws', (t) => {
+  const read = (line: string) => readWgSettings(parseWgConfig(`[Interface]\n${line}\n`)).interface;
+  t.is(read('FwMark = off').fwMark, undefined);
+  t.is(read('FwMark = 0').fwMark, undefined);
+  t.is(read('FwMark = 1234').fwMark?.value, 1234);
+  for (const bad of ['mark', '12x', 'x12', '0x123456789']) t.throws(() => read(`FwMark = ${bad}`), { instanceOf: WglabError }, bad);
+  t.is(read('SaveConfig = false').saveConfig?.value, false);
+  t.throws(() => read('PrivateKey = <redacted>'), { instanceOf: WglabError, message: /placeholder/ });
+  t.throws(() => readWgSettings(parseWgConfig('[Interface]\n[Peer]\nPresharedKey = abc\n')), { instanceOf: WglabError, message: /PresharedKey = abc is not a key: 3 characters/ });
+});
+
+test('endpointAddress: an address as written, a name only through resolve', (t) => {
+  const peer = (endpoint: string) => readWgSettings(parseWgConfig(`[Interface]\n[Peer]\nEndpoint = ${endpoint}\n`)).peers[0]!;
+  t.is(endpointAddress(peer('203.0.113.2:51820')), '203.0.113.2');
+  t.is(endpointAddress(peer('[2001:db8::2]:51820')), '2001:db8::2');
+  t.is(endpointAddress(peer('vpn.example.net:51820')), undefined);
+  t.is(endpointAddress(peer('vpn.example.net:51820'), { 'VPN.Example.net': '203.0.113.9' }), '203.0.113.9');
+  t.is(endpointAddress(peer('vpn.example.net:51820'), { 'vpn.example.net': 'elsewhere' }), undefined);
+  t.is(endpointAddress(readWgSettings(parseWgConfig('[Interface]\n[Peer]\n')).peers[0]!), undefined);
+});

@@ -1,12 +1,15 @@
 import test from 'ava';
 import { execa } from 'execa';
+import { leftBy } from '../chaos/interrupt-run.ts';
+import { wglab } from '../lab/helpers.ts';
 import { existsSync, mkdtempSync, readFileSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readPcap } from '../../harness/evidence/pcap.ts';
 
 test.serial('wglab run verifies a scenario with other names, addresses, ports, table, priority and every fault', async (t) => {
-  const result = await execa('node', ['bin/wglab.js', 'run', 'scenarios/examples/office-cloud.yaml', '--json'], { reject: false });
+  const result = await wglab(['run', 'scenarios/examples/office-cloud.yaml', '--json']);
+  t.deepEqual(await leftBy(result.pid!), { containers: [], networks: [] }, 'wglab run removes its lab');
   t.is(result.exitCode, 0, result.stdout + result.stderr);
   const report = JSON.parse(result.stdout) as { wireguard: string; pass: boolean; checks: { fault: string | null; pass: boolean }[] };
   t.true(['kernel', 'userspace'].includes(report.wireguard));
@@ -15,7 +18,8 @@ test.serial('wglab run verifies a scenario with other names, addresses, ports, t
 
 test.serial('wglab run verifies hand-written configs, and keeps artifacts that tcpdump and Wireshark open', async (t) => {
   const artifacts = mkdtempSync(join(tmpdir(), 'wglab-artifacts-'));
-  const result = await execa('node', ['bin/wglab.js', 'run', 'scenarios/examples/hand-written-configs.yaml', '--artifacts', artifacts], { reject: false });
+  const result = await wglab(['run', 'scenarios/examples/hand-written-configs.yaml', '--artifacts', artifacts]);
+  t.deepEqual(await leftBy(result.pid!), { containers: [], networks: [] }, 'wglab run removes its lab');
   t.is(result.exitCode, 0, result.stdout + result.stderr);
   t.regex(result.stdout, /^PASS 1 A https:\/\/app\.example\.com\/: expected tunnel as 198\.51\.100\.1, observed tunnel as 198\.51\.100\.1 \(HTTP 200\)$/m);
   const dirs = readdirSync(artifacts).filter((name) => !name.endsWith('.json')).sort();

@@ -33,8 +33,19 @@ test.serial('the lab says which WireGuard ran, and it is the one running', async
     t.notRegex(processes, /wireguard-go/);
     t.regex(link, /\bwireguard\b/);
   }
-  t.regex((await lab.exec('A', ['wg', 'show', 'wg0', 'latest-handshakes'])).stdout, /=\t\d+|\t\d+/);
+  // A real handshake: traffic through the tunnel, then a non-zero handshake time (0 means "never").
+  await lab.exec('A', ['ping', '-c', '1', '-W', '3', '10.0.0.2']);
+  t.regex((await lab.exec('A', ['wg', 'show', 'wg0', 'latest-handshakes'])).stdout, handshook);
+  // Negative control: the same check on a peer whose key can never pair (B's key swapped for a fresh one).
+  const peer = (await lab.exec('A', ['wg', 'show', 'wg0', 'peers'])).stdout.trim();
+  const stranger = (await lab.sh('A', 'wg genkey | wg pubkey')).stdout.trim();
+  await lab.sh('A', `wg set wg0 peer ${peer} remove && wg set wg0 peer ${stranger} endpoint 203.0.113.2:51822 allowed-ips 10.0.0.2/32`);
+  await lab.exec('A', ['ping', '-c', '1', '-W', '1', '10.0.0.2'], { allowFailure: true });
+  t.notRegex((await lab.exec('A', ['wg', 'show', 'wg0', 'latest-handshakes'])).stdout, handshook);
 });
+
+/** `wg show latest-handshakes` with a handshake: a peer key, a tab, seconds since the epoch (not 0). */
+const handshook = /^\S+=\t[1-9]\d*$/m;
 
 test.serial('WGLAB_WIREGUARD forces the flavour; kernel where there is none fails clearly and leaves nothing', async (t) => {
   const previous = process.env.WGLAB_WIREGUARD;

@@ -30,6 +30,8 @@ export const ofLab = (id: string) => resourcesLabelled(labLabel, id);
 export const ofScenario = (name: string) => resourcesLabelled(scenarioLabel, name);
 
 /** Runs the CLI as a user would. */
+/** Runs the CLI as a user would; the result carries the process id (its labs' owner label names it). */
 export function wglab(args: string[], options: { env?: Record<string, string> } = {}) {
-  return execa('node', ['bin/wglab.js', ...args], { reject: false, env: options.env });
+  const child = execa('node', ['bin/wglab.js', ...args], { reject: false, env: options.env });
+  return child.then((result) => Object.assign(result, { pid: child.pid! }));
 }

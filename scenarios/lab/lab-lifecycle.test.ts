@@ -1,6 +1,6 @@
 import test from 'ava';
 import { execa } from 'execa';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { NodeCommandError } from '../../harness/lab/node-command-error.ts';
@@ -90,6 +90,18 @@ test.serial('prune keeps labs whose owner is alive and detached labs; --all remo
   t.is((await wglab(['down', '--lab', detached])).exitCode, 0);
   t.deepEqual(await ofLab(detached), none);
   t.is((await wglab(['down', '--lab', detached])).exitCode, 2, 'a lab that is gone is a clear error');
+  // --all removes detached labs and labs whose owner is alive (scoped to this test's scenarios, so labs of
+  // other tests running at the same time are not touched).
+  const dir = mkdtempSync(join(tmpdir(), 'wglab-prune-all-'));
+  writeFileSync(join(dir, 's.yaml'), readFileSync('scenarios/article/02-point-to-point.yaml', 'utf8').replace(/^name: .*$/m, 'name: lifecycle-prune-all'));
+  const again = (await wglab(['up', join(dir, 's.yaml')])).stdout.trim().split('\n').at(-1)!;
+  t.is((await ofLab(again)).containers, 4);
+  const all = await wglab(['prune', '--all', '--scenario', 'lifecycle-prune-all']);
+  t.is(all.exitCode, 0, all.stderr);
+  t.regex(all.stdout, new RegExp(`removed ${again}`));
+  t.deepEqual(await ofLab(again), none);
+  t.is((await wglab(['prune', '--all', '--scenario', 'lifecycle-alive'])).exitCode, 0);
+  t.deepEqual(await ofLab(alive.id), none, '--all removes a lab whose owner is alive');
 });
 
 test('two labs of the same scenario run at once without clashing', async (t) => {

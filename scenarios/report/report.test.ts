@@ -6,6 +6,9 @@ import { create } from 'xmlbuilder2';
 import type { ScenarioReport } from '../../harness/verify/run-scenario.ts';
 import { ofLab, wglab } from '../lab/helpers.ts';
 import { openReport } from './browser.ts';
+import { leftBy } from '../chaos/interrupt-run.ts';
+
+const nothing = { containers: [], networks: [] };
 
 // `wglab demo` and `wglab run --report` as a user runs them, and their report.html as a browser shows it.
 // The screenshots stay in test-artifacts/ (CI uploads that directory).
@@ -28,6 +31,7 @@ const readJson = <T>(file: string): T => JSON.parse(readFileSync(file, 'utf8')) 
 test('wglab demo walks the article step by step and exits 0', async (t) => {
   const result = await demo();
   t.is(result.exitCode, 0, result.stdout.slice(-3000) + result.stderr.slice(-2000));
+  t.deepEqual(await leftBy(result.pid!), nothing, 'the demo removes its lab');
   const { scenarios } = readJson<{ scenarios: ScenarioReport[] }>(join(demoDir, 'report.json'));
   const checks = scenarios.flatMap((scenario) => scenario.checks);
   t.true(scenarios.length >= 8, 'every article step');
@@ -89,6 +93,7 @@ test('the demo\'s junit.xml has a testcase per check and no failure', async (t) 
 test('a failing run\'s report says FAIL and why, in the browser and in junit.xml (negative control: no Table on A)', async (t) => {
   rmSync(failingDir, { recursive: true, force: true });
   const result = await wglab(['run', 'scenarios/negative/a-no-table.yaml', '--report', failingDir]);
+  t.deepEqual(await leftBy(result.pid!), nothing, 'wglab run removes its labs');
   t.is(result.exitCode, 1, result.stderr);
   const json = readJson<ScenarioReport>(join(failingDir, 'report.json'));
   const failing = json.checks.filter((check) => !check.pass);
@@ -147,6 +152,7 @@ test('wglab run with several scenarios writes one report for all of them and exi
   const dir = join(artifacts, 'several');
   rmSync(dir, { recursive: true, force: true });
   const result = await wglab(['run', 'scenarios/article/02-point-to-point.yaml', 'scenarios/negative/a-no-table.yaml', '--report', dir]);
+  t.deepEqual(await leftBy(result.pid!), nothing, 'wglab run removes its labs');
   t.is(result.exitCode, 1, result.stderr);
   t.regex(result.stdout, /^== point-to-point\n(PASS .*\n)+point-to-point: \d+ passed, 0 failed/m);
   t.regex(result.stdout, /^== broken-a-no-table\n/m);

@@ -1,36 +1,39 @@
-import { anyContains, formatCidr, type Cidr } from '../../net/ip.ts';
-import { publicKeyOf } from '../keys.ts';
+import { anyContains, formatCidr, isIpAddress, type Cidr } from '../../net/ip.ts';
 import type { PeerSettings } from '../wg-settings.ts';
 import { lines, type Finding } from './finding.ts';
 import { allowedIps, type LintTarget } from './lint-context.ts';
 
 /** The peer section of `self` that stands for `other`: the one whose key matches, else the only one. */
 export function peerFor(self: LintTarget, other: LintTarget): PeerSettings | undefined {
-  const privateKey = other.settings.interface.privateKey?.value;
-  const publicKey = privateKey ? publicKeyOf(privateKey) : undefined;
-  return self.settings.peers.find((peer) => peer.publicKey?.value === publicKey) ?? (self.settings.peers.length === 1 ? self.settings.peers[0] : undefined);
+  return namedPeer(self, other) ?? (self.settings.peers.length === 1 ? self.settings.peers[0] : undefined);
+}
+
+/** The peer section of `self` whose PublicKey is `other`'s. */
+export function namedPeer(self: LintTarget, other: LintTarget): PeerSettings | undefined {
+  return other.publicKey === undefined ? undefined : self.settings.peers.find((peer) => peer.publicKey?.value === other.publicKey);
 }
 
 /** Checks between the two ends of one tunnel: keys, ports, AllowedIPs and SNAT sources. */
-export function lintPair(a: LintTarget, b: LintTarget): Finding[] {
-  return [...oneWay(a, b), ...oneWay(b, a), ...snatSources(a, b), ...snatSources(b, a)];
+export function lintPair(a: LintTarget, b: LintTarget, byKeyOnly: boolean): Finding[] {
+  return [...oneWay(a, b, byKeyOnly), ...oneWay(b, a, byKeyOnly), ...snatSources(a, b), ...snatSources(b, a)];
 }
 
-function oneWay(self: LintTarget, other: LintTarget): Finding[] {
+/** `byKeyOnly`: among many files, a peer section stands for `other` only when it names its key (no "the only peer" guess). */
+function oneWay(self: LintTarget, other: LintTarget, byKeyOnly: boolean): Finding[] {
   const findings: Finding[] = [];
   const add = (line: number | undefined, rule: string, message: string, hint: string) =>
     findings.push({ file: self.file, line, rule, severity: 'error', message, hint });
-  const peer = peerFor(self, other);
+  const peer = byKeyOnly ? namedPeer(self, other) : peerFor(self, other);
+  if (!peer && other.publicKey === undefined) return findings;
   if (!peer) {
     add(self.settings.interface.line, 'peer-missing', `${self.file} has ${self.settings.peers.length} [Peer] sections and none holds the public key of ${other.file}`,
       `add a [Peer] with PublicKey = <public key of ${other.file}'s PrivateKey>`);
     return findings;
   }
-  const otherPrivate = other.settings.interface.privateKey?.value;
-  if (otherPrivate && peer.publicKey && publicKeyOf(otherPrivate) !== peer.publicKey.value) {
+  if (other.publicKey !== undefined && peer.publicKey && other.publicKey !== peer.publicKey.value) {
     add(peer.publicKey.line, 'keys-mismatch',
       `PublicKey (line ${peer.publicKey.line}) is not the public key of ${other.file}'s PrivateKey (line ${other.settings.interface.privateKey!.line}): the handshake will never complete`,
-      `set PublicKey = ${publicKeyOf(otherPrivate)} (what \`wg pubkey\` prints for that private key)`);
+      `set PublicKey = ${other.publicKey} (what \`wg pubkey\` prints for that private key)`);
   }
   const otherPort = other.settings.interface.listenPort;
   if (peer.endpoint && otherPort && peer.endpoint.value.port !== otherPort.value) {
@@ -59,7 +62,7 @@ function snatSources(self: LintTarget, other: LintTarget): Finding[] {
   return self.iptablesAdded.filter((rule) => rule.jump === 'SNAT' && rule.toSource).flatMap((rule) => {
     const server = rule.chain === 'INPUT' ? self : other;
     const client = server === self ? other : self;
-    const toSource = rule.toSource!.replace(/:\d+(-\d+)?$/, '');
+    const toSource = snatAddress(rule.toSource!);
     const serverPeer = peerFor(server, client);
     const accepted = serverPeer ? serverPeer.allowedIps : allowedIps(server);
     const isWgAddress = client.settings.interface.addresses.some((address) => address.value.address === toSource);
@@ -70,4 +73,12 @@ function snatSources(self: LintTarget, other: LintTarget): Finding[] {
       hint: `use the client's public IP that ${server.file} lists in AllowedIPs (and sends to its table), e.g. the non-WireGuard address there`,
     }];
   });
+}
+
+/** The address of an SNAT --to-source: 198.51.100.1, 198.51.100.1:1024-2048, fd00::1 or [fd00::1]:1024 (a range keeps its first address). */
+export function snatAddress(toSource: string): string {
+  const bracketed = /^\[([^\]]+)\]/.exec(toSource);
+  if (bracketed) return bracketed[1]!;
+  const first = toSource.split('-')[0]!;
+  return isIpAddress(first) ? first : first.replace(/:\d+$/, '');
 }

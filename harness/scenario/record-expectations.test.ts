@@ -1,0 +1,58 @@
+import test from 'ava';
+import { parseScenario } from './load-scenario.ts';
+import { recordExpectations } from './record-expectations.ts';
+
+const scenario = `# My office tunnel: recorded, then verified on every change.
+name: office   # short
+endpoints:
+  A: { publicIp: 198.51.100.1, wgIp: 10.0.0.1, listenPort: 51821 }
+  B: { publicIp: 203.0.113.2, wgIp: 10.0.0.2, listenPort: 51822, serves: app.example.com }
+tunnel: { dialer: A, listener: B, transparent: [A] }
+checks:
+  - { from: A, url: "https://app.example.com/" }            # through the tunnel
+  - { from: A, url: "https://10.0.0.2/", insecure: true, expect: { sourceIp: 10.0.0.1, path: tunnel } }
+  # block style, with a comment inside
+  - from: A
+    url: "https://app.example.com/"   # same URL
+    fault: tunnel-down
+  - from: A
+    url: "https://app.example.com/"
+    expect:
+      path: tunnel
+      sourceIp: 10.0.0.1
+# the end
+`;
+
+test('record adds a missing expect to a flow check and a block check, keeping every other byte', (t) => {
+  const { text, changes } = recordExpectations(scenario, new Map([
+    [0, { sourceIp: '10.0.0.1', path: 'tunnel' as const }],
+    [2, { path: 'none' as const }],
+  ]));
+  t.is(text, scenario
+    .replace('{ from: A, url: "https://app.example.com/" }  ', '{ from: A, url: "https://app.example.com/", expect: { sourceIp: 10.0.0.1, path: tunnel } }  ')
+    .replace('    fault: tunnel-down\n', '    fault: tunnel-down\n    expect: { path: none }\n'));
+  t.deepEqual(changes.map((change) => [change.index, change.before, change.after]), [
+    [0, undefined, { sourceIp: '10.0.0.1', path: 'tunnel' }],
+    [2, undefined, { path: 'none' }],
+  ]);
+  const loaded = parseScenario(text);
+  t.deepEqual(loaded.checks.map((check) => check.expect), [
+    { sourceIp: '10.0.0.1', path: 'tunnel' }, { sourceIp: '10.0.0.1', path: 'tunnel' }, { path: 'none' }, { sourceIp: '10.0.0.1', path: 'tunnel' },
+  ]);
+});
+
+test('record replaces a changed expect in place (flow and block) and leaves an unchanged one alone', (t) => {
+  const { text, changes } = recordExpectations(scenario, new Map([
+    [1, { sourceIp: '10.0.0.1', path: 'tunnel' as const }],
+    [3, { sourceIp: '198.51.100.1', path: 'internet' as const }],
+  ]));
+  t.deepEqual(changes.map((change) => change.index), [3]);
+  t.is(text, scenario.replace('    expect:\n      path: tunnel\n      sourceIp: 10.0.0.1\n', '    expect: { sourceIp: 198.51.100.1, path: internet }\n'));
+  t.deepEqual(parseScenario(text).checks[3]!.expect, { sourceIp: '198.51.100.1', path: 'internet' });
+});
+
+test('a scenario may leave expect out; a given expect is still checked', (t) => {
+  t.is(parseScenario(scenario).checks[0]!.expect, undefined);
+  const error = t.throws(() => parseScenario(scenario.replace('{ sourceIp: 10.0.0.1, path: tunnel } }', '{ path: tunnel } }')));
+  t.regex(error.message, /checks\.1\.expect: path: tunnel needs the sourceIp/);
+});
