@@ -21,7 +21,7 @@ export function parseAccessLogLine(line: string): AccessLogEntry | undefined {
   const [, remoteAddr, time, request, status, bytes, referer, userAgent, tag] = match;
   return {
     remoteAddr: remoteAddr!, time: time!, request: request!, status: Number(status), bytes: bytes === '-' ? 0 : Number(bytes),
-    referer: referer!, userAgent: userAgent!, tag: tag === undefined || tag === '-' ? undefined : tag, line: line.trim(),
+    referer: referer!, userAgent: userAgent!, tag: tag === '-' ? undefined : tag, line: line.trim(),
   };
 }
 

@@ -6,6 +6,8 @@ export interface CapturePoint {
   label: string;
   node: string;
   iface: string;
+  /** What the point is: the router (the internet), a WireGuard interface, or a LAN interface. Default: from the label (`internet`) and iface (`wg*`). */
+  role?: 'internet' | 'tunnel' | 'lan';
   packets: Packet[];
   /** Why nothing was captured here (e.g. wg0 down), when that is the case. */
   absent?: string;
@@ -16,6 +18,7 @@ export interface CapturePoint {
 /** One TCP or UDP conversation at a capture point. */
 export interface Flow {
   protocol: 'tcp' | 'udp';
+  /** `10.0.0.1:40000`, `[fd00::1]:40000` */
   client: string;
   server: string;
   packets: number;
@@ -29,10 +32,16 @@ export function requestPackets(packets: readonly Packet[], serverPort: number, c
     || (packet.srcPort === serverPort && (clientPort === undefined || packet.dstPort === clientPort))));
 }
 
-/** WireGuard's UDP between the tunnel's listen ports. */
+/**
+ * WireGuard's UDP: one side on a listen port of the tunnel. Only one: a peer whose file sets no ListenPort sends
+ * from a port the kernel picks, to the other side's listen port.
+ */
+export function isWireguard(packet: Packet, ports: readonly number[]): boolean {
+  return packet.protocol === 17 && ports.some((port) => port === packet.srcPort || port === packet.dstPort);
+}
+
 export function wireguardPackets(packets: readonly Packet[], ports: readonly number[]): Packet[] {
-  return countable(packets).filter((packet) => packet.protocol === 17 && packet.srcPort !== undefined && packet.dstPort !== undefined
-    && ports.includes(packet.srcPort) && ports.includes(packet.dstPort));
+  return countable(packets).filter((packet) => isWireguard(packet, ports));
 }
 
 /**
@@ -48,8 +57,8 @@ export function summarizeFlows(packets: readonly Packet[]): Flow[] {
   const flows = new Map<string, Flow>();
   for (const packet of countable(packets)) {
     if ((packet.protocol !== 6 && packet.protocol !== 17) || packet.srcPort === undefined || packet.dstPort === undefined) continue;
-    const source = `${packet.src}:${packet.srcPort}`;
-    const destination = `${packet.dst}:${packet.dstPort}`;
+    const source = socket(packet.src, packet.srcPort);
+    const destination = socket(packet.dst, packet.dstPort);
     const towardServer = packet.dstPort < packet.srcPort || (packet.dstPort === packet.srcPort && destination > source);
     const [client, server] = towardServer ? [source, destination] : [destination, source];
     const protocol = packet.protocol === 6 ? 'tcp' : 'udp';
@@ -62,6 +71,18 @@ export function summarizeFlows(packets: readonly Packet[]): Flow[] {
   return [...flows.values()].sort((a, b) => b.packets - a.packets);
 }
 
+/** `10.0.0.1:443`, `[fd00::1]:443`. */
+function socket(address: string | undefined, port: number): string {
+  return (address ?? '').includes(':') ? `[${address}]:${port}` : `${address}:${port}`;
+}
+
 export function describeFlow(flow: Flow): string {
   return `${flow.protocol.toUpperCase()} ${flow.client} → ${flow.server} (${flow.packets} packet${flow.packets === 1 ? '' : 's'})`;
+}
+
+/** A capture point's role: as given, else the router when labelled `internet`, a tunnel on a `wg*` interface, else a LAN. */
+export function captureRole(capture: Pick<CapturePoint, 'label' | 'iface' | 'role'>): 'internet' | 'tunnel' | 'lan' {
+  if (capture.role) return capture.role;
+  if (capture.label === 'internet') return 'internet';
+  return /^wg/.test(capture.iface) ? 'tunnel' : 'lan';
 }

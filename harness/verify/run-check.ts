@@ -10,6 +10,7 @@ import { lanInterface, nodeForHost, routerNode } from '../lab/lab-plan.ts';
 import type { Progress } from '../lab/progress.ts';
 import { accessLogPath, requestTagHeader } from '../lab/nginx-site.ts';
 import type { Check } from '../scenario/scenario.ts';
+import { parseCurlResult } from './curl-result.ts';
 import { decideVerdict, type Evidence, type RequestResult, type Verdict } from './verdict.ts';
 
 export interface CheckResult {
@@ -38,11 +39,11 @@ export async function runCheck(lab: Lab, check: Check, index: number, options: {
   try {
     // The router (every internet link), each WireGuard interface, each LAN interface of an endpoint.
     const points = [
-      { label: 'internet', node: routerNode, iface: 'any' },
-      ...lab.plan.interfaces.map((face) => ({ label: `${face.node} ${face.iface}`, node: face.node, iface: face.iface })),
-      ...lab.plan.endpoints.filter((endpoint) => endpoint.lan).map((endpoint) => ({ label: `${endpoint.name} LAN`, node: endpoint.name, iface: lanInterface })),
+      { label: 'internet', node: routerNode, iface: 'any', role: 'internet' as const },
+      ...lab.plan.interfaces.map((face) => ({ label: `${face.node} ${face.iface}`, node: face.node, iface: face.iface, role: 'tunnel' as const })),
+      ...lab.plan.endpoints.filter((endpoint) => endpoint.lan).map((endpoint) => ({ label: `${endpoint.name} LAN`, node: endpoint.name, iface: lanInterface, role: 'lan' as const })),
     ];
-    const isWireguard = (point: { label: string; iface: string }) => point.label !== 'internet' && point.iface !== lanInterface;
+    const isWireguard = (point: { role: string }) => point.role === 'tunnel';
     const up = await Promise.all(points.map((point) => (isWireguard(point) ? wireguardIsUp(lab, point.node, point.iface) : Promise.resolve(true))));
     const running = await Promise.all(points.map((point, at) => (up[at] ? startCapture(lab, point.node, point.iface) : undefined)));
     const request = await sendRequest(lab, check, tag);
@@ -78,13 +79,5 @@ async function sendRequest(lab: Lab, check: Check, tag: string): Promise<Request
     ...(check.insecure ? ['--insecure'] : []),
     check.url,
   ], { allowFailure: true });
-  const [status, localPort, remoteIp, remotePort] = result.stdout.trim().split(' ');
-  return {
-    exitCode: result.exitCode,
-    httpStatus: status && status !== '000' ? Number(status) : undefined,
-    localPort: localPort ? Number(localPort) : undefined,
-    remoteIp: remoteIp || undefined,
-    remotePort: remotePort ? Number(remotePort) : undefined,
-    error: result.stderr.trim().replace(/^curl: \(\d+\) /, '') || undefined,
-  };
+  return parseCurlResult(result.exitCode, result.stdout, result.stderr);
 }

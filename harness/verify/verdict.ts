@@ -1,12 +1,14 @@
 import type { AccessLogEntry } from '../evidence/access-log.ts';
-import { describeFlow, requestPackets, summarizeFlows, wireguardPackets, type CapturePoint } from '../evidence/flows.ts';
+import { captureRole, describeFlow, isWireguard, requestPackets, summarizeFlows, wireguardPackets, type CapturePoint } from '../evidence/flows.ts';
 import type { Check, CheckPath } from '../scenario/scenario.ts';
 
 /** What curl said about one request. */
 export interface RequestResult {
   exitCode: number;
   httpStatus?: number;
+  /** The request's client port; undefined when curl made no connection. */
   localPort?: number;
+  /** Where curl connected: kept for artifacts, never taken as the source IP (only the server's log says that). */
   remoteIp?: string;
   remotePort?: number;
   error?: string;
@@ -22,7 +24,11 @@ export interface Evidence {
   wireguardPorts: number[];
 }
 
-/** A path as observed: the expected kinds, or what the evidence shows when it is neither (always a failure). */
+/**
+ * A path as observed: the expected kinds, or what the evidence shows when it is neither (always a failure):
+ * `both` when the request's TCP was on a wg0 and in clear at the router; `unclear` when the evidence disagrees
+ * (curl and nginx, or nginx and the captures) or the router was not captured.
+ */
 export type ObservedPath = CheckPath | 'both' | 'unclear';
 
 export interface Verdict {
@@ -35,58 +41,62 @@ export interface Verdict {
 }
 
 /**
- * Decides from evidence, not assumptions: `tunnel` when the request's TCP is on a wg0 and the internet
- * carries none of it in clear (only WireGuard UDP); `internet` when it crossed the router in clear and
- * no wg0 saw it; `none` when curl failed and nginx logged nothing.
+ * Decides from evidence, not assumptions:
+ * - `none` when curl failed and nginx logged nothing; `unclear` when only one of the two says the request failed;
+ * - then, the router captured (else `unclear`), from the packets of the request's TCP (its client port, when
+ *   curl had one, and the server port), each forwarded packet counted once:
+ *   `tunnel` when a wg0 saw them and the router saw none in clear, `internet` when the router saw them in clear
+ *   and no wg0 did, `both` when both did, `unclear` when neither did;
+ * - the source IP is the address nginx logged for this request, never where curl says it connected.
  */
 export function decideVerdict(check: Check, evidence: Evidence): Verdict {
-  const { request } = evidence;
-  const clientPort = request.localPort && request.localPort > 0 ? request.localPort : undefined;
-  const internet = evidence.captures.find((capture) => capture.label === 'internet');
-  // WireGuard interfaces: every capture point but the router and endpoints' LAN interfaces (eth1).
-  const tunnels = evidence.captures.filter((capture) => capture.label !== 'internet' && capture.iface !== 'eth1' && !capture.absent);
-  const inClear = internet ? requestPackets(internet.packets, evidence.serverPort, clientPort) : [];
-  const inTunnel = tunnels.filter((capture) => requestPackets(capture.packets, evidence.serverPort, clientPort).length > 0);
+  const { request, serverPort, wireguardPorts } = evidence;
+  const clientPort = request.localPort || undefined; // curl's 0: no connection, so any client port
+  /** The request's packets a capture point saw: none where nothing was captured. */
+  const requestAt = (capture?: CapturePoint) => (capture && !capture.absent ? requestPackets(capture.packets, serverPort, clientPort) : []);
+  const router = evidence.captures.find((capture) => captureRole(capture) === 'internet');
+  const inClear = requestAt(router);
+  const inTunnel = evidence.captures.filter((capture) => captureRole(capture) === 'tunnel' && requestAt(capture).length > 0);
+  const tunnelNames = inTunnel.map((capture) => capture.label).join(' and ');
   const logged = evidence.logEntries[0];
-  const seen = evidence.captures.map((capture) => {
-    if (capture.absent) return `${capture.label}: not captured (${capture.absent})`;
-    const flows = summarizeFlows(capture.packets);
-    const wg = wireguardPackets(capture.packets, evidence.wireguardPorts).length;
-    const request = requestPackets(capture.packets, evidence.serverPort, clientPort).length;
-    const parts = [
-      request > 0 ? `the request's TCP (${packets(request)})` : 'none of the request\'s TCP',
-      ...(capture.label === 'internet' && wg > 0 ? [`WireGuard UDP (${packets(wg)})`] : []),
-    ];
-    const other = flows.filter((flow) => !(flow.protocol === 'udp' && wg > 0 && evidence.wireguardPorts.some((port) => flow.server.endsWith(`:${port}`))));
-    return `${capture.label}: ${parts.join(', ')}${other.length > 0 && request === 0 ? `; other: ${other.slice(0, 2).map(describeFlow).join(', ')}` : ''}`;
-  });
+  const curlFailed = request.exitCode !== 0;
+  const curlText = `curl failed (exit ${request.exitCode}${request.error ? `: ${request.error}` : ''})`;
 
   let path: ObservedPath;
-  if (request.exitCode !== 0 && !logged) path = 'none';
-  else if (inTunnel.length > 0 && inClear.length === 0) path = 'tunnel';
-  else if (inClear.length > 0 && inTunnel.length === 0) path = 'internet';
-  else if (inClear.length > 0) path = 'both';
-  else path = 'unclear';
+  let why: string;
+  if (curlFailed && !logged) [path, why] = ['none', `${curlText} and nginx logged nothing`];
+  else if (curlFailed) [path, why] = ['unclear', `${curlText}, yet nginx logged the request: ${logged!.line}`];
+  else if (!logged) [path, why] = ['unclear', `curl got an answer${request.httpStatus ? ` (HTTP ${request.httpStatus})` : ''}, yet nginx logged no line for this request`];
+  else if (!router || router.absent) [path, why] = ['unclear', `the router was not captured${router?.absent ? ` (${router.absent})` : ''}, so nothing shows whether the request crossed the internet in clear`];
+  else if (inTunnel.length > 0 && inClear.length > 0) [path, why] = ['both', `the request's TCP was both on ${tunnelNames} and in clear at the router (${packets(inClear.length)})`];
+  else if (inTunnel.length > 0) [path, why] = ['tunnel', `the request's TCP was on ${tunnelNames} and the internet carried none of it in clear`];
+  else if (inClear.length > 0) [path, why] = ['internet', `the request's TCP crossed the internet in clear (${packets(inClear.length)} at the router) and no wg0 saw it`];
+  else [path, why] = ['unclear', 'nginx logged the request but no capture point saw its TCP'];
 
   const observed = { path, sourceIp: logged?.remoteAddr, httpStatus: request.httpStatus };
   const reasons: string[] = [];
-  const expected = check.expect;
-  if (expected && path !== expected.path) {
-    const why: Record<ObservedPath, string> = {
-      tunnel: `the request's TCP was on ${inTunnel.map((capture) => capture.label).join(' and ')} and the internet carried none of it in clear`,
-      internet: `the request's TCP crossed the internet in clear (${inClear.length} packets at the router) and no wg0 saw it`,
-      none: `curl failed (exit ${request.exitCode}${request.error ? `: ${request.error}` : ''}) and nginx logged nothing`,
-      both: `the request's TCP was both on ${inTunnel.map((capture) => capture.label).join(' and ')} and in clear at the router`,
-      unclear: `${logged ? 'nginx logged the request' : 'the request got an answer'} but no capture point saw its TCP`,
-    };
-    reasons.push(`expected path ${expected.path}, observed ${path}: ${why[path]}`);
-  }
+  const expected = check.expect; // none until `wglab run --record` writes what was observed
+  if (expected && path !== expected.path) reasons.push(`expected path ${expected.path}, observed ${path}: ${why}`);
   if (expected?.sourceIp !== undefined && observed.sourceIp !== expected.sourceIp) {
-    reasons.push(observed.sourceIp === undefined
-      ? `expected the server to log ${expected.sourceIp}, but it logged no line for this request`
-      : `expected the server to log ${expected.sourceIp}, it logged ${observed.sourceIp}: ${logged!.line}`);
+    reasons.push(logged
+      ? `expected the server to log ${expected.sourceIp}, it logged ${logged.remoteAddr}: ${logged.line}`
+      : `expected the server to log ${expected.sourceIp}, but it logged no line for this request`);
   }
-  if (evidence.logEntries.length > 1) reasons.push(`nginx logged this request ${evidence.logEntries.length} times`);
+  if (evidence.logEntries.length > 1) {
+    reasons.push(`nginx logged this request ${evidence.logEntries.length} times (from ${evidence.logEntries.map((entry) => entry.remoteAddr).join(', ')})`);
+  }
+
+  // Without a client port (curl made no connection), any TCP on the server port is shown, and named for what it is.
+  const [tcp, noTcp] = clientPort ? ['the request\'s TCP', 'none of the request\'s TCP'] : [`TCP on port ${serverPort}`, `no TCP on port ${serverPort}`];
+  const seen = evidence.captures.map((capture) => {
+    if (capture.absent) return `${capture.label}: not captured (${capture.absent})`;
+    const count = requestAt(capture).length;
+    const wireguard = wireguardPackets(capture.packets, wireguardPorts).length;
+    const parts = [count > 0 ? `${tcp} (${packets(count)})` : noTcp, ...(wireguard > 0 ? [`WireGuard UDP (${packets(wireguard)})`] : [])];
+    // What else was there, when the request was not: the two busiest conversations besides WireGuard's.
+    const other = count > 0 ? [] : summarizeFlows(capture.packets.filter((packet) => !isWireguard(packet, wireguardPorts))).slice(0, 2);
+    return `${capture.label}: ${parts.join(', ')}${other.length > 0 ? `; other: ${other.map(describeFlow).join(', ')}` : ''}`;
+  });
   return { observed, pass: reasons.length === 0, reasons, seen };
 }
 

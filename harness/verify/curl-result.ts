@@ -1,0 +1,19 @@
+import type { RequestResult } from './verdict.ts';
+
+/**
+ * What curl said, from its exit code, its stderr and what `-w '%{http_code} %{local_port} %{remote_ip} %{remote_port}'`
+ * wrote (run-check's request). curl writes 000 and 0 for what it never had: no HTTP answer, no connection.
+ */
+export function parseCurlResult(exitCode: number, stdout: string, stderr: string): RequestResult {
+  const [status, localPort, remoteIp, remotePort] = stdout.trim().split(' ');
+  return {
+    exitCode,
+    httpStatus: positive(status),
+    localPort: positive(localPort),
+    remoteIp: remoteIp || undefined,
+    remotePort: positive(remotePort),
+    error: stderr.trim().replace(/^curl: \(\d+\) /, '') || undefined,
+  };
+}
+
+const positive = (text: string | undefined) => (Number(text) > 0 ? Number(text) : undefined);
