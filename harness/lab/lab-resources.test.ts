@@ -1,6 +1,6 @@
 import test from 'ava';
 import type { Engine } from './engine.ts';
-import { isGone, isTransient, labsToPrune, orphanNetworkSeconds, ownerIsGone, removeLab, type LabSummary } from './lab-resources.ts';
+import { isGone, isTransient, labLabels, labsToPrune, listLabs, orphanNetworkSeconds, ownerIsGone, pruneLabs, removeLab, type LabSummary } from './lab-resources.ts';
 import { hostname } from 'node:os';
 
 /** A fake engine: containers and networks of one lab, each removal scripted (an error, or success). */
@@ -103,4 +103,95 @@ test('an owner is gone only when its process is, on this host', (t) => {
   t.false(ownerIsGone(`${hostname()}:${process.pid}`));
   t.false(ownerIsGone(`another-host:999999`));
   t.true(ownerIsGone(`${hostname()}:99999999`));
+});
+
+/** A fake engine holding labelled containers and networks of several labs; records what it was asked. */
+function labelledEngine() {
+  const asked: { call: string; options: unknown }[] = [];
+  const containers = [
+    { Id: 'c1', Names: ['/wglab-b-1-A'], State: 'running', Labels: { 'wglab.lab': 'wglab-b-1', 'wglab.owner': 'h:1', 'wglab.scenario': 'b', 'wglab.node': 'A' } },
+    { Id: 'c2', Names: [], State: 'exited', Labels: { 'wglab.lab': 'wglab-b-1' } },
+    { Id: 'c3', Names: ['/wglab-a-2-B'], State: 'running', Labels: { 'wglab.lab': 'wglab-a-2', 'wglab.owner': 'detached', 'wglab.scenario': 'a', 'wglab.node': 'B' } },
+  ];
+  const networks = [
+    { Id: 'n1', Name: 'wglab-b-1-A', Created: '2026-11-25T10:00:00Z', Labels: { 'wglab.lab': 'wglab-b-1' } },
+    { Id: 'n2', Name: 'wglab-b-1-B', Created: '2026-11-25T11:00:00Z', Labels: { 'wglab.lab': 'wglab-b-1' } },
+    { Id: 'n3', Name: 'wglab-c-3-A', Created: 'not a date', Labels: { 'wglab.lab': 'wglab-c-3', 'wglab.owner': 'h:2', 'wglab.scenario': 'c' } },
+  ];
+  const removed: string[] = [];
+  const labOf = (filters: string) => /wglab\.lab=([^"]+)/.exec(filters)?.[1];
+  const engine = {
+    dockerode: {
+      listContainers: async (options: { filters: string }) => {
+        asked.push({ call: 'listContainers', options });
+        const lab = labOf(options.filters);
+        return containers.filter((container) => !removed.includes(container.Id) && (!lab || container.Labels['wglab.lab'] === lab));
+      },
+      listNetworks: async (options: { filters: string }) => {
+        asked.push({ call: 'listNetworks', options });
+        const lab = labOf(options.filters);
+        return networks.filter((network) => !removed.includes(network.Id) && (!lab || network.Labels['wglab.lab'] === lab));
+      },
+      listVolumes: async () => ({ Volumes: [] }),
+      getContainer: (id: string) => ({ remove: async (options: unknown) => { asked.push({ call: `remove ${id}`, options }); removed.push(id); } }),
+      getNetwork: (id: string) => ({ remove: async () => { removed.push(id); } }),
+      getVolume: () => ({ remove: async () => undefined }),
+    },
+  } as unknown as Engine;
+  return { engine, asked, removed };
+}
+
+test('listLabs groups containers and networks by lab label, with names, nodes, owners and the newest network', async (t) => {
+  const { engine, asked } = labelledEngine();
+  const labs = await listLabs(engine);
+  t.deepEqual(labs.map((found) => found.id), ['wglab-a-2', 'wglab-b-1', 'wglab-c-3']);
+  const b = labs[1]!;
+  t.deepEqual(b, {
+    id: 'wglab-b-1', scenario: 'b', owner: 'h:1',
+    containers: [{ name: 'wglab-b-1-A', node: 'A', state: 'running' }, { name: 'c2', node: '?', state: 'exited' }],
+    networks: ['wglab-b-1-A', 'wglab-b-1-B'],
+    newestNetwork: Date.parse('2026-11-25T11:00:00Z'),
+  });
+  t.deepEqual(labs[2], { id: 'wglab-c-3', scenario: 'c', owner: 'h:2', containers: [], networks: ['wglab-c-3-A'] }, 'a network without a date has no newestNetwork');
+  t.deepEqual(asked[0], { call: 'listContainers', options: { all: true, filters: JSON.stringify({ label: ['wglab.lab'] }) } });
+  t.deepEqual(asked[1], { call: 'listNetworks', options: { filters: JSON.stringify({ label: ['wglab.lab'] }) } });
+  await listLabs(engine, 'wglab-a-2');
+  t.deepEqual(asked[2], { call: 'listContainers', options: { all: true, filters: JSON.stringify({ label: ['wglab.lab=wglab-a-2'] }) } });
+});
+
+test('removeLab asks for the lab\'s own label, all containers, removed by force with their volumes', async (t) => {
+  const { engine, asked, removed } = labelledEngine();
+  await removeLab(engine, 'wglab-b-1', { pauseMs: 0 });
+  t.deepEqual(removed.sort(), ['c1', 'c2', 'n1', 'n2']);
+  t.deepEqual(asked[0], { call: 'listContainers', options: { all: true, filters: JSON.stringify({ label: ['wglab.lab=wglab-b-1'] }) } });
+  t.deepEqual(asked.find((entry) => entry.call === 'remove c1')?.options, { force: true, v: true });
+});
+
+test('pruneLabs removes labs whose owner is gone (or all, or one scenario\'s) and returns their ids', async (t) => {
+  const all = labelledEngine();
+  t.deepEqual(await pruneLabs(all.engine, { all: true, scenario: 'a' }), ['wglab-a-2']);
+  t.deepEqual(all.removed, ['c3']);
+  const every = labelledEngine();
+  t.deepEqual(await pruneLabs(every.engine, { all: true }), ['wglab-a-2', 'wglab-b-1', 'wglab-c-3']);
+  t.deepEqual(every.removed.sort(), ['c1', 'c2', 'c3', 'n1', 'n2', 'n3']);
+  const gone = labelledEngine();
+  t.deepEqual(await pruneLabs(gone.engine), [], 'owners h:1 and h:2 are on another host: not decidable, kept');
+  t.deepEqual(gone.removed, []);
+});
+
+test('labLabels name the lab, its scenario, and its owner: this process, or detached', (t) => {
+  t.deepEqual(labLabels('wglab-x-1', 'x', false), { 'wglab.lab': 'wglab-x-1', 'wglab.owner': `${hostname()}:${process.pid}`, 'wglab.scenario': 'x' });
+  t.is(labLabels('wglab-x-1', 'x', true)['wglab.owner'], 'detached');
+});
+
+test('removeLab waits between rounds only when something was refused', async (t) => {
+  const state = { containers: [], networks: ['n1'] };
+  const { engine } = fakeEngine(state, { n1: [activeEndpoints] });
+  const start = performance.now();
+  await removeLab(engine, 'x', { pauseMs: 300 });
+  t.true(performance.now() - start >= 290, 'paused after the refusal');
+  const quick = fakeEngine({ containers: ['c1'], networks: ['n1'] });
+  const begin = performance.now();
+  await removeLab(quick.engine, 'x', { pauseMs: 5000 });
+  t.true(performance.now() - begin < 1000, 'no pause when nothing was refused');
 });
