@@ -138,6 +138,7 @@ test('a capture point\'s role: as given, else the router by its label, a tunnel 
   t.is(captureRole({ label: 'gw wg1', iface: 'wg1' }), 'tunnel');
   t.is(captureRole({ label: 'A LAN', iface: 'eth1' }), 'lan');
   t.is(captureRole({ label: 'B eth0', iface: 'eth0' }), 'lan');
+  t.is(captureRole({ label: 'B lan', iface: 'lan-wg' }), 'lan', 'wg at the start of the name, not anywhere');
   t.is(captureRole({ label: 'office tun', iface: 'office', role: 'tunnel' }), 'tunnel');
   t.is(captureRole({ label: 'internet', iface: 'any', role: 'lan' }), 'lan');
 });

@@ -1,7 +1,7 @@
 import test from 'ava';
 import { readdirSync, readFileSync } from 'node:fs';
 import { WglabError } from '../errors.ts';
-import { parseWgConfig } from './parse-wg-config.ts';
+import { parseWgConfig, splitList } from './parse-wg-config.ts';
 import { serializeWgConfig } from './serialize-wg-config.ts';
 import { endpointAddress, readWgSettings, type SettingsProblem } from './wg-settings.ts';
 
@@ -131,4 +131,32 @@ test('endpointAddress: an address as written, a name only through resolve', (t) 
   t.is(endpointAddress(peer('vpn.example.net:51820'), { 'VPN.Example.net': '203.0.113.9' }), '203.0.113.9');
   t.is(endpointAddress(peer('vpn.example.net:51820'), { 'vpn.example.net': 'elsewhere' }), undefined);
   t.is(endpointAddress(readWgSettings(parseWgConfig('[Interface]\n[Peer]\n')).peers[0]!), undefined);
+});
+
+test('the parser reads each kind of line exactly: blank, comment, section, entry, with CRLF and inline comments', (t) => {
+  const text = '# top note  \r\n\r\n[ interface ]  # the host\r\nPrivateKey = k= # inline\r\nAddress=10.0.0.1/32,, 10.0.0.2/32\r\n[PEER]\r\nPublicKey = p\r\n';
+  const config = parseWgConfig(text, 'crlf.conf');
+  t.true(config.finalNewline);
+  t.deepEqual(config.lines.map((line) => line.type), ['comment', 'blank', 'section', 'entry', 'entry', 'section', 'entry']);
+  t.deepEqual(config.lines[0], { type: 'comment', text: 'top note', raw: '# top note  \r', line: 1 });
+  t.deepEqual(config.lines[1], { type: 'blank', raw: '\r', line: 2 });
+  t.like(config.lines[2]!, { type: 'section', name: 'Interface', line: 3 });
+  t.like(config.lines[3]!, { type: 'entry', key: 'PrivateKey', value: 'k=', line: 4 });
+  t.like(config.lines[5]!, { type: 'section', name: 'Peer', line: 6 });
+  t.false(parseWgConfig('[Interface]\nPrivateKey = k').finalNewline);
+  t.deepEqual(splitList('10.0.0.1/32,, 10.0.0.2/32 , '), ['10.0.0.1/32', '10.0.0.2/32']);
+});
+
+test('the parser refuses what wg-quick refuses, naming the line', (t) => {
+  const refused = (text: string) => t.throws(() => parseWgConfig(text, 'x.conf'), { instanceOf: WglabError });
+  t.regex(refused('[Interface]\nPrivateKey = k\n[Interface]\n')!.message, /a second \[Interface\] section/);
+  t.is((refused('[Interface]\nPrivateKey = k\n[Interface]\n') as WglabError).location.line, 3);
+  t.notThrows(() => parseWgConfig('[Interface]\nPrivateKey = k\n[Peer]\nPublicKey = a\n[Peer]\nPublicKey = b\n'), 'several [Peer] sections are fine');
+  t.regex(refused('[Interface]\n= value\n')!.message, /unknown key  in \[Interface\]|unknown key/);
+  t.regex(refused('[Interface]\nno equals sign\n')!.message, /expected Key = Value/);
+  t.regex(refused('[Peer]\nPublicKey = p\n')!.message, /no \[Interface\] section/);
+  t.regex(refused('# only a comment\n')!.message, /no \[Interface\] section/);
+  t.regex(refused('[Interface] trailing\n')!.message, /expected Key = Value/);
+  t.regex(refused('x[Interface]\n')!.message, /expected Key = Value/);
+  t.regex(refused('[Wireguard]\n')!.message, /unknown section \[Wireguard\]/);
 });
