@@ -38,8 +38,12 @@ export function packetsTouching(packets: readonly Packet[], addresses: ReadonlyS
   return packets.filter((packet) => (packet.src !== undefined && addresses.has(packet.src)) || (packet.dst !== undefined && addresses.has(packet.dst)));
 }
 
-/** Docker's own bridge and veth interfaces (they join containers and carry no IPv4 for a wglab lab). */
-export const isDockerLink = (ifname: string) => /^(br-[0-9a-f]{12}|veth[0-9a-f]+)$/.test(ifname);
+/**
+ * Docker's own bridge and veth interfaces (they join containers and carry no IPv4 for a wglab lab), and an
+ * interface that was deleted while `ip` read the table: `ip` then names it `if<index>`. That happens when a lab
+ * (this one or another test file's) tears down during the reading; only its link-local routes are ever ignored.
+ */
+export const isDockerLink = (ifname: string) => /^(br-[0-9a-f]{12}|veth[0-9a-f]+|if[0-9]+)$/.test(ifname);
 
 /**
  * What differs between two readings. IPv6 link-local addresses and routes (fe80::, ff00::/8) that the kernel

@@ -1,4 +1,4 @@
-import test from 'ava';
+import test, { type ExecutionContext } from 'ava';
 import { execa } from 'execa';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -11,6 +11,30 @@ import { loadScenario } from '../../harness/scenario/load-scenario.ts';
 import { article } from './helpers.ts';
 
 const scenario = article('07-snat-on-a');
+
+/**
+ * tcpdump on each host interface, stopped by `stop()` or, when an assertion throws first, by the test's teardown:
+ * a capture left running would keep this test file's process alive.
+ */
+async function captureHost(t: ExecutionContext, interfaces: string[]) {
+  const dir = mkdtempSync(join(tmpdir(), 'wglab-host-'));
+  const captures = interfaces.map((name) => ({
+    name,
+    file: join(dir, `${name}.pcap`),
+    process: execa('tcpdump', ['-i', name, '-n', '-U', '--immediate-mode', '-w', join(dir, `${name}.pcap`)], { reject: false }),
+  }));
+  let stopped: Promise<unknown> | undefined;
+  const stop = () => {
+    stopped ??= Promise.all(captures.map((capture) => {
+      capture.process.kill('SIGINT');
+      return capture.process;
+    }));
+    return stopped;
+  };
+  t.teardown(stop);
+  await new Promise((resolve) => setTimeout(resolve, 1000));
+  return { captures, stop };
+}
 const labAddresses = new Set([routerLinkIp, ...Object.values(scenario.endpoints).flatMap((endpoint) => [endpoint.publicIp, ...(endpoint.wgIp ? [endpoint.wgIp] : [])])]);
 
 test.serial('no lab packet reaches the host\'s interfaces, and the host keeps its addresses and routes', async (t) => {
@@ -20,15 +44,9 @@ test.serial('no lab packet reaches the host\'s interfaces, and the host keeps it
     return;
   }
   const before = await readHostNetwork();
-  const dir = mkdtempSync(join(tmpdir(), 'wglab-host-'));
   const interfaces = hostCaptureInterfaces();
   t.true(interfaces.length > 0);
-  const captures = interfaces.map((name) => ({
-    name,
-    file: join(dir, `${name}.pcap`),
-    process: execa('tcpdump', ['-i', name, '-n', '-U', '--immediate-mode', '-w', join(dir, `${name}.pcap`)], { reject: false }),
-  }));
-  await new Promise((resolve) => setTimeout(resolve, 1000));
+  const { captures, stop } = await captureHost(t, interfaces);
   {
     await using lab = await startLab(scenario);
     // Traffic of every kind the lab makes: through the tunnel, over the internet, to the WireGuard IP, a failed name lookup, pings.
@@ -45,8 +63,7 @@ test.serial('no lab packet reaches the host\'s interfaces, and the host keeps it
     t.deepEqual(hostAddresses.filter((address) => labAddresses.has(address)), [], 'no lab address on any host interface');
   }
   await new Promise((resolve) => setTimeout(resolve, 500));
-  for (const capture of captures) capture.process.kill('SIGINT');
-  await Promise.all(captures.map((capture) => capture.process));
+  await stop();
   const after = await readHostNetwork();
   t.deepEqual(hostNetworkChanges(before, after, isDockerLink), [], 'after the lab: as before (other test files\' labs may still run)');
   let seen = 0;
@@ -75,13 +92,7 @@ const readSysctls = () => Object.fromEntries(hostSysctls.map((key) => [key, read
 
 test.serial('labs whose configs run sysctl PostUps (and nodes that set net.* themselves) leave the host\'s sysctls, addresses and routes as they were', async (t) => {
   const before = { sysctls: readSysctls(), network: await readHostNetwork() };
-  const dir = mkdtempSync(join(tmpdir(), 'wglab-host-'));
-  const captures = hostCaptureInterfaces().map((name) => ({
-    name,
-    file: join(dir, `${name}.pcap`),
-    process: execa('tcpdump', ['-i', name, '-n', '-U', '--immediate-mode', '-w', join(dir, `${name}.pcap`)], { reject: false }),
-  }));
-  await new Promise((resolve) => setTimeout(resolve, 1000));
+  const { captures, stop } = await captureHost(t, hostCaptureInterfaces());
   const labAddresses = new Set<string>();
   // Values unlike the host's, so a leak would show.
   const flip = (key: string) => `${key}=${before.sysctls[key] === '1' ? '0' : '1'}`;
@@ -107,8 +118,7 @@ test.serial('labs whose configs run sysctl PostUps (and nodes that set net.* the
   await new Promise((resolve) => setTimeout(resolve, 500));
   t.deepEqual(readSysctls(), before.sysctls, 'host sysctls unchanged after the labs');
   t.deepEqual(hostNetworkChanges(before.network, await readHostNetwork(), isDockerLink), [], 'host addresses and routes as before');
-  for (const capture of captures) capture.process.kill('SIGINT');
-  await Promise.all(captures.map((capture) => capture.process));
+  await stop();
   for (const capture of captures) {
     const packets = readPcap(readFileSync(capture.file), capture.file).packets;
     t.deepEqual(packetsTouching(packets, labAddresses).map((packet) => `${packet.src} > ${packet.dst}`), [], `no lab packet (IPv4 or IPv6) on ${capture.name}`);
@@ -124,4 +134,11 @@ test('negative control: the same checks catch lab packets and a changed route', 
   const linkLocal = { ...network, addresses: [...network.addresses, { ifname: 'br-0123456789ab', family: 'inet6', local: 'fe80::1', prefixlen: 64 }] };
   t.deepEqual(hostNetworkChanges(network, linkLocal, isDockerLink), []);
   t.deepEqual(hostNetworkChanges(network, linkLocal), ['added address fe80::1/64 on br-0123456789ab']);
+  // An interface deleted while `ip` read the routes is named if<index>: its link-local routes are ignored, nothing else.
+  const vanishing = { ...network, routes: [{ family: 'inet6', table: 'main', dst: 'fe80::/64', dev: 'if9663' }, { family: 'inet6', table: 'local', dst: 'ff00::/8', dev: 'if9663' }] };
+  t.deepEqual(hostNetworkChanges(network, vanishing, isDockerLink), []);
+  const vanishingV4 = { ...network, routes: [{ family: 'inet', table: 'main', dst: '198.51.100.0/24', dev: 'if9663' }] };
+  t.deepEqual(hostNetworkChanges(network, vanishingV4, isDockerLink), ['added inet route 198.51.100.0/24 table main dev if9663 via -']);
+  t.false(isDockerLink('eth0'));
+  t.false(isDockerLink('wg0'));
 });
