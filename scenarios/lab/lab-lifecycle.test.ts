@@ -1,4 +1,4 @@
-import test from 'ava';
+import test, { type ExecutionContext } from 'ava';
 import { execa } from 'execa';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -27,8 +27,8 @@ test.serial('await using tears the lab down when the block ends, also on an exce
   t.deepEqual(await ofLab(id), none);
 });
 
-/** Starts `wglab up --hold` and resolves with the process and the lab id it printed. */
-async function holdLab(scenario: string) {
+/** Starts `wglab up --hold` and resolves with the process and the lab id it printed; a failed assertion still stops it. */
+async function holdLab(t: ExecutionContext, scenario: string) {
   const dir = mkdtempSync(join(tmpdir(), 'wglab-hold-'));
   const file = join(dir, 'scenario.yaml');
   writeFileSync(file, `name: ${scenario}
@@ -38,6 +38,10 @@ endpoints:
 tunnel: { dialer: A, listener: B, transparent: [A] }
 `);
   const child = execa('node', ['bin/wglab.js', 'up', '--hold', file], { reject: false });
+  t.teardown(async () => {
+    child.kill('SIGTERM');
+    await child;
+  });
   let stdout = '';
   const id = await new Promise<string>((resolve, reject) => {
     child.stdout!.on('data', (chunk: Buffer) => {
@@ -52,7 +56,7 @@ tunnel: { dialer: A, listener: B, transparent: [A] }
 
 for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143]] as const) {
   test.serial(`a run killed with ${signal} tears its lab down`, async (t) => {
-    const { child, id } = await holdLab(`lifecycle-${signal.toLowerCase()}`);
+    const { child, id } = await holdLab(t, `lifecycle-${signal.toLowerCase()}`);
     t.deepEqual(await ofLab(id), { containers: 3, networks: 2 });
     child.kill(signal);
     const result = await child;
@@ -63,7 +67,7 @@ for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143]] as const) {
 }
 
 test.serial('a run killed with SIGKILL leaves its lab, and wglab prune removes it', async (t) => {
-  const { child, id } = await holdLab('lifecycle-sigkill');
+  const { child, id } = await holdLab(t, 'lifecycle-sigkill');
   child.kill('SIGKILL');
   await child;
   t.deepEqual(await ofLab(id), { containers: 3, networks: 2 }, 'SIGKILL cannot be caught');
