@@ -21,7 +21,10 @@ export class LabNodeContainer extends GenericContainer {
       .withCommand(['sleep', 'infinity'])
       .withAddedCapabilities('NET_ADMIN', 'NET_RAW')
       .withNetworkMode(spec.network)
-      .withExtraHosts(spec.hosts);
+      .withExtraHosts(spec.hosts)
+      // wglab labels and removes its own resources (the reaper is off). Without this, each start would first
+      // take testcontainers' reaper file lock, and the lab's containers would start one after another.
+      .withAutoCleanup(false);
     // docker-init as PID 1 reaps what exits in the lab (tcpdump, wireguard-go, nginx workers).
     this.hostConfig.Init = true;
     this.hostConfig.Devices = [{ PathOnHost: '/dev/net/tun', PathInContainer: '/dev/net/tun', CgroupPermissions: 'rwm' }];

@@ -48,18 +48,30 @@ export async function startLab(scenario: Scenario, options: StartLabOptions = {}
     return result;
   };
   try {
+    const started = performance.now();
     progress(`${plan.id}: starting ${plan.endpoints.length} endpoints${plan.lanHosts.length > 0 ? `, ${plan.lanHosts.length} LAN hosts` : ''} and the internet router from ${image.tag}`);
     const nodes = await phase('containers', () => startContainers(engine, teardown, plan, image.tag, options.detached ?? false));
-    const kernel = await phase('addresses', () => configureAddresses(engine, plan, nodes));
-    if (plan.endpoints.some((endpoint) => Object.keys(endpoint.files).length > 0)) await phase('files', () => installFiles(plan, nodes));
-    const wireguard = chooseWireguard(kernel);
+    // What does not depend on each other overlaps: addresses (then files), the servers, writable net sysctls.
+    // WireGuard waits for all of them (its hooks may run sysctl -w, read files, reach the peer).
+    const sysctls = phase('sysctls', () => teardown.track(() => makeNetSysctlsWritable(
+      engine, image.tag, plan.endpoints.map((endpoint) => nodes.get(endpoint.name)!.getId()), `${plan.id}-sysctl`, labLabels(plan.id, plan.scenario.name, options.detached ?? false),
+    )));
+    sysctls.catch(() => undefined); // awaited below; a failure before then must not go unhandled
+    const wireguard = chooseWireguard(await kernelHasWireguard(nodes));
     const lab = new Lab({ plan, wireguard, nodes, engine, timings, teardown });
-    await Promise.all([...nodes.values()].map((node) => node.copyContentToContainer([{ content: `${wireguard}\n`, target: '/etc/wglab/wireguard', mode: 0o644 }])));
-    await phase('nginx + TLS', () => setupServers(lab));
+    await settleAll([
+      sysctls,
+      phase('addresses', () => configureAddresses(engine, plan, nodes)).then(async () => {
+        if (plan.endpoints.some((endpoint) => Object.keys(endpoint.files).length > 0)) await phase('files', () => installFiles(plan, nodes));
+      }),
+      phase('nginx + TLS', () => setupServers(lab)),
+      ...[...nodes.values()].map((node) => node.copyContentToContainer([{ content: `${wireguard}\n`, target: '/etc/wglab/wireguard', mode: 0o644 }])),
+    ]);
     if (plan.wireguardOrder.length > 0) {
       await phase(`wireguard (${wireguard})`, () => lab.startWireguard());
     }
-    progress(`${plan.id}: ready, WireGuard: ${wireguard}${wireguard === 'userspace' ? ' (wireguard-go)' : ' (kernel module)'}`);
+    timings['bring-up'] = (performance.now() - started) / 1000;
+    progress(`${plan.id}: ready in ${timings['bring-up'].toFixed(1)} s, WireGuard: ${wireguard}${wireguard === 'userspace' ? ' (wireguard-go)' : ' (kernel module)'}`);
     return lab;
   } catch (error) {
     await teardown.run().catch(() => {});
@@ -112,20 +124,32 @@ async function startContainers(engine: Engine, teardown: LabTeardown, plan: LabP
   for (const endpoint of others) await teardown.track(() => engine.dockerode.getNetwork(network(endpoint.name)).connect({ Container: router.getId() }));
   // The LAN is the endpoint's second interface (eth1): its internet interface stays eth0, as users' rules say.
   for (const endpoint of withLan) await teardown.track(() => engine.dockerode.getNetwork(lanNetwork(endpoint.name)).connect({ Container: nodes.get(endpoint.name)!.getId() }));
-  // sysctl -w net.* in users' hooks: each endpoint's own /proc/sys/net made writable, nothing else. Every endpoint,
-  // not only this plan's WireGuard ones: a reused lab (reconfigure) may run WireGuard on others.
-  await Promise.all(plan.endpoints.map((endpoint) => teardown.track(() => makeNetSysctlsWritable(engine, image, nodes.get(endpoint.name)!.getId(), `${plan.id}-${endpoint.name}-sysctl`, labels))));
   return nodes;
+}
+
+/**
+ * Waits for every piece of work; the first failure is thrown once all have settled (none is left running
+ * behind the teardown that follows a failure).
+ */
+async function settleAll(work: Promise<unknown>[]): Promise<void> {
+  const results = await Promise.allSettled(work);
+  const failed = results.find((result) => result.status === 'rejected');
+  if (failed) throw (failed as PromiseRejectedResult).reason;
+}
+
+/** Whether the kernel can create WireGuard links (probed on the router). */
+async function kernelHasWireguard(nodes: Map<string, StartedTestContainer>): Promise<boolean> {
+  const probe = await nodes.get(routerNode)!.exec(['sh', '-c', 'ip link add wglabprobe type wireguard 2>/dev/null && ip link del wglabprobe']);
+  return probe.exitCode === 0;
 }
 
 /**
  * Replaces Docker's addresses with the lab's: each endpoint holds its public IPs alone on its link and
  * routes everything through the router; the router holds 169.254.0.1 (and fe80::1) on every link and a host
  * route to each endpoint. An endpoint with a LAN holds its LAN address on eth1; each LAN host holds its
- * address on its eth0 and routes through the endpoint. Returns whether the kernel can create WireGuard links
- * (probed on the router).
+ * address on its eth0 and routes through the endpoint.
  */
-async function configureAddresses(engine: Engine, plan: LabPlan, nodes: Map<string, StartedTestContainer>): Promise<boolean> {
+async function configureAddresses(engine: Engine, plan: LabPlan, nodes: Map<string, StartedTestContainer>): Promise<void> {
   const router = nodes.get(routerNode)!;
   const inspect = await engine.dockerode.getContainer(router.getId()).inspect();
   const macs = plan.endpoints.map((endpoint) => [endpoint, inspect.NetworkSettings.Networks[`${plan.id}-${endpoint.name}`]?.MacAddress] as const);
@@ -184,13 +208,11 @@ async function configureAddresses(engine: Engine, plan: LabPlan, nodes: Map<stri
       `ip ${family(gateway)} route add default via ${gateway} dev eth0`,
     ].join('\n');
   };
-  const [probe] = await Promise.all([
-    nodes.get(routerNode)!.exec(['sh', '-c', 'ip link add wglabprobe type wireguard 2>/dev/null && ip link del wglabprobe']),
+  await Promise.all([
     exec(routerNode, routerScript.join('\n')),
     ...plan.endpoints.map((endpoint) => exec(endpoint.name, endpointScript(endpoint))),
     ...plan.lanHosts.map((host) => exec(host.name, lanHostScript(host))),
   ]);
-  return probe.exitCode === 0;
 }
 
 /** The scenario's `files:`, each with its local file's mode, put on its node before WireGuard starts. */

@@ -8,18 +8,21 @@ import type { Engine } from './engine.ts';
 export const writableNetSysctlsScript = 'mount --bind /proc/sys/net /proc/sys/net && mount -o remount,rw,bind /proc/sys/net';
 
 /**
- * Runs writableNetSysctlsScript in a node's mount namespace from a short-lived helper container that shares
- * the node's PID namespace and holds the capabilities to enter it and mount (the node never holds them).
- * The helper carries the lab's labels, so teardown and prune find it if this process dies meanwhile.
+ * Runs writableNetSysctlsScript in each node's mount namespace from one short-lived helper container that sees
+ * the engine's processes (PID namespace of the host) and holds the capabilities to enter them and mount (the
+ * nodes never hold them). One helper per lab, not per node: a container start costs the engine more than the
+ * mounts. The helper carries the lab's labels, so teardown and prune find it if this process dies meanwhile.
  */
-export async function makeNetSysctlsWritable(engine: Engine, image: string, containerId: string, name: string, labels: Record<string, string>): Promise<void> {
+export async function makeNetSysctlsWritable(engine: Engine, image: string, containerIds: string[], name: string, labels: Record<string, string>): Promise<void> {
+  const pids = await Promise.all(containerIds.map(async (id) => (await engine.dockerode.getContainer(id).inspect()).State.Pid));
+  const script = pids.map((pid) => `nsenter --target ${pid} --mount sh -c '${writableNetSysctlsScript}' || { echo "in process ${pid}" >&2; exit 1; }`).join('\n');
   const helper = await engine.dockerode.createContainer({
     name,
     Image: image,
-    Cmd: ['nsenter', '--target', '1', '--mount', 'sh', '-c', writableNetSysctlsScript],
+    Cmd: ['sh', '-c', script],
     Labels: labels,
     HostConfig: {
-      PidMode: `container:${containerId}`,
+      PidMode: 'host',
       NetworkMode: 'none',
       CapAdd: ['SYS_ADMIN', 'SYS_CHROOT', 'SYS_PTRACE'],
     },
