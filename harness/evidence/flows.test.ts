@@ -22,6 +22,16 @@ test('requestPackets: the TCP between the client port and the server port, both 
   t.deepEqual(requestPackets([aOut, aBack, cOut, cBack, aElsewhere, aElsewhereBack], 443, 40000), [aOut, aBack]);
 });
 
+test('requestPackets: with a client port range (a request that never connected), the ports in it, both ends inclusive', (t) => {
+  const first = tcp('10.0.0.1', 20000, '203.0.113.2', 443);
+  const last = tcp('10.0.0.1', 20009, '203.0.113.2', 443);
+  const lastBack = tcp('203.0.113.2', 443, '10.0.0.1', 20009);
+  const below = tcp('10.0.0.1', 19999, '203.0.113.2', 443);
+  const above = tcp('10.0.0.1', 20010, '203.0.113.2', 443);
+  t.deepEqual(requestPackets([below, first, last, lastBack, above, cOut], 443, { from: 20000, to: 20009 }), [first, last, lastBack]);
+  t.deepEqual(requestPackets([first, cOut], 443), [first, cOut], 'no client port and no range: any TCP on the server port');
+});
+
 test('requestPackets: another client\'s TCP to the same server port is not this request\'s', (t) => {
   t.deepEqual(requestPackets([cOut, cBack], 443, 40000), []);
 });

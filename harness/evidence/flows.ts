@@ -25,11 +25,16 @@ export interface Flow {
   bytes: number;
 }
 
-/** Packets of one TCP request: one side on `serverPort`, the other on `clientPort` when it is known. */
-export function requestPackets(packets: readonly Packet[], serverPort: number, clientPort?: number): Packet[] {
+/**
+ * Packets of one TCP request: one side on `serverPort`, the other on the request's client port when it is known,
+ * else in the client port range it was given (a request that never connected), else any.
+ */
+export function requestPackets(packets: readonly Packet[], serverPort: number, client?: number | { from: number; to: number }): Packet[] {
+  const isClient = (port: number | undefined) => client === undefined
+    || (typeof client === 'number' ? port === client : port !== undefined && port >= client.from && port <= client.to);
   return countable(packets).filter((packet) => packet.protocol === 6 && (
-    (packet.dstPort === serverPort && (clientPort === undefined || packet.srcPort === clientPort))
-    || (packet.srcPort === serverPort && (clientPort === undefined || packet.dstPort === clientPort))));
+    (packet.dstPort === serverPort && isClient(packet.srcPort))
+    || (packet.srcPort === serverPort && isClient(packet.dstPort))));
 }
 
 /**

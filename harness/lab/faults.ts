@@ -6,7 +6,11 @@ import { endpointOfNode, nodeForHost, routerNode, type LabPlan } from './lab-pla
 export interface AppliedFault {
   fault: Fault;
   description: string;
-  undo(): Promise<void>;
+  /**
+   * Takes the fault back and restarts WireGuard on every end. With `deferRestart`, the restart is left to
+   * the lab's next check (Lab.settleWireguard) or reconfigure: after a scenario's last check it never runs.
+   */
+  undo(options?: { deferRestart?: boolean }): Promise<void>;
 }
 
 /** The other end of the tunnel from `node` (in a two-end tunnel). */
@@ -37,7 +41,10 @@ export function faultTarget(plan: LabPlan, fault: Fault, from: string, url: stri
  * sessions on every end (listeners first), so the next check does not wait for WireGuard's retry timers.
  */
 export async function applyFault(lab: Lab, fault: Fault, from: string, url = ''): Promise<AppliedFault> {
-  const restore = () => restartWireguard(lab);
+  const restore = async (options: { deferRestart?: boolean } = {}) => {
+    if (options.deferRestart) lab.deferWireguardRestart();
+    else await restartWireguard(lab);
+  };
   switch (fault) {
     case 'tunnel-down':
     case 'peer-down': {
@@ -55,9 +62,9 @@ export async function applyFault(lab: Lab, fault: Fault, from: string, url = '')
       return {
         fault,
         description: `the internet drops UDP from and to ports ${ports}`,
-        undo: async () => {
+        undo: async (options) => {
           for (const [command, ...rule] of rules) await lab.exec(routerNode, [command!, '-D', ...rule]);
-          await restore();
+          await restore(options);
         },
       };
     }
@@ -65,9 +72,8 @@ export async function applyFault(lab: Lab, fault: Fault, from: string, url = '')
 }
 
 /** wg-quick down (where up) and up again on every WireGuard endpoint, listening ends first. */
-export async function restartWireguard(lab: Lab): Promise<void> {
-  await Promise.all(lab.plan.wireguardOrder.map((node) => lab.wgDown(node)));
-  for (const face of lab.plan.interfaces) await lab.wgUp(face.node, face.iface);
+export function restartWireguard(lab: Lab): Promise<void> {
+  return lab.restartWireguard();
 }
 
 export function wireguardIsUp(lab: Lab, node: string, iface = 'wg0'): Promise<boolean> {

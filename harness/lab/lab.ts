@@ -18,6 +18,17 @@ export interface ExecOptions {
   env?: Record<string, string>;
   /** Return a failed command's result instead of throwing NodeCommandError. */
   allowFailure?: boolean;
+  /**
+   * Which of the node's shell sessions runs it (0 unless given): commands on one session run one after another,
+   * on different lanes at the same time (concurrent requests from one node). Lanes open on first use.
+   */
+  lane?: number;
+}
+
+/** Client ports a request may bind (curl --local-port FROM-TO), so its packets are told from another's. */
+export interface PortRange {
+  from: number;
+  to: number;
 }
 
 /** A started lab: its nodes (the scenario's endpoints and the internet router), WireGuard flavour, and teardown. */
@@ -30,10 +41,14 @@ export class Lab implements AsyncDisposable {
   readonly timings: Record<string, number>;
   private readonly engine: Engine;
   private readonly teardown: LabTeardown;
-  /** One shell session per node, opened on first use (see NodeShell). */
+  /** Shell sessions per node and lane (`A#0`), opened on first use (see NodeShell). */
   private readonly shells = new Map<string, Promise<NodeShell>>();
   /** Whether wg0 is up on each WireGuard node, as this process left it. */
   private readonly wireguardUp = new Map<string, boolean>();
+  /** Requests given client ports so far (see clientPorts). */
+  private requests = 0;
+  /** A fault was undone except for WireGuard's restart, which the next check (or reconfigure) does first. */
+  private restartPending = false;
 
   constructor(init: { plan: LabPlan; wireguard: WireguardFlavour; nodes: Map<string, StartedTestContainer>; engine: Engine; timings: Record<string, number>; teardown: LabTeardown }) {
     this.id = init.plan.id;
@@ -62,7 +77,7 @@ export class Lab implements AsyncDisposable {
     const container = this.nodes.get(node);
     if (!container) throw new NodeCommandError(node, command, -1, '', `no node ${node} in lab ${this.id}; nodes: ${[...this.nodes.keys()].join(', ')}`);
     if (this.teardown.closing) throw new LabClosedError(this.id);
-    const result = await this.shell(node, container).then((shell) => shell.run(command, options.env)).catch(async (error: unknown) => {
+    const result = await this.shell(node, container, options.lane ?? 0).then((shell) => shell.run(command, options.env)).catch(async (error: unknown) => {
       if (this.teardown.closing) throw new LabClosedError(this.id);
       if (!(await engineAnswers(this.engine))) throw new EngineGoneError(error);
       throw new NodeCommandError(node, command, -1, '', `no shell session in node ${node}: ${error instanceof Error ? error.message : String(error)}`, `is the container still running? see: wglab status --lab ${this.id}`);
@@ -73,14 +88,42 @@ export class Lab implements AsyncDisposable {
     return { exitCode: result.exitCode, stdout: result.stdout, stderr: result.stderr };
   }
 
-  private shell(node: string, container: StartedTestContainer): Promise<NodeShell> {
-    let shell = this.shells.get(node);
+  private shell(node: string, container: StartedTestContainer, lane: number): Promise<NodeShell> {
+    const key = `${node}#${lane}`;
+    let shell = this.shells.get(key);
     if (!shell) {
       shell = NodeShell.open(this.engine.dockerode, container.getId());
-      shell.catch(() => this.shells.delete(node));
-      this.shells.set(node, shell);
+      shell.catch(() => this.shells.delete(key));
+      this.shells.set(key, shell);
     }
     return shell;
+  }
+
+  /**
+   * Ten client ports of its own for the next request, from 20000 to 29999 (below the kernel's ephemeral range),
+   * cycling: a request's packets are told apart from a concurrent one's by them, even when it never connects.
+   */
+  clientPorts(): PortRange {
+    const from = 20000 + (this.requests++ % 1000) * 10;
+    return { from, to: from + 9 };
+  }
+
+  /** Marks WireGuard for a restart before the next check: what a fault's deferred undo leaves. */
+  deferWireguardRestart(): void {
+    this.restartPending = true;
+  }
+
+  /** Restarts WireGuard on every end (listeners first) if a fault's undo left that for now. */
+  async settleWireguard(): Promise<void> {
+    if (!this.restartPending) return;
+    this.restartPending = false;
+    await this.restartWireguard();
+  }
+
+  /** wg-quick down (where up) and up again on every WireGuard endpoint, listening ends first: fresh sessions. */
+  async restartWireguard(): Promise<void> {
+    await Promise.all(this.plan.wireguardOrder.map((node) => this.wgDown(node)));
+    for (const face of this.plan.interfaces) await this.wgUp(face.node, face.iface);
   }
 
   /** Runs a shell snippet in a node. */
@@ -152,6 +195,7 @@ iptables -t nat -F; iptables -F
 if ip -6 rule show >/dev/null 2>&1; then for p in $(ip -6 rule show | cut -d: -f1 | grep -vxE '0|32766'); do ip -6 rule del priority $p; done; ip6tables -t nat -F; ip6tables -F; fi`);
     }));
     this.currentPlan = { ...plan, id: this.id };
+    this.restartPending = false; // WireGuard starts afresh below
     await this.startWireguard();
   }
 

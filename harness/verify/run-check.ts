@@ -5,7 +5,7 @@ import { readPcap } from '../evidence/pcap.ts';
 import { startCapture } from '../lab/capture.ts';
 import { engineSlowness } from '../lab/engine-speed.ts';
 import { applyFault, wireguardIsUp } from '../lab/faults.ts';
-import type { Lab } from '../lab/lab.ts';
+import type { Lab, PortRange } from '../lab/lab.ts';
 import { lanInterface, nodeForHost, routerNode } from '../lab/lab-plan.ts';
 import type { Progress } from '../lab/progress.ts';
 import { accessLogPath, requestTagHeader } from '../lab/nginx-site.ts';
@@ -28,56 +28,112 @@ export interface CheckResult {
 }
 
 /** One check: fault -> captures -> request -> evidence -> verdict, and the fault undone. */
-export async function runCheck(lab: Lab, check: Check, index: number, options: { wgShow?: boolean; progress?: Progress } = {}): Promise<CheckResult> {
-  const start = performance.now();
-  const tag = `${lab.id}-c${index + 1}-${randomBytes(3).toString('hex')}`;
-  const url = new URL(check.url);
-  const server = nodeForHost(lab.plan, url.hostname)!;
-  const serverPort = Number(url.port || (url.protocol === 'https:' ? 443 : 80));
+export async function runCheck(lab: Lab, check: Check, index: number, options: CheckOptions = {}): Promise<CheckResult> {
+  await lab.settleWireguard();
   const fault = check.fault ? await applyFault(lab, check.fault, check.from, check.url) : undefined;
   if (fault) options.progress?.(`${lab.id}: fault ${fault.fault}: ${fault.description}`);
   try {
-    // The router (every internet link), each WireGuard interface, each LAN interface of an endpoint.
-    const points = [
-      { label: 'internet', node: routerNode, iface: 'any', role: 'internet' as const },
-      ...lab.plan.interfaces.map((face) => ({ label: `${face.node} ${face.iface}`, node: face.node, iface: face.iface, role: 'tunnel' as const })),
-      ...lab.plan.endpoints.filter((endpoint) => endpoint.lan).map((endpoint) => ({ label: `${endpoint.name} LAN`, node: endpoint.name, iface: lanInterface, role: 'lan' as const })),
-    ];
-    const isWireguard = (point: { role: string }) => point.role === 'tunnel';
-    const up = await Promise.all(points.map((point) => (isWireguard(point) ? wireguardIsUp(lab, point.node, point.iface) : Promise.resolve(true))));
-    const running = await Promise.all(points.map((point, at) => (up[at] ? startCapture(lab, point.node, point.iface) : undefined)));
-    const request = await sendRequest(lab, check, tag);
-    const pcaps = await Promise.all(running.map((capture) => capture?.stop()));
-    const captures: CapturePoint[] = points.map((point, at) => (pcaps[at]
-      ? { ...point, packets: readPcap(pcaps[at]!, `${point.label}.pcap`).packets, pcap: pcaps[at] }
-      : { ...point, packets: [], absent: `${point.iface} is down on ${point.node}` }));
-    const serves = lab.plan.endpoints.find((endpoint) => endpoint.name === server)?.web ?? lab.plan.lanHosts.some((host) => host.name === server);
-    const log = serves ? (await lab.exec(server, ['cat', accessLogPath])).stdout : '';
-    const evidence: Evidence = { request, serverPort, logEntries: entriesTagged(log, tag), captures, wireguardPorts: lab.plan.wireguardPorts };
-    const wgShow: Record<string, string> = {};
-    if (options.wgShow) {
-      for (const node of lab.plan.wireguardOrder) wgShow[node] = (await lab.exec(node, ['wg', 'show'], { allowFailure: true })).stdout || '(wg0 is down)';
-    }
-    return { index, check, tag, server, verdict: decideVerdict(check, evidence), evidence, wgShow, faultDescription: fault?.description, seconds: (performance.now() - start) / 1000 };
+    const [result] = await observe(lab, [{ check, index }], options);
+    return { ...result!, faultDescription: fault?.description };
   } finally {
     if (fault) {
       options.progress?.(`${lab.id}: undoing ${fault.fault}`);
-      await fault.undo();
+      await fault.undo({ deferRestart: options.deferRestart });
     }
   }
 }
 
+/**
+ * Checks without a fault, all at once against the lab: one capture session per capture point spans them, each
+ * request binds client ports of its own (curl --local-port), and each verdict takes only the packets on its
+ * ports and the access-log line with its tag. Requests from one node run side by side on lanes of their own.
+ */
+export async function runChecksTogether(lab: Lab, items: { check: Check; index: number }[], options: CheckOptions = {}): Promise<CheckResult[]> {
+  const faulty = items.find((item) => item.check.fault);
+  if (faulty) throw new Error(`check ${faulty.index + 1} has a fault: faults run alone (runCheck)`);
+  await lab.settleWireguard();
+  return observe(lab, items, options);
+}
+
+export interface CheckOptions {
+  /** Collect `wg show` of every WireGuard end after the requests (for artifacts). */
+  wgShow?: boolean;
+  progress?: Progress;
+  /** Leave WireGuard's restart after a fault to the next check or reconfigure (runChecks, within a run). */
+  deferRestart?: boolean;
+}
+
+/** Captures on every point, the requests at once, then the evidence and a verdict per request. */
+async function observe(lab: Lab, items: { check: Check; index: number }[], options: CheckOptions): Promise<CheckResult[]> {
+  const start = performance.now();
+  const seenFrom = new Map<string, number>();
+  const requests = items.map(({ check, index }) => {
+    const url = new URL(check.url);
+    const lane = seenFrom.get(check.from) ?? 0;
+    seenFrom.set(check.from, lane + 1);
+    return {
+      check,
+      index,
+      tag: `${lab.id}-c${index + 1}-${randomBytes(3).toString('hex')}`,
+      server: nodeForHost(lab.plan, url.hostname)!,
+      serverPort: Number(url.port || (url.protocol === 'https:' ? 443 : 80)),
+      ports: lab.clientPorts(),
+      lane,
+    };
+  });
+  // The router (every internet link), each WireGuard interface, each LAN interface of an endpoint.
+  const points = [
+    { label: 'internet', node: routerNode, iface: 'any', role: 'internet' as const },
+    ...lab.plan.interfaces.map((face) => ({ label: `${face.node} ${face.iface}`, node: face.node, iface: face.iface, role: 'tunnel' as const })),
+    ...lab.plan.endpoints.filter((endpoint) => endpoint.lan).map((endpoint) => ({ label: `${endpoint.name} LAN`, node: endpoint.name, iface: lanInterface, role: 'lan' as const })),
+  ];
+  const isWireguard = (point: { role: string }) => point.role === 'tunnel';
+  const up = await Promise.all(points.map((point) => (isWireguard(point) ? wireguardIsUp(lab, point.node, point.iface) : Promise.resolve(true))));
+  const running = await Promise.all(points.map((point, at) => (up[at] ? startCapture(lab, point.node, point.iface) : undefined)));
+  const answers = await Promise.all(requests.map((request) => sendRequest(lab, request.check, request.tag, request.ports, request.lane)));
+  const pcaps = await Promise.all(running.map((capture) => capture?.stop()));
+  const captures: CapturePoint[] = points.map((point, at) => (pcaps[at]
+    ? { ...point, packets: readPcap(pcaps[at]!, `${point.label}.pcap`).packets, pcap: pcaps[at] }
+    : { ...point, packets: [], absent: `${point.iface} is down on ${point.node}` }));
+  const serves = (server: string) => lab.plan.endpoints.find((endpoint) => endpoint.name === server)?.web ?? lab.plan.lanHosts.some((host) => host.name === server);
+  const servers = [...new Set(requests.map((request) => request.server))].filter(serves);
+  const logs = new Map(await Promise.all(servers.map(async (server) => [server, (await lab.exec(server, ['cat', accessLogPath])).stdout] as const)));
+  const wgShow: Record<string, string> = {};
+  if (options.wgShow) {
+    for (const node of lab.plan.wireguardOrder) wgShow[node] = (await lab.exec(node, ['wg', 'show'], { allowFailure: true })).stdout || '(wg0 is down)';
+  }
+  const seconds = (performance.now() - start) / 1000;
+  return requests.map((request, at) => {
+    const evidence: Evidence = {
+      request: answers[at]!,
+      serverPort: request.serverPort,
+      logEntries: entriesTagged(logs.get(request.server) ?? '', request.tag),
+      captures,
+      wireguardPorts: lab.plan.wireguardPorts,
+    };
+    return { index: request.index, check: request.check, tag: request.tag, server: request.server, verdict: decideVerdict(request.check, evidence), evidence, wgShow, seconds };
+  });
+}
+
+/**
+ * How long curl waits for a connection when the check expects none. In a lab on a native engine a connection,
+ * WireGuard handshake included, takes milliseconds (a few tens under load), so half a second is still a wide
+ * margin; a slow (emulated) engine multiplies it. A path that works but slower than this would read as none.
+ */
+export const noneConnectSeconds = 0.5;
+
 /** curl as the article runs it, tagged so nginx logs which request it was; quick to give up when failure is expected. */
-async function sendRequest(lab: Lab, check: Check, tag: string): Promise<RequestResult> {
+async function sendRequest(lab: Lab, check: Check, tag: string, ports: PortRange, lane: number): Promise<RequestResult> {
   const quick = check.expect?.path === 'none';
   const slow = await engineSlowness(lab); // 1 on a native engine; timeouts grow with a slow (emulated) one
   const result = await lab.exec(check.from, [
     'curl', '-sS', '-o', '/dev/null',
     '-w', '%{http_code} %{local_port} %{remote_ip} %{remote_port}',
     '-H', `${requestTagHeader}: ${tag}`,
-    '--connect-timeout', String((quick ? 1 : 3) * slow), '--max-time', String((quick ? 2 : 8) * slow),
+    '--local-port', `${ports.from}-${ports.to}`,
+    '--connect-timeout', String((quick ? noneConnectSeconds : 3) * slow), '--max-time', String((quick ? 2 : 8) * slow),
     ...(check.insecure ? ['--insecure'] : []),
     check.url,
-  ], { allowFailure: true });
-  return parseCurlResult(result.exitCode, result.stdout, result.stderr);
+  ], { allowFailure: true, lane });
+  return { ...parseCurlResult(result.exitCode, result.stdout, result.stderr), localPorts: ports };
 }

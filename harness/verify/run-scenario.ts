@@ -12,7 +12,7 @@ import { redactWgConfig } from '../wgconf/redact.ts';
 import { countable, describeFlow, summarizeFlows } from '../evidence/flows.ts';
 import type { Finding } from '../wgconf/lint/finding.ts';
 import { lintScenario } from '../wgconf/lint/lint.ts';
-import { runCheck, type CheckResult } from './run-check.ts';
+import { runCheck, runChecksTogether, type CheckResult } from './run-check.ts';
 
 /** One check as `wglab run --json` reports it. */
 export interface CheckReport {
@@ -138,8 +138,10 @@ export async function runScenarios(scenarios: Scenario[], options: RunManyOption
       lab = undefined;
       throw error;
     } finally {
-      if (lab && options.keep) kept.push(lab.id);
-      else await lab?.down();
+      if (lab && options.keep) {
+        await lab.settleWireguard(); // a kept lab is left as its configs say, not mid-fault
+        kept.push(lab.id);
+      } else await lab?.down();
     }
   };
   await Promise.all(Array.from({ length: Math.max(1, Math.min(options.concurrency ?? 2, scenarios.length)) }, worker));
@@ -152,17 +154,23 @@ async function runChecks(lab: Lab, bringUp: Record<string, number>, start: numbe
   const configs = Object.fromEntries(lab.plan.endpoints.filter((endpoint) => endpoint.wgConfig).map((endpoint) => [endpoint.name, redactWgConfig(endpoint.wgConfig!)]));
   const results: CheckResult[] = [];
   const checks: CheckReport[] = [];
-  for (const [index, check] of scenario.checks.entries()) {
-    options.onCheckStart?.(check, index, scenario.checks.length);
-    options.progress?.(`${lab.id}: check ${index + 1}/${scenario.checks.length}: ${check.from} -> ${check.url}${check.fault ? ` with ${check.fault}` : ''}`);
-    const result = await runCheck(lab, check, index, { wgShow: options.artifacts !== undefined, progress: options.progress });
-    const report = checkReport(result, options.artifacts !== undefined);
-    results.push(result);
-    checks.push(report);
-    if (options.artifacts) writeArtifacts(options.artifacts, result, report, configs);
-    options.onCheck?.(report, result, scenario);
+  const checksStart = performance.now();
+  const checkOptions = { wgShow: options.artifacts !== undefined, progress: options.progress, deferRestart: true };
+  for (const batch of checkBatches(scenario.checks)) {
+    for (const { check, index } of batch) {
+      options.onCheckStart?.(check, index, scenario.checks.length);
+      options.progress?.(`${lab.id}: check ${index + 1}/${scenario.checks.length}: ${check.from} -> ${check.url}${check.fault ? ` with ${check.fault}` : ''}`);
+    }
+    const decided = batch.length === 1 ? [await runCheck(lab, batch[0]!.check, batch[0]!.index, checkOptions)] : await runChecksTogether(lab, batch, checkOptions);
+    for (const result of decided) {
+      const report = checkReport(result, options.artifacts !== undefined);
+      results.push(result);
+      checks.push(report);
+      if (options.artifacts) writeArtifacts(options.artifacts, result, report, configs);
+      options.onCheck?.(report, result, scenario);
+    }
   }
-  const timings = { ...bringUp, checks: checks.reduce((sum, check) => sum + check.seconds, 0), total: (performance.now() - start) / 1000 };
+  const timings = { ...bringUp, checks: (performance.now() - checksStart) / 1000, total: (performance.now() - start) / 1000 };
   const topology: TopologyReport = {
     endpoints: Object.values(scenario.endpoints).map((endpoint) => ({
       name: endpoint.name,
@@ -176,6 +184,20 @@ async function runChecks(lab: Lab, bringUp: Record<string, number>, start: numbe
   };
   const lint = lintScenario(scenario, options.keys);
   return { report: { scenario: scenario.name, description: scenario.description ?? null, topology, wireguard: lab.wireguard, lab: lab.id, checks, pass: checks.every((check) => check.pass), timings, configs, lint }, results };
+}
+
+/**
+ * The order checks run in: each run of consecutive checks without a fault goes together (runChecksTogether),
+ * each check with a fault alone, so a fault never overlaps another check. Report order stays the file's.
+ */
+export function checkBatches(checks: readonly Check[]): { check: Check; index: number }[][] {
+  const batches: { check: Check; index: number }[][] = [];
+  for (const [index, check] of checks.entries()) {
+    const last = batches.at(-1);
+    if (!check.fault && last && !last[0]!.check.fault) last.push({ check, index });
+    else batches.push([{ check, index }]);
+  }
+  return batches;
 }
 
 function checkReport(result: CheckResult, kept: boolean): CheckReport {

@@ -144,6 +144,22 @@ test('with no client port from curl (0: no connection), any TCP on the server po
   t.deepEqual(unknown.seen, ['internet: TCP on port 443 (2 packets)', 'A wg0: no TCP on port 443']);
 });
 
+test('concurrent requests: a request that never connected is judged by the client ports it was given, not by others\' TCP', (t) => {
+  // C's request (ports 50000-50009) ran at the same time as A's (40000), which took the tunnel: C's own got nowhere.
+  const given = { from: 50000, to: 50009 };
+  const cNone = decideVerdict({ ...check('none'), from: 'C' }, evidence({ request: { ...failed, localPort: 0, localPorts: given }, log: [], captures: [router(wireguardUdp), wg0('A', aOnWg0)] }));
+  t.is(cNone.observed.path, 'none');
+  t.deepEqual(cNone.seen, ['internet: no TCP from ports 50000-50009 to port 443, WireGuard UDP (4 packets)', 'A wg0: no TCP from ports 50000-50009 to port 443; other: TCP 10.0.0.1:40000 → 203.0.113.2:443 (6 packets)']);
+  // C's request connected in clear from 50000 while A's took the tunnel: each is judged on its own packets.
+  const cInternet = decideVerdict({ ...check('internet', '192.0.2.3'), from: 'C' }, evidence({ request: { localPort: 50000, localPorts: given }, log: [entry('192.0.2.3')], captures: [router(cInClear, wireguardUdp), wg0('A', aOnWg0)] }));
+  t.is(cInternet.observed.path, 'internet');
+  const aTunnel = decideVerdict(check('tunnel', '10.0.0.1'), evidence({ request: { localPort: 40000, localPorts: { from: 40000, to: 40009 } }, captures: [router(cInClear, wireguardUdp), wg0('A', aOnWg0)] }));
+  t.is(aTunnel.observed.path, 'tunnel');
+  // Negative control: the same evidence without the client port and its range takes C's packets for A's.
+  const blind = decideVerdict(check('tunnel', '10.0.0.1'), evidence({ request: { localPort: undefined }, captures: [router(cInClear, wireguardUdp), wg0('A', aOnWg0)] }));
+  t.is(blind.observed.path, 'both');
+});
+
 test('source IP: what nginx logged, never where curl connected', (t) => {
   const verdict = decideVerdict(check('tunnel', '10.0.0.1'), evidence({ request: { remoteIp: '203.0.113.2', remotePort: 443 }, captures: [router(), wg0('A', aOnWg0)] }));
   t.is(verdict.observed.sourceIp, '10.0.0.1');

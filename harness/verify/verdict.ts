@@ -8,6 +8,8 @@ export interface RequestResult {
   httpStatus?: number;
   /** The request's client port; undefined when curl made no connection. */
   localPort?: number;
+  /** The client ports the request was given (curl --local-port), which tell its packets from a concurrent request's. */
+  localPorts?: { from: number; to: number };
   /** Where curl connected: kept for artifacts, never taken as the source IP (only the server's log says that). */
   remoteIp?: string;
   remotePort?: number;
@@ -51,9 +53,10 @@ export interface Verdict {
  */
 export function decideVerdict(check: Check, evidence: Evidence): Verdict {
   const { request, serverPort, wireguardPorts } = evidence;
-  const clientPort = request.localPort || undefined; // curl's 0: no connection, so any client port
+  const clientPort = request.localPort || undefined; // curl's 0: no connection, so the ports it was given, or any
+  const client = clientPort ?? request.localPorts;
   /** The request's packets a capture point saw: none where nothing was captured. */
-  const requestAt = (capture?: CapturePoint) => (capture && !capture.absent ? requestPackets(capture.packets, serverPort, clientPort) : []);
+  const requestAt = (capture?: CapturePoint) => (capture && !capture.absent ? requestPackets(capture.packets, serverPort, client) : []);
   const router = evidence.captures.find((capture) => captureRole(capture) === 'internet');
   const inClear = requestAt(router);
   const inTunnel = evidence.captures.filter((capture) => captureRole(capture) === 'tunnel' && requestAt(capture).length > 0);
@@ -86,8 +89,10 @@ export function decideVerdict(check: Check, evidence: Evidence): Verdict {
     reasons.push(`nginx logged this request ${evidence.logEntries.length} times (from ${evidence.logEntries.map((entry) => entry.remoteAddr).join(', ')})`);
   }
 
-  // Without a client port (curl made no connection), any TCP on the server port is shown, and named for what it is.
-  const [tcp, noTcp] = clientPort ? ['the request\'s TCP', 'none of the request\'s TCP'] : [`TCP on port ${serverPort}`, `no TCP on port ${serverPort}`];
+  // Without a client port (curl made no connection), the TCP from the ports it was given, or any TCP on the
+  // server port, is shown, and named for what it is.
+  const on = request.localPorts ? `from ports ${request.localPorts.from}-${request.localPorts.to} to port ${serverPort}` : `on port ${serverPort}`;
+  const [tcp, noTcp] = clientPort ? ['the request\'s TCP', 'none of the request\'s TCP'] : [`TCP ${on}`, `no TCP ${on}`];
   const seen = evidence.captures.map((capture) => {
     if (capture.absent) return `${capture.label}: not captured (${capture.absent})`;
     const count = requestAt(capture).length;

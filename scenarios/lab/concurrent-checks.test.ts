@@ -1,0 +1,37 @@
+import test from 'ava';
+import { startLab } from '../../harness/lab/start-lab.ts';
+import type { Check } from '../../harness/scenario/scenario.ts';
+import { runChecksTogether } from '../../harness/verify/run-check.ts';
+import { decideVerdict } from '../../harness/verify/verdict.ts';
+import { article } from './helpers.ts';
+
+// Checks without a fault run at once (wglab run does this for each run of them in a scenario): A through the
+// tunnel and C in clear, both to B's port 443, inside one capture session on every point.
+const checks: Check[] = [
+  { from: 'A', url: 'https://app.example.com/', insecure: false, expect: { path: 'tunnel', sourceIp: '10.0.0.1' } },
+  { from: 'C', url: 'https://app.example.com/', insecure: false, expect: { path: 'internet', sourceIp: '192.0.2.3' } },
+  { from: 'A', url: 'https://10.0.0.2/', insecure: true, expect: { path: 'tunnel', sourceIp: '10.0.0.1' } },
+  { from: 'C', url: 'https://10.0.0.2/', insecure: true, expect: { path: 'none' } },
+];
+
+test.serial('concurrent checks share one capture session and never take each other\'s packets; without client ports they would (negative control)', async (t) => {
+  await using lab = await startLab(article('05-transparent-a-rule'));
+  const results = await runChecksTogether(lab, checks.map((check, index) => ({ check, index })));
+  for (const result of results) t.true(result.verdict.pass, `check ${result.index + 1} ${result.check.from} ${result.check.url}: ${result.verdict.reasons.join('; ')}`);
+  t.is(new Set(results.map((result) => result.evidence.captures)).size, 1, 'one capture session spans the batch');
+  const given = results.map((result) => result.evidence.request.localPorts!);
+  t.is(new Set(given.map((range) => range.from)).size, checks.length, 'each request has client ports of its own');
+  for (const [at, result] of results.entries()) {
+    const port = result.evidence.request.localPort;
+    if (port !== undefined) t.true(port >= given[at]!.from && port <= given[at]!.to, `check ${at + 1} used a port it was given`);
+  }
+  const router = results[0]!.evidence.captures.find((capture) => capture.role === 'internet')!;
+  t.true(router.packets.some((packet) => packet.src === '192.0.2.3' && packet.dstPort === 443), 'C\'s request crossed the router during A\'s capture');
+  // Negative control: the same packets judged without the client port and its range mix the two requests up.
+  const blind = (at: number) => {
+    const { evidence, check } = results[at]!;
+    return decideVerdict(check, { ...evidence, request: { ...evidence.request, localPort: undefined, localPorts: undefined } });
+  };
+  t.is(blind(0).observed.path, 'both', 'A\'s tunnel request would take C\'s clear TCP for its own');
+  t.is(blind(1).observed.path, 'both', 'C\'s clear request would take A\'s tunnel TCP for its own');
+});
