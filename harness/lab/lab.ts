@@ -35,7 +35,7 @@ export interface PortRange {
 export class Lab implements AsyncDisposable {
   readonly id: string;
   private currentPlan: LabPlan;
-  readonly wireguard: WireguardFlavour;
+  private flavour?: WireguardFlavour;
   readonly nodes: ReadonlyMap<string, StartedTestContainer>;
   /** Seconds each bring-up phase took, for progress and benchmarks. */
   readonly timings: Record<string, number>;
@@ -50,10 +50,10 @@ export class Lab implements AsyncDisposable {
   /** A fault was undone except for WireGuard's restart, which the next check (or reconfigure) does first. */
   private restartPending = false;
 
-  constructor(init: { plan: LabPlan; wireguard: WireguardFlavour; nodes: Map<string, StartedTestContainer>; engine: Engine; timings: Record<string, number>; teardown: LabTeardown }) {
+  constructor(init: { plan: LabPlan; wireguard?: WireguardFlavour; nodes: Map<string, StartedTestContainer>; engine: Engine; timings: Record<string, number>; teardown: LabTeardown }) {
     this.id = init.plan.id;
     this.currentPlan = init.plan;
-    this.wireguard = init.wireguard;
+    this.flavour = init.wireguard;
     this.nodes = init.nodes;
     this.engine = init.engine;
     this.timings = init.timings;
@@ -61,6 +61,31 @@ export class Lab implements AsyncDisposable {
     this.teardown.onClose(() => {
       for (const shell of this.shells.values()) shell.then((session) => session.close(), () => undefined);
     });
+  }
+
+  /** Which WireGuard the lab runs: the kernel module where the kernel has it, else wireguard-go. */
+  get wireguard(): WireguardFlavour {
+    if (!this.flavour) throw new Error(`lab ${this.id}: WireGuard's flavour is not chosen yet`);
+    return this.flavour;
+  }
+
+  /** Sets the flavour once, while the lab comes up (the router's kernel was probed). */
+  useWireguard(flavour: WireguardFlavour): void {
+    if (this.flavour && this.flavour !== flavour) throw new Error(`lab ${this.id} already runs WireGuard ${this.flavour}`);
+    this.flavour = flavour;
+  }
+
+  /**
+   * Writes files into a node through its shell (no archive upload through the engine): each file's content,
+   * its directory made, its mode set. For text and small files (configs, keys, certificates).
+   */
+  async writeFiles(node: string, files: { content: string | Uint8Array; target: string; mode: number }[]): Promise<void> {
+    const script = files.map((file) => {
+      const data = Buffer.from(file.content).toString('base64');
+      const target = `'${file.target.replace(/'/g, `'\\''`)}'`;
+      return `mkdir -p "$(dirname ${target})" && printf %s '${data}' | base64 -d > ${target}.wglab-new && chmod ${file.mode.toString(8)} ${target}.wglab-new && mv -f ${target}.wglab-new ${target}`;
+    }).join(' &&\n');
+    await this.sh(node, `set -e; umask 077\n${script}`);
   }
 
   /** The plan of the scenario the lab runs now (reconfigure swaps it). */
@@ -176,7 +201,7 @@ export class Lab implements AsyncDisposable {
   /** Installs each WireGuard endpoint's files as /etc/wireguard/<iface>.conf (mode 0600) and brings them up, listening ends first. */
   async startWireguard(): Promise<void> {
     await Promise.all(this.plan.endpoints.map((endpoint) => (endpoint.interfaces.length > 0
-      ? this.nodes.get(endpoint.name)!.copyContentToContainer(endpoint.interfaces.map((face) => ({ content: face.config, target: `/etc/wireguard/${face.iface}.conf`, mode: 0o600 })))
+      ? this.writeFiles(endpoint.name, endpoint.interfaces.map((face) => ({ content: face.config, target: `/etc/wireguard/${face.iface}.conf`, mode: 0o600 })))
       : this.exec(endpoint.name, ['rm', '-f', '/etc/wireguard/wg0.conf']))));
     for (const face of this.plan.interfaces) await this.wgUp(face.node, face.iface);
   }

@@ -12,7 +12,6 @@ import { planLab, routerLinkIp, routerLinkIp6, routerNode, type LabPlan } from '
 import { labLabels, nodeLabel } from './lab-resources.ts';
 import { LabTeardown } from './lab-teardown.ts';
 import { accessLogPath, nginxSite } from './nginx-site.ts';
-import { NodeCommandError } from './node-command-error.ts';
 import { silentProgress, type Progress } from './progress.ts';
 import { throwIfInterrupted } from './shutdown.ts';
 import { makeNetSysctlsWritable } from './writable-net-sysctls.ts';
@@ -57,16 +56,20 @@ export async function startLab(scenario: Scenario, options: StartLabOptions = {}
       engine, image.tag, plan.endpoints.map((endpoint) => nodes.get(endpoint.name)!.getId()), `${plan.id}-sysctl`, labLabels(plan.id, plan.scenario.name, options.detached ?? false),
     )));
     sysctls.catch(() => undefined); // awaited below; a failure before then must not go unhandled
-    const wireguard = chooseWireguard(await kernelHasWireguard(nodes));
-    const lab = new Lab({ plan, wireguard, nodes, engine, timings, teardown });
+    // Everything from here goes through each node's shell session, not the engine's exec and archive calls.
+    const lab = new Lab({ plan, nodes, engine, timings, teardown });
     await settleAll([
       sysctls,
-      phase('addresses', () => configureAddresses(engine, plan, nodes)).then(async () => {
+      (async () => {
+        lab.useWireguard(chooseWireguard(await kernelHasWireguard(lab)));
+        await Promise.all([...nodes.keys()].map((node) => lab.writeFiles(node, [{ content: `${lab.wireguard}\n`, target: '/etc/wglab/wireguard', mode: 0o644 }])));
+      })(),
+      phase('addresses', () => configureAddresses(engine, lab)).then(async () => {
         if (plan.endpoints.some((endpoint) => Object.keys(endpoint.files).length > 0)) await phase('files', () => installFiles(plan, nodes));
       }),
       phase('nginx + TLS', () => setupServers(lab)),
-      ...[...nodes.values()].map((node) => node.copyContentToContainer([{ content: `${wireguard}\n`, target: '/etc/wglab/wireguard', mode: 0o644 }])),
     ]);
+    const wireguard = lab.wireguard;
     if (plan.wireguardOrder.length > 0) {
       await phase(`wireguard (${wireguard})`, () => lab.startWireguard());
     }
@@ -138,8 +141,8 @@ async function settleAll(work: Promise<unknown>[]): Promise<void> {
 }
 
 /** Whether the kernel can create WireGuard links (probed on the router). */
-async function kernelHasWireguard(nodes: Map<string, StartedTestContainer>): Promise<boolean> {
-  const probe = await nodes.get(routerNode)!.exec(['sh', '-c', 'ip link add wglabprobe type wireguard 2>/dev/null && ip link del wglabprobe']);
+async function kernelHasWireguard(lab: Lab): Promise<boolean> {
+  const probe = await lab.sh(routerNode, 'ip link add wglabprobe type wireguard 2>/dev/null && ip link del wglabprobe', { allowFailure: true });
   return probe.exitCode === 0;
 }
 
@@ -149,7 +152,8 @@ async function kernelHasWireguard(nodes: Map<string, StartedTestContainer>): Pro
  * route to each endpoint. An endpoint with a LAN holds its LAN address on eth1; each LAN host holds its
  * address on its eth0 and routes through the endpoint.
  */
-async function configureAddresses(engine: Engine, plan: LabPlan, nodes: Map<string, StartedTestContainer>): Promise<void> {
+async function configureAddresses(engine: Engine, lab: Lab): Promise<void> {
+  const { plan, nodes } = lab;
   const router = nodes.get(routerNode)!;
   const inspect = await engine.dockerode.getContainer(router.getId()).inspect();
   const macs = plan.endpoints.map((endpoint) => [endpoint, inspect.NetworkSettings.Networks[`${plan.id}-${endpoint.name}`]?.MacAddress] as const);
@@ -168,13 +172,7 @@ async function configureAddresses(engine: Engine, plan: LabPlan, nodes: Map<stri
       ...endpoint.publicIps.map((address) => `ip ${family(address)} route add ${address}/${isIpv6(address) ? 128 : 32} dev "$d"`),
     ]),
   ];
-  const exec = async (node: string, script: string) => {
-    const result = await nodes.get(node)!.exec(['sh', '-c', script]);
-    if (result.exitCode !== 0) {
-      throw new NodeCommandError(node, ['sh', '-c', script], result.exitCode, result.stdout, result.stderr);
-    }
-    return result;
-  };
+  const exec = (node: string, script: string) => lab.sh(node, script);
   const lanMacs = new Map(await Promise.all(plan.endpoints.filter((endpoint) => endpoint.lan).map(async (endpoint) => {
     const info = await engine.dockerode.getContainer(nodes.get(endpoint.name)!.getId()).inspect();
     return [endpoint.name, info.NetworkSettings.Networks[`${plan.id}-${endpoint.name}-lan`]?.MacAddress] as const;
@@ -258,8 +256,7 @@ openssl x509 -req -in '${file}.csr' -CA ca.pem -CAkey ca.key -CAcreateserial -da
         lab.exec(routerNode, ['cat', `/etc/wglab/ca/${file}.key`]),
         lab.exec(routerNode, ['cat', `/etc/wglab/ca/${file}.pem`]),
       ]);
-      const node = lab.nodes.get(server.node)!;
-      await node.copyContentToContainer([
+      await lab.writeFiles(server.node, [
         { content: key.stdout, target: '/etc/wglab/tls/server.key', mode: 0o600 },
         { content: cert.stdout, target: '/etc/wglab/tls/server.pem', mode: 0o644 },
         { content: nginxSite(server.name, plan.ipv6), target: '/etc/nginx/conf.d/wglab.conf', mode: 0o644 },
@@ -267,7 +264,7 @@ openssl x509 -req -in '${file}.csr' -CA ca.pem -CAkey ca.key -CAcreateserial -da
       await lab.sh(server.node, `set -e; : > ${accessLogPath}; nginx -t 2>&1 | grep -v 'syntax is ok' >&2 || true; nginx`);
     }),
     ...allNodes.map(async (name) => {
-      await lab.nodes.get(name)!.copyContentToContainer([{ content: caPem, target: '/etc/wglab/ca.pem', mode: 0o644 }]);
+      await lab.writeFiles(name, [{ content: caPem, target: '/etc/wglab/ca.pem', mode: 0o644 }]);
       await lab.sh(name, 'cat /etc/wglab/ca.pem >> /etc/ssl/certs/ca-certificates.crt');
     }),
   ]);
