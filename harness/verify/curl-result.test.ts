@@ -26,3 +26,8 @@ test('nothing written at all; a message that is not curl\'s own kept whole', (t)
 test('space around what curl wrote is not a field', (t) => {
   t.like(parseCurlResult(0, ' 200 40000 203.0.113.2 443\n', ''), { httpStatus: 200, localPort: 40000, remoteIp: '203.0.113.2', remotePort: 443 });
 });
+
+test('time_connect: the seconds to the connection when there was one, nothing for curl\'s 0', (t) => {
+  t.is(parseCurlResult(0, '200 20000 203.0.113.2 443 0.004211', '').connectSeconds, 0.004211);
+  t.false('connectSeconds' in parseCurlResult(28, '000 0  0 0.000000', 'curl: (28) Connection timed out'));
+});

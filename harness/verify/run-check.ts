@@ -128,7 +128,7 @@ async function sendRequest(lab: Lab, check: Check, tag: string, ports: PortRange
   const slow = await engineSlowness(lab); // 1 on a native engine; timeouts grow with a slow (emulated) one
   const result = await lab.exec(check.from, [
     'curl', '-sS', '-o', '/dev/null',
-    '-w', '%{http_code} %{local_port} %{remote_ip} %{remote_port}',
+    '-w', '%{http_code} %{local_port} %{remote_ip} %{remote_port} %{time_connect}',
     '-H', `${requestTagHeader}: ${tag}`,
     '--local-port', `${ports.from}-${ports.to}`,
     '--connect-timeout', String((quick ? noneConnectSeconds : 3) * slow), '--max-time', String((quick ? 2 : 8) * slow),

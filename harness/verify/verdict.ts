@@ -13,6 +13,8 @@ export interface RequestResult {
   /** Where curl connected: kept for artifacts, never taken as the source IP (only the server's log says that). */
   remoteIp?: string;
   remotePort?: number;
+  /** Seconds until the TCP connection was made (curl's time_connect), when it was. */
+  connectSeconds?: number;
   error?: string;
 }
 
