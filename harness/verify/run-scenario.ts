@@ -2,7 +2,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Progress } from '../lab/progress.ts';
 import { sameEndpoints, type Lab } from '../lab/lab.ts';
-import { planLab } from '../lab/lab-plan.ts';
+import { planLab, type LabPlan } from '../lab/lab-plan.ts';
 import { startLab } from '../lab/start-lab.ts';
 import { scenarioConfigs } from '../wgconf/scenario-configs.ts';
 import type { WireguardFlavour } from '../lab/wireguard-flavour.ts';
@@ -108,15 +108,20 @@ export interface RunManyOptions extends RunOptions {
  * With `artifacts`, each scenario's go to `<artifacts>/<scenario name>/`.
  */
 export async function runScenarios(scenarios: Scenario[], options: RunManyOptions = {}): Promise<ScenarioRun[] & { kept?: string[] }> {
-  const queue = scenarios.map((scenario, index) => ({ scenario, index }));
+  const concurrency = Math.max(1, Math.min(options.concurrency ?? 2, scenarios.length));
+  // Plans first: a scenario whose configs cannot be planned stops the run before any lab starts.
+  const queue = scenarios.map((scenario, index) => ({ scenario, index, plan: planLab(scenario, scenarioConfigs(scenario, options.keys)) }));
   const runs: ScenarioRun[] & { kept?: string[] } = [];
   const kept: string[] = [];
+  // With several labs, the longest scenarios go first, so no lab is left with a long one at the end; one lab,
+  // or a lab to keep (the last scenario's), runs the files in order.
+  const take = (lab: Lab | undefined) => (concurrency > 1 && !options.keep ? takeLongest(queue, lab?.plan) : queue.shift());
   const worker = async () => {
     let lab: Lab | undefined;
     try {
-      for (let next = queue.shift(); next; next = queue.shift()) {
+      for (let next = take(lab); next; next = take(lab)) {
         const start = performance.now();
-        const plan = planLab(next.scenario, scenarioConfigs(next.scenario, options.keys));
+        const plan = next.plan;
         let bringUp: Record<string, number>;
         if (lab && sameEndpoints(lab.plan, plan)) {
           await lab.reconfigure(plan);
@@ -144,9 +149,30 @@ export async function runScenarios(scenarios: Scenario[], options: RunManyOption
       } else await lab?.down();
     }
   };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(options.concurrency ?? 2, scenarios.length)) }, worker));
+  await Promise.all(Array.from({ length: concurrency }, worker));
   if (options.keep) runs.kept = kept;
   return runs;
+}
+
+/**
+ * A rough cost of a scenario's checks in a lab on a native engine, for ordering only: a check that expects no
+ * answer waits for curl to give up, one with a fault restarts WireGuard, the others run together.
+ */
+export function estimatedCheckSeconds(scenario: Scenario): number {
+  return scenario.checks.reduce((sum, check) => sum + (check.fault ? (check.expect?.path === 'none' ? 0.8 : 0.35) : 0.1), 0.25);
+}
+
+/**
+ * Takes the next scenario for a lab out of the queue: the longest of those this lab can run by reconfiguring
+ * it (same endpoints), else the longest of all (a lab is brought up for it).
+ */
+export function takeLongest<T extends { scenario: Scenario; plan: LabPlan }>(queue: T[], labPlan?: LabPlan): T | undefined {
+  if (queue.length === 0) return undefined;
+  const longest = (items: T[]) => items.reduce((best, item) => (estimatedCheckSeconds(item.scenario) > estimatedCheckSeconds(best.scenario) ? item : best));
+  const fitting = labPlan ? queue.filter((item) => sameEndpoints(labPlan, item.plan)) : [];
+  const next = longest(fitting.length > 0 ? fitting : queue);
+  queue.splice(queue.indexOf(next), 1);
+  return next;
 }
 
 async function runChecks(lab: Lab, bringUp: Record<string, number>, start: number, options: RunOptions): Promise<ScenarioRun> {
