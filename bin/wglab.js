@@ -1,9 +1,9 @@
 #!/usr/bin/env node
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 
-// Runs the compiled CLI (dist/, which only the packed package has: `npm pack` builds it and removes it after)
-// when present; in a checkout, the TypeScript through tsx, so `npx wglab` works right after `npm ci`.
-// A signal while the CLI is still loading has nothing to tear down: exit as the shell would report it.
+// Runs the compiled CLI (dist/, which `npm ci` and `npm pack` build) when it is current: always in the
+// installed package, which holds no TypeScript; in a checkout, only while no file under harness/ is newer than
+// the build. Otherwise the TypeScript through tsx, so an edit takes effect at once.
 const early = [['SIGINT', 130], ['SIGTERM', 143], ['SIGHUP', 129]].map(([signal, code]) => {
   const exit = () => process.exit(code);
   process.on(signal, exit);
@@ -11,7 +11,7 @@ const early = [['SIGINT', 130], ['SIGTERM', 143], ['SIGHUP', 129]].map(([signal,
 });
 const compiled = new URL('../dist/cli/main.js', import.meta.url);
 let main;
-if (existsSync(compiled)) {
+if (compiledIsCurrent()) {
   ({ main } = await import(compiled.href));
 } else {
   const { register } = await import('tsx/esm/api');
@@ -20,3 +20,12 @@ if (existsSync(compiled)) {
 }
 for (const [signal, exit] of early) process.off(signal, exit);
 process.exitCode = await main(process.argv.slice(2));
+
+function compiledIsCurrent() {
+  if (!existsSync(compiled)) return false;
+  const sources = new URL('../harness/', import.meta.url);
+  if (!existsSync(sources)) return true;
+  const built = statSync(new URL('../dist/.built', import.meta.url), { throwIfNoEntry: false })?.mtimeMs;
+  if (built === undefined) return false;
+  return readdirSync(sources, { recursive: true }).every((name) => !name.endsWith('.ts') || statSync(new URL(name, sources)).mtimeMs <= built);
+}
