@@ -116,11 +116,19 @@ async function observe(lab: Lab, items: { check: Check; index: number }[], optio
 }
 
 /**
- * How long curl waits for a connection when the check expects none. In a lab on a native engine a connection,
- * WireGuard handshake included, takes milliseconds (a few tens under load), so half a second is still a wide
- * margin; a slow (emulated) engine multiplies it. A path that works but slower than this would read as none.
+ * How long curl waits for a connection when the check expects none: ten times the slowest connection this lab
+ * has made so far (WireGuard handshakes included), at least a quarter and at most half a second, times the
+ * engine's slowness. In a lab on a native engine connections take milliseconds (under 0.1 s at worst in our
+ * runs, two labs at once); a path that works but slower than the wait would read as none. Before any
+ * connection, half a second.
  */
-export const noneConnectSeconds = 0.5;
+export function noneWaitSeconds(slowestConnect: number | undefined, slowness: number): number {
+  const wait = slowestConnect === undefined ? 0.5 : Math.min(0.5, Math.max(0.25, 10 * slowestConnect));
+  return Math.round(wait * slowness * 1000) / 1000;
+}
+
+/** The slowest connection (curl's time_connect) each lab has made. */
+const slowestConnect = new WeakMap<Lab, number>();
 
 /** curl as the article runs it, tagged so nginx logs which request it was; quick to give up when failure is expected. */
 async function sendRequest(lab: Lab, check: Check, tag: string, ports: PortRange, lane: number): Promise<RequestResult> {
@@ -131,9 +139,11 @@ async function sendRequest(lab: Lab, check: Check, tag: string, ports: PortRange
     '-w', '%{http_code} %{local_port} %{remote_ip} %{remote_port} %{time_connect}',
     '-H', `${requestTagHeader}: ${tag}`,
     '--local-port', `${ports.from}-${ports.to}`,
-    '--connect-timeout', String((quick ? noneConnectSeconds : 3) * slow), '--max-time', String((quick ? 2 : 8) * slow),
+    '--connect-timeout', String(quick ? noneWaitSeconds(slowestConnect.get(lab), slow) : 3 * slow), '--max-time', String((quick ? 2 : 8) * slow),
     ...(check.insecure ? ['--insecure'] : []),
     check.url,
   ], { allowFailure: true, lane });
-  return { ...parseCurlResult(result.exitCode, result.stdout, result.stderr), localPorts: ports };
+  const answer = parseCurlResult(result.exitCode, result.stdout, result.stderr);
+  if (answer.connectSeconds !== undefined) slowestConnect.set(lab, Math.max(slowestConnect.get(lab) ?? 0, answer.connectSeconds));
+  return { ...answer, localPorts: ports };
 }
