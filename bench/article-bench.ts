@@ -10,7 +10,9 @@ const runs = Number(process.env.WGLAB_BENCH_RUNS ?? 2);
 const root = new URL('../', import.meta.url).pathname;
 const say = (line: string) => process.stdout.write(`${line}\n`);
 const seconds = (value: number) => value.toFixed(2);
-const bringUpPhases = (timings: Record<string, number>) => Object.entries(timings).filter(([name]) => !['checks', 'total'].includes(name)).reduce((sum, [, value]) => sum + value, 0);
+/** A scenario's lab time before its checks: the bring-up's wall time (its phases overlap), or the reconfigure. */
+const bringUpPhases = (timings: Record<string, number>) => timings['bring-up'] ?? timings.reconfigure
+  ?? Object.entries(timings).filter(([name]) => !['checks', 'total'].includes(name)).reduce((sum, [, value]) => sum + value, 0);
 
 interface SuiteRun {
   wall: number;
@@ -19,6 +21,8 @@ interface SuiteRun {
   bringUp: number;
   checkSeconds: number;
   teardown: number;
+  /** Wall-clock seconds from the process start: its first line (loaded), every lab ready, the last teardown begun. */
+  marks: { started: number; ready: number; lastTeardown: number };
   wireguard: string;
   reports: ScenarioReport[];
 }
@@ -28,9 +32,13 @@ async function suite(files: string[]): Promise<SuiteRun> {
   const start = performance.now();
   const child = execa('node', ['bin/wglab.js', 'run', ...files, '--json'], { cwd: root, reject: false, env: { NO_COLOR: '1' } });
   let lastTeardown = start;
+  let started: number | undefined;
+  let ready = start;
   let buffered = '';
   child.stderr!.on('data', (chunk: Buffer) => {
     buffered += chunk.toString();
+    started ??= performance.now();
+    if (/: ready in /.test(chunk.toString())) ready = performance.now();
     if (/tearing down/.test(chunk.toString())) lastTeardown = performance.now();
   });
   const result = await child;
@@ -45,6 +53,7 @@ async function suite(files: string[]): Promise<SuiteRun> {
     bringUp: reports.reduce((sum, report) => sum + bringUpPhases(report.timings), 0),
     checkSeconds: reports.reduce((sum, report) => sum + (report.timings.checks ?? 0), 0),
     teardown: (start + wall * 1000 - lastTeardown) / 1000,
+    marks: { started: ((started ?? start) - start) / 1000, ready: (ready - start) / 1000, lastTeardown: (lastTeardown - start) / 1000 },
     wireguard: reports[0]?.wireguard ?? '?',
     reports,
   };
@@ -64,6 +73,8 @@ async function main(): Promise<number> {
     const result = await suite(files);
     results.push(result);
     say(`run ${run}: ${seconds(result.wall)} s, ${result.checks} checks (${result.failed} failed), ${seconds(result.checks / result.wall)} checks/s; lab-seconds: bring-up ${seconds(result.bringUp)}, checks ${seconds(result.checkSeconds)}; last teardown ${seconds(result.teardown)} s; wireguard ${result.wireguard}`);
+    const { started, ready, lastTeardown } = result.marks;
+    say(`  wall: start (node, modules, scenarios) ${seconds(started)} s, bring-up until every lab is ready ${seconds(ready - started)} s, checks ${seconds(lastTeardown - ready)} s, last teardown ${seconds(result.wall - lastTeardown)} s`);
   }
   const best = results.reduce((a, b) => (b.wall < a.wall ? b : a));
   for (const report of best.reports) {
@@ -83,15 +94,20 @@ async function main(): Promise<number> {
     say(`reference skipped: the host lacks ${missing.join(', ')} (apt-get install wireguard-tools openssl bc)`);
     return best.failed > 0 ? 1 : 0;
   }
+  // The script's own total (what it prints: up to its last check), and its whole process (its teardown too).
   const totals: number[] = [];
+  const processes: number[] = [];
   for (let run = 1; run <= runs; run++) {
+    const start = performance.now();
     const result = await execa('bash', [reference], { env: { IMG: tag }, reject: false, all: true });
+    processes.push((performance.now() - start) / 1000);
     const total = Number(/^total ([\d.]+)/m.exec(String(result.all))?.[1]);
-    say(`reference run ${run}: ${String(result.all).split('\n').filter(Boolean).join('; ')}`);
+    say(`reference run ${run}: ${String(result.all).split('\n').filter(Boolean).join('; ')}; process ${seconds(processes.at(-1)!)}`);
     if (Number.isFinite(total)) totals.push(total);
   }
   if (totals.length > 0) {
     const reference = Math.min(...totals);
+    say(`reference-process-seconds ${seconds(Math.min(...processes))}`);
     say(`reference-seconds ${seconds(reference)}`);
     say(`ratio wglab/reference ${seconds(best.wall / reference)}`);
   }

@@ -146,22 +146,12 @@ export class Lab implements AsyncDisposable {
   }
 
   /**
-   * Fresh WireGuard sessions on every end, listening ends first: an interface that is down comes up (wg-quick
-   * up); on one that is up, each peer is removed and put back from the interface's file (wg syncconf), which
-   * drops its session and keys as a restart would, without restarting the interface or running its hooks.
+   * wg-quick down (where up) and up again on every WireGuard endpoint, listening ends first: fresh sessions,
+   * as a restart gives them (hooks run again; SaveConfig writes back what the interface learned).
    */
   async restartWireguard(): Promise<void> {
-    for (const face of this.plan.interfaces) {
-      if (await this.isWireguardUp(face.node, face.iface)) await this.resetSessions(face.node, face.iface);
-      else await this.wgUp(face.node, face.iface);
-    }
-  }
-
-  /** Drops every peer's session on an interface that is up: peers removed, then re-added from its file. */
-  async resetSessions(node: string, iface = 'wg0'): Promise<void> {
-    await this.sh(node, `set -e; f=$(mktemp); wg-quick strip ${iface} > "$f"
-for p in $(wg show ${iface} peers); do wg set ${iface} peer "$p" remove; done
-wg syncconf ${iface} "$f"; rm -f "$f"`);
+    await Promise.all(this.plan.wireguardOrder.map((node) => this.wgDown(node)));
+    for (const face of this.plan.interfaces) await this.wgUp(face.node, face.iface);
   }
 
   /** Runs a shell snippet in a node. */
