@@ -3,7 +3,7 @@ import type { Check } from '../scenario/scenario.ts';
 import { planLab } from '../lab/lab-plan.ts';
 import { loadScenario, parseScenario } from '../scenario/load-scenario.ts';
 import { scenarioConfigs } from '../wgconf/scenario-configs.ts';
-import { checkBatches, estimatedCheckSeconds, takeLongest } from './run-scenario.ts';
+import { checkBatches, estimatedCheckSeconds, stopsEarly, takeLongest } from './run-scenario.ts';
 
 const check = (from: string, fault?: Check['fault']): Check => ({ from, url: 'https://app.example.com/', insecure: false, ...(fault ? { fault } : {}) });
 
@@ -37,4 +37,13 @@ test('takeLongest: the longest scenario first; a lab takes the longest it can ru
   const mixed = [...queued('01-no-tunnel', '05-transparent-a-rule'), { scenario: other, index: 2, plan: planLab(other, scenarioConfigs(other)) }];
   t.is(takeLongest(mixed, mixed[2]!.plan)!.scenario.name, 'other', 'the lab of other endpoints takes its own scenario, though shorter');
   t.is(takeLongest(mixed, queued('02-point-to-point')[0]!.plan)!.scenario.name, 'transparent-a-rule');
+});
+
+test('stopsEarly: a lab stops when little is left and another lab is busy to take it; the last lab never does', (t) => {
+  const small = queued('02-point-to-point');
+  t.true(stopsEarly(small, 1), 'a short scenario left, another lab busy: stop, the teardown overlaps its checks');
+  t.false(stopsEarly(small, 0), 'no other lab busy: this one takes it');
+  t.false(stopsEarly(queued('01-no-tunnel', '02-point-to-point'), 1), 'more than a teardown\'s worth left: take it');
+  t.false(stopsEarly(queued('03-transparent-a-prefix'), 1), 'a long scenario left: take it');
+  t.false(stopsEarly([], 0));
 });

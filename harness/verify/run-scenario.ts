@@ -113,13 +113,20 @@ export async function runScenarios(scenarios: Scenario[], options: RunManyOption
   const queue = scenarios.map((scenario, index) => ({ scenario, index, plan: planLab(scenario, scenarioConfigs(scenario, options.keys)) }));
   const runs: ScenarioRun[] & { kept?: string[] } = [];
   const kept: string[] = [];
-  // With several labs, the longest scenarios go first, so no lab is left with a long one at the end; one lab,
-  // or a lab to keep (the last scenario's), runs the files in order.
-  const take = (lab: Lab | undefined) => (concurrency > 1 && !options.keep ? takeLongest(queue, lab?.plan) : queue.shift());
+  // With several labs, the longest scenarios go first, so no lab is left with a long one at the end, and a lab
+  // stops early (its teardown overlapping the others' checks) when what is left is less work than a teardown
+  // and another lab is busy to take it. One lab, or a lab to keep (the last scenario's), runs the files in order.
+  let busy = 0;
+  const take = (lab: Lab | undefined) => {
+    if (concurrency === 1 || options.keep) return queue.shift();
+    if (lab && stopsEarly(queue, busy)) return undefined;
+    return takeLongest(queue, lab?.plan);
+  };
   const worker = async () => {
     let lab: Lab | undefined;
     try {
-      for (let next = take(lab); next; next = take(lab)) {
+      for (let next = take(lab); next; busy--, next = take(lab)) {
+        busy++;
         const start = performance.now();
         const plan = next.plan;
         let bringUp: Record<string, number>;
@@ -152,6 +159,18 @@ export async function runScenarios(scenarios: Scenario[], options: RunManyOption
   await Promise.all(Array.from({ length: concurrency }, worker));
   if (options.keep) runs.kept = kept;
   return runs;
+}
+
+/** About what removing a lab's containers and networks takes on a native engine (for ordering only). */
+const teardownEstimateSeconds = 0.9;
+
+/**
+ * Whether a lab that has run a scenario should stop (and tear down) rather than take another: when other labs
+ * are busy and what is left is less work than a teardown, they take it, and this teardown overlaps their checks
+ * instead of coinciding with theirs at the end.
+ */
+export function stopsEarly(queue: readonly { scenario: Scenario }[], othersBusy: number): boolean {
+  return othersBusy > 0 && queue.reduce((sum, item) => sum + estimatedCheckSeconds(item.scenario), 0) <= teardownEstimateSeconds;
 }
 
 /**
