@@ -3,7 +3,8 @@ import { existsSync, readdirSync, statSync } from 'node:fs';
 
 // Runs the compiled CLI (dist/, which `npm ci` and `npm pack` build) when it is current: always in the
 // installed package, which holds no TypeScript; in a checkout, only while no file under harness/ is newer than
-// the build. Otherwise the TypeScript through tsx, so an edit takes effect at once.
+// the build (its TypeScript, or the scripts the build copies). Otherwise the TypeScript through tsx, so an edit
+// takes effect at once.
 const early = [['SIGINT', 130], ['SIGTERM', 143], ['SIGHUP', 129]].map(([signal, code]) => {
   const exit = () => process.exit(code);
   process.on(signal, exit);
@@ -27,5 +28,5 @@ function compiledIsCurrent() {
   if (!existsSync(sources)) return true;
   const built = statSync(new URL('../dist/.built', import.meta.url), { throwIfNoEntry: false })?.mtimeMs;
   if (built === undefined) return false;
-  return readdirSync(sources, { recursive: true }).every((name) => !name.endsWith('.ts') || statSync(new URL(name, sources)).mtimeMs <= built);
+  return readdirSync(sources, { recursive: true }).every((name) => statSync(new URL(name, sources)).mtimeMs <= built);
 }
