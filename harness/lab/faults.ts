@@ -43,7 +43,7 @@ export function faultTarget(plan: LabPlan, fault: Fault, from: string, url: stri
 export async function applyFault(lab: Lab, fault: Fault, from: string, url = ''): Promise<AppliedFault> {
   const restore = async (options: { deferRestart?: boolean } = {}) => {
     if (options.deferRestart) lab.deferWireguardRestart();
-    else await restartWireguard(lab);
+    else await lab.restartWireguard();
   };
   switch (fault) {
     case 'tunnel-down':
@@ -69,11 +69,6 @@ export async function applyFault(lab: Lab, fault: Fault, from: string, url = '')
       };
     }
   }
-}
-
-/** wg-quick down (where up) and up again on every WireGuard endpoint, listening ends first. */
-export function restartWireguard(lab: Lab): Promise<void> {
-  return lab.restartWireguard();
 }
 
 export function wireguardIsUp(lab: Lab, node: string, iface = 'wg0'): Promise<boolean> {
