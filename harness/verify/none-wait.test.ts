@@ -1,5 +1,5 @@
 import test from 'ava';
-import { noneWaitSeconds } from './run-check.ts';
+import { noneWaitSeconds } from './none-wait.ts';
 
 test('noneWaitSeconds: ten times the slowest connection, between a quarter and half a second, times the engine\'s slowness', (t) => {
   t.is(noneWaitSeconds(undefined, 1), 0.5, 'before any connection: half a second');

@@ -11,6 +11,7 @@ import type { Progress } from '../lab/progress.ts';
 import { accessLogPath, requestTagHeader } from '../lab/nginx-site.ts';
 import type { Check } from '../scenario/scenario.ts';
 import { parseCurlResult } from './curl-result.ts';
+import { noneWaitSeconds } from './none-wait.ts';
 import { decideVerdict, type Evidence, type RequestResult, type Verdict } from './verdict.ts';
 
 export interface CheckResult {
@@ -113,18 +114,6 @@ async function observe(lab: Lab, items: { check: Check; index: number }[], optio
     };
     return { index: request.index, check: request.check, tag: request.tag, server: request.server, verdict: decideVerdict(request.check, evidence), evidence, wgShow, seconds };
   });
-}
-
-/**
- * How long curl waits for a connection when the check expects none: ten times the slowest connection this lab
- * has made so far (WireGuard handshakes included), at least a quarter and at most half a second, times the
- * engine's slowness. In a lab on a native engine connections take milliseconds (under 0.1 s at worst in our
- * runs, two labs at once); a path that works but slower than the wait would read as none. Before any
- * connection, half a second.
- */
-export function noneWaitSeconds(slowestConnect: number | undefined, slowness: number): number {
-  const wait = slowestConnect === undefined ? 0.5 : Math.min(0.5, Math.max(0.25, 10 * slowestConnect));
-  return Math.round(wait * slowness * 1000) / 1000;
 }
 
 /** The slowest connection (curl's time_connect) each lab has made. */

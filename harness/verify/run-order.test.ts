@@ -3,7 +3,7 @@ import type { Check } from '../scenario/scenario.ts';
 import { planLab } from '../lab/lab-plan.ts';
 import { loadScenario, parseScenario } from '../scenario/load-scenario.ts';
 import { scenarioConfigs } from '../wgconf/scenario-configs.ts';
-import { checkBatches, estimatedCheckSeconds, stopsEarly, takeLongest } from './run-scenario.ts';
+import { checkBatches, estimatedCheckSeconds, stopsEarly, takeLongest } from './run-order.ts';
 
 const check = (from: string, fault?: Check['fault']): Check => ({ from, url: 'https://app.example.com/', insecure: false, ...(fault ? { fault } : {}) });
 
