@@ -31,7 +31,7 @@ export interface Flow {
  */
 export function requestPackets(packets: readonly Packet[], serverPort: number, client?: number | { from: number; to: number }): Packet[] {
   const isClient = (port: number | undefined) => client === undefined
-    || (typeof client === 'number' ? port === client : port !== undefined && port >= client.from && port <= client.to);
+    || (typeof client === 'number' ? port === client : (port ?? NaN) >= client.from && (port ?? NaN) <= client.to);
   return countable(packets).filter((packet) => packet.protocol === 6 && (
     (packet.dstPort === serverPort && isClient(packet.srcPort))
     || (packet.srcPort === serverPort && isClient(packet.dstPort))));

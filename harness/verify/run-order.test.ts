@@ -3,7 +3,7 @@ import type { Check } from '../scenario/scenario.ts';
 import { planLab } from '../lab/lab-plan.ts';
 import { loadScenario, parseScenario } from '../scenario/load-scenario.ts';
 import { scenarioConfigs } from '../wgconf/scenario-configs.ts';
-import { checkBatches, estimatedCheckSeconds, stopsEarly, takeLongest } from './run-order.ts';
+import { checkBatches, estimatedCheckMs, stopsEarly, takeLongest, teardownEstimateMs } from './run-order.ts';
 
 const check = (from: string, fault?: Check['fault']): Check => ({ from, url: 'https://app.example.com/', insecure: false, ...(fault ? { fault } : {}) });
 
@@ -20,8 +20,14 @@ const queued = (...names: string[]) => names.map((name, index) => {
   return { scenario, index, plan: planLab(scenario, scenarioConfigs(scenario)) };
 });
 
-test('estimatedCheckSeconds: checks that wait for no answer cost most, faults more than plain checks', (t) => {
-  const [noTunnel, prefix, both] = ['01-no-tunnel', '03-transparent-a-prefix', '06-transparent-both'].map((name) => estimatedCheckSeconds(article(name)));
+test('estimatedCheckMs: 250 to reconfigure, 800 per fault expecting none, 350 per other fault, 100 per check without one', (t) => {
+  const scenario = (...checks: Check[]) => ({ ...article('01-no-tunnel'), checks });
+  t.is(estimatedCheckMs(scenario()), 250);
+  t.is(estimatedCheckMs(scenario(check('A'), check('C'))), 450);
+  t.is(estimatedCheckMs(scenario({ ...check('A', 'peer-down'), expect: { path: 'none' } })), 1050);
+  t.is(estimatedCheckMs(scenario({ ...check('A', 'tunnel-down'), expect: { path: 'internet', sourceIp: '198.51.100.1' } })), 600);
+  t.is(estimatedCheckMs(scenario(check('A', 'tunnel-down'))), 600, 'a fault without expect yet (to record) is not taken for none');
+  const [noTunnel, prefix, both] = ['01-no-tunnel', '03-transparent-a-prefix', '06-transparent-both'].map((name) => estimatedCheckMs(article(name)));
   t.true(prefix! > both!);
   t.true(both! > noTunnel!);
 });
@@ -32,6 +38,8 @@ test('takeLongest: the longest scenario first; a lab takes the longest it can ru
   t.is(takeLongest(queue)!.scenario.name, 'transparent-both');
   t.deepEqual(queue.map((item) => item.scenario.name), ['no-tunnel', 'point-to-point']);
   t.is(takeLongest([] as typeof queue), undefined);
+  const tie = queued('03-transparent-a-prefix', '04-transparent-a-route');
+  t.is(takeLongest(tie)!.scenario.name, 'transparent-a-prefix', 'on a tie, file order');
   // A lab of other endpoints (C missing) fits none: the longest of all is taken, for a lab of its own.
   const other = parseScenario('name: other\nendpoints:\n  A: { publicIp: 198.51.100.1 }\n  B: { publicIp: 203.0.113.2, serves: app.example.com }\n');
   const mixed = [...queued('01-no-tunnel', '05-transparent-a-rule'), { scenario: other, index: 2, plan: planLab(other, scenarioConfigs(other)) }];
@@ -46,4 +54,9 @@ test('stopsEarly: a lab stops when little is left and another lab is busy to tak
   t.false(stopsEarly(queued('01-no-tunnel', '02-point-to-point'), 1), 'more than a teardown\'s worth left: take it');
   t.false(stopsEarly(queued('03-transparent-a-prefix'), 1), 'a long scenario left: take it');
   t.false(stopsEarly([], 0));
+  // Exactly a teardown's worth left (250 + 350 + 3 × 100 = 900): stop; a check more: take it.
+  const exactly = { ...article('01-no-tunnel'), checks: [check('A', 'tunnel-down'), check('A'), check('A'), check('A')] };
+  t.is(estimatedCheckMs(exactly), teardownEstimateMs);
+  t.true(stopsEarly([{ scenario: exactly }], 1));
+  t.false(stopsEarly([{ scenario: { ...exactly, checks: [...exactly.checks, check('C')] } }], 1));
 });

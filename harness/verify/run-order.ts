@@ -18,8 +18,8 @@ export function checkBatches(checks: readonly Check[]): { check: Check; index: n
   return batches;
 }
 
-/** About what removing a lab's containers and networks takes on a native engine (for ordering only). */
-const teardownEstimateSeconds = 0.9;
+/** About what removing a lab's containers and networks takes on a native engine, in ms (for ordering only). */
+export const teardownEstimateMs = 900;
 
 /**
  * Whether a lab that has run a scenario should stop (and tear down) rather than take another: when other labs
@@ -27,15 +27,16 @@ const teardownEstimateSeconds = 0.9;
  * instead of coinciding with theirs at the end.
  */
 export function stopsEarly(queue: readonly { scenario: Scenario }[], othersBusy: number): boolean {
-  return othersBusy > 0 && queue.reduce((sum, item) => sum + estimatedCheckSeconds(item.scenario), 0) <= teardownEstimateSeconds;
+  return othersBusy > 0 && queue.reduce((sum, item) => sum + estimatedCheckMs(item.scenario), 0) <= teardownEstimateMs;
 }
 
 /**
- * A rough cost of a scenario's checks in a lab on a native engine, for ordering only: a check that expects no
- * answer waits for curl to give up, one with a fault restarts WireGuard, the others run together.
+ * A rough cost in ms of a scenario in a lab on a native engine, for ordering only: 250 to reconfigure, 800 for a
+ * check with a fault that expects no answer (it waits for curl to give up), 350 for one with a fault that
+ * expects an answer (WireGuard restarts after it), 100 for any other (they run together).
  */
-export function estimatedCheckSeconds(scenario: Scenario): number {
-  return scenario.checks.reduce((sum, check) => sum + (check.fault ? (check.expect?.path === 'none' ? 0.8 : 0.35) : 0.1), 0.25);
+export function estimatedCheckMs(scenario: Scenario): number {
+  return scenario.checks.reduce((sum, check) => sum + (check.fault ? (check.expect?.path === 'none' ? 800 : 350) : 100), 250);
 }
 
 /**
@@ -44,7 +45,8 @@ export function estimatedCheckSeconds(scenario: Scenario): number {
  */
 export function takeLongest<T extends { scenario: Scenario; plan: LabPlan }>(queue: T[], labPlan?: LabPlan): T | undefined {
   if (queue.length === 0) return undefined;
-  const longest = (items: T[]) => items.reduce((best, item) => (estimatedCheckSeconds(item.scenario) > estimatedCheckSeconds(best.scenario) ? item : best));
+  // On a tie the earlier in the queue (file order) wins.
+  const longest = (items: T[]) => items.reduce((best, item) => (estimatedCheckMs(item.scenario) > estimatedCheckMs(best.scenario) ? item : best));
   const fitting = labPlan ? queue.filter((item) => sameEndpoints(labPlan, item.plan)) : [];
   const next = longest(fitting.length > 0 ? fitting : queue);
   queue.splice(queue.indexOf(next), 1);
