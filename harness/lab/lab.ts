@@ -80,6 +80,11 @@ export class Lab implements AsyncDisposable {
    * its directory made, its mode set. For text and small files (configs, keys, certificates).
    */
   async writeFiles(node: string, files: { content: string | Uint8Array; target: string; mode: number }[]): Promise<void> {
+    // A command line's single argument is limited (128 KiB on Linux): a large file goes as an archive instead.
+    if (files.some((file) => Buffer.byteLength(file.content) > 64 * 1024)) {
+      await this.nodes.get(node)!.copyContentToContainer(files.map((file) => ({ content: Buffer.from(file.content), target: file.target, mode: file.mode })));
+      return;
+    }
     const script = files.map((file) => {
       const data = Buffer.from(file.content).toString('base64');
       const target = `'${file.target.replace(/'/g, `'\\''`)}'`;

@@ -64,14 +64,19 @@ export interface CheckOptions {
   deferRestart?: boolean;
 }
 
+/** Shell sessions per node that send requests side by side (each is a `docker exec` kept open). */
+const lanesPerNode = 4;
+
 /** Captures on every point, the requests at once, then the evidence and a verdict per request. */
 async function observe(lab: Lab, items: { check: Check; index: number }[], options: CheckOptions): Promise<CheckResult[]> {
   const start = performance.now();
   const seenFrom = new Map<string, number>();
   const requests = items.map(({ check, index }) => {
     const url = new URL(check.url);
-    const lane = seenFrom.get(check.from) ?? 0;
-    seenFrom.set(check.from, lane + 1);
+    // At most lanesPerNode requests from one node at once; more wait on a lane's shell.
+    const nth = seenFrom.get(check.from) ?? 0;
+    seenFrom.set(check.from, nth + 1);
+    const lane = nth % lanesPerNode;
     return {
       check,
       index,

@@ -34,4 +34,9 @@ test.serial('concurrent checks share one capture session and never take each oth
   };
   t.is(blind(0).observed.path, 'both', 'A\'s tunnel request would take C\'s clear TCP for its own');
   t.is(blind(1).observed.path, 'both', 'C\'s clear request would take A\'s tunnel TCP for its own');
+  // More requests from one node than it has lanes: they share lanes and still each get their own verdict.
+  const fromA = Array.from({ length: 6 }, (_, index) => ({ check: checks[index % 2 === 0 ? 0 : 2]!, index: 10 + index }));
+  const again = await runChecksTogether(lab, fromA);
+  t.deepEqual(again.filter((result) => !result.verdict.pass).map((result) => result.verdict.reasons), []);
+  t.is(new Set(again.map((result) => result.evidence.request.localPort)).size, 6, 'six connections, six client ports');
 });

@@ -26,3 +26,21 @@ test.serial('the per-node shell session keeps exit codes, stdout and stderr apar
   const error = await t.throwsAsync(lab.exec('C', ['false']), { instanceOf: NodeCommandError });
   t.regex(error!.message, /node C \(exit 1\): false/);
 });
+
+test.serial('writeFiles puts files in a node through its shell, with their modes; a large one goes as an archive; lanes run side by side', async (t) => {
+  await using lab = await startLab(articleAs('node-shell-files', 'tunnel: { dialer: A, listener: B }'));
+  const large = Buffer.alloc(200 * 1024, 7);
+  await lab.writeFiles('C', [
+    { content: `it's "quoted" $HOME\n`, target: '/etc/wglab/t/small file', mode: 0o640 },
+    { content: new Uint8Array([0, 255, 10, 39]), target: '/etc/wglab/t/binary', mode: 0o600 },
+  ]);
+  await lab.writeFiles('C', [{ content: large, target: '/etc/wglab/t/large', mode: 0o644 }]);
+  t.is((await lab.exec('C', ['cat', '/etc/wglab/t/small file'])).stdout, `it's "quoted" $HOME\n`);
+  t.is((await lab.exec('C', ['stat', '-c', '%a %s', '/etc/wglab/t/small file', '/etc/wglab/t/binary', '/etc/wglab/t/large'])).stdout, `640 20\n600 4\n644 ${large.length}\n`);
+  t.is((await lab.exec('C', ['od', '-An', '-tu1', '/etc/wglab/t/binary'])).stdout.trim().split(/\s+/).join(' '), '0 255 10 39');
+  // Two lanes of one node run at once: the second answers while the first still sleeps.
+  const started = performance.now();
+  const [slow, quick] = await Promise.all([lab.exec('C', ['sleep', '1'], { lane: 0 }), lab.exec('C', ['true'], { lane: 1 }).then(() => performance.now() - started)]);
+  t.is(slow.exitCode, 0);
+  t.true(quick < 900, `lane 1 answered after ${quick.toFixed(0)} ms, while lane 0 slept`);
+});
