@@ -1,5 +1,7 @@
 #!/usr/bin/env node
 import { existsSync, readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 // Runs the compiled CLI (dist/, which `npm ci` and `npm pack` build) when it is current: always in the
 // installed package, which holds no TypeScript; in a checkout, only while no file under harness/ is newer than
@@ -24,9 +26,10 @@ process.exitCode = await main(process.argv.slice(2));
 
 function compiledIsCurrent() {
   if (!existsSync(compiled)) return false;
-  const sources = new URL('../harness/', import.meta.url);
+  const sources = fileURLToPath(new URL('../harness/', import.meta.url));
   if (!existsSync(sources)) return true;
-  const built = statSync(new URL('../dist/.built', import.meta.url), { throwIfNoEntry: false })?.mtimeMs;
+  const built = statSync(fileURLToPath(new URL('../dist/.built', import.meta.url)), { throwIfNoEntry: false })?.mtimeMs;
   if (built === undefined) return false;
-  return readdirSync(sources, { recursive: true }).every((name) => statSync(new URL(name, sources)).mtimeMs <= built);
+  // A file gone between listing and stat (an editor's temporary file) or a dangling link does not count.
+  return readdirSync(sources, { recursive: true }).every((name) => (statSync(join(sources, name), { throwIfNoEntry: false })?.mtimeMs ?? 0) <= built);
 }

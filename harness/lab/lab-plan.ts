@@ -4,7 +4,7 @@ import { lanHosts as lanHostsOf, type Scenario } from '../scenario/scenario.ts';
 import { configAddresses, splitConfigKey } from '../wgconf/scenario-configs.ts';
 import { serializeWgConfig } from '../wgconf/serialize-wg-config.ts';
 import type { WgConfig } from '../wgconf/wg-config.ts';
-import { endpointAddress, readWgSettings } from '../wgconf/wg-settings.ts';
+import { readWgSettings } from '../wgconf/wg-settings.ts';
 
 /** The node that stands for the internet: it routes between every endpoint's link. */
 export const routerNode = 'internet';
@@ -74,6 +74,11 @@ export interface LabPlan {
   addressOwners: { address: string; node: string }[];
   /** Whether any address in the lab is IPv6: nodes then run with IPv6 on. */
   ipv6: boolean;
+  /**
+   * WireGuard endpoints with a peer they have no Endpoint for: they cannot start that session themselves, so a
+   * request from them (or their LAN) depends on the peer having made a handshake first, e.g. an earlier check.
+   */
+  waitsForPeers: string[];
 }
 
 export function planLab(scenario: Scenario, configs: Map<string, WgConfig>, id = newLabId(scenario.name)): LabPlan {
@@ -82,7 +87,10 @@ export function planLab(scenario: Scenario, configs: Map<string, WgConfig>, id =
     const { endpoint, iface } = splitConfigKey(key);
     byEndpoint.set(endpoint, [...(byEndpoint.get(endpoint) ?? []), { iface, config }]);
   }
-  const dials = (config: WgConfig) => readWgSettings(config).peers.some((peer) => endpointAddress(peer) !== undefined);
+  // A peer with an Endpoint (an address or a name) is one this end dials; one without, one it waits for.
+  const dials = (config: WgConfig) => readWgSettings(config).peers.some((peer) => peer.endpoint !== undefined);
+  const waits = (config: WgConfig) => readWgSettings(config).peers.some((peer) => peer.endpoint === undefined);
+  const waitsForPeers = [...byEndpoint].filter(([, list]) => list.some(({ config }) => waits(config))).map(([node]) => node);
   const interfaces: (WgInterfacePlan & { dials: boolean })[] = [...byEndpoint].flatMap(([node, list]) => list.map(({ iface, config }) => ({
     node, iface, listenPort: readWgSettings(config).interface.listenPort?.value, dials: dials(config),
   })));
@@ -124,7 +132,7 @@ export function planLab(scenario: Scenario, configs: Map<string, WgConfig>, id =
   return {
     id, scenario, endpoints, lanHosts, hosts, wireguardOrder,
     interfaces: interfaces.map(({ node, iface, listenPort }) => ({ node, iface, listenPort })),
-    listenPorts, wireguardPorts, addressOwners, ipv6,
+    listenPorts, wireguardPorts, addressOwners, ipv6, waitsForPeers,
   };
 }
 

@@ -80,15 +80,16 @@ export class Lab implements AsyncDisposable {
    * its directory made, its mode set. For text and small files (configs, keys, certificates).
    */
   async writeFiles(node: string, files: { content: string | Uint8Array; target: string; mode: number }[]): Promise<void> {
-    // A command line's single argument is limited (128 KiB on Linux): a large file goes as an archive instead.
-    if (files.some((file) => Buffer.byteLength(file.content) > 64 * 1024)) {
+    // The whole script is one command-line argument, limited to 128 KiB on Linux: large files go as an archive.
+    if (files.reduce((sum, file) => sum + Buffer.byteLength(file.content), 0) > 64 * 1024) {
       await this.nodes.get(node)!.copyContentToContainer(files.map((file) => ({ content: Buffer.from(file.content), target: file.target, mode: file.mode })));
       return;
     }
     const script = files.map((file) => {
       const data = Buffer.from(file.content).toString('base64');
       const target = `'${file.target.replace(/'/g, `'\\''`)}'`;
-      return `mkdir -p "$(dirname ${target})" && printf %s '${data}' | base64 -d > ${target}.wglab-new && chmod ${file.mode.toString(8)} ${target}.wglab-new && mv -f ${target}.wglab-new ${target}`;
+      // Directories as an archive makes them (0755); the file itself is never readable by others before its chmod.
+      return `(umask 022; mkdir -p "$(dirname ${target})") && printf %s '${data}' | base64 -d > ${target}.wglab-new && chmod ${file.mode.toString(8)} ${target}.wglab-new && mv -f ${target}.wglab-new ${target}`;
     }).join(' &&\n');
     await this.sh(node, `set -e; umask 077\n${script}`);
   }

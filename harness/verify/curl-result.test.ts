@@ -27,7 +27,8 @@ test('space around what curl wrote is not a field', (t) => {
   t.like(parseCurlResult(0, ' 200 40000 203.0.113.2 443\n', ''), { httpStatus: 200, localPort: 40000, remoteIp: '203.0.113.2', remotePort: 443 });
 });
 
-test('time_connect: the seconds to the connection when there was one, nothing for curl\'s 0', (t) => {
-  t.is(parseCurlResult(0, '200 20000 203.0.113.2 443 0.004211', '').connectSeconds, 0.004211);
+test('time_connect and time_appconnect: the seconds to the connection and to TLS when there were, nothing for curl\'s 0', (t) => {
+  t.like(parseCurlResult(0, '200 20000 203.0.113.2 443 0.004211 0.019', ''), { connectSeconds: 0.004211, tlsSeconds: 0.019 });
+  t.false('tlsSeconds' in parseCurlResult(0, '200 20000 203.0.113.2 80 0.004211 0.000000', ''), 'plain http: no TLS');
   t.false('connectSeconds' in parseCurlResult(28, '000 0  0 0.000000', 'curl: (28) Connection timed out'));
 });

@@ -1,6 +1,6 @@
 /**
  * How long curl waits for a connection when the check expects none: ten times the slowest connection this lab
- * has made so far (WireGuard handshakes included), at least a quarter and at most half a second, times the
+ * has made so far (WireGuard and TLS handshakes included: curl's connect timeout covers both), at least a quarter and at most half a second, times the
  * engine's slowness. In a lab on a native engine connections take milliseconds (under 0.1 s at worst in our
  * runs, two labs at once); a path that works but slower than the wait would read as none. Before any
  * connection, half a second.

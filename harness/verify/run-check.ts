@@ -95,8 +95,18 @@ async function observe(lab: Lab, items: { check: Check; index: number }[], optio
   ];
   const isWireguard = (point: { role: string }) => point.role === 'tunnel';
   const up = await Promise.all(points.map((point) => (isWireguard(point) ? wireguardIsUp(lab, point.node, point.iface) : Promise.resolve(true))));
-  const running = await Promise.all(points.map((point, at) => (up[at] ? startCapture(lab, point.node, point.iface) : undefined)));
-  const answers = await Promise.all(requests.map((request) => sendRequest(lab, request.check, request.tag, request.ports, request.lane)));
+  const starts = await Promise.allSettled(points.map((point, at) => (up[at] ? startCapture(lab, point.node, point.iface) : undefined)));
+  const running = starts.map((start) => (start.status === 'fulfilled' ? start.value : undefined));
+  let answers: RequestResult[];
+  try {
+    const failed = starts.find((start) => start.status === 'rejected');
+    if (failed) throw (failed as PromiseRejectedResult).reason;
+    answers = await Promise.all(requests.map((request) => sendRequest(lab, request.check, request.tag, request.ports, request.lane)));
+  } catch (error) {
+    // No tcpdump outlives a failed check in a lab that stays up (the library's labs do).
+    await Promise.allSettled(running.map((capture) => capture?.stop()));
+    throw error;
+  }
   const pcaps = await Promise.all(running.map((capture) => capture?.stop()));
   const captures: CapturePoint[] = points.map((point, at) => (pcaps[at]
     ? { ...point, packets: readPcap(pcaps[at]!, `${point.label}.pcap`).packets, pcap: pcaps[at] }
@@ -121,7 +131,7 @@ async function observe(lab: Lab, items: { check: Check; index: number }[], optio
   });
 }
 
-/** The slowest connection (curl's time_connect) each lab has made. */
+/** The slowest connection (curl's time_connect, or time_appconnect with TLS) each lab has made. */
 const slowestConnect = new WeakMap<Lab, number>();
 
 /** curl as the article runs it, tagged so nginx logs which request it was; quick to give up when failure is expected. */
@@ -130,7 +140,7 @@ async function sendRequest(lab: Lab, check: Check, tag: string, ports: PortRange
   const slow = await engineSlowness(lab); // 1 on a native engine; timeouts grow with a slow (emulated) one
   const result = await lab.exec(check.from, [
     'curl', '-sS', '-o', '/dev/null',
-    '-w', '%{http_code} %{local_port} %{remote_ip} %{remote_port} %{time_connect}',
+    '-w', '%{http_code} %{local_port} %{remote_ip} %{remote_port} %{time_connect} %{time_appconnect}',
     '-H', `${requestTagHeader}: ${tag}`,
     '--local-port', `${ports.from}-${ports.to}`,
     '--connect-timeout', String(quick ? noneWaitSeconds(slowestConnect.get(lab), slow) : 3 * slow), '--max-time', String((quick ? 2 : 8) * slow),
@@ -138,6 +148,8 @@ async function sendRequest(lab: Lab, check: Check, tag: string, ports: PortRange
     check.url,
   ], { allowFailure: true, lane });
   const answer = parseCurlResult(result.exitCode, result.stdout, result.stderr);
-  if (answer.connectSeconds !== undefined) slowestConnect.set(lab, Math.max(slowestConnect.get(lab) ?? 0, answer.connectSeconds));
+  // curl's connect timeout covers the TLS handshake too: the wait is measured on both.
+  const connected = Math.max(answer.connectSeconds ?? 0, answer.tlsSeconds ?? 0);
+  if (connected > 0) slowestConnect.set(lab, Math.max(slowestConnect.get(lab) ?? 0, connected));
   return { ...answer, localPorts: ports };
 }

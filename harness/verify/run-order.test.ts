@@ -47,16 +47,32 @@ test('takeLongest: the longest scenario first; a lab takes the longest it can ru
   t.is(takeLongest(mixed, queued('02-point-to-point')[0]!.plan)!.scenario.name, 'transparent-a-rule');
 });
 
-test('stopsEarly: a lab stops when little is left and another lab is busy to take it; the last lab never does', (t) => {
+test('stopsEarly: a lab stops when little is left and a busy lab can run it; the last lab never does', (t) => {
   const small = queued('02-point-to-point');
-  t.true(stopsEarly(small, 1), 'a short scenario left, another lab busy: stop, the teardown overlaps its checks');
-  t.false(stopsEarly(small, 0), 'no other lab busy: this one takes it');
-  t.false(stopsEarly(queued('01-no-tunnel', '02-point-to-point'), 1), 'more than a teardown\'s worth left: take it');
-  t.false(stopsEarly(queued('03-transparent-a-prefix'), 1), 'a long scenario left: take it');
-  t.false(stopsEarly([], 0));
+  const busyLab = queued('05-transparent-a-rule')[0]!.plan;
+  t.true(stopsEarly(small, [busyLab]), 'a short scenario left, a busy lab of the same endpoints: stop, the teardown overlaps its checks');
+  t.false(stopsEarly(small, []), 'no other lab busy: this one takes it');
+  t.false(stopsEarly(queued('01-no-tunnel', '02-point-to-point'), [busyLab]), 'more than a teardown\'s worth left: take it');
+  t.false(stopsEarly(queued('03-transparent-a-prefix'), [busyLab]), 'a long scenario left: take it');
+  t.false(stopsEarly([], []));
+  // The busy lab has other endpoints: it would have to be torn down and brought up again, so this lab takes it.
+  const other = parseScenario('name: other\nendpoints:\n  A: { publicIp: 198.51.100.1 }\n  B: { publicIp: 203.0.113.2, serves: app.example.com }\n');
+  t.false(stopsEarly(small, [planLab(other, scenarioConfigs(other))]));
   // Exactly a teardown's worth left (250 + 350 + 3 × 100 = 900): stop; a check more: take it.
   const exactly = { ...article('01-no-tunnel'), checks: [check('A', 'tunnel-down'), check('A'), check('A'), check('A')] };
   t.is(estimatedCheckMs(exactly), teardownEstimateMs);
-  t.true(stopsEarly([{ scenario: exactly }], 1));
-  t.false(stopsEarly([{ scenario: { ...exactly, checks: [...exactly.checks, check('C')] } }], 1));
+  t.true(stopsEarly([{ scenario: exactly, plan: busyLab }], [busyLab]));
+  t.false(stopsEarly([{ scenario: { ...exactly, checks: [...exactly.checks, check('C')] }, plan: busyLab }], [busyLab]));
+});
+
+test('checkBatches: a check from an end that cannot start its session (no Endpoint for a peer) begins a new run, after the checks before it', (t) => {
+  const checks = [check('gw'), check('gw'), check('west'), check('gw'), check('west')];
+  t.deepEqual(checkBatches(checks, (item) => item.from === 'west').map((batch) => batch.map(({ index }) => index)), [[0, 1], [2, 3], [4]]);
+});
+
+test('planLab: waitsForPeers names the ends with a peer they have no Endpoint for', (t) => {
+  const twoTunnels = loadScenario(new URL('../../scenarios/own-network/two-tunnels.yaml', import.meta.url).pathname);
+  t.deepEqual(planLab(twoTunnels, scenarioConfigs(twoTunnels)).waitsForPeers.sort(), ['east', 'west']);
+  t.deepEqual(queued('05-transparent-a-rule')[0]!.plan.waitsForPeers, ['B'], 'the article\'s B only listens');
+  t.deepEqual(queued('01-no-tunnel')[0]!.plan.waitsForPeers, []);
 });

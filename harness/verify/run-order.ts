@@ -6,13 +6,15 @@ import type { Check, Scenario } from '../scenario/scenario.ts';
 
 /**
  * The order checks run in: each run of consecutive checks without a fault goes together (runChecksTogether),
- * each check with a fault alone, so a fault never overlaps another check. Report order stays the file's.
+ * each check with a fault alone, so a fault never overlaps another check. A check for which `waitsForEarlier`
+ * holds (sent from an end that cannot start its WireGuard session itself) begins a new run, after every check
+ * before it, as in file order. Report order stays the file's.
  */
-export function checkBatches(checks: readonly Check[]): { check: Check; index: number }[][] {
+export function checkBatches(checks: readonly Check[], waitsForEarlier: (check: Check) => boolean = () => false): { check: Check; index: number }[][] {
   const batches: { check: Check; index: number }[][] = [];
   for (const [index, check] of checks.entries()) {
     const last = batches.at(-1);
-    if (!check.fault && last && !last[0]!.check.fault) last.push({ check, index });
+    if (!check.fault && last && !last[0]!.check.fault && !waitsForEarlier(check)) last.push({ check, index });
     else batches.push([{ check, index }]);
   }
   return batches;
@@ -22,12 +24,14 @@ export function checkBatches(checks: readonly Check[]): { check: Check; index: n
 export const teardownEstimateMs = 900;
 
 /**
- * Whether a lab that has run a scenario should stop (and tear down) rather than take another: when other labs
- * are busy and what is left is less work than a teardown, they take it, and this teardown overlaps their checks
- * instead of coinciding with theirs at the end.
+ * Whether a lab that has run a scenario should stop (and tear down) rather than take another: when what is left
+ * is less work than a teardown and a busy lab (`busy`: the plans they run) can run each of it by reconfiguring,
+ * they take it, and this teardown overlaps their checks instead of coinciding with theirs at the end.
  */
-export function stopsEarly(queue: readonly { scenario: Scenario }[], othersBusy: number): boolean {
-  return othersBusy > 0 && queue.reduce((sum, item) => sum + estimatedCheckMs(item.scenario), 0) <= teardownEstimateMs;
+export function stopsEarly(queue: readonly { scenario: Scenario; plan: LabPlan }[], busy: readonly LabPlan[]): boolean {
+  return busy.length > 0
+    && queue.reduce((sum, item) => sum + estimatedCheckMs(item.scenario), 0) <= teardownEstimateMs
+    && queue.every((item) => busy.some((plan) => sameEndpoints(plan, item.plan)));
 }
 
 /**

@@ -2,7 +2,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Progress } from '../lab/progress.ts';
 import { sameEndpoints, type Lab } from '../lab/lab.ts';
-import { planLab } from '../lab/lab-plan.ts';
+import { endpointOfNode, planLab, type LabPlan } from '../lab/lab-plan.ts';
 import { startLab } from '../lab/start-lab.ts';
 import { scenarioConfigs } from '../wgconf/scenario-configs.ts';
 import type { WireguardFlavour } from '../lab/wireguard-flavour.ts';
@@ -117,17 +117,20 @@ export async function runScenarios(scenarios: Scenario[], options: RunManyOption
   // With several labs, the longest scenarios go first, so no lab is left with a long one at the end, and a lab
   // stops early (its teardown overlapping the others' checks) when what is left is less work than a teardown
   // and another lab is busy to take it. One lab, or a lab to keep (the last scenario's), runs the files in order.
-  let busy = 0;
+  const busy = new Set<LabPlan>(); // the plans of the scenarios labs are running now
+  let failed = false;
   const take = (lab: Lab | undefined) => {
+    if (failed) return undefined;
     if (concurrency === 1 || options.keep) return queue.shift();
-    if (lab && stopsEarly(queue, busy)) return undefined;
+    if (lab && stopsEarly(queue, [...busy])) return undefined;
     return takeLongest(queue, lab?.plan);
   };
   const worker = async () => {
     let lab: Lab | undefined;
     try {
-      for (let next = take(lab); next; busy--, next = take(lab)) {
-        busy++;
+      for (let next = take(lab); next; next = take(lab)) {
+        busy.add(next.plan);
+        try {
         const start = performance.now();
         const plan = next.plan;
         let bringUp: Record<string, number>;
@@ -145,14 +148,22 @@ export async function runScenarios(scenarios: Scenario[], options: RunManyOption
         const run = await runChecks(lab, bringUp, start, { ...options, artifacts });
         runs[next.index] = run;
         options.onReport?.(run.report);
+        } finally {
+          busy.delete(next.plan);
+        }
       }
     } catch (error) {
+      failed = true; // the other labs take no more scenarios
       await lab?.down();
       lab = undefined;
       throw error;
     } finally {
       if (lab && options.keep) {
-        await lab.settleWireguard(); // a kept lab is left as its configs say, not mid-fault
+        // A kept lab is left as its configs say, not mid-fault; one that cannot be is not kept.
+        await lab.settleWireguard().catch(async (error: unknown) => {
+          await lab!.down();
+          throw error;
+        });
         kept.push(lab.id);
       } else await lab?.down();
     }
@@ -162,14 +173,19 @@ export async function runScenarios(scenarios: Scenario[], options: RunManyOption
   return runs;
 }
 
-async function runChecks(lab: Lab, bringUp: Record<string, number>, start: number, options: RunOptions): Promise<ScenarioRun> {
+/**
+ * Runs every check of the lab's scenario as `wglab run` does (checks without a fault together, faults alone,
+ * WireGuard's restart after the last fault left for whatever comes next: `lab.settleWireguard()` does it).
+ */
+export async function runChecks(lab: Lab, bringUp: Record<string, number>, start: number, options: RunOptions): Promise<ScenarioRun> {
   const scenario = lab.scenario;
   const configs = Object.fromEntries(lab.plan.endpoints.filter((endpoint) => endpoint.wgConfig).map((endpoint) => [endpoint.name, redactWgConfig(endpoint.wgConfig!)]));
   const results: CheckResult[] = [];
   const checks: CheckReport[] = [];
   const checksStart = performance.now();
   const checkOptions = { wgShow: options.artifacts !== undefined, progress: options.progress, deferRestart: true };
-  for (const batch of checkBatches(scenario.checks)) {
+  const waitsForEarlier = (check: Check) => lab.plan.waitsForPeers.includes(endpointOfNode(lab.plan, check.from));
+  for (const batch of checkBatches(scenario.checks, waitsForEarlier)) {
     for (const { check, index } of batch) {
       options.onCheckStart?.(check, index, scenario.checks.length);
       options.progress?.(`${lab.id}: check ${index + 1}/${scenario.checks.length}: ${check.from} -> ${check.url}${check.fault ? ` with ${check.fault}` : ''}`);

@@ -72,7 +72,8 @@ test('unclear: curl got an answer and nginx logged it, but no capture point saw 
 });
 
 test('none: curl failed and nginx logged nothing', (t) => {
-  const verdict = decideVerdict(check('none'), evidence({ request: failed, log: [], captures: [router(), wg0('A')] }));
+  // A connect timeout: curl had no connection, so no client port (0), only the ports it was given.
+  const verdict = decideVerdict(check('none'), evidence({ request: { ...failed, localPort: 0, localPorts: { from: 40000, to: 40009 } }, log: [], captures: [router(), wg0('A')] }));
   t.deepEqual(verdict.observed, { path: 'none', sourceIp: undefined, httpStatus: undefined });
   t.true(verdict.pass);
   t.deepEqual(verdict.reasons, []);
@@ -80,13 +81,13 @@ test('none: curl failed and nginx logged nothing', (t) => {
 
 test('none is decided by curl and the log together, whatever packets left: SYNs on wg0 that got no answer', (t) => {
   const syn = [packet('10.0.0.1', 40000, '203.0.113.2', 443, { tcpFlags: 'S' })];
-  const verdict = decideVerdict(check('tunnel', '10.0.0.1'), evidence({ request: failed, log: [], captures: [router(), wg0('A', syn)] }));
+  const verdict = decideVerdict(check('tunnel', '10.0.0.1'), evidence({ request: { ...failed, localPort: 0, localPorts: { from: 40000, to: 40009 } }, log: [], captures: [router(), wg0('A', syn)] }));
   t.is(verdict.observed.path, 'none');
   t.deepEqual(verdict.reasons, [
     'expected path tunnel, observed none: curl failed (exit 28: Connection timed out after 1001 milliseconds) and nginx logged nothing',
     'expected the server to log 10.0.0.1, but it logged no line for this request',
   ]);
-  t.deepEqual(verdict.seen, ['internet: none of the request\'s TCP', 'A wg0: the request\'s TCP (1 packet)']);
+  t.deepEqual(verdict.seen, ['internet: no TCP from ports 40000-40009 to port 443', 'A wg0: TCP from ports 40000-40009 to port 443 (1 packet)']);
 });
 
 test('curl failed without a message: the exit code alone', (t) => {
@@ -158,6 +159,16 @@ test('concurrent requests: a request that never connected is judged by the clien
   // Negative control: the same evidence without the client port and its range takes C's packets for A's.
   const blind = decideVerdict(check('tunnel', '10.0.0.1'), evidence({ request: { localPort: undefined }, captures: [router(cInClear, wireguardUdp), wg0('A', aOnWg0)] }));
   t.is(blind.observed.path, 'both');
+});
+
+test('a timeout after the TCP connection was made is unclear, not none: the path answered, curl gave up too soon', (t) => {
+  const slow = decideVerdict(check('none'), evidence({ request: { ...failed, error: 'Connection timed out after 251 milliseconds', localPort: 40000 }, log: [], captures: [router(), wg0('A', aOnWg0)] }));
+  t.is(slow.observed.path, 'unclear');
+  t.deepEqual(slow.reasons, ['expected path none, observed unclear: curl failed (exit 28: Connection timed out after 251 milliseconds) after its TCP connection was made (client port 40000): the path answered, more slowly than curl waited']);
+  // Without a connection, or failing otherwise after one (TLS refused), it stays none.
+  t.is(decideVerdict(check('none'), evidence({ request: { ...failed, localPort: 0 }, log: [], captures: [router()] })).observed.path, 'none');
+  t.is(decideVerdict(check('none'), evidence({ request: { ...failed, exitCode: 60, localPort: 40000 }, log: [], captures: [router()] })).observed.path, 'none');
+  t.is(decideVerdict(check('none'), evidence({ request: { ...failed, exitCode: 28, localPort: 40000 }, log: [entry('10.0.0.1')], captures: [router(), wg0('A', aOnWg0)] })).observed.path, 'unclear', 'logged: unclear as before');
 });
 
 test('source IP: what nginx logged, never where curl connected', (t) => {

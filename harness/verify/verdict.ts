@@ -15,6 +15,8 @@ export interface RequestResult {
   remotePort?: number;
   /** Seconds until the TCP connection was made (curl's time_connect), when it was. */
   connectSeconds?: number;
+  /** Seconds until TLS was up (curl's time_appconnect), for https when it was. */
+  tlsSeconds?: number;
   error?: string;
 }
 
@@ -46,7 +48,8 @@ export interface Verdict {
 
 /**
  * Decides from evidence, not assumptions:
- * - `none` when curl failed and nginx logged nothing; `unclear` when only one of the two says the request failed;
+ * - `none` when curl failed and nginx logged nothing; `unclear` when only one of the two says the request failed,
+ *   or when curl timed out after its TCP connection was made (it gave up on a path that answers);
  * - then, the router captured (else `unclear`), from the packets of the request's TCP (its client port, when
  *   curl had one, and the server port), each forwarded packet counted once:
  *   `tunnel` when a wg0 saw them and the router saw none in clear, `internet` when the router saw them in clear
@@ -69,7 +72,9 @@ export function decideVerdict(check: Check, evidence: Evidence): Verdict {
 
   let path: ObservedPath;
   let why: string;
-  if (curlFailed && !logged) [path, why] = ['none', `${curlText} and nginx logged nothing`];
+  // A timeout after the TCP connection was made is no proof that nothing gets through: curl gave up too soon.
+  if (curlFailed && !logged && request.exitCode === 28 && clientPort) [path, why] = ['unclear', `${curlText} after its TCP connection was made (client port ${clientPort}): the path answered, more slowly than curl waited`];
+  else if (curlFailed && !logged) [path, why] = ['none', `${curlText} and nginx logged nothing`];
   else if (curlFailed) [path, why] = ['unclear', `${curlText}, yet nginx logged the request: ${logged!.line}`];
   else if (!logged) [path, why] = ['unclear', `curl got an answer${request.httpStatus ? ` (HTTP ${request.httpStatus})` : ''}, yet nginx logged no line for this request`];
   else if (!router || router.absent) [path, why] = ['unclear', `the router was not captured${router?.absent ? ` (${router.absent})` : ''}, so nothing shows whether the request crossed the internet in clear`];

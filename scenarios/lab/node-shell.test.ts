@@ -38,6 +38,10 @@ test.serial('writeFiles puts files in a node through its shell, with their modes
   t.is((await lab.exec('C', ['cat', '/etc/wglab/t/small file'])).stdout, `it's "quoted" $HOME\n`);
   t.is((await lab.exec('C', ['stat', '-c', '%a %s', '/etc/wglab/t/small file', '/etc/wglab/t/binary', '/etc/wglab/t/large'])).stdout, `640 20\n600 4\n644 ${large.length}\n`);
   t.is((await lab.exec('C', ['od', '-An', '-tu1', '/etc/wglab/t/binary'])).stdout.trim().split(/\s+/).join(' '), '0 255 10 39');
+  t.is((await lab.exec('C', ['stat', '-c', '%a', '/etc/wglab/t'])).stdout, '755\n', 'directories as an archive would make them');
+  // Several files that together exceed what one command line holds go as an archive too.
+  await lab.writeFiles('C', [40, 41].map((size) => ({ content: Buffer.alloc(size * 1024, 1), target: `/etc/wglab/t/${size}k`, mode: 0o600 })));
+  t.is((await lab.exec('C', ['stat', '-c', '%s', '/etc/wglab/t/40k', '/etc/wglab/t/41k'])).stdout, '40960\n41984\n');
   // Two lanes of one node run at once: the second answers while the first still sleeps.
   const started = performance.now();
   const [slow, quick] = await Promise.all([lab.exec('C', ['sleep', '1'], { lane: 0 }), lab.exec('C', ['true'], { lane: 1 }).then(() => performance.now() - started)]);
