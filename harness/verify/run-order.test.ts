@@ -9,9 +9,9 @@ const check = (from: string, fault?: Check['fault']): Check => ({ from, url: 'ht
 
 test('checkBatches: runs of checks without a fault go together, each fault alone, in file order', (t) => {
   const checks = [check('A'), check('C'), check('A', 'tunnel-down'), check('A'), check('A', 'peer-down'), check('A', 'wireguard-blocked'), check('C'), check('A')];
-  t.deepEqual(checkBatches(checks).map((batch) => batch.map(({ index }) => index)), [[0, 1], [2], [3], [4], [5], [6, 7]]);
-  t.deepEqual(checkBatches([]), []);
-  t.deepEqual(checkBatches([check('A', 'tunnel-down'), check('A', 'tunnel-down')]).map((batch) => batch.length), [1, 1], 'two faults never share a batch');
+  t.deepEqual(checkBatches(checks, () => false).map((batch) => batch.map(({ index }) => index)), [[0, 1], [2], [3], [4], [5], [6, 7]]);
+  t.deepEqual(checkBatches([], () => false), []);
+  t.deepEqual(checkBatches([check('A', 'tunnel-down'), check('A', 'tunnel-down')], () => false).map((batch) => batch.length), [1, 1], 'two faults never share a batch');
 });
 
 const article = (name: string) => loadScenario(new URL(`../../scenarios/article/${name}.yaml`, import.meta.url).pathname);
@@ -57,7 +57,10 @@ test('stopsEarly: a lab stops when little is left and a busy lab can run it; the
   t.false(stopsEarly([], []));
   // The busy lab has other endpoints: it would have to be torn down and brought up again, so this lab takes it.
   const other = parseScenario('name: other\nendpoints:\n  A: { publicIp: 198.51.100.1 }\n  B: { publicIp: 203.0.113.2, serves: app.example.com }\n');
-  t.false(stopsEarly(small, [planLab(other, scenarioConfigs(other))]));
+  const otherPlan = planLab(other, scenarioConfigs(other));
+  t.false(stopsEarly(small, [otherPlan]));
+  t.false(stopsEarly([...small, { scenario: { ...other, checks: [] }, plan: otherPlan }], [busyLab]), 'every scenario left must fit a busy lab, not just one');
+  t.true(stopsEarly(small, [otherPlan, busyLab]), 'one busy lab that fits is enough');
   // Exactly a teardown's worth left (250 + 350 + 3 × 100 = 900): stop; a check more: take it.
   const exactly = { ...article('01-no-tunnel'), checks: [check('A', 'tunnel-down'), check('A'), check('A'), check('A')] };
   t.is(estimatedCheckMs(exactly), teardownEstimateMs);

@@ -10,7 +10,7 @@ import type { Check, Scenario } from '../scenario/scenario.ts';
  * holds (sent from an end that cannot start its WireGuard session itself) begins a new run, after every check
  * before it, as in file order. Report order stays the file's.
  */
-export function checkBatches(checks: readonly Check[], waitsForEarlier: (check: Check) => boolean = () => false): { check: Check; index: number }[][] {
+export function checkBatches(checks: readonly Check[], waitsForEarlier: (check: Check) => boolean): { check: Check; index: number }[][] {
   const batches: { check: Check; index: number }[][] = [];
   for (const [index, check] of checks.entries()) {
     const last = batches.at(-1);
