@@ -131,7 +131,7 @@ async function observe(lab: Lab, items: { check: Check; index: number }[], optio
   });
 }
 
-/** The slowest connection (curl's time_connect, or time_appconnect with TLS) each lab has made. */
+/** The slowest TCP connection (curl's time_connect) each lab has made. */
 const slowestConnect = new WeakMap<Lab, number>();
 
 /** curl as the article runs it, tagged so nginx logs which request it was; quick to give up when failure is expected. */
@@ -148,8 +148,8 @@ async function sendRequest(lab: Lab, check: Check, tag: string, ports: PortRange
     check.url,
   ], { allowFailure: true, lane });
   const answer = parseCurlResult(result.exitCode, result.stdout, result.stderr);
-  // curl's connect timeout covers the TLS handshake too: the wait is measured on both.
-  const connected = Math.max(answer.connectSeconds ?? 0, answer.tlsSeconds ?? 0);
-  if (connected > 0) slowestConnect.set(lab, Math.max(slowestConnect.get(lab) ?? 0, connected));
+  // TCP only: a none check whose TCP connects is wrong whatever TLS then does, and a timeout after the
+  // connection reads unclear (verdict), so the wait need only cover a working path's TCP connect.
+  if (answer.connectSeconds !== undefined) slowestConnect.set(lab, Math.max(slowestConnect.get(lab) ?? 0, answer.connectSeconds));
   return { ...answer, localPorts: ports };
 }
