@@ -11,8 +11,12 @@ const root = new URL('../', import.meta.url).pathname;
 const say = (line: string) => process.stdout.write(`${line}\n`);
 const seconds = (value: number) => value.toFixed(2);
 /** A scenario's lab time before its checks: the bring-up's wall time (its phases overlap), or the reconfigure. */
-const bringUpPhases = (timings: Record<string, number>) => timings['bring-up'] ?? timings.reconfigure
-  ?? Object.entries(timings).filter(([name]) => !['checks', 'total'].includes(name)).reduce((sum, [, value]) => sum + value, 0);
+const bringUpPhases = (timings: Record<string, number>) =>
+  timings['bring-up'] ??
+  timings.reconfigure ??
+  Object.entries(timings)
+    .filter(([name]) => !['checks', 'total'].includes(name))
+    .reduce((sum, [, value]) => sum + value, 0);
 
 interface SuiteRun {
   wall: number;
@@ -30,7 +34,11 @@ interface SuiteRun {
 /** One `wglab run` of the whole article, as a user types it; stderr lines timed as they come. */
 async function suite(files: string[]): Promise<SuiteRun> {
   const start = performance.now();
-  const child = execa('node', ['bin/wglab.js', 'run', ...files, '--json'], { cwd: root, reject: false, env: { NO_COLOR: '1' } });
+  const child = execa('node', ['bin/wglab.js', 'run', ...files, '--json'], {
+    cwd: root,
+    reject: false,
+    env: { NO_COLOR: '1' },
+  });
   let lastTeardown = start;
   let started: number | undefined;
   let ready = start;
@@ -43,7 +51,8 @@ async function suite(files: string[]): Promise<SuiteRun> {
   });
   const result = await child;
   const wall = (performance.now() - start) / 1000;
-  if (result.exitCode !== 0 && result.exitCode !== 1) throw new Error(`wglab run exited ${result.exitCode}: ${buffered.slice(-1500)}`);
+  if (result.exitCode !== 0 && result.exitCode !== 1)
+    throw new Error(`wglab run exited ${result.exitCode}: ${buffered.slice(-1500)}`);
   const reports = (JSON.parse(String(result.stdout)) as { scenarios: ScenarioReport[] }).scenarios;
   const checks = reports.flatMap((report) => report.checks);
   return {
@@ -53,7 +62,11 @@ async function suite(files: string[]): Promise<SuiteRun> {
     bringUp: reports.reduce((sum, report) => sum + bringUpPhases(report.timings), 0),
     checkSeconds: reports.reduce((sum, report) => sum + (report.timings.checks ?? 0), 0),
     teardown: (start + wall * 1000 - lastTeardown) / 1000,
-    marks: { started: ((started ?? start) - start) / 1000, ready: (ready - start) / 1000, lastTeardown: (lastTeardown - start) / 1000 },
+    marks: {
+      started: ((started ?? start) - start) / 1000,
+      ready: (ready - start) / 1000,
+      lastTeardown: (lastTeardown - start) / 1000,
+    },
     wireguard: reports[0]?.wireguard ?? '?',
     reports,
   };
@@ -66,20 +79,29 @@ async function main(): Promise<number> {
   const tag = String(image.stdout).trim().split('\n').at(-1)!;
   say(`image ${seconds((performance.now() - imageStart) / 1000)} ${tag}`);
 
-  const files = readdirSync(`${root}scenarios/article`).filter((name) => name.endsWith('.yaml')).sort().map((name) => `scenarios/article/${name}`);
+  const files = readdirSync(`${root}scenarios/article`)
+    .filter((name) => name.endsWith('.yaml'))
+    .sort()
+    .map((name) => `scenarios/article/${name}`);
   say(`command: wglab run ${files.join(' ')}`);
   const results: SuiteRun[] = [];
   for (let run = 1; run <= runs; run++) {
     const result = await suite(files);
     results.push(result);
-    say(`run ${run}: ${seconds(result.wall)} s, ${result.checks} checks (${result.failed} failed), ${seconds(result.checks / result.wall)} checks/s; lab-seconds: bring-up ${seconds(result.bringUp)}, checks ${seconds(result.checkSeconds)}; last teardown ${seconds(result.teardown)} s; wireguard ${result.wireguard}`);
+    say(
+      `run ${run}: ${seconds(result.wall)} s, ${result.checks} checks (${result.failed} failed), ${seconds(result.checks / result.wall)} checks/s; lab-seconds: bring-up ${seconds(result.bringUp)}, checks ${seconds(result.checkSeconds)}; last teardown ${seconds(result.teardown)} s; wireguard ${result.wireguard}`,
+    );
     const { started, ready, lastTeardown } = result.marks;
-    say(`  wall: start (node, modules, scenarios) ${seconds(started)} s, bring-up until every lab is ready ${seconds(ready - started)} s, checks ${seconds(lastTeardown - ready)} s, last teardown ${seconds(result.wall - lastTeardown)} s`);
+    say(
+      `  wall: start (node, modules, scenarios) ${seconds(started)} s, bring-up until every lab is ready ${seconds(ready - started)} s, checks ${seconds(lastTeardown - ready)} s, last teardown ${seconds(result.wall - lastTeardown)} s`,
+    );
   }
   const best = results.reduce((a, b) => (b.wall < a.wall ? b : a));
   for (const report of best.reports) {
     const how = 'reconfigure' in report.timings ? 'reconfigure' : 'bring-up';
-    say(`  ${report.scenario} ${how} ${seconds(bringUpPhases(report.timings))} checks ${seconds(report.timings.checks ?? 0)} (${report.checks.length})${report.pass ? '' : ' FAILED'}`);
+    say(
+      `  ${report.scenario} ${how} ${seconds(bringUpPhases(report.timings))} checks ${seconds(report.timings.checks ?? 0)} (${report.checks.length})${report.pass ? '' : ' FAILED'}`,
+    );
   }
   say(`article-checks ${best.checks} failed ${best.failed}`);
   say(`article-suite-seconds ${seconds(best.wall)}`);
@@ -89,7 +111,13 @@ async function main(): Promise<number> {
     say(`reference skipped: ${reference} not found`);
     return best.failed > 0 ? 1 : 0;
   }
-  const missing = (await Promise.all(['wg', 'openssl', 'bc'].map(async (tool) => ((await execa('sh', ['-c', `command -v ${tool}`], { reject: false })).exitCode === 0 ? '' : tool)))).filter(Boolean);
+  const missing = (
+    await Promise.all(
+      ['wg', 'openssl', 'bc'].map(async (tool) =>
+        (await execa('sh', ['-c', `command -v ${tool}`], { reject: false })).exitCode === 0 ? '' : tool,
+      ),
+    )
+  ).filter(Boolean);
   if (missing.length > 0) {
     say(`reference skipped: the host lacks ${missing.join(', ')} (apt-get install wireguard-tools openssl bc)`);
     return best.failed > 0 ? 1 : 0;
@@ -102,7 +130,9 @@ async function main(): Promise<number> {
     const result = await execa('bash', [reference], { env: { IMG: tag }, reject: false, all: true });
     processes.push((performance.now() - start) / 1000);
     const total = Number(/^total ([\d.]+)/m.exec(String(result.all))?.[1]);
-    say(`reference run ${run}: ${String(result.all).split('\n').filter(Boolean).join('; ')}; process ${seconds(processes.at(-1)!)}`);
+    say(
+      `reference run ${run}: ${String(result.all).split('\n').filter(Boolean).join('; ')}; process ${seconds(processes.at(-1)!)}`,
+    );
     if (Number.isFinite(total)) totals.push(total);
   }
   if (totals.length > 0) {

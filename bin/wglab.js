@@ -7,7 +7,11 @@ import { fileURLToPath } from 'node:url';
 // installed package, which holds no TypeScript; in a checkout, only while no file under harness/ is newer than
 // the build (its TypeScript, or the scripts the build copies). Otherwise the TypeScript through tsx, so an edit
 // takes effect at once.
-const early = [['SIGINT', 130], ['SIGTERM', 143], ['SIGHUP', 129]].map(([signal, code]) => {
+const early = [
+  ['SIGINT', 130],
+  ['SIGTERM', 143],
+  ['SIGHUP', 129],
+].map(([signal, code]) => {
   const exit = () => process.exit(code);
   process.on(signal, exit);
   return [signal, exit];
@@ -31,5 +35,7 @@ function compiledIsCurrent() {
   const built = statSync(fileURLToPath(new URL('../dist/.built', import.meta.url)), { throwIfNoEntry: false })?.mtimeMs;
   if (built === undefined) return false;
   // A file gone between listing and stat (an editor's temporary file) or a dangling link does not count.
-  return readdirSync(sources, { recursive: true }).every((name) => (statSync(join(sources, name), { throwIfNoEntry: false })?.mtimeMs ?? 0) <= built);
+  return readdirSync(sources, { recursive: true }).every(
+    (name) => (statSync(join(sources, name), { throwIfNoEntry: false })?.mtimeMs ?? 0) <= built,
+  );
 }

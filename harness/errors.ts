@@ -14,7 +14,10 @@ export class WglabError extends Error {
   readonly hint?: string;
   readonly exitCode: 1 | 2;
 
-  constructor(message: string, options: { location?: SourceLocation; hint?: string; exitCode?: 1 | 2; cause?: unknown } = {}) {
+  constructor(
+    message: string,
+    options: { location?: SourceLocation; hint?: string; exitCode?: 1 | 2; cause?: unknown } = {},
+  ) {
     super(message, { cause: options.cause });
     this.name = 'WglabError';
     this.location = options.location ?? {};
@@ -41,7 +44,11 @@ export class WglabErrors extends WglabError {
 
   constructor(errors: WglabError[]) {
     // The first problem's place and hint, for callers that read one (format() prints them all).
-    super(errors.map((error) => error.message).join('; '), { exitCode: 2, location: errors[0]?.location, hint: errors[0]?.hint });
+    super(errors.map((error) => error.message).join('; '), {
+      exitCode: 2,
+      location: errors[0]?.location,
+      hint: errors[0]?.hint,
+    });
     this.errors = errors;
   }
 

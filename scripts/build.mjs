@@ -10,7 +10,11 @@ import { dirname, join } from 'node:path';
 const root = new URL('../', import.meta.url).pathname;
 const began = new Date();
 rmSync(join(root, 'dist'), { recursive: true, force: true });
-execFileSync(process.execPath, [createRequire(import.meta.url).resolve('typescript/bin/tsc'), '-p', join(root, 'tsconfig.build.json')], { stdio: 'inherit' });
+execFileSync(
+  process.execPath,
+  [createRequire(import.meta.url).resolve('typescript/bin/tsc'), '-p', join(root, 'tsconfig.build.json')],
+  { stdio: 'inherit' },
+);
 for (const name of readdirSync(join(root, 'harness'), { recursive: true })) {
   const source = join(root, 'harness', name);
   if (name.endsWith('.ts') || !statSync(source).isFile()) continue;

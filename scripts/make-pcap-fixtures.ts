@@ -5,11 +5,17 @@ import { stderrProgress } from '../harness/lab/progress.ts';
 import { loadScenario } from '../harness/scenario/load-scenario.ts';
 
 async function main(): Promise<void> {
-  await using lab = await startLab(loadScenario('scenarios/article/03-transparent-a-prefix.yaml'), { progress: stderrProgress });
+  await using lab = await startLab(loadScenario('scenarios/article/03-transparent-a-prefix.yaml'), {
+    progress: stderrProgress,
+  });
   const captures: [string, string, string][] = [
     ['A', 'wg0-raw', 'tcpdump --immediate-mode -U -n -i wg0 -w /tmp/cap.pcap'],
     ['internet', 'router-any-sll', 'tcpdump --immediate-mode -U -n -i any -y LINUX_SLL -w /tmp/cap.pcap'],
-    ['internet', 'router-any-sll2-nano', 'tcpdump --immediate-mode -U -n -i any -y LINUX_SLL2 --time-stamp-precision=nano -w /tmp/cap.pcap'],
+    [
+      'internet',
+      'router-any-sll2-nano',
+      'tcpdump --immediate-mode -U -n -i any -y LINUX_SLL2 --time-stamp-precision=nano -w /tmp/cap.pcap',
+    ],
     ['B', 'b-eth0-ethernet', 'tcpdump --immediate-mode -U -n -i eth0 -w /tmp/cap.pcap'],
   ];
   for (const [node, name, command] of captures) {

@@ -20,13 +20,18 @@ const defaultModules = [
 ];
 
 function modulesIn(dir: string, except: string[] = []): string[] {
-  return readdirSync(dir).filter((name) => name.endsWith('.ts') && !name.endsWith('.test.ts') && !except.includes(name)).sort().map((name) => join(dir, name));
+  return readdirSync(dir)
+    .filter((name) => name.endsWith('.ts') && !name.endsWith('.test.ts') && !except.includes(name))
+    .sort()
+    .map((name) => join(dir, name));
 }
 
 /** The modules a file imports for their code (not `import type`), by relative path. */
 function importsOf(file: string): string[] {
   const source = readFileSync(file, 'utf8');
-  return [...source.matchAll(/^(?:import|export) (?!type )[^;]*?from '(\.{1,2}\/[^']+\.ts)'/gm)].map((match) => join(dirname(file), match[1]!));
+  return [...source.matchAll(/^(?:import|export) (?!type )[^;]*?from '(\.{1,2}\/[^']+\.ts)'/gm)].map((match) =>
+    join(dirname(file), match[1]!),
+  );
 }
 
 function reaches(file: string, target: string, seen = new Set<string>()): boolean {
@@ -39,20 +44,31 @@ function reaches(file: string, target: string, seen = new Set<string>()): boolea
 /** A module's own unit tests: the tests in its directory that run its code, directly or through a sibling module. */
 function testsOf(module: string): string[] {
   const dir = dirname(module);
-  return readdirSync(dir).filter((name) => name.endsWith('.test.ts')).map((name) => join(dir, name)).filter((test) => reaches(test, module)).sort();
+  return readdirSync(dir)
+    .filter((name) => name.endsWith('.test.ts'))
+    .map((name) => join(dir, name))
+    .filter((test) => reaches(test, module))
+    .sort();
 }
 
 /** AVA's command line, by absolute path: the sandbox Stryker runs the tests in finds it even through a symlinked node_modules. */
 const avaCli = join(dirname(fileURLToPath(import.meta.resolve('ava'))), 'cli.mjs');
 
-interface Score { module: string; detected: number; valid: number; survivors: MutantResult[] }
+interface Score {
+  module: string;
+  detected: number;
+  valid: number;
+  survivors: MutantResult[];
+}
 
 async function mutate(module: string): Promise<Score> {
   const tests = testsOf(module);
   const slug = module.replace(/\.ts$/, '').replaceAll('/', '.');
   // With no unit test, every mutant survives: the command that stands in for the tests runs nothing and passes.
   const command = tests.length > 0 ? `node ${avaCli} ${tests.join(' ')}` : 'node -e ""';
-  console.log(`mutating ${module} against ${tests.length > 0 ? tests.map((test) => basename(test)).join(', ') : 'no unit test'}`);
+  console.log(
+    `mutating ${module} against ${tests.length > 0 ? tests.map((test) => basename(test)).join(', ') : 'no unit test'}`,
+  );
   const started = performance.now();
   const results = await new Stryker({
     configFile: 'stryker.config.mjs',
@@ -68,7 +84,9 @@ async function mutate(module: string): Promise<Score> {
     valid: count('Killed', 'Timeout', 'Survived', 'NoCoverage'),
     survivors: results.filter((result) => result.status === 'Survived' || result.status === 'NoCoverage'),
   };
-  console.log(`  ${score.detected} of ${score.valid} mutants detected in ${((performance.now() - started) / 1000).toFixed(0)} s`);
+  console.log(
+    `  ${score.detected} of ${score.valid} mutants detected in ${((performance.now() - started) / 1000).toFixed(0)} s`,
+  );
   return score;
 }
 
@@ -78,14 +96,25 @@ const percent = (detected: number, valid: number) => (valid === 0 ? 'n/a' : ((10
 function describeSurvivor(result: MutantResult): string {
   const { start, end } = result.location;
   const lines = readFileSync(result.fileName, 'utf8').split('\n');
-  const original = start.line === end.line
-    ? lines[start.line - 1]!.slice(start.column - 1, end.column - 1)
-    : [lines[start.line - 1]!.slice(start.column - 1), ...lines.slice(start.line, end.line - 1), lines[end.line - 1]!.slice(0, end.column - 1)].join('\n');
+  const original =
+    start.line === end.line
+      ? lines[start.line - 1]!.slice(start.column - 1, end.column - 1)
+      : [
+          lines[start.line - 1]!.slice(start.column - 1),
+          ...lines.slice(start.line, end.line - 1),
+          lines[end.line - 1]!.slice(0, end.column - 1),
+        ].join('\n');
   const replacement = result.replacement ?? '';
   let prefix = 0;
-  while (prefix < original.length && prefix < replacement.length && original[prefix] === replacement[prefix]) prefix += 1;
+  while (prefix < original.length && prefix < replacement.length && original[prefix] === replacement[prefix])
+    prefix += 1;
   let suffix = 0;
-  while (suffix < original.length - prefix && suffix < replacement.length - prefix && original.at(-1 - suffix) === replacement.at(-1 - suffix)) suffix += 1;
+  while (
+    suffix < original.length - prefix &&
+    suffix < replacement.length - prefix &&
+    original.at(-1 - suffix) === replacement.at(-1 - suffix)
+  )
+    suffix += 1;
   const context = 12;
   const cut = (text: string) => {
     const from = Math.max(0, prefix - context);
@@ -101,10 +130,15 @@ async function main(): Promise<void> {
   const asked = args.filter((arg) => arg !== '--list');
   const missing = asked.filter((module) => !existsSync(module));
   if (missing.length > 0) {
-    console.error(`wglab: no such module: ${missing.join(', ')}\ngive paths like harness/evidence/flows.ts or harness/wgconf/lint, from the repository's root`);
+    console.error(
+      `wglab: no such module: ${missing.join(', ')}\ngive paths like harness/evidence/flows.ts or harness/wgconf/lint, from the repository's root`,
+    );
     process.exit(2);
   }
-  const modules = asked.length > 0 ? asked.flatMap((path) => (statSync(path).isDirectory() ? modulesIn(path) : [relative('.', path)])) : defaultModules;
+  const modules =
+    asked.length > 0
+      ? asked.flatMap((path) => (statSync(path).isDirectory() ? modulesIn(path) : [relative('.', path)]))
+      : defaultModules;
   if (list) {
     for (const module of modules) console.log(`${module}: ${testsOf(module).join(' ') || 'no unit test'}`);
     return;

@@ -12,7 +12,9 @@ export function checkName(check: { from: string; url: string; fault?: string | n
 
 /** The checks of these scenarios that have no `expect` yet. */
 export function unrecordedChecks(scenarios: Scenario[]): { scenario: Scenario; index: number; check: Check }[] {
-  return scenarios.flatMap((scenario) => scenario.checks.flatMap((check, index) => (check.expect ? [] : [{ scenario, index, check }])));
+  return scenarios.flatMap((scenario) =>
+    scenario.checks.flatMap((check, index) => (check.expect ? [] : [{ scenario, index, check }])),
+  );
 }
 
 /** Refuses to verify checks that have nothing to verify against (exit 2), naming each and saying to record. */
@@ -20,9 +22,12 @@ export function assertRecorded(scenarios: Scenario[]): void {
   const missing = unrecordedChecks(scenarios);
   if (missing.length === 0) return;
   const files = [...new Set(missing.map((item) => item.scenario.file ?? item.scenario.name))];
-  throw new WglabError(`${missing.length} check(s) have no expect, nothing to verify them against: ${missing.map((item) => `${item.scenario.name} ${checkName(item.check, item.index)}`).join('; ')}`, {
-    hint: `run with --record once to write what the lab observes as their expect: wglab run ${files.join(' ')} --record`,
-  });
+  throw new WglabError(
+    `${missing.length} check(s) have no expect, nothing to verify them against: ${missing.map((item) => `${item.scenario.name} ${checkName(item.check, item.index)}`).join('; ')}`,
+    {
+      hint: `run with --record once to write what the lab observes as their expect: wglab run ${files.join(' ')} --record`,
+    },
+  );
 }
 
 /**
@@ -30,19 +35,33 @@ export function assertRecorded(scenarios: Scenario[]): void {
  * and returns what changed. A check whose path was neither tunnel, internet nor none cannot be recorded (exit 1).
  */
 export function recordObserved(scenario: Scenario, report: ScenarioReport): RecordedChange[] {
-  if (!scenario.file) throw new WglabError(`scenario ${scenario.name} has no file to record into`, { hint: 'load it with loadScenario(path)' });
-  const unclear = report.checks.map((check, index) => ({ check, index })).filter(({ check }) => !(paths as readonly string[]).includes(check.observed.path) || (check.observed.path !== 'none' && check.observed.sourceIp === null));
-  if (unclear.length > 0) {
-    throw new WglabError(`cannot record ${unclear.map(({ check, index }) => `${checkName(check, index)} (observed ${check.observed.path}: ${check.reasons.join('; ') || check.seen.join('; ')})`).join(', ')}`, {
-      exitCode: 1,
-      hint: 'a path must be tunnel, internet or none to be recorded; look at the evidence with --report DIR',
+  if (!scenario.file)
+    throw new WglabError(`scenario ${scenario.name} has no file to record into`, {
+      hint: 'load it with loadScenario(path)',
     });
+  const unclear = report.checks
+    .map((check, index) => ({ check, index }))
+    .filter(
+      ({ check }) =>
+        !(paths as readonly string[]).includes(check.observed.path) ||
+        (check.observed.path !== 'none' && check.observed.sourceIp === null),
+    );
+  if (unclear.length > 0) {
+    throw new WglabError(
+      `cannot record ${unclear.map(({ check, index }) => `${checkName(check, index)} (observed ${check.observed.path}: ${check.reasons.join('; ') || check.seen.join('; ')})`).join(', ')}`,
+      {
+        exitCode: 1,
+        hint: 'a path must be tunnel, internet or none to be recorded; look at the evidence with --report DIR',
+      },
+    );
   }
-  const expectations = new Map(report.checks.map((check, index) => {
-    const path = check.observed.path as Expectation['path'];
-    const expect: Expectation = path === 'none' ? { path } : { sourceIp: check.observed.sourceIp!, path };
-    return [index, expect] as const;
-  }));
+  const expectations = new Map(
+    report.checks.map((check, index) => {
+      const path = check.observed.path as Expectation['path'];
+      const expect: Expectation = path === 'none' ? { path } : { sourceIp: check.observed.sourceIp!, path };
+      return [index, expect] as const;
+    }),
+  );
   const text = readFileSync(scenario.file, 'utf8');
   const recorded = recordExpectations(text, expectations, scenario.file);
   if (recorded.text !== text) writeFileSync(scenario.file, recorded.text);

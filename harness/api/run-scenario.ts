@@ -19,6 +19,10 @@ export interface RunScenarioOptions {
  */
 export async function runScenario(scenario: Scenario, options: RunScenarioOptions = {}): Promise<ScenarioReport> {
   assertRecorded([scenario]);
-  const run = await runInLab(scenario, { progress: options.progress, artifacts: options.artifacts, onCheck: options.onCheck && ((check) => options.onCheck!(check)) });
+  const run = await runInLab(scenario, {
+    progress: options.progress,
+    artifacts: options.artifacts,
+    onCheck: options.onCheck && ((check) => options.onCheck!(check)),
+  });
   return run.report;
 }

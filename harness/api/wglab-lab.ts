@@ -20,7 +20,11 @@ export interface CheckRequest {
 export interface CheckOutcome {
   from: string;
   url: string;
-  observed: { path: 'tunnel' | 'internet' | 'none' | 'both' | 'unclear'; sourceIp: string | null; httpStatus: number | null };
+  observed: {
+    path: 'tunnel' | 'internet' | 'none' | 'both' | 'unclear';
+    sourceIp: string | null;
+    httpStatus: number | null;
+  };
   /** Given only when the request carried `expect`. */
   expected?: Expectation;
   pass?: boolean;
@@ -63,16 +67,34 @@ export class WglabLab implements AsyncDisposable {
 
   /** Sends one request and decides its path and source IP from the access log and packet captures. */
   async check(request: CheckRequest): Promise<CheckOutcome> {
-    const check = { from: request.from, url: request.url, insecure: request.insecure ?? false, ...(request.expect ? { expect: request.expect } : {}) };
-    const problems = validateScenario({ ...this.lab.scenario, configs: undefined, tunnel: undefined, checks: [check] }, { fileExists: () => true });
-    if (problems.length > 0) throw new WglabError(`lab.check: ${problems.map((problem) => `${problem.path.slice(2).join('.') || 'check'}: ${problem.message}`).join('; ')}`, { hint: problems[0]!.hint });
+    const check = {
+      from: request.from,
+      url: request.url,
+      insecure: request.insecure ?? false,
+      ...(request.expect ? { expect: request.expect } : {}),
+    };
+    const problems = validateScenario(
+      { ...this.lab.scenario, configs: undefined, tunnel: undefined, checks: [check] },
+      { fileExists: () => true },
+    );
+    if (problems.length > 0)
+      throw new WglabError(
+        `lab.check: ${problems.map((problem) => `${problem.path.slice(2).join('.') || 'check'}: ${problem.message}`).join('; ')}`,
+        { hint: problems[0]!.hint },
+      );
     const result = await runCheck(this.lab, check, this.requests++);
-    const observed = { path: result.verdict.observed.path, sourceIp: result.verdict.observed.sourceIp ?? null, httpStatus: result.verdict.observed.httpStatus ?? null };
+    const observed = {
+      path: result.verdict.observed.path,
+      sourceIp: result.verdict.observed.sourceIp ?? null,
+      httpStatus: result.verdict.observed.httpStatus ?? null,
+    };
     return {
       from: request.from,
       url: request.url,
       observed,
-      ...(request.expect ? { expected: request.expect, pass: result.verdict.pass, reasons: result.verdict.reasons } : {}),
+      ...(request.expect
+        ? { expected: request.expect, pass: result.verdict.pass, reasons: result.verdict.reasons }
+        : {}),
       seen: result.verdict.seen,
       evidence: result.evidence,
     };
@@ -80,10 +102,19 @@ export class WglabLab implements AsyncDisposable {
 
   /** Applies a fault as a scenario check's `fault` and `from` would (tunnel-down, peer-down, wireguard-blocked). */
   async fault(kind: Fault, from: string): Promise<ActiveFault> {
-    if (!(faults as readonly string[]).includes(kind)) throw new WglabError(`lab.fault: "${String(kind)}" is not one of: ${faults.join(', ')}`, { hint: 'e.g. lab.fault(\'tunnel-down\', \'A\')' });
+    if (!(faults as readonly string[]).includes(kind))
+      throw new WglabError(`lab.fault: "${String(kind)}" is not one of: ${faults.join(', ')}`, {
+        hint: "e.g. lab.fault('tunnel-down', 'A')",
+      });
     const ends = this.lab.plan.wireguardOrder;
-    if (ends.length === 0) throw new WglabError(`lab.fault: fault ${kind} needs a tunnel, and scenario ${this.lab.scenario.name} has none`, { hint: 'add tunnel: or configs: to the scenario' });
-    if (kind !== 'wireguard-blocked' && !ends.includes(from)) throw new WglabError(`lab.fault: ${kind} acts on the tunnel end the request comes from, but ${from} is not one`, { hint: `use ${ends.join(' or ')}` });
+    if (ends.length === 0)
+      throw new WglabError(`lab.fault: fault ${kind} needs a tunnel, and scenario ${this.lab.scenario.name} has none`, {
+        hint: 'add tunnel: or configs: to the scenario',
+      });
+    if (kind !== 'wireguard-blocked' && !ends.includes(from))
+      throw new WglabError(`lab.fault: ${kind} acts on the tunnel end the request comes from, but ${from} is not one`, {
+        hint: `use ${ends.join(' or ')}`,
+      });
     const applied = await applyFault(this.lab, kind, from);
     let undone: Promise<void> | undefined;
     const undo = () => {

@@ -9,12 +9,24 @@ const wglab = (...args: string[]) => execa('node', ['bin/wglab.js', ...args], { 
 test('--help lists the commands', async (t) => {
   const result = await wglab('--help');
   t.is(result.exitCode, 0);
-  for (const command of ['generate', 'lint', 'run', 'demo', 'up', 'exec', 'status', 'down', 'prune', 'image', 'diff']) t.regex(result.stdout, new RegExp(`\\b${command}\\b`));
+  for (const command of ['generate', 'lint', 'run', 'demo', 'up', 'exec', 'status', 'down', 'prune', 'image', 'diff'])
+    t.regex(result.stdout, new RegExp(`\\b${command}\\b`));
   t.regex(result.stdout, /Examples:/);
 });
 
-test('each command\'s --help lists its options and examples', async (t) => {
-  for (const [command, option] of [['generate', '--out'], ['lint', '--json'], ['run', '--report'], ['demo', '--keep'], ['up', '--hold'], ['exec', '--lab'], ['status', '--json'], ['down', '--lab'], ['prune', '--all'], ['image', '--help']] as const) {
+test("each command's --help lists its options and examples", async (t) => {
+  for (const [command, option] of [
+    ['generate', '--out'],
+    ['lint', '--json'],
+    ['run', '--report'],
+    ['demo', '--keep'],
+    ['up', '--hold'],
+    ['exec', '--lab'],
+    ['status', '--json'],
+    ['down', '--lab'],
+    ['prune', '--all'],
+    ['image', '--help'],
+  ] as const) {
     const result = await wglab(command, '--help');
     t.is(result.exitCode, 0, command);
     t.true(result.stdout.includes(option), `${command} --help lists ${option}`);
@@ -28,7 +40,10 @@ test('generate writes mode-0600 wg0.conf per WireGuard endpoint and lint finds t
   t.is(result.exitCode, 0, result.stderr);
   t.is(statSync(join(out, 'A', 'wg0.conf')).mode & 0o777, 0o600);
   t.throws(() => statSync(join(out, 'C')));
-  t.regex(readFileSync(join(out, 'B', 'wg0.conf'), 'utf8'), /^PreUp = iptables -A INPUT -t nat -s 10\.0\.0\.1 -d 203\.0\.113\.2 -j SNAT --to-source 198\.51\.100\.1$/m);
+  t.regex(
+    readFileSync(join(out, 'B', 'wg0.conf'), 'utf8'),
+    /^PreUp = iptables -A INPUT -t nat -s 10\.0\.0\.1 -d 203\.0\.113\.2 -j SNAT --to-source 198\.51\.100\.1$/m,
+  );
   const lint = await wglab('lint', join(out, 'A', 'wg0.conf'), join(out, 'B', 'wg0.conf'));
   t.is(lint.exitCode, 0, lint.stdout);
 });
@@ -36,12 +51,20 @@ test('generate writes mode-0600 wg0.conf per WireGuard endpoint and lint finds t
 test('lint exits 1 on an error finding and prints JSON with --json', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'wglab-lint-'));
   const file = join(dir, 'a.conf');
-  writeFileSync(file, readFileSync('fixtures/article/transparent-a-prefix-A.conf', 'utf8').replace('Table = 123\n', ''));
+  writeFileSync(
+    file,
+    readFileSync('fixtures/article/transparent-a-prefix-A.conf', 'utf8').replace('Table = 123\n', ''),
+  );
   const result = await wglab('lint', file, '--json');
   t.is(result.exitCode, 1);
   const { findings } = JSON.parse(result.stdout) as { findings: Record<string, unknown>[] };
-  t.true(findings.some((finding) => finding.rule === 'endpoint-in-allowedips' && finding.severity === 'error' && finding.file === file));
-  for (const finding of findings) t.deepEqual(Object.keys(finding).sort(), ['file', 'hint', 'line', 'message', 'rule', 'severity']);
+  t.true(
+    findings.some(
+      (finding) => finding.rule === 'endpoint-in-allowedips' && finding.severity === 'error' && finding.file === file,
+    ),
+  );
+  for (const finding of findings)
+    t.deepEqual(Object.keys(finding).sort(), ['file', 'hint', 'line', 'message', 'rule', 'severity']);
 });
 
 test('lint exits 2 on a file it cannot read or parse', async (t) => {
@@ -83,5 +106,8 @@ test('run with several scenarios refuses bad input in any of them, and two of th
   t.regex(bad.stderr, /bad\.yaml:3 endpoints\.A\.publicIp\)/);
   const twice = await wglab('run', 'scenarios/article/01-no-tunnel.yaml', 'scenarios/article/01-no-tunnel.yaml');
   t.is(twice.exitCode, 2);
-  t.regex(twice.stderr, /^wglab: two scenarios are named no-tunnel: scenarios\/article\/01-no-tunnel\.yaml and scenarios\/article\/01-no-tunnel\.yaml\n.*give each scenario its own name/m);
+  t.regex(
+    twice.stderr,
+    /^wglab: two scenarios are named no-tunnel: scenarios\/article\/01-no-tunnel\.yaml and scenarios\/article\/01-no-tunnel\.yaml\n.*give each scenario its own name/m,
+  );
 });

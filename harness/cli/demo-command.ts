@@ -19,21 +19,33 @@ export const articleScenarioDir = new URL('../../scenarios/article/', import.met
 /** Colours on a terminal; plain lines when NO_COLOR or CI is set, or stdout is not a terminal. */
 function styles(enabled: boolean) {
   const paint = (code: string) => (text: string) => (enabled ? `\u001b[${code}m${text}\u001b[0m` : text);
-  return { bold: paint('1'), dim: paint('2'), red: paint('31'), green: paint('32'), blue: paint('34'), cyan: paint('36') };
+  return {
+    bold: paint('1'),
+    dim: paint('2'),
+    red: paint('31'),
+    green: paint('32'),
+    blue: paint('34'),
+    cyan: paint('36'),
+  };
 }
 
 export function registerDemo(program: Command, setExit: (code: number) => void): void {
   program
     .command('demo')
-    .description('the article\'s walkthrough, live: each step\'s config changes, requests, log lines, packets and verdicts; ends with a report')
+    .description(
+      "the article's walkthrough, live: each step's config changes, requests, log lines, packets and verdicts; ends with a report",
+    )
     .option('--out <dir>', 'where to write report.html, junit.xml, report.json and the pcaps', 'wglab-report')
     .option('--keep', 'leave the lab running at the last step, and say how to look inside it')
-    .option('--scenarios <dir>', 'run the scenarios in this directory (same endpoints) instead of the article\'s')
-    .addHelpText('after', `
+    .option('--scenarios <dir>', "run the scenarios in this directory (same endpoints) instead of the article's")
+    .addHelpText(
+      'after',
+      `
 Examples:
   npm run demo                       # the same as: wglab demo
   wglab demo --out /tmp/report --keep
-Exit codes: 0 every check passed, 1 a check failed, 2 bad input or the environment is not ready.`)
+Exit codes: 0 every check passed, 1 a check failed, 2 bad input or the environment is not ready.`,
+    )
     .action(async (options: { out: string; keep?: boolean; scenarios?: string }) => {
       const dir = options.scenarios ?? articleScenarioDir;
       const files = listScenarios(dir);
@@ -48,7 +60,11 @@ Exit codes: 0 every check passed, 1 a check failed, 2 bad input or the environme
       let checkCount = 0;
 
       await connectEngine(); // no engine: say so before the first step
-      say(s.bold(`wglab demo: ${scenarios.length} steps, one lab, every request proven by the access log and packet captures`));
+      say(
+        s.bold(
+          `wglab demo: ${scenarios.length} steps, one lab, every request proven by the access log and packet captures`,
+        ),
+      );
       const runs = await runScenarios(scenarios, {
         concurrency: 1,
         // The same keys in every step, so each diff shows only what the step changes.
@@ -63,18 +79,30 @@ Exit codes: 0 every check passed, 1 a check failed, 2 bad input or the environme
           say();
           say(s.bold(s.cyan(`━━ Step ${step}/${scenarios.length}: ${scenario.name}`)));
           if (scenario.description) say(s.dim(`   ${scenario.description}`));
-          say(s.dim(`   lab ${lab.id} ${how === 'bring-up' ? 'brought up' : 'reconfigured'}, WireGuard ${lab.wireguard}`));
-          const current = new Map(lab.plan.endpoints.filter((endpoint) => endpoint.wgConfig).map((endpoint) => [endpoint.name, redactWgConfig(endpoint.wgConfig!)]));
+          say(
+            s.dim(`   lab ${lab.id} ${how === 'bring-up' ? 'brought up' : 'reconfigured'}, WireGuard ${lab.wireguard}`),
+          );
+          const current = new Map(
+            lab.plan.endpoints
+              .filter((endpoint) => endpoint.wgConfig)
+              .map((endpoint) => [endpoint.name, redactWgConfig(endpoint.wgConfig!)]),
+          );
           for (const line of configChanges(previous, current)) say(`   ${paintDiff(line, s)}`);
           previous = current;
         },
         onCheckStart: (check, index, total) => {
-          if (colour) process.stdout.write(s.dim(`   … ${index + 1}/${total} ${check.from} → ${check.url}${check.fault ? ` [${check.fault}]` : ''}\r`));
+          if (colour)
+            process.stdout.write(
+              s.dim(
+                `   … ${index + 1}/${total} ${check.from} → ${check.url}${check.fault ? ` [${check.fault}]` : ''}\r`,
+              ),
+            );
         },
         onCheck: (check, result) => {
           checkCount += 1;
           if (colour) process.stdout.write('\u001b[2K');
-          for (const line of describeCheck(check, checkCount, result.faultDescription)) say(line === '' ? '' : `   ${paintCheck(line, s)}`);
+          for (const line of describeCheck(check, checkCount, result.faultDescription))
+            say(line === '' ? '' : `   ${paintCheck(line, s)}`);
         },
       });
       const reports = runs.map((run) => run.report);
@@ -82,7 +110,15 @@ Exit codes: 0 every check passed, 1 a check failed, 2 bad input or the environme
       const checks = reports.flatMap((report) => report.checks);
       const failed = checks.filter((check) => !check.pass).length;
       say();
-      say(s.bold(failed === 0 ? s.green(`All ${checks.length} checks passed in ${reports.length} steps (WireGuard: ${reports[0]?.wireguard}).`) : s.red(`${failed} of ${checks.length} checks failed.`)));
+      say(
+        s.bold(
+          failed === 0
+            ? s.green(
+                `All ${checks.length} checks passed in ${reports.length} steps (WireGuard: ${reports[0]?.wireguard}).`,
+              )
+            : s.red(`${failed} of ${checks.length} checks failed.`),
+        ),
+      );
       say(`Report: ${written.html}`);
       say(`        ${written.junit}, ${written.json}, pcaps under ${out}/<step>/`);
       const kept = runs.kept?.[0];
@@ -90,8 +126,12 @@ Exit codes: 0 every check passed, 1 a check failed, 2 bad input or the environme
         const [client] = lastLab.plan.wireguardOrder.slice(-1);
         say();
         say(s.bold(`The lab is still running (${kept}), at the last step (${reports.at(-1)?.scenario}):`));
-        say(`  npx wglab exec --lab ${kept} ${client ?? 'A'} -- curl -s -o /dev/null -w '%{http_code}\\n' https://${Object.values(lastLab.scenario.endpoints).find((endpoint) => endpoint.serves)?.serves ?? '10.0.0.2'}/`);
-        say(`  npx wglab exec --lab ${kept} ${client ?? 'A'} -- sh                      # a shell in a node; also: wg show, ip rule`);
+        say(
+          `  npx wglab exec --lab ${kept} ${client ?? 'A'} -- curl -s -o /dev/null -w '%{http_code}\\n' https://${Object.values(lastLab.scenario.endpoints).find((endpoint) => endpoint.serves)?.serves ?? '10.0.0.2'}/`,
+        );
+        say(
+          `  npx wglab exec --lab ${kept} ${client ?? 'A'} -- sh                      # a shell in a node; also: wg show, ip rule`,
+        );
         say(`  npx wglab exec --lab ${kept} ${routerNode} -- tcpdump -ni any -c 20      # what the internet sees`);
         say(`  npx wglab down --lab ${kept}                                      # tear it down`);
       }
@@ -102,11 +142,18 @@ Exit codes: 0 every check passed, 1 a check failed, 2 bad input or the environme
 function listScenarios(dir: string): string[] {
   let files: string[];
   try {
-    files = readdirSync(dir).filter((name) => /\.ya?ml$/.test(name)).sort();
+    files = readdirSync(dir)
+      .filter((name) => /\.ya?ml$/.test(name))
+      .sort();
   } catch (error) {
-    throw new WglabError(`cannot read the scenario directory ${dir}: ${(error as Error).message}`, { hint: 'give --scenarios a directory of scenario YAML files' });
+    throw new WglabError(`cannot read the scenario directory ${dir}: ${(error as Error).message}`, {
+      hint: 'give --scenarios a directory of scenario YAML files',
+    });
   }
-  if (files.length === 0) throw new WglabError(`no scenario YAML files in ${dir}`, { hint: 'give --scenarios a directory of scenario YAML files' });
+  if (files.length === 0)
+    throw new WglabError(`no scenario YAML files in ${dir}`, {
+      hint: 'give --scenarios a directory of scenario YAML files',
+    });
   return files;
 }
 

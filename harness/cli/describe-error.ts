@@ -80,7 +80,8 @@ function isSuppressedError(error: unknown): error is SuppressedLike {
 function fullTrace(error: Error): string {
   const lines = [error.stack ?? String(error)];
   if (isSuppressedError(error)) {
-    for (const inner of [error.suppressed, error.error]) if (inner instanceof Error) lines.push(`caused by: ${inner.stack}`);
+    for (const inner of [error.suppressed, error.error])
+      if (inner instanceof Error) lines.push(`caused by: ${inner.stack}`);
   } else if (error.cause instanceof Error) {
     lines.push(`caused by: ${error.cause.stack}`);
   }

@@ -16,19 +16,24 @@ import { loadScenario } from '../scenario/load-scenario.ts';
 export function registerLabCommands(program: Command, setExit: (code: number) => void): void {
   program
     .command('up')
-    .description('start a scenario\'s lab and leave it running; prints progress, then the lab id alone on the last line')
+    .description("start a scenario's lab and leave it running; prints progress, then the lab id alone on the last line")
     .argument('<scenario>', 'scenario YAML file')
     .option('--hold', 'stay in the foreground and tear the lab down on Ctrl-C or SIGTERM')
-    .addHelpText('after', `
+    .addHelpText(
+      'after',
+      `
 Example:
   LAB=$(npx wglab up scenarios/article/03-transparent-a-prefix.yaml | tail -1)
   npx wglab exec --lab $LAB A -- curl -s https://app.example.com/
-  npx wglab down --lab $LAB`)
+  npx wglab down --lab $LAB`,
+    )
     .action(async (file: string, options: { hold?: boolean }) => {
       const scenario = loadScenario(file);
       const lab = await startLab(scenario, { progress: stderrProgress, detached: !options.hold });
       process.stdout.write(`lab ${lab.id}: nodes ${[...lab.nodes.keys()].join(', ')}; WireGuard: ${lab.wireguard}\n`);
-      process.stdout.write(`  wglab exec --lab ${lab.id} ${Object.keys(scenario.endpoints)[0]} -- sh     # a shell in a node\n`);
+      process.stdout.write(
+        `  wglab exec --lab ${lab.id} ${Object.keys(scenario.endpoints)[0]} -- sh     # a shell in a node\n`,
+      );
       process.stdout.write(`  wglab down --lab ${lab.id}                  # tear it down\n`);
       process.stdout.write(`${lab.id}\n`);
       if (options.hold) {
@@ -45,11 +50,14 @@ Example:
     .requiredOption('--lab <id>', 'the lab id (wglab up prints it; wglab status lists them)')
     .argument('<node>', `an endpoint name, or ${routerNode} for the router`)
     .argument('<command...>', 'the command, after --')
-    .addHelpText('after', `
+    .addHelpText(
+      'after',
+      `
 Examples:
   wglab exec --lab <id> A -- curl -s https://app.example.com/
   wglab exec --lab <id> ${routerNode} -- tcpdump -ni any udp
-  wglab exec --lab <id> A -- wg-quick down wg0`)
+  wglab exec --lab <id> A -- wg-quick down wg0`,
+    )
     .action(async (node: string, command: string[], options: { lab: string }) => {
       const engine = await connectEngine();
       const { container, name } = await findNode(engine, options.lab, node);
@@ -58,11 +66,19 @@ Examples:
       const docker = await execa('docker', ['--version'], { reject: false });
       if (docker.exitCode === 0) {
         const tty = process.stdin.isTTY && process.stdout.isTTY ? ['-it'] : ['-i'];
-        const result = await execa('docker', ['exec', ...tty, ...env, name, ...command], { stdio: 'inherit', reject: false });
+        const result = await execa('docker', ['exec', ...tty, ...env, name, ...command], {
+          stdio: 'inherit',
+          reject: false,
+        });
         setExit(result.exitCode ?? 1);
         return;
       }
-      const exec = await container.exec({ Cmd: command, Env: env.filter((_, index) => index % 2 === 1), AttachStdout: true, AttachStderr: true });
+      const exec = await container.exec({
+        Cmd: command,
+        Env: env.filter((_, index) => index % 2 === 1),
+        AttachStdout: true,
+        AttachStderr: true,
+      });
       const stream = await exec.start({});
       container.modem.demuxStream(stream, process.stdout, process.stderr);
       await new Promise((resolve) => stream.on('end', resolve));
@@ -74,22 +90,30 @@ Examples:
     .description('list the labs on this Docker engine, with their nodes')
     .option('--lab <id>', 'only this lab')
     .option('--json', 'print JSON')
-    .addHelpText('after', `
+    .addHelpText(
+      'after',
+      `
 Examples:
   wglab status
-  wglab status --lab wglab-transparent-a-prefix-1a2b3c --json`)
+  wglab status --lab wglab-transparent-a-prefix-1a2b3c --json`,
+    )
     .action(async (options: { lab?: string; json?: boolean }) => {
       const labs = await listLabs(await connectEngine(), options.lab);
-      if (options.lab && labs.length === 0) throw new WglabError(`no lab ${options.lab}`, { hint: 'wglab status lists the labs on this engine' });
+      if (options.lab && labs.length === 0)
+        throw new WglabError(`no lab ${options.lab}`, { hint: 'wglab status lists the labs on this engine' });
       if (options.json) {
         process.stdout.write(`${JSON.stringify({ labs }, null, 2)}\n`);
       } else if (labs.length === 0) {
         process.stdout.write('no labs\n');
       }
       for (const lab of options.json ? [] : labs) {
-        const owner = lab.owner === 'detached' ? 'detached (wglab up)' : `${lab.owner}${ownerIsGone(lab.owner) ? ' (gone: wglab prune removes it)' : ''}`;
+        const owner =
+          lab.owner === 'detached'
+            ? 'detached (wglab up)'
+            : `${lab.owner}${ownerIsGone(lab.owner) ? ' (gone: wglab prune removes it)' : ''}`;
         process.stdout.write(`${lab.id}  scenario ${lab.scenario}  owner ${owner}\n`);
-        for (const container of lab.containers) process.stdout.write(`  ${container.node.padEnd(10)} ${container.state.padEnd(8)} ${container.name}\n`);
+        for (const container of lab.containers)
+          process.stdout.write(`  ${container.node.padEnd(10)} ${container.state.padEnd(8)} ${container.name}\n`);
         process.stdout.write(`  networks: ${lab.networks.join(', ') || 'none'}\n`);
       }
       setExit(0);
@@ -99,13 +123,17 @@ Examples:
     .command('down')
     .description('tear a lab down: every container and network with its label')
     .requiredOption('--lab <id>', 'the lab id')
-    .addHelpText('after', `
+    .addHelpText(
+      'after',
+      `
 Examples:
   wglab down --lab $(wglab up scenarios/article/01-no-tunnel.yaml | tail -1)
-  wglab status        # lists the lab ids`)
+  wglab status        # lists the lab ids`,
+    )
     .action(async (options: { lab: string }) => {
       const engine = await connectEngine();
-      if ((await listLabs(engine, options.lab)).length === 0) throw new WglabError(`no lab ${options.lab}`, { hint: 'wglab status lists the labs on this engine' });
+      if ((await listLabs(engine, options.lab)).length === 0)
+        throw new WglabError(`no lab ${options.lab}`, { hint: 'wglab status lists the labs on this engine' });
       await removeLab(engine, options.lab);
       process.stdout.write(`removed ${options.lab}\n`);
       setExit(0);
@@ -113,14 +141,19 @@ Examples:
 
   program
     .command('prune')
-    .description('remove labs whose wglab process is gone (killed runs), leftover lab networks, and wglab\'s temporary files on this host; --all removes every lab, detached ones too')
+    .description(
+      "remove labs whose wglab process is gone (killed runs), leftover lab networks, and wglab's temporary files on this host; --all removes every lab, detached ones too",
+    )
     .option('--all', 'remove every wglab lab on this engine')
     .option('--scenario <name>', 'only labs of this scenario (with or without --all)')
-    .addHelpText('after', `
+    .addHelpText(
+      'after',
+      `
 Examples:
   wglab prune         # after a run was killed (kill -9, a CI timeout)
   wglab prune --all   # also labs left running by wglab up or demo --keep
-  wglab prune --all --scenario point-to-point   # every lab of one scenario`)
+  wglab prune --all --scenario point-to-point   # every lab of one scenario`,
+    )
     .action(async (options: { all?: boolean; scenario?: string }) => {
       const removed = await pruneLabs(await connectEngine(), options);
       const files = options.scenario === undefined ? await pruneTempFiles() : [];
@@ -131,11 +164,14 @@ Examples:
 
   program
     .command('image')
-    .description('build the lab image if it is missing (debootstrap from the host\'s apt mirror), and print its tag')
-    .addHelpText('after', `
+    .description("build the lab image if it is missing (debootstrap from the host's apt mirror), and print its tag")
+    .addHelpText(
+      'after',
+      `
 Examples:
   sudo npx wglab image                   # once, before the first lab (labs also build it when missing)
-  WGLAB_IMAGE=my/wglab-node npx wglab run scenarios/article/03-transparent-a-prefix.yaml   # use your own build`)
+  WGLAB_IMAGE=my/wglab-node npx wglab run scenarios/article/03-transparent-a-prefix.yaml   # use your own build`,
+    )
     .action(async () => {
       const image = await ensureLabImage(await connectEngine(), stderrProgress);
       process.stdout.write(`${image.tag}\n`);

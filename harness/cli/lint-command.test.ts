@@ -5,7 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 const wglab = (...args: string[]) => execa('node', ['bin/wglab.js', ...args], { reject: false });
-const findingsOf = (stdout: string) => (JSON.parse(stdout) as { findings: { file: string; line: number; rule: string; severity: string }[] }).findings;
+const findingsOf = (stdout: string) =>
+  (JSON.parse(stdout) as { findings: { file: string; line: number; rule: string; severity: string }[] }).findings;
 
 test('lint takes any number of files: a three-site setup is one run', async (t) => {
   const files = ['montreal', 'newyork', 'vancouver'].map((site) => `fixtures/real-world/lanbridge-${site}.conf`);
@@ -17,13 +18,30 @@ test('lint takes any number of files: a three-site setup is one run', async (t) 
 test('lint --resolve checks a hostname Endpoint as the given address (repeatable); a bad pair is exit 2', async (t) => {
   const file = 'fixtures/real-world/manpage-client-demo.conf';
   const named = findingsOf((await wglab('lint', file, '--json')).stdout);
-  t.deepEqual(named.map((finding) => finding.rule), ['endpoint-hostname']);
+  t.deepEqual(
+    named.map((finding) => finding.rule),
+    ['endpoint-hostname'],
+  );
   const dir = mkdtempSync(join(tmpdir(), 'wglab-lint-'));
   const narrow = join(dir, 'wg0.conf');
-  writeFileSync(narrow, readFileSync(file, 'utf8').replace('AllowedIPs = 0.0.0.0/0', 'AllowedIPs = 0.0.0.0/1, 128.0.0.0/1'));
-  const resolved = await wglab('lint', narrow, '--resolve', 'other.example=198.51.100.1', '--resolve', 'demo.wireguard.com=163.172.161.0', '--json');
+  writeFileSync(
+    narrow,
+    readFileSync(file, 'utf8').replace('AllowedIPs = 0.0.0.0/0', 'AllowedIPs = 0.0.0.0/1, 128.0.0.0/1'),
+  );
+  const resolved = await wglab(
+    'lint',
+    narrow,
+    '--resolve',
+    'other.example=198.51.100.1',
+    '--resolve',
+    'demo.wireguard.com=163.172.161.0',
+    '--json',
+  );
   t.is(resolved.exitCode, 1);
-  t.deepEqual(findingsOf(resolved.stdout).map((finding) => finding.rule), ['endpoint-in-allowedips']);
+  t.deepEqual(
+    findingsOf(resolved.stdout).map((finding) => finding.rule),
+    ['endpoint-in-allowedips'],
+  );
   const bad = await wglab('lint', file, '--resolve', 'demo.wireguard.com');
   t.is(bad.exitCode, 2);
   t.regex(bad.stderr, /--resolve demo\.wireguard\.com is not HOST=IP/);

@@ -16,8 +16,12 @@ export async function main(argv: string[]): Promise<number> {
     .description('Prove with real packets that a WireGuard transparent tunnel does what its configs claim.')
     .showSuggestionAfterError(true)
     .exitOverride()
-    .configureOutput({ writeErr: (text) => process.stderr.write(text.startsWith('error:') ? `wglab: ${text.slice(7)}` : text) })
-    .addHelpText('after', `
+    .configureOutput({
+      writeErr: (text) => process.stderr.write(text.startsWith('error:') ? `wglab: ${text.slice(7)}` : text),
+    })
+    .addHelpText(
+      'after',
+      `
 Examples:
   wglab demo                                  # the article's walkthrough, live, then a report
   wglab run scenarios/article/03-transparent-a-prefix.yaml --report report/
@@ -29,7 +33,8 @@ Examples:
   wglab down --lab $LAB
 
 Environment: WGLAB_WIREGUARD=kernel|userspace|auto, WGLAB_IMAGE=<tag>, DOCKER_HOST.
-Exit codes: 0 all good, 1 a check or lint finding failed, 2 bad input or environment not ready.`);
+Exit codes: 0 all good, 1 a check or lint finding failed, 2 bad input or environment not ready.`,
+    );
   let exitCode = 0;
   const setExit = (code: number) => {
     exitCode = code;
@@ -50,7 +55,12 @@ Exit codes: 0 all good, 1 a check or lint finding failed, 2 bad input or environ
     // Interrupted: what failed after the signal is its consequence; the shutdown prints, tears down and exits.
     await afterInterrupt();
     if (error instanceof CommanderError) {
-      if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.code === 'commander.help') return 0;
+      if (
+        error.code === 'commander.helpDisplayed' ||
+        error.code === 'commander.version' ||
+        error.code === 'commander.help'
+      )
+        return 0;
       return 2;
     }
     const report = describeError(error);

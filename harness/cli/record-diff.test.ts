@@ -9,10 +9,13 @@ const wglab = (...args: string[]) => execa('node', ['bin/wglab.js', ...args], { 
 test('run exits 2 before any lab when a check has no expect, naming it and saying to run with --record', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'wglab-unrecorded-'));
   const file = join(dir, 'office.yaml');
-  writeFileSync(file, readFileSync('scenarios/examples/hand-written-configs.yaml', 'utf8')
-    .replaceAll('../../fixtures/', `${resolve('fixtures')}/`)
-    .replace(', expect: { sourceIp: 192.0.2.3, path: internet } }', ' }')
-    .replace(', fault: tunnel-down, expect: { path: none } }', ', fault: tunnel-down }'));
+  writeFileSync(
+    file,
+    readFileSync('scenarios/examples/hand-written-configs.yaml', 'utf8')
+      .replaceAll('../../fixtures/', `${resolve('fixtures')}/`)
+      .replace(', expect: { sourceIp: 192.0.2.3, path: internet } }', ' }')
+      .replace(', fault: tunnel-down, expect: { path: none } }', ', fault: tunnel-down }'),
+  );
   const result = await wglab('run', file);
   t.is(result.exitCode, 2, result.stderr);
   t.is(result.stdout, '');
@@ -25,7 +28,12 @@ test('run exits 2 before any lab when a check has no expect, naming it and sayin
 
 const report = (checks: { path: string; sourceIp: string | null; fault?: string }[]) => ({
   scenario: 'office',
-  checks: checks.map((check) => ({ from: 'A', url: 'https://app.example.com/', fault: check.fault ?? null, observed: { path: check.path, sourceIp: check.sourceIp, httpStatus: check.path === 'none' ? null : 200 } })),
+  checks: checks.map((check) => ({
+    from: 'A',
+    url: 'https://app.example.com/',
+    fault: check.fault ?? null,
+    observed: { path: check.path, sourceIp: check.sourceIp, httpStatus: check.path === 'none' ? null : 200 },
+  })),
   pass: true,
 });
 
@@ -35,17 +43,39 @@ test('diff lists every check whose observed path or source IP changed, exit 1; n
     writeFileSync(join(dir, name), JSON.stringify(json));
     return join(dir, name);
   };
-  const old = write('old.json', report([{ path: 'tunnel', sourceIp: '10.0.0.1' }, { path: 'internet', sourceIp: '198.51.100.1' }, { path: 'none', sourceIp: null, fault: 'tunnel-down' }]));
-  const changed = write('new.json', { scenarios: [report([{ path: 'internet', sourceIp: '198.51.100.1' }, { path: 'internet', sourceIp: '198.51.100.1' }, { path: 'tunnel', sourceIp: '10.0.0.1', fault: 'tunnel-down' }])], pass: true });
+  const old = write(
+    'old.json',
+    report([
+      { path: 'tunnel', sourceIp: '10.0.0.1' },
+      { path: 'internet', sourceIp: '198.51.100.1' },
+      { path: 'none', sourceIp: null, fault: 'tunnel-down' },
+    ]),
+  );
+  const changed = write('new.json', {
+    scenarios: [
+      report([
+        { path: 'internet', sourceIp: '198.51.100.1' },
+        { path: 'internet', sourceIp: '198.51.100.1' },
+        { path: 'tunnel', sourceIp: '10.0.0.1', fault: 'tunnel-down' },
+      ]),
+    ],
+    pass: true,
+  });
   const result = await wglab('diff', old, changed);
   t.is(result.exitCode, 1, result.stderr);
-  t.is(result.stdout, [
-    'office check 1 A https://app.example.com/: tunnel as 10.0.0.1 -> internet as 198.51.100.1',
-    'office check 3 A https://app.example.com/ [tunnel-down]: none -> tunnel as 10.0.0.1',
-    '2 check(s) changed',
-  ].join('\n'));
+  t.is(
+    result.stdout,
+    [
+      'office check 1 A https://app.example.com/: tunnel as 10.0.0.1 -> internet as 198.51.100.1',
+      'office check 3 A https://app.example.com/ [tunnel-down]: none -> tunnel as 10.0.0.1',
+      '2 check(s) changed',
+    ].join('\n'),
+  );
   const json = await wglab('diff', old, changed, '--json');
-  t.deepEqual(JSON.parse(json.stdout).changes.map((change: { number: number }) => change.number), [1, 3]);
+  t.deepEqual(
+    JSON.parse(json.stdout).changes.map((change: { number: number }) => change.number),
+    [1, 3],
+  );
 
   const same = await wglab('diff', old, old);
   t.is(same.exitCode, 0);
@@ -53,7 +83,10 @@ test('diff lists every check whose observed path or source IP changed, exit 1; n
 
   const fewer = await wglab('diff', old, write('fewer.json', report([{ path: 'tunnel', sourceIp: '10.0.0.1' }])));
   t.is(fewer.exitCode, 1);
-  t.regex(fewer.stdout, /office check 2 A https:\/\/app\.example\.com\/: internet as 198\.51\.100\.1 -> \(no such check\)/);
+  t.regex(
+    fewer.stdout,
+    /office check 2 A https:\/\/app\.example\.com\/: internet as 198\.51\.100\.1 -> \(no such check\)/,
+  );
 
   const bad = await wglab('diff', old, write('bad.json', { findings: [] }));
   t.is(bad.exitCode, 2);

@@ -15,18 +15,43 @@ import { runScenario, runScenarios, type CheckReport, type ScenarioReport } from
 export function registerRun(program: Command, setExit: (code: number) => void): void {
   program
     .command('run')
-    .description('verify a scenario in a lab: each check\'s path and source IP, from the access log and packet captures')
-    .argument('<scenarios...>', 'scenario YAML files; several run one after another, sharing a lab where their endpoints match')
+    .description("verify a scenario in a lab: each check's path and source IP, from the access log and packet captures")
+    .argument(
+      '<scenarios...>',
+      'scenario YAML files; several run one after another, sharing a lab where their endpoints match',
+    )
     .option('--json', 'print one JSON object instead of verdict lines (progress still goes to stderr)')
-    .option('--artifacts <dir>', 'keep per check: pcaps (open them in Wireshark), access-log lines, redacted configs, wg show')
-    .option('--concurrency <n>', 'labs at once with several scenarios (default: from cores and free memory)', (value) => {
-      const n = Number(value);
-      if (!Number.isInteger(n) || n < 1) throw new WglabError(`--concurrency takes a whole number ≥ 1, not ${value}`, { hint: 'e.g. --concurrency 2' });
-      return n;
-    })
-    .addOption(new Option('--record', 'write what the lab observes into each scenario file as its checks\' expect (comments and layout kept), then print what changed').conflicts('json'))
-    .addOption(new Option('--report <dir>', 'write report.html (open it in a browser), junit.xml and report.json, with the artifacts under <dir>/<scenario>/').conflicts('artifacts'))
-    .addHelpText('after', `
+    .option(
+      '--artifacts <dir>',
+      'keep per check: pcaps (open them in Wireshark), access-log lines, redacted configs, wg show',
+    )
+    .option(
+      '--concurrency <n>',
+      'labs at once with several scenarios (default: from cores and free memory)',
+      (value) => {
+        const n = Number(value);
+        if (!Number.isInteger(n) || n < 1)
+          throw new WglabError(`--concurrency takes a whole number ≥ 1, not ${value}`, {
+            hint: 'e.g. --concurrency 2',
+          });
+        return n;
+      },
+    )
+    .addOption(
+      new Option(
+        '--record',
+        "write what the lab observes into each scenario file as its checks' expect (comments and layout kept), then print what changed",
+      ).conflicts('json'),
+    )
+    .addOption(
+      new Option(
+        '--report <dir>',
+        'write report.html (open it in a browser), junit.xml and report.json, with the artifacts under <dir>/<scenario>/',
+      ).conflicts('artifacts'),
+    )
+    .addHelpText(
+      'after',
+      `
 Exit codes: 0 every check passed, 1 a check failed, 2 bad input or the environment is not ready.
 A check may leave out expect: run once with --record to fill it in from what the lab observed; until then
 the run stops with exit 2 and names those checks. Later runs verify against the recorded expect.
@@ -36,100 +61,132 @@ Examples:
   wglab run my-configs.yaml --json --artifacts out/
   wglab run my-configs.yaml --report report/     # then open report/report.html
   wglab run scenarios/*.yaml --report report/    # one report (and junit.xml) for all of them
-  wglab run my-configs.yaml --record             # write the observed path and source IP as each check's expect`)
-    .action(async (files: string[], options: { json?: boolean; artifacts?: string; report?: string; concurrency?: number; record?: boolean }) => {
-      // Every file is read and validated before any container starts.
-      const scenarios = files.map((file) => loadScenario(file));
-      const seen = new Map<string, string>();
-      for (const [index, scenario] of scenarios.entries()) {
-        const other = seen.get(scenario.name);
-        if (other !== undefined) throw new WglabError(`two scenarios are named ${scenario.name}: ${other} and ${files[index]}`, { hint: 'give each scenario its own name: (reports and artifacts are kept under it)' });
-        seen.set(scenario.name, files[index]!);
-      }
-      if (!options.record) assertRecorded(scenarios);
-      const line = (check: CheckReport, index: number) => (options.record ? `observed ${index + 1} ${check.from} ${check.url}${check.fault ? ` [${check.fault}]` : ''}: ${pathText(check.observed)}` : verdictLine(check, index));
-      // Lint first: its findings are shown before any lab starts, and the lab runs the configs all the same.
-      for (const scenario of scenarios) {
-        const findings = lintScenario(scenario);
-        if (findings.length === 0) continue;
-        const errors = findings.filter((finding) => finding.severity === 'error').length;
-        stderrProgress(`lint ${scenario.name}: ${errors} error(s), ${findings.length - errors} warning(s); the lab runs the configs as they are`);
-        for (const finding of findings) process.stderr.write(`${formatFinding(finding).replace(/^/gm, '  ')}\n`);
-      }
-      const concurrency = Math.min(scenarios.length, options.concurrency ?? defaultConcurrency());
-      const pending = new Map<string, string[]>();
-      const print = (scenario: string, line: string) => {
-        if (concurrency === 1) process.stdout.write(`${line}\n`);
-        else pending.set(scenario, [...(pending.get(scenario) ?? []), line]);
-      };
-      // Scenarios end in any order; their lines come out in the order the files were given.
-      const ended = new Set<string>();
-      let next = 0;
-      const flush = (scenario: string) => {
-        ended.add(scenario);
-        for (; next < scenarios.length && ended.has(scenarios[next]!.name); next++) {
-          for (const line of pending.get(scenarios[next]!.name) ?? []) process.stdout.write(`${line}\n`);
-          pending.delete(scenarios[next]!.name);
-        }
-      };
-      const reports = scenarios.length === 1
-        ? [(await runScenario(scenarios[0]!, {
-          progress: stderrProgress,
-          artifacts: options.report ? join(options.report, scenarios[0]!.name) : options.artifacts,
-          onCheck: (check, result) => {
-            if (!options.json) process.stdout.write(`${line(check, result.index)}\n`);
-          },
-        })).report]
-        : (await runScenarios(scenarios, {
-          concurrency,
-          progress: stderrProgress,
-          artifacts: options.report ?? options.artifacts,
-          // Labs at once: each scenario's lines are printed together when it ends, so they never interleave.
-          onScenario: (scenario) => {
-            if (!options.json) print(scenario.name, `== ${scenario.name}`);
-          },
-          onCheck: (check, result, scenario) => {
-            if (!options.json) print(scenario.name, line(check, result.index));
-          },
-          onReport: (report) => {
-            if (!options.json) {
-              print(report.scenario, summaryLine(report));
-              flush(report.scenario);
-            }
-          },
-        })).map((run) => run.report);
-      const pass = reports.every((report) => report.pass);
-      const json = reports.length === 1 ? reports[0] : { scenarios: reports, pass };
-      if (options.artifacts) {
-        mkdirSync(options.artifacts, { recursive: true });
-        writeFileSync(join(options.artifacts, 'report.json'), `${JSON.stringify(json, null, 2)}\n`);
-      }
-      if (options.report) {
-        stderrProgress(`writing the report to ${options.report}`);
-        const written = writeReport(options.report, reports);
-        stderrProgress(`report: ${written.html} (JUnit: ${written.junit})`);
-      }
-      if (options.record) {
-        // What the lab observed becomes each check's expect; the run's verdicts no longer matter.
+  wglab run my-configs.yaml --record             # write the observed path and source IP as each check's expect`,
+    )
+    .action(
+      async (
+        files: string[],
+        options: { json?: boolean; artifacts?: string; report?: string; concurrency?: number; record?: boolean },
+      ) => {
+        // Every file is read and validated before any container starts.
+        const scenarios = files.map((file) => loadScenario(file));
+        const seen = new Map<string, string>();
         for (const [index, scenario] of scenarios.entries()) {
-          const changes = recordObserved(scenario, reports[index]!);
-          for (const change of changes) process.stdout.write(`${recordedLine(scenario, change)}\n`);
-          process.stdout.write(`${files[index]}: ${changes.length === 0 ? 'every expect already matched what the lab observed' : `${changes.length} expect(s) written`}\n`);
+          const other = seen.get(scenario.name);
+          if (other !== undefined)
+            throw new WglabError(`two scenarios are named ${scenario.name}: ${other} and ${files[index]}`, {
+              hint: 'give each scenario its own name: (reports and artifacts are kept under it)',
+            });
+          seen.set(scenario.name, files[index]!);
         }
-        setExit(0);
-        return;
-      }
-      if (options.json) {
-        process.stdout.write(`${JSON.stringify(json, null, 2)}\n`);
-      } else if (reports.length === 1) {
-        process.stdout.write(`${summaryLine(reports[0]!)}\n`);
-      } else {
-        const checks = reports.flatMap((report) => report.checks);
-        const failed = checks.filter((check) => !check.pass).length;
-        process.stdout.write(`${reports.length} scenarios: ${checks.length - failed} checks passed, ${failed} failed${pass ? '' : ` (failing: ${reports.filter((report) => !report.pass).map((report) => report.scenario).join(', ')})`}\n`);
-      }
-      setExit(pass ? 0 : 1);
-    });
+        if (!options.record) assertRecorded(scenarios);
+        const line = (check: CheckReport, index: number) =>
+          options.record
+            ? `observed ${index + 1} ${check.from} ${check.url}${check.fault ? ` [${check.fault}]` : ''}: ${pathText(check.observed)}`
+            : verdictLine(check, index);
+        // Lint first: its findings are shown before any lab starts, and the lab runs the configs all the same.
+        for (const scenario of scenarios) {
+          const findings = lintScenario(scenario);
+          if (findings.length === 0) continue;
+          const errors = findings.filter((finding) => finding.severity === 'error').length;
+          stderrProgress(
+            `lint ${scenario.name}: ${errors} error(s), ${findings.length - errors} warning(s); the lab runs the configs as they are`,
+          );
+          for (const finding of findings) process.stderr.write(`${formatFinding(finding).replace(/^/gm, '  ')}\n`);
+        }
+        const concurrency = Math.min(scenarios.length, options.concurrency ?? defaultConcurrency());
+        const pending = new Map<string, string[]>();
+        const print = (scenario: string, line: string) => {
+          if (concurrency === 1) process.stdout.write(`${line}\n`);
+          else pending.set(scenario, [...(pending.get(scenario) ?? []), line]);
+        };
+        // Scenarios end in any order; their lines come out in the order the files were given.
+        const ended = new Set<string>();
+        let next = 0;
+        const flush = (scenario: string) => {
+          ended.add(scenario);
+          for (; next < scenarios.length && ended.has(scenarios[next]!.name); next++) {
+            for (const line of pending.get(scenarios[next]!.name) ?? []) process.stdout.write(`${line}\n`);
+            pending.delete(scenarios[next]!.name);
+          }
+        };
+        const reports =
+          scenarios.length === 1
+            ? [
+                (
+                  await runScenario(scenarios[0]!, {
+                    progress: stderrProgress,
+                    artifacts: options.report ? join(options.report, scenarios[0]!.name) : options.artifacts,
+                    onCheck: (check, result) => {
+                      if (!options.json) process.stdout.write(`${line(check, result.index)}\n`);
+                    },
+                  })
+                ).report,
+              ]
+            : (
+                await runScenarios(scenarios, {
+                  concurrency,
+                  progress: stderrProgress,
+                  artifacts: options.report ?? options.artifacts,
+                  // Labs at once: each scenario's lines are printed together when it ends, so they never interleave.
+                  onScenario: (scenario) => {
+                    if (!options.json) print(scenario.name, `== ${scenario.name}`);
+                  },
+                  onCheck: (check, result, scenario) => {
+                    if (!options.json) print(scenario.name, line(check, result.index));
+                  },
+                  onReport: (report) => {
+                    if (!options.json) {
+                      print(report.scenario, summaryLine(report));
+                      flush(report.scenario);
+                    }
+                  },
+                })
+              ).map((run) => run.report);
+        const pass = reports.every((report) => report.pass);
+        const json = reports.length === 1 ? reports[0] : { scenarios: reports, pass };
+        if (options.artifacts) {
+          mkdirSync(options.artifacts, { recursive: true });
+          writeFileSync(join(options.artifacts, 'report.json'), `${JSON.stringify(json, null, 2)}\n`);
+        }
+        if (options.report) {
+          stderrProgress(`writing the report to ${options.report}`);
+          const written = writeReport(options.report, reports);
+          stderrProgress(`report: ${written.html} (JUnit: ${written.junit})`);
+        }
+        if (options.record) {
+          // What the lab observed becomes each check's expect; the run's verdicts no longer matter.
+          for (const [index, scenario] of scenarios.entries()) {
+            const changes = recordObserved(scenario, reports[index]!);
+            for (const change of changes) process.stdout.write(`${recordedLine(scenario, change)}\n`);
+            process.stdout.write(
+              `${files[index]}: ${changes.length === 0 ? 'every expect already matched what the lab observed' : `${changes.length} expect(s) written`}\n`,
+            );
+          }
+          setExit(0);
+          return;
+        }
+        if (options.json) {
+          process.stdout.write(`${JSON.stringify(json, null, 2)}\n`);
+        } else if (reports.length === 1) {
+          process.stdout.write(`${summaryLine(reports[0]!)}\n`);
+        } else {
+          const checks = reports.flatMap((report) => report.checks);
+          const failed = checks.filter((check) => !check.pass).length;
+          process.stdout.write(
+            `${reports.length} scenarios: ${checks.length - failed} checks passed, ${failed} failed${
+              pass
+                ? ''
+                : ` (failing: ${reports
+                    .filter((report) => !report.pass)
+                    .map((report) => report.scenario)
+                    .join(', ')})`
+            }\n`,
+          );
+        }
+        setExit(pass ? 0 : 1);
+      },
+    );
 }
 
 /** Labs at once: one per core, as free memory allows (a lab of four nodes takes about 150 MB). */

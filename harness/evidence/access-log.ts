@@ -12,7 +12,8 @@ export interface AccessLogEntry {
   line: string;
 }
 
-const pattern = /^(\S+) \S+ \S+ \[([^\]]+)\] "((?:[^"\\]|\\.)*)" (\d{3}) (\d+|-) "((?:[^"\\]|\\.)*)" "((?:[^"\\]|\\.)*)"(?: wglab_request=(\S+))?$/;
+const pattern =
+  /^(\S+) \S+ \S+ \[([^\]]+)\] "((?:[^"\\]|\\.)*)" (\d{3}) (\d+|-) "((?:[^"\\]|\\.)*)" "((?:[^"\\]|\\.)*)"(?: wglab_request=(\S+))?$/;
 
 /** Parses one line; undefined when it is not an access-log line. */
 export function parseAccessLogLine(line: string): AccessLogEntry | undefined {
@@ -20,12 +21,22 @@ export function parseAccessLogLine(line: string): AccessLogEntry | undefined {
   if (!match) return undefined;
   const [, remoteAddr, time, request, status, bytes, referer, userAgent, tag] = match;
   return {
-    remoteAddr: remoteAddr!, time: time!, request: request!, status: Number(status), bytes: bytes === '-' ? 0 : Number(bytes),
-    referer: referer!, userAgent: userAgent!, tag: tag === '-' ? undefined : tag, line: line.trim(),
+    remoteAddr: remoteAddr!,
+    time: time!,
+    request: request!,
+    status: Number(status),
+    bytes: bytes === '-' ? 0 : Number(bytes),
+    referer: referer!,
+    userAgent: userAgent!,
+    tag: tag === '-' ? undefined : tag,
+    line: line.trim(),
   };
 }
 
 /** The lines of a log that carry `tag`: the request a check made, whatever else the server logged. */
 export function entriesTagged(log: string, tag: string): AccessLogEntry[] {
-  return log.split('\n').map(parseAccessLogLine).filter((entry): entry is AccessLogEntry => entry?.tag === tag);
+  return log
+    .split('\n')
+    .map(parseAccessLogLine)
+    .filter((entry): entry is AccessLogEntry => entry?.tag === tag);
 }

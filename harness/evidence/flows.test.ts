@@ -1,6 +1,14 @@
 import test from 'ava';
 import { readFileSync } from 'node:fs';
-import { captureRole, countable, describeFlow, isWireguard, requestPackets, summarizeFlows, wireguardPackets } from './flows.ts';
+import {
+  captureRole,
+  countable,
+  describeFlow,
+  isWireguard,
+  requestPackets,
+  summarizeFlows,
+  wireguardPackets,
+} from './flows.ts';
 import { readPcap, type Packet } from './pcap.ts';
 
 // Packets built by hand, one rule at a time; the last tests read real captures of one lab run (fixtures/pcap).
@@ -28,11 +36,19 @@ test('requestPackets: with a client port range (a request that never connected),
   const lastBack = tcp('203.0.113.2', 443, '10.0.0.1', 20009);
   const below = tcp('10.0.0.1', 19999, '203.0.113.2', 443);
   const above = tcp('10.0.0.1', 20010, '203.0.113.2', 443);
-  t.deepEqual(requestPackets([below, first, last, lastBack, above, cOut], 443, { from: 20000, to: 20009 }), [first, last, lastBack]);
-  t.deepEqual(requestPackets([first, cOut], 443), [first, cOut], 'no client port and no range: any TCP on the server port');
+  t.deepEqual(requestPackets([below, first, last, lastBack, above, cOut], 443, { from: 20000, to: 20009 }), [
+    first,
+    last,
+    lastBack,
+  ]);
+  t.deepEqual(
+    requestPackets([first, cOut], 443),
+    [first, cOut],
+    'no client port and no range: any TCP on the server port',
+  );
 });
 
-test('requestPackets: another client\'s TCP to the same server port is not this request\'s', (t) => {
+test("requestPackets: another client's TCP to the same server port is not this request's", (t) => {
   t.deepEqual(requestPackets([cOut, cBack], 443, 40000), []);
 });
 
@@ -45,8 +61,15 @@ test('requestPackets: with no client port (curl made no connection), any TCP on 
   t.deepEqual(requestPackets([aOut, aBack, cOut, cBack, aElsewhere, aElsewhereBack], 443), [aOut, aBack, cOut, cBack]);
 });
 
-test('requestPackets: UDP on the server port is not the request\'s TCP', (t) => {
-  t.deepEqual(requestPackets([udp('10.0.0.1', 40000, '203.0.113.2', 443), udp('203.0.113.2', 443, '10.0.0.1', 40000)], 443, 40000), []);
+test("requestPackets: UDP on the server port is not the request's TCP", (t) => {
+  t.deepEqual(
+    requestPackets(
+      [udp('10.0.0.1', 40000, '203.0.113.2', 443), udp('203.0.113.2', 443, '10.0.0.1', 40000)],
+      443,
+      40000,
+    ),
+    [],
+  );
   t.deepEqual(requestPackets([udp('10.0.0.1', 40000, '203.0.113.2', 443)], 443), []);
 });
 
@@ -73,7 +96,10 @@ test('countable: captures without a direction (wg0, Ethernet) count every packet
 test('isWireguard: UDP with a listen port on either side, and only UDP', (t) => {
   const ports = [51821, 51822];
   t.true(isWireguard(udp('198.51.100.1', 51821, '203.0.113.2', 51822), ports), 'between two listen ports');
-  t.true(isWireguard(udp('198.51.100.1', 38000, '203.0.113.2', 51822), ports), 'from a dialer without ListenPort to the listener');
+  t.true(
+    isWireguard(udp('198.51.100.1', 38000, '203.0.113.2', 51822), ports),
+    'from a dialer without ListenPort to the listener',
+  );
   t.true(isWireguard(udp('203.0.113.2', 51822, '198.51.100.1', 38000), ports), 'and the answer');
   t.false(isWireguard(udp('198.51.100.1', 38000, '203.0.113.2', 53), ports), 'other UDP: DNS');
   t.false(isWireguard(tcp('198.51.100.1', 38000, '203.0.113.2', 51822), ports), 'TCP on a listen port');
@@ -88,16 +114,21 @@ test('wireguardPackets: the WireGuard UDP among other packets', (t) => {
 
 test('summarizeFlows: both directions of a conversation are one flow, the lower port its server; packets and bytes add up', (t) => {
   const flows = summarizeFlows([aOut, { ...aBack, length: 100 }, aOut]);
-  t.deepEqual(flows, [{ protocol: 'tcp', client: '10.0.0.1:40000', server: '203.0.113.2:443', packets: 3, bytes: 220 }]);
+  t.deepEqual(flows, [
+    { protocol: 'tcp', client: '10.0.0.1:40000', server: '203.0.113.2:443', packets: 3, bytes: 220 },
+  ]);
 });
 
 test('summarizeFlows: UDP flows, busiest first', (t) => {
   const dns = udp('10.0.0.1', 38000, '10.0.0.53', 53);
   const wg = udp('198.51.100.1', 51821, '203.0.113.2', 51822);
-  t.deepEqual(summarizeFlows([dns, wg, { ...wg, src: '203.0.113.2', dst: '198.51.100.1', srcPort: 51822, dstPort: 51821 }]), [
-    { protocol: 'udp', client: '203.0.113.2:51822', server: '198.51.100.1:51821', packets: 2, bytes: 120 },
-    { protocol: 'udp', client: '10.0.0.1:38000', server: '10.0.0.53:53', packets: 1, bytes: 60 },
-  ]);
+  t.deepEqual(
+    summarizeFlows([dns, wg, { ...wg, src: '203.0.113.2', dst: '198.51.100.1', srcPort: 51822, dstPort: 51821 }]),
+    [
+      { protocol: 'udp', client: '203.0.113.2:51822', server: '198.51.100.1:51821', packets: 2, bytes: 120 },
+      { protocol: 'udp', client: '10.0.0.1:38000', server: '10.0.0.53:53', packets: 1, bytes: 60 },
+    ],
+  );
 });
 
 test('summarizeFlows: the same port on both sides still makes one flow, whichever side sends first', (t) => {
@@ -110,11 +141,16 @@ test('summarizeFlows: the same port on both sides still makes one flow, whicheve
 
 test('summarizeFlows: TCP and UDP between the same sockets are two flows', (t) => {
   const flows = summarizeFlows([tcp('10.0.0.1', 40000, '10.0.0.2', 53), udp('10.0.0.1', 40000, '10.0.0.2', 53)]);
-  t.deepEqual(flows.map((flow) => flow.protocol), ['tcp', 'udp']);
+  t.deepEqual(
+    flows.map((flow) => flow.protocol),
+    ['tcp', 'udp'],
+  );
 });
 
 test('summarizeFlows: IPv6 sockets are written with brackets', (t) => {
-  t.deepEqual(summarizeFlows([tcp('fd00::1', 40000, 'fd00::2', 443)]), [{ protocol: 'tcp', client: '[fd00::1]:40000', server: '[fd00::2]:443', packets: 1, bytes: 60 }]);
+  t.deepEqual(summarizeFlows([tcp('fd00::1', 40000, 'fd00::2', 443)]), [
+    { protocol: 'tcp', client: '[fd00::1]:40000', server: '[fd00::2]:443', packets: 1, bytes: 60 },
+  ]);
 });
 
 test('summarizeFlows: only TCP and UDP with both ports make flows (not ICMP, SCTP, or a fragment without its header)', (t) => {
@@ -127,12 +163,18 @@ test('summarizeFlows: only TCP and UDP with both ports make flows (not ICMP, SCT
 });
 
 test('describeFlow: protocol, client, server and packets', (t) => {
-  t.is(describeFlow({ protocol: 'tcp', client: '10.0.0.1:40000', server: '203.0.113.2:443', packets: 1, bytes: 60 }), 'TCP 10.0.0.1:40000 → 203.0.113.2:443 (1 packet)');
-  t.is(describeFlow({ protocol: 'udp', client: '[fd00::1]:51821', server: '[fd00::2]:51822', packets: 2, bytes: 120 }), 'UDP [fd00::1]:51821 → [fd00::2]:51822 (2 packets)');
+  t.is(
+    describeFlow({ protocol: 'tcp', client: '10.0.0.1:40000', server: '203.0.113.2:443', packets: 1, bytes: 60 }),
+    'TCP 10.0.0.1:40000 → 203.0.113.2:443 (1 packet)',
+  );
+  t.is(
+    describeFlow({ protocol: 'udp', client: '[fd00::1]:51821', server: '[fd00::2]:51822', packets: 2, bytes: 120 }),
+    'UDP [fd00::1]:51821 → [fd00::2]:51822 (2 packets)',
+  );
 });
 
 // tcpdump's own reading of the same file (fixtures/pcap/router-any-sll2-nano.txt) marks each packet In or Out.
-test('a real router capture: every forwarded packet counted once, as tcpdump\'s In lines', (t) => {
+test("a real router capture: every forwarded packet counted once, as tcpdump's In lines", (t) => {
   const reading = readFileSync('fixtures/pcap/router-any-sll2-nano.txt', 'utf8').trim().split('\n');
   const packets = readPcap(readFileSync('fixtures/pcap/router-any-sll2-nano.pcap')).packets;
   t.is(packets.length, reading.length);
@@ -142,7 +184,7 @@ test('a real router capture: every forwarded packet counted once, as tcpdump\'s 
   t.is(requestPackets(packets, 443, cPort).length, reading.filter((line) => / In .*\.443[ :]/.test(line)).length);
 });
 
-test('a capture point\'s role: as given, else the router by its label, a tunnel on wg*, else a LAN', (t) => {
+test("a capture point's role: as given, else the router by its label, a tunnel on wg*, else a LAN", (t) => {
   t.is(captureRole({ label: 'internet', iface: 'any' }), 'internet');
   t.is(captureRole({ label: 'A wg0', iface: 'wg0' }), 'tunnel');
   t.is(captureRole({ label: 'gw wg1', iface: 'wg1' }), 'tunnel');

@@ -29,12 +29,20 @@ export interface Flow {
  * Packets of one TCP request: one side on `serverPort`, the other on the request's client port when it is known,
  * else in the client port range it was given (a request that never connected), else any.
  */
-export function requestPackets(packets: readonly Packet[], serverPort: number, client?: number | { from: number; to: number }): Packet[] {
-  const isClient = (port: number | undefined) => client === undefined
-    || (typeof client === 'number' ? port === client : (port ?? NaN) >= client.from && (port ?? NaN) <= client.to);
-  return countable(packets).filter((packet) => packet.protocol === 6 && (
-    (packet.dstPort === serverPort && isClient(packet.srcPort))
-    || (packet.srcPort === serverPort && isClient(packet.dstPort))));
+export function requestPackets(
+  packets: readonly Packet[],
+  serverPort: number,
+  client?: number | { from: number; to: number },
+): Packet[] {
+  const isClient = (port: number | undefined) =>
+    client === undefined ||
+    (typeof client === 'number' ? port === client : (port ?? NaN) >= client.from && (port ?? NaN) <= client.to);
+  return countable(packets).filter(
+    (packet) =>
+      packet.protocol === 6 &&
+      ((packet.dstPort === serverPort && isClient(packet.srcPort)) ||
+        (packet.srcPort === serverPort && isClient(packet.dstPort))),
+  );
 }
 
 /**
@@ -61,7 +69,12 @@ export function countable(packets: readonly Packet[]): Packet[] {
 export function summarizeFlows(packets: readonly Packet[]): Flow[] {
   const flows = new Map<string, Flow>();
   for (const packet of countable(packets)) {
-    if ((packet.protocol !== 6 && packet.protocol !== 17) || packet.srcPort === undefined || packet.dstPort === undefined) continue;
+    if (
+      (packet.protocol !== 6 && packet.protocol !== 17) ||
+      packet.srcPort === undefined ||
+      packet.dstPort === undefined
+    )
+      continue;
     const source = socket(packet.src, packet.srcPort);
     const destination = socket(packet.dst, packet.dstPort);
     const towardServer = packet.dstPort < packet.srcPort || (packet.dstPort === packet.srcPort && destination > source);

@@ -57,7 +57,9 @@ test('cooked captures carry the direction tcpdump shows as In/Out', (t) => {
     if (direction !== undefined) t.is(packet.direction, direction === 'Out' ? 'out' : 'in');
   });
   const sll = readPcap(readFileSync('fixtures/pcap/router-any-sll.pcap'));
-  t.true(sll.packets.some((packet) => packet.direction === 'out') && sll.packets.some((packet) => packet.direction === 'in'));
+  t.true(
+    sll.packets.some((packet) => packet.direction === 'out') && sll.packets.some((packet) => packet.direction === 'in'),
+  );
 });
 
 test('TCP payload lengths match tcpdump', (t) => {
@@ -110,7 +112,8 @@ function tcpdumpRecords(text: string): string[] {
   return records;
 }
 
-const ipv4Header = /\(tos 0x[0-9a-f]+, ttl \d+, id (\d+), offset (\d+), flags \[([^\]]*)\], proto .*? \((\d+)\), length \d+(?:, options \(.*?\))?\)/;
+const ipv4Header =
+  /\(tos 0x[0-9a-f]+, ttl \d+, id (\d+), offset (\d+), flags \[([^\]]*)\], proto .*? \((\d+)\), length \d+(?:, options \(.*?\))?\)/;
 const ipv6Header = /\((?:flowlabel 0x[0-9a-f]+, )?hlim \d+, next-header .*? \(\d+\) payload length: \d+\)/;
 
 function endpoint(text: string): [string, string] {
@@ -157,11 +160,20 @@ function viewOfPacket(packet: Packet, digits: number): string {
 }
 
 const netnsFixtures: [string, number][] = [
-  ['mixed-nano', linkTypes.ethernet], ['mixed-be', linkTypes.ethernet], ['mixed-be-micro', linkTypes.ethernet],
-  ['mixed-null', linkTypes.null], ['mixed-null-be', linkTypes.null], ['mixed-loop', linkTypes.loop],
-  ['mixed-ipv4', linkTypes.ipv4], ['mixed-ipv6', linkTypes.ipv6],
-  ['vlan', linkTypes.ethernet], ['fragments', linkTypes.ethernet], ['ipv4-crafted', linkTypes.ethernet],
-  ['ipv6-ext', linkTypes.ethernet], ['snaplen', linkTypes.ethernet], ['edges', linkTypes.ethernet],
+  ['mixed-nano', linkTypes.ethernet],
+  ['mixed-be', linkTypes.ethernet],
+  ['mixed-be-micro', linkTypes.ethernet],
+  ['mixed-null', linkTypes.null],
+  ['mixed-null-be', linkTypes.null],
+  ['mixed-loop', linkTypes.loop],
+  ['mixed-ipv4', linkTypes.ipv4],
+  ['mixed-ipv6', linkTypes.ipv6],
+  ['vlan', linkTypes.ethernet],
+  ['fragments', linkTypes.ethernet],
+  ['ipv4-crafted', linkTypes.ethernet],
+  ['ipv6-ext', linkTypes.ethernet],
+  ['snaplen', linkTypes.ethernet],
+  ['edges', linkTypes.ethernet],
 ];
 
 for (const [name, linkType] of netnsFixtures) {
@@ -170,7 +182,10 @@ for (const [name, linkType] of netnsFixtures) {
     t.is(capture.linkType, linkType);
     t.is(capture.packets.length, records.length);
     const digits = records[0]!.split(' ')[0]!.split('.')[1]!.length;
-    t.deepEqual(capture.packets.map((packet) => viewOfPacket(packet, digits)), records.map(viewOfTcpdump));
+    t.deepEqual(
+      capture.packets.map((packet) => viewOfPacket(packet, digits)),
+      records.map(viewOfTcpdump),
+    );
     // TCP payload lengths, wherever tcpdump printed one.
     capture.packets.forEach((packet, index) => {
       const shown = /Flags \[[^\]]+\][^:]*?, length (\d+)/.exec(records[index]!)?.[1];
@@ -194,7 +209,15 @@ const find = (packets: Packet[], port: number) => {
 test('IPv4 options: the header length comes from IHL, not 20', (t) => {
   const { packets } = netns('ipv4-crafted').capture;
   // IHL 6 (router alert), TCP with 5 bytes of data.
-  t.like(find(packets, 40001), { ipVersion: 4, src: '10.99.0.1', dst: '10.99.0.2', protocol: 6, dstPort: 8080, tcpFlags: 'P.', payloadLength: 5 });
+  t.like(find(packets, 40001), {
+    ipVersion: 4,
+    src: '10.99.0.1',
+    dst: '10.99.0.2',
+    protocol: 6,
+    dstPort: 8080,
+    tcpFlags: 'P.',
+    payloadLength: 5,
+  });
   // IHL 8 (record route), UDP with 3 bytes.
   t.like(find(packets, 40002), { protocol: 17, dstPort: 5353, payloadLength: 3 });
   t.is(find(packets, 40002).length, 57);
@@ -238,21 +261,51 @@ test('malformed headers are decoded no further than tcpdump trusts them', (t) =>
 test('IPv4 fragments: only the first carries ports; each is marked with id, offset and more-fragments', (t) => {
   const { packets } = netns('fragments').capture;
   const tcp = packets.filter((packet) => packet.fragment?.id === 0x4f01);
-  t.deepEqual(tcp.map((packet) => packet.fragment), [{ id: 0x4f01, offset: 0, more: true }, { id: 0x4f01, offset: 48, more: true }, { id: 0x4f01, offset: 96, more: false }]);
+  t.deepEqual(
+    tcp.map((packet) => packet.fragment),
+    [
+      { id: 0x4f01, offset: 0, more: true },
+      { id: 0x4f01, offset: 48, more: true },
+      { id: 0x4f01, offset: 96, more: false },
+    ],
+  );
   t.like(tcp[0], { protocol: 6, srcPort: 41001, dstPort: 8080, tcpFlags: 'P.', payloadLength: 28 });
   for (const later of tcp.slice(1)) {
     t.like(later, { ipVersion: 4, src: '10.99.0.1', dst: '10.99.0.2', protocol: 6 });
-    t.deepEqual([later.srcPort, later.dstPort, later.tcpFlags, later.payloadLength], [undefined, undefined, undefined, undefined]);
+    t.deepEqual(
+      [later.srcPort, later.dstPort, later.tcpFlags, later.payloadLength],
+      [undefined, undefined, undefined, undefined],
+    );
   }
   // The kernel's own: ping's 2008-byte ICMP packet in two fragments (the second at 185 units of 8 bytes, no more).
   const icmp = packets.filter((packet) => packet.protocol === 1);
-  t.deepEqual(icmp.map((packet) => [packet.fragment!.offset, packet.fragment!.more, packet.src]), [[0, true, '10.99.0.1'], [1480, false, '10.99.0.1'], [0, true, '10.99.0.2'], [1480, false, '10.99.0.2']]);
+  t.deepEqual(
+    icmp.map((packet) => [packet.fragment!.offset, packet.fragment!.more, packet.src]),
+    [
+      [0, true, '10.99.0.1'],
+      [1480, false, '10.99.0.1'],
+      [0, true, '10.99.0.2'],
+      [1480, false, '10.99.0.2'],
+    ],
+  );
   // The kernel's own: a 3000-byte UDP datagram in three fragments.
-  const first = packets.find((packet) => packet.protocol === 17 && packet.ipVersion === 4 && packet.fragment?.offset === 0)!;
+  const first = packets.find(
+    (packet) => packet.protocol === 17 && packet.ipVersion === 4 && packet.fragment?.offset === 0,
+  )!;
   const udp = packets.filter((packet) => packet.ipVersion === 4 && packet.fragment?.id === first.fragment!.id);
-  t.deepEqual(udp.map((packet) => [packet.fragment!.offset, packet.fragment!.more, packet.length]), [[0, true, 1514], [1480, true, 1514], [2960, false, 82]]);
+  t.deepEqual(
+    udp.map((packet) => [packet.fragment!.offset, packet.fragment!.more, packet.length]),
+    [
+      [0, true, 1514],
+      [1480, true, 1514],
+      [2960, false, 82],
+    ],
+  );
   t.like(first, { dstPort: 5353, payloadLength: 1472 });
-  t.deepEqual(udp.slice(1).map((packet) => packet.srcPort), [undefined, undefined]);
+  t.deepEqual(
+    udp.slice(1).map((packet) => packet.srcPort),
+    [undefined, undefined],
+  );
   // Unfragmented packets carry no fragment mark (DF set, offset 0).
   const reply = packets.find((packet) => packet.ipVersion === 4 && packet.srcPort === 5353)!;
   t.like(reply, { protocol: 17, payloadLength: 2 });
@@ -262,24 +315,64 @@ test('IPv4 fragments: only the first carries ports; each is marked with id, offs
 test('IPv6 fragments: the Fragment header marks each; later ones have no ports', (t) => {
   const { packets } = netns('fragments').capture;
   const crafted = packets.filter((packet) => packet.fragment?.id === 0x6f01);
-  t.deepEqual(crafted.map((packet) => packet.fragment), [{ id: 0x6f01, offset: 0, more: true }, { id: 0x6f01, offset: 1232, more: false }]);
-  t.like(crafted[0], { ipVersion: 6, protocol: 17, extensionHeaders: [44], srcPort: 46101, dstPort: 5353, payloadLength: 1224 });
+  t.deepEqual(
+    crafted.map((packet) => packet.fragment),
+    [
+      { id: 0x6f01, offset: 0, more: true },
+      { id: 0x6f01, offset: 1232, more: false },
+    ],
+  );
+  t.like(crafted[0], {
+    ipVersion: 6,
+    protocol: 17,
+    extensionHeaders: [44],
+    srcPort: 46101,
+    dstPort: 5353,
+    payloadLength: 1224,
+  });
   t.like(crafted[1], { ipVersion: 6, protocol: 17, extensionHeaders: [44] });
   t.is(crafted[1]!.srcPort, undefined);
   // The kernel's own: a 2000-byte datagram.
-  const kernel = packets.filter((packet) => packet.ipVersion === 6 && packet.fragment !== undefined && packet.fragment.id !== 0x6f01);
-  t.deepEqual(kernel.map((packet) => [packet.fragment!.offset, packet.fragment!.more]), [[0, true], [1448, false]]);
+  const kernel = packets.filter(
+    (packet) => packet.ipVersion === 6 && packet.fragment !== undefined && packet.fragment.id !== 0x6f01,
+  );
+  t.deepEqual(
+    kernel.map((packet) => [packet.fragment!.offset, packet.fragment!.more]),
+    [
+      [0, true],
+      [1448, false],
+    ],
+  );
   t.like(kernel[0], { dstPort: 5353, payloadLength: 1440 });
   t.is(kernel[1]!.dstPort, undefined);
   // An atomic fragment (offset 0, no more): marked, and decoded through.
-  t.like(find(netns('ipv6-ext').capture.packets, 46005), { fragment: { id: 0x6001, offset: 0, more: false }, extensionHeaders: [44], protocol: 17, payloadLength: 6 });
+  t.like(find(netns('ipv6-ext').capture.packets, 46005), {
+    fragment: { id: 0x6001, offset: 0, more: false },
+    extensionHeaders: [44],
+    protocol: 17,
+    payloadLength: 6,
+  });
 });
 
 test('VLAN tags, QinQ and stacked 802.1Q, are skipped and kept outermost first', (t) => {
   const { packets } = netns('vlan').capture;
-  t.like(find(packets, 41010), { vlan: [10], src: '10.99.10.1', dst: '10.99.10.2', protocol: 17, dstPort: 5353, payloadLength: 6 });
+  t.like(find(packets, 41010), {
+    vlan: [10],
+    src: '10.99.10.1',
+    dst: '10.99.10.2',
+    protocol: 17,
+    dstPort: 5353,
+    payloadLength: 6,
+  });
   t.like(find(packets, 41011), { vlan: [10], protocol: 6, dstPort: 8080, tcpFlags: 'S', payloadLength: 0 });
-  t.like(find(packets, 41012), { vlan: [10], ipVersion: 6, src: 'fd99:10::1', protocol: 6, dstPort: 8443, payloadLength: 3 });
+  t.like(find(packets, 41012), {
+    vlan: [10],
+    ipVersion: 6,
+    src: 'fd99:10::1',
+    protocol: 6,
+    dstPort: 8443,
+    payloadLength: 3,
+  });
   t.like(find(packets, 41030), { vlan: [20, 30], src: '10.99.30.1', protocol: 6, payloadLength: 4 });
   t.like(find(packets, 41031), { vlan: [20, 30], ipVersion: 6, protocol: 17, payloadLength: 5 });
   t.like(find(packets, 41200), { vlan: [100, 200], dst: '10.99.200.2', dstPort: 53, payloadLength: 3 });
@@ -294,7 +387,14 @@ test('IPv6 extension headers before TCP and UDP: hop-by-hop, routing, destinatio
   const { packets } = netns('ipv6-ext').capture;
   const expect = { ipVersion: 6, src: 'fd99::1', dst: 'fd99::2' };
   t.like(find(packets, 46001), { ...expect, extensionHeaders: [0], protocol: 17, dstPort: 5353, payloadLength: 3 });
-  t.like(find(packets, 46002), { ...expect, extensionHeaders: [60], protocol: 6, dstPort: 8443, tcpFlags: 'P.', payloadLength: 4 });
+  t.like(find(packets, 46002), {
+    ...expect,
+    extensionHeaders: [60],
+    protocol: 6,
+    dstPort: 8443,
+    tcpFlags: 'P.',
+    payloadLength: 4,
+  });
   t.like(find(packets, 46003), { ...expect, extensionHeaders: [43], protocol: 6, payloadLength: 6 });
   t.like(find(packets, 46004), { ...expect, extensionHeaders: [0, 60, 43], protocol: 17, payloadLength: 5 });
   t.like(find(packets, 46006), { ...expect, extensionHeaders: [51], protocol: 6, tcpFlags: 'P.', payloadLength: 4 });
@@ -303,7 +403,10 @@ test('IPv6 extension headers before TCP and UDP: hop-by-hop, routing, destinatio
   const esp = packets.find((packet) => packet.protocol === 50)!;
   t.like(esp, { ...expect, length: 86 });
   t.false('srcPort' in esp || 'extensionHeaders' in esp);
-  t.like(packets.find((packet) => packet.protocol === 59), expect);
+  t.like(
+    packets.find((packet) => packet.protocol === 59),
+    expect,
+  );
   // Without extension headers, no list.
   t.false('extensionHeaders' in find(packets, 46008));
 });
@@ -314,9 +417,18 @@ test('kernel IPv6 TCP and UDP are decoded like IPv4', (t) => {
   t.is(tcp.length, 10);
   t.like(tcp[0], { src: 'fd99::1', dst: 'fd99::2', dstPort: 8080, tcpFlags: 'S', payloadLength: 0 });
   t.like(tcp[1], { src: 'fd99::2', srcPort: 8080, tcpFlags: 'S.', payloadLength: 0 });
-  t.deepEqual(tcp.map((packet) => packet.payloadLength), [0, 0, 0, 64, 0, 2, 0, 0, 0, 0]);
+  t.deepEqual(
+    tcp.map((packet) => packet.payloadLength),
+    [0, 0, 0, 64, 0, 2, 0, 0, 0, 0],
+  );
   const udp = packets.filter((packet) => packet.ipVersion === 6 && packet.protocol === 17);
-  t.deepEqual(udp.map((packet) => [packet.dstPort === 5353 || packet.srcPort === 5353, packet.payloadLength]), [[true, 60], [true, 2]]);
+  t.deepEqual(
+    udp.map((packet) => [packet.dstPort === 5353 || packet.srcPort === 5353, packet.payloadLength]),
+    [
+      [true, 60],
+      [true, 2],
+    ],
+  );
   const mld = packets.filter((packet) => packet.extensionHeaders !== undefined);
   t.true(mld.length >= 1);
   for (const report of mld) t.like(report, { src: '::', dst: 'ff02::16', extensionHeaders: [0], protocol: 58 });
@@ -325,12 +437,22 @@ test('kernel IPv6 TCP and UDP are decoded like IPv4', (t) => {
 test('a short snapshot length cuts packets, not their lengths', (t) => {
   const { packets } = netns('snaplen').capture;
   t.true(packets.every((packet) => packet.length <= 80));
-  const v4data = packets.find((packet) => packet.ipVersion === 4 && packet.tcpFlags === 'P.' && packet.dstPort === 8080)!;
+  const v4data = packets.find(
+    (packet) => packet.ipVersion === 4 && packet.tcpFlags === 'P.' && packet.dstPort === 8080,
+  )!;
   t.like(v4data, { length: 80, wireLength: 1070, payloadLength: 1004 });
-  t.like(packets.find((packet) => packet.ipVersion === 4 && packet.dstPort === 5353), { length: 80, wireLength: 1042, payloadLength: 1000 });
-  const v6data = packets.find((packet) => packet.ipVersion === 6 && packet.tcpFlags === 'P.' && packet.dstPort === 8080)!;
+  t.like(
+    packets.find((packet) => packet.ipVersion === 4 && packet.dstPort === 5353),
+    { length: 80, wireLength: 1042, payloadLength: 1000 },
+  );
+  const v6data = packets.find(
+    (packet) => packet.ipVersion === 6 && packet.tcpFlags === 'P.' && packet.dstPort === 8080,
+  )!;
   t.like(v6data, { length: 80, wireLength: 790, payloadLength: 704 });
-  t.like(packets.find((packet) => packet.ipVersion === 6 && packet.dstPort === 5353), { length: 80, wireLength: 762, payloadLength: 700 });
+  t.like(
+    packets.find((packet) => packet.ipVersion === 6 && packet.dstPort === 5353),
+    { length: 80, wireLength: 762, payloadLength: 700 },
+  );
 });
 
 test('big-endian files, micro- and nanosecond, read the same packets at the same times', (t) => {
@@ -344,7 +466,10 @@ test('big-endian files, micro- and nanosecond, read the same packets at the same
   const strip = ({ time, nanos, ...rest }: Packet) => rest;
   t.deepEqual(big, little.capture);
   t.deepEqual(micro.packets.map(strip), little.capture.packets.map(strip));
-  t.deepEqual(micro.packets.map((packet) => packet.nanos), little.capture.packets.map((packet) => Math.floor(packet.nanos / 1000) * 1000));
+  t.deepEqual(
+    micro.packets.map((packet) => packet.nanos),
+    little.capture.packets.map((packet) => Math.floor(packet.nanos / 1000) * 1000),
+  );
   t.is(micro.snapLength, 262144);
   // Nanoseconds exactly as tcpdump prints them, and the float time that orders them.
   const first = little.capture.packets[0]!;
@@ -364,9 +489,17 @@ test('NULL and LOOP link types: the address family picks IPv4 or IPv6, in either
       const family = Number(/AF \w+ \((\d+)\)/.exec(records[index]!)![1]);
       const { vlan, length, wireLength, ...expected } = ethernet[index]!;
       if (family === 7) t.is(packet.ipVersion, undefined, `${name} family 7`);
-      else t.deepEqual(packet, { ...expected, length: length - 10, wireLength: wireLength! - 10 }, `${name} family ${family}`);
+      else
+        t.deepEqual(
+          packet,
+          { ...expected, length: length - 10, wireLength: wireLength! - 10 },
+          `${name} family ${family}`,
+        );
     });
-    t.deepEqual([...new Set(records.map((record) => Number(/AF \w+ \((\d+)\)/.exec(record)![1])))].sort((a, b) => a - b), [2, 7, 24, 28, 30]);
+    t.deepEqual(
+      [...new Set(records.map((record) => Number(/AF \w+ \((\d+)\)/.exec(record)![1])))].sort((a, b) => a - b),
+      [2, 7, 24, 28, 30],
+    );
   }
   const null4 = readFileSync('fixtures/pcap/netns-mixed-null.pcap');
   t.is(null4.readUInt32LE(24 + 16), 2); // family in the file's (little-endian) order
@@ -375,9 +508,14 @@ test('NULL and LOOP link types: the address family picks IPv4 or IPv6, in either
 
 test('IPv4 and IPv6 link types hold only their own version', (t) => {
   const ethernet = netns('mixed-nano').capture.packets;
-  for (const [name, version] of [['mixed-ipv4', 4], ['mixed-ipv6', 6]] as const) {
+  for (const [name, version] of [
+    ['mixed-ipv4', 4],
+    ['mixed-ipv6', 6],
+  ] as const) {
     const { packets } = netns(name).capture;
-    const expected = ethernet.filter((packet) => packet.ipVersion === version).map(({ length, wireLength, ...rest }) => ({ ...rest, length: length - 14, wireLength: wireLength! - 14 }));
+    const expected = ethernet
+      .filter((packet) => packet.ipVersion === version)
+      .map(({ length, wireLength, ...rest }) => ({ ...rest, length: length - 14, wireLength: wireLength! - 14 }));
     t.deepEqual(packets, expected);
   }
 });
@@ -386,7 +524,11 @@ test('IPv4 and IPv6 link types hold only their own version', (t) => {
 // Damaged files and packets cut short: real frames from the fixtures, cut or wrapped here.
 
 /** A little-endian microsecond pcap file around the given frames. */
-function pcapFile(linkType: number, frames: Uint8Array[], { snapLength = 262144, major = 2, captured }: { snapLength?: number; major?: number; captured?: number } = {}): Buffer {
+function pcapFile(
+  linkType: number,
+  frames: Uint8Array[],
+  { snapLength = 262144, major = 2, captured }: { snapLength?: number; major?: number; captured?: number } = {},
+): Buffer {
   const header = Buffer.alloc(24);
   header.writeUInt32LE(0xa1b2c3d4, 0);
   header.writeUInt16LE(major, 4);
@@ -422,11 +564,22 @@ const decodeOne = (linkType: number, frame: Uint8Array) => {
 
 test('refuses pcap versions other than 2, link types it cannot decode, and records longer than any capture', (t) => {
   const frame = frameOf('mixed-nano', 'id 0, offset 0');
-  t.throws(() => readPcap(pcapFile(1, [frame], { major: 1 }), 'old.pcap'), { instanceOf: WglabError, message: 'old.pcap is pcap version 1.4, not 2.4' });
-  const wifi = t.throws(() => readPcap(pcapFile(105, [frame]), 'wifi.pcap'), { instanceOf: WglabError, message: 'wifi.pcap has link type 105, which wglab does not decode' });
+  t.throws(() => readPcap(pcapFile(1, [frame], { major: 1 }), 'old.pcap'), {
+    instanceOf: WglabError,
+    message: 'old.pcap is pcap version 1.4, not 2.4',
+  });
+  const wifi = t.throws(() => readPcap(pcapFile(105, [frame]), 'wifi.pcap'), {
+    instanceOf: WglabError,
+    message: 'wifi.pcap has link type 105, which wglab does not decode',
+  });
   t.regex(wifi.hint ?? '', /Ethernet/);
-  const damaged = t.throws(() => readPcap(pcapFile(1, [frame, frame], { captured: 0x40001 }), 'damaged.pcap'), { instanceOf: WglabError });
-  t.is(damaged.message, 'damaged.pcap is damaged: the record at byte 24 claims 262145 captured bytes (snapshot length 262144)');
+  const damaged = t.throws(() => readPcap(pcapFile(1, [frame, frame], { captured: 0x40001 }), 'damaged.pcap'), {
+    instanceOf: WglabError,
+  });
+  t.is(
+    damaged.message,
+    'damaged.pcap is damaged: the record at byte 24 claims 262145 captured bytes (snapshot length 262144)',
+  );
   // The snapshot length may allow larger records; libpcap's own limit allows up to 262144 bytes whatever the snapshot length.
   t.is(readPcap(pcapFile(1, [Buffer.alloc(300000)], { snapLength: 300000 })).packets.length, 1);
   t.is(readPcap(pcapFile(1, [Buffer.alloc(262144)], { snapLength: 100 })).packets.length, 1);
@@ -449,7 +602,16 @@ test('the record header gives times and both lengths', (t) => {
   const frame = frameOf('mixed-nano', 'id 0, offset 0');
   const file = pcapFile(1, [frame.subarray(0, 48)]);
   file.writeUInt32LE(frame.length, 24 + 12);
-  t.like(readPcap(file).packets[0], { seconds: 1795640000, nanos: 123456000, time: 1795640000.123456, length: 48, wireLength: 74, srcPort: 8080, tcpFlags: 'S.', payloadLength: 0 });
+  t.like(readPcap(file).packets[0], {
+    seconds: 1795640000,
+    nanos: 123456000,
+    time: 1795640000.123456,
+    length: 48,
+    wireLength: 74,
+    srcPort: 8080,
+    tcpFlags: 'S.',
+    payloadLength: 0,
+  });
 });
 
 test('frames shorter than their link header decode to nothing, and a bare cooked header still has its direction', (t) => {
@@ -474,8 +636,18 @@ test('frames shorter than their link header decode to nothing, and a bare cooked
 test('IP and transport headers cut by the snapshot length decode as far as they were captured', (t) => {
   const v4 = frameOf('mixed-nano', 'id 0, offset 0').subarray(14); // SYN-ACK 10.99.0.2:8080
   t.deepEqual(decodeOne(linkTypes.raw, v4.subarray(0, 19)), {});
-  t.deepEqual(decodeOne(linkTypes.raw, v4.subarray(0, 20)), { ipVersion: 4, src: '10.99.0.2', dst: '10.99.0.1', protocol: 6 });
-  t.deepEqual(decodeOne(linkTypes.raw, v4.subarray(0, 23)), { ipVersion: 4, src: '10.99.0.2', dst: '10.99.0.1', protocol: 6 });
+  t.deepEqual(decodeOne(linkTypes.raw, v4.subarray(0, 20)), {
+    ipVersion: 4,
+    src: '10.99.0.2',
+    dst: '10.99.0.1',
+    protocol: 6,
+  });
+  t.deepEqual(decodeOne(linkTypes.raw, v4.subarray(0, 23)), {
+    ipVersion: 4,
+    src: '10.99.0.2',
+    dst: '10.99.0.1',
+    protocol: 6,
+  });
   t.like(decodeOne(linkTypes.raw, v4.subarray(0, 24)), { srcPort: 8080 });
   // A total length equal to the header's: an IP packet with nothing in it (tcpdump: bad-len only below).
   const bare = Buffer.from(v4);
@@ -485,30 +657,86 @@ test('IP and transport headers cut by the snapshot length decode as far as they 
   t.like(decodeOne(linkTypes.raw, v4.subarray(0, 34)), { srcPort: 8080, tcpFlags: 'S.', payloadLength: 0 });
   const v6 = frameOf('mixed-nano', 'payload length: 96').subarray(14); // IPv6 TCP with 64 bytes of data
   t.deepEqual(decodeOne(linkTypes.raw, v6.subarray(0, 39)), {});
-  t.deepEqual(decodeOne(linkTypes.raw, v6.subarray(0, 40)), { ipVersion: 6, src: 'fd99::1', dst: 'fd99::2', protocol: 6 });
+  t.deepEqual(decodeOne(linkTypes.raw, v6.subarray(0, 40)), {
+    ipVersion: 6,
+    src: 'fd99::1',
+    dst: 'fd99::2',
+    protocol: 6,
+  });
   t.like(decodeOne(linkTypes.raw, v6.subarray(0, 54)), { dstPort: 8080, tcpFlags: 'P.', payloadLength: 64 });
   // Hop-by-hop then UDP (port 46001, 3 bytes of data).
   const hop = frameOf('ipv6-ext', 'HBH (padn) 46001').subarray(14);
-  t.deepEqual(decodeOne(linkTypes.raw, hop.subarray(0, 41)), { ipVersion: 6, src: 'fd99::1', dst: 'fd99::2', protocol: 0 });
-  t.deepEqual(decodeOne(linkTypes.raw, hop.subarray(0, 47)), { ipVersion: 6, src: 'fd99::1', dst: 'fd99::2', protocol: 0 });
-  t.deepEqual(decodeOne(linkTypes.raw, hop.subarray(0, 48)), { ipVersion: 6, src: 'fd99::1', dst: 'fd99::2', protocol: 17, extensionHeaders: [0] });
-  t.deepEqual(decodeOne(linkTypes.raw, hop.subarray(0, 51)), { ipVersion: 6, src: 'fd99::1', dst: 'fd99::2', protocol: 17, extensionHeaders: [0] });
+  t.deepEqual(decodeOne(linkTypes.raw, hop.subarray(0, 41)), {
+    ipVersion: 6,
+    src: 'fd99::1',
+    dst: 'fd99::2',
+    protocol: 0,
+  });
+  t.deepEqual(decodeOne(linkTypes.raw, hop.subarray(0, 47)), {
+    ipVersion: 6,
+    src: 'fd99::1',
+    dst: 'fd99::2',
+    protocol: 0,
+  });
+  t.deepEqual(decodeOne(linkTypes.raw, hop.subarray(0, 48)), {
+    ipVersion: 6,
+    src: 'fd99::1',
+    dst: 'fd99::2',
+    protocol: 17,
+    extensionHeaders: [0],
+  });
+  t.deepEqual(decodeOne(linkTypes.raw, hop.subarray(0, 51)), {
+    ipVersion: 6,
+    src: 'fd99::1',
+    dst: 'fd99::2',
+    protocol: 17,
+    extensionHeaders: [0],
+  });
   t.like(decodeOne(linkTypes.raw, hop.subarray(0, 52)), { srcPort: 46001, dstPort: 5353 });
   t.false('payloadLength' in decodeOne(linkTypes.raw, hop.subarray(0, 53)));
   t.like(decodeOne(linkTypes.raw, hop.subarray(0, 54)), { srcPort: 46001, payloadLength: 3 });
   // Hop-by-hop, destination options, routing: a payload length that ends inside the chain stops the walk there.
   const chain = Buffer.from(frameOf('ipv6-ext', 'HBH (padn) DSTOPT').subarray(14));
   chain.writeUInt16BE(16, 4);
-  t.deepEqual(decodeOne(linkTypes.raw, chain), { ipVersion: 6, src: 'fd99::1', dst: 'fd99::2', protocol: 43, extensionHeaders: [0, 60] });
+  t.deepEqual(decodeOne(linkTypes.raw, chain), {
+    ipVersion: 6,
+    src: 'fd99::1',
+    dst: 'fd99::2',
+    protocol: 43,
+    extensionHeaders: [0, 60],
+  });
   chain.writeUInt16BE(24, 4); // the routing header's first 8 bytes are inside, its other 16 are not
-  t.deepEqual(decodeOne(linkTypes.raw, chain), { ipVersion: 6, src: 'fd99::1', dst: 'fd99::2', protocol: 43, extensionHeaders: [0, 60] });
+  t.deepEqual(decodeOne(linkTypes.raw, chain), {
+    ipVersion: 6,
+    src: 'fd99::1',
+    dst: 'fd99::2',
+    protocol: 43,
+    extensionHeaders: [0, 60],
+  });
   chain.writeUInt16BE(48, 4); // all three, and a UDP header with none of its data
-  t.like(decodeOne(linkTypes.raw, chain), { protocol: 17, extensionHeaders: [0, 60, 43], srcPort: 46004, payloadLength: 0 });
+  t.like(decodeOne(linkTypes.raw, chain), {
+    protocol: 17,
+    extensionHeaders: [0, 60, 43],
+    srcPort: 46004,
+    payloadLength: 0,
+  });
   chain.writeUInt16BE(15, 4);
-  t.deepEqual(decodeOne(linkTypes.raw, chain), { ipVersion: 6, src: 'fd99::1', dst: 'fd99::2', protocol: 60, extensionHeaders: [0] });
+  t.deepEqual(decodeOne(linkTypes.raw, chain), {
+    ipVersion: 6,
+    src: 'fd99::1',
+    dst: 'fd99::2',
+    protocol: 60,
+    extensionHeaders: [0],
+  });
   // AH's length counts 4-byte words (plus 2): 24 bytes here, then TCP.
   const ah = frameOf('ipv6-ext', 'spi=0x00001001').subarray(14);
-  t.like(decodeOne(linkTypes.raw, ah.subarray(0, 40 + 24 + 14)), { extensionHeaders: [51], protocol: 6, srcPort: 46006, tcpFlags: 'P.', payloadLength: 4 });
+  t.like(decodeOne(linkTypes.raw, ah.subarray(0, 40 + 24 + 14)), {
+    extensionHeaders: [51],
+    protocol: 6,
+    srcPort: 46006,
+    tcpFlags: 'P.',
+    payloadLength: 4,
+  });
   t.false('srcPort' in decodeOne(linkTypes.raw, ah.subarray(0, 40 + 23)));
 });
 
@@ -523,13 +751,22 @@ test('NULL and LOOP: only the BSD families of IPv4 and IPv6 are decoded, each as
   };
   for (const little of [true, false]) {
     for (const value of [24, 28, 30]) {
-      t.like(decodeOne(linkTypes.null, Buffer.concat([family(value, little), v6])), { ipVersion: 6, dstPort: 8080 }, `NULL ${value}`);
-      t.deepEqual(decodeOne(linkTypes.null, Buffer.concat([family(value, little), v4])), {}, `NULL ${value} holding IPv4`);
+      t.like(
+        decodeOne(linkTypes.null, Buffer.concat([family(value, little), v6])),
+        { ipVersion: 6, dstPort: 8080 },
+        `NULL ${value}`,
+      );
+      t.deepEqual(
+        decodeOne(linkTypes.null, Buffer.concat([family(value, little), v4])),
+        {},
+        `NULL ${value} holding IPv4`,
+      );
     }
     t.like(decodeOne(linkTypes.null, Buffer.concat([family(2, little), v4])), { ipVersion: 4, srcPort: 8080 });
     t.deepEqual(decodeOne(linkTypes.null, Buffer.concat([family(2, little), v6])), {});
     // Linux's own AF_INET6 (10), as tcpdump reads NULL, is no BSD family; nor is 0xffff.
-    for (const value of [10, 7, 0xffff]) t.deepEqual(decodeOne(linkTypes.null, Buffer.concat([family(value, little), v6])), {}, `NULL ${value}`);
+    for (const value of [10, 7, 0xffff])
+      t.deepEqual(decodeOne(linkTypes.null, Buffer.concat([family(value, little), v6])), {}, `NULL ${value}`);
   }
   t.like(decodeOne(linkTypes.loop, Buffer.concat([family(30, false), v6])), { ipVersion: 6, dstPort: 8080 });
   t.deepEqual(decodeOne(linkTypes.loop, Buffer.concat([family(30, true), v6])), {}); // LOOP is always big-endian
@@ -551,7 +788,14 @@ test('extension headers inside fragmented data: walked after a first Fragment he
   const { packets } = netns('edges').capture;
   const pieces = packets.filter((packet) => packet.fragment?.id === 0x6f02);
   t.is(pieces.length, 2);
-  t.like(pieces[0], { fragment: { id: 0x6f02, offset: 0, more: true }, extensionHeaders: [44, 60], protocol: 17, srcPort: 46201, dstPort: 5353, payloadLength: 1232 - 8 - 8 });
+  t.like(pieces[0], {
+    fragment: { id: 0x6f02, offset: 0, more: true },
+    extensionHeaders: [44, 60],
+    protocol: 17,
+    srcPort: 46201,
+    dstPort: 5353,
+    payloadLength: 1232 - 8 - 8,
+  });
   // The later piece's Fragment header names destination options, but what follows is data, not a header.
   t.like(pieces[1], { fragment: { id: 0x6f02, offset: 1232, more: false }, extensionHeaders: [44], protocol: 60 });
   t.false('srcPort' in pieces[1]!);
@@ -561,7 +805,12 @@ test('extension headers inside fragmented data: walked after a first Fragment he
   // A Fragment header is 8 bytes whatever its reserved byte says.
   const atomic = Buffer.from(frameOf('ipv6-ext', 'frag (0x00006001:0|14)'));
   atomic[14 + 40 + 1] = 3;
-  t.like(decodeOne(linkTypes.ethernet, atomic), { extensionHeaders: [44], protocol: 17, srcPort: 46005, payloadLength: 6 });
+  t.like(decodeOne(linkTypes.ethernet, atomic), {
+    extensionHeaders: [44],
+    protocol: 17,
+    srcPort: 46005,
+    payloadLength: 6,
+  });
 });
 
 test('UDP with no data: payload length 0; shorter than its header: ports only', (t) => {
@@ -569,7 +818,14 @@ test('UDP with no data: payload length 0; shorter than its header: ports only', 
   const short = Buffer.from(frameOf('edges', '46202 > fd99::2.5353'));
   for (const length of [7, 4]) {
     short.writeUInt16BE(length, 14 + 4);
-    t.deepEqual(decodeOne(linkTypes.ethernet, short), { ipVersion: 6, src: 'fd99::1', dst: 'fd99::2', protocol: 17, srcPort: 46202, dstPort: 5353 });
+    t.deepEqual(decodeOne(linkTypes.ethernet, short), {
+      ipVersion: 6,
+      src: 'fd99::1',
+      dst: 'fd99::2',
+      protocol: 17,
+      srcPort: 46202,
+      dstPort: 5353,
+    });
   }
   short.writeUInt16BE(3, 14 + 4);
   t.deepEqual(decodeOne(linkTypes.ethernet, short), { ipVersion: 6, src: 'fd99::1', dst: 'fd99::2', protocol: 17 });
@@ -599,5 +855,12 @@ test('TCP flags as tcpdump prints them, and a data offset beyond the segment', (
   t.deepEqual([0x00, 0x01, 0x11, 0x04, 0x18, 0x39, 0xc2].map(flags), ['none', 'F', 'F.', 'R', 'P.', 'FPU.', 'SEW']);
   synAck[20 + 13] = 0x12;
   synAck.writeUInt16BE(20 + 36, 2); // the TCP header says 40 bytes, the IP packet holds 36 of them
-  t.deepEqual(decodeOne(linkTypes.raw, synAck), { ipVersion: 4, src: '10.99.0.2', dst: '10.99.0.1', protocol: 6, srcPort: 8080, dstPort: synAck.readUInt16BE(22) });
+  t.deepEqual(decodeOne(linkTypes.raw, synAck), {
+    ipVersion: 4,
+    src: '10.99.0.2',
+    dst: '10.99.0.1',
+    protocol: 6,
+    srcPort: 8080,
+    dstPort: synAck.readUInt16BE(22),
+  });
 });

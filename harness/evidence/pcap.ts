@@ -48,7 +48,16 @@ export interface Capture {
   packets: Packet[];
 }
 
-export const linkTypes = { null: 0, ethernet: 1, raw: 101, loop: 108, linuxSll: 113, linuxSll2: 276, ipv4: 228, ipv6: 229 } as const;
+export const linkTypes = {
+  null: 0,
+  ethernet: 1,
+  raw: 101,
+  loop: 108,
+  linuxSll: 113,
+  linuxSll2: 276,
+  ipv4: 228,
+  ipv6: 229,
+} as const;
 
 type Decoded = Omit<Packet, 'time' | 'seconds' | 'nanos' | 'length' | 'wireLength'>;
 
@@ -68,19 +77,33 @@ const maxRecord = 262144;
  */
 export function readPcap(data: Uint8Array, file = 'capture'): Capture {
   const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
-  if (data.byteLength < 24) throw new WglabError(`${file} is too short for a pcap file (${data.byteLength} bytes)`, { hint: 'was the capture stopped before tcpdump wrote its header?' });
+  if (data.byteLength < 24)
+    throw new WglabError(`${file} is too short for a pcap file (${data.byteLength} bytes)`, {
+      hint: 'was the capture stopped before tcpdump wrote its header?',
+    });
   const magic = view.getUint32(0, false);
-  if (magic === 0x0a0d0d0a) throw new WglabError(`${file} is pcapng, not pcap`, { hint: 'capture with tcpdump -w (pcap), or convert with editcap -F pcap' });
+  if (magic === 0x0a0d0d0a)
+    throw new WglabError(`${file} is pcapng, not pcap`, {
+      hint: 'capture with tcpdump -w (pcap), or convert with editcap -F pcap',
+    });
   const format = formats[magic];
-  if (!format) throw new WglabError(`${file} is not a pcap file (magic 0x${magic.toString(16)})`, { hint: 'give a file written by tcpdump -w' });
+  if (!format)
+    throw new WglabError(`${file} is not a pcap file (magic 0x${magic.toString(16)})`, {
+      hint: 'give a file written by tcpdump -w',
+    });
   const { little, perSecond } = format;
   const major = view.getUint16(4, little);
   const minor = view.getUint16(6, little);
-  if (major !== 2) throw new WglabError(`${file} is pcap version ${major}.${minor}, not 2.4`, { hint: 'give a file written by tcpdump -w' });
+  if (major !== 2)
+    throw new WglabError(`${file} is pcap version ${major}.${minor}, not 2.4`, {
+      hint: 'give a file written by tcpdump -w',
+    });
   const snapLength = view.getUint32(16, little);
   const linkType = view.getUint32(20, little) & 0xffff;
   if (!(Object.values(linkTypes) as number[]).includes(linkType)) {
-    throw new WglabError(`${file} has link type ${linkType}, which wglab does not decode`, { hint: 'capture on an Ethernet, WireGuard (raw IP), loopback or `any` interface' });
+    throw new WglabError(`${file} has link type ${linkType}, which wglab does not decode`, {
+      hint: 'capture on an Ethernet, WireGuard (raw IP), loopback or `any` interface',
+    });
   }
   const packets: Packet[] = [];
   let offset = 24;
@@ -90,13 +113,23 @@ export function readPcap(data: Uint8Array, file = 'capture'): Capture {
     const captured = view.getUint32(offset + 8, little);
     const wireLength = view.getUint32(offset + 12, little);
     if (captured > maxRecord && captured > snapLength) {
-      throw new WglabError(`${file} is damaged: the record at byte ${offset} claims ${captured} captured bytes (snapshot length ${snapLength})`, { hint: 'capture again; a pcap file cannot be cut or joined byte-wise' });
+      throw new WglabError(
+        `${file} is damaged: the record at byte ${offset} claims ${captured} captured bytes (snapshot length ${snapLength})`,
+        { hint: 'capture again; a pcap file cannot be cut or joined byte-wise' },
+      );
     }
     const start = offset + 16;
     if (start + captured > data.byteLength) break;
     const frame = data.subarray(start, start + captured);
     const nanos = fraction * (1e9 / perSecond);
-    packets.push({ time: seconds + fraction / perSecond, seconds, nanos, length: captured, wireLength, ...decodeFrame(frame, linkType) });
+    packets.push({
+      time: seconds + fraction / perSecond,
+      seconds,
+      nanos,
+      length: captured,
+      wireLength,
+      ...decodeFrame(frame, linkType),
+    });
     offset = start + captured;
   }
   return { linkType, snapLength, packets };
@@ -109,7 +142,10 @@ function decodeFrame(frame: Uint8Array, linkType: number): Decoded {
       return frame.length < 14 ? {} : decodeByEtherType(frame.subarray(14), view.getUint16(12));
     case linkTypes.linuxSll:
       if (frame.length < 16) return {};
-      return { direction: view.getUint16(0) === 4 ? 'out' : 'in', ...decodeByEtherType(frame.subarray(16), view.getUint16(14)) };
+      return {
+        direction: view.getUint16(0) === 4 ? 'out' : 'in',
+        ...decodeByEtherType(frame.subarray(16), view.getUint16(14)),
+      };
     case linkTypes.linuxSll2:
       if (frame.length < 20) return {};
       return { direction: frame[10] === 4 ? 'out' : 'in', ...decodeByEtherType(frame.subarray(20), view.getUint16(0)) };
@@ -161,10 +197,18 @@ function decodeIpv4(data: Uint8Array): Decoded {
   const offset = (flags & 0x1fff) * 8;
   const more = (flags & 0x2000) !== 0;
   const protocol = data[9]!;
-  const packet: Decoded = { ipVersion: 4, src: data.subarray(12, 16).join('.'), dst: data.subarray(16, 20).join('.'), protocol };
+  const packet: Decoded = {
+    ipVersion: 4,
+    src: data.subarray(12, 16).join('.'),
+    dst: data.subarray(16, 20).join('.'),
+    protocol,
+  };
   if (offset > 0 || more) packet.fragment = { id: view.getUint16(4), offset, more };
   if (offset > 0) return packet;
-  return { ...packet, ...decodeTransport(data.subarray(headerLength, totalLength), protocol, totalLength - headerLength) };
+  return {
+    ...packet,
+    ...decodeTransport(data.subarray(headerLength, totalLength), protocol, totalLength - headerLength),
+  };
 }
 
 /** IPv6: walks the extension headers to TCP or UDP; the payload length bounds the packet (Ethernet padding is none of it). */
@@ -214,15 +258,27 @@ function decodeTransport(data: Uint8Array, protocol: number, length: number): De
 }
 
 function tcpFlags(bits: number): string {
-  const names: [number, string][] = [[0x02, 'S'], [0x01, 'F'], [0x04, 'R'], [0x08, 'P'], [0x20, 'U'], [0x40, 'E'], [0x80, 'W']];
-  const flags = names.filter(([bit]) => bits & bit).map(([, name]) => name).join('');
+  const names: [number, string][] = [
+    [0x02, 'S'],
+    [0x01, 'F'],
+    [0x04, 'R'],
+    [0x08, 'P'],
+    [0x20, 'U'],
+    [0x40, 'E'],
+    [0x80, 'W'],
+  ];
+  const flags = names
+    .filter(([bit]) => bits & bit)
+    .map(([, name]) => name)
+    .join('');
   return bits & 0x10 ? `${flags}.` : flags || 'none';
 }
 
 /** The IPv6 address at `at`, as tcpdump prints it (RFC 5952: the longest run of zero groups as ::). */
 function ipv6(bytes: Uint8Array, at: number): string {
   const groups: string[] = [];
-  for (let index = at; index < at + 16; index += 2) groups.push(((bytes[index]! << 8) | bytes[index + 1]!).toString(16));
+  for (let index = at; index < at + 16; index += 2)
+    groups.push(((bytes[index]! << 8) | bytes[index + 1]!).toString(16));
   const text = groups.join(':');
   const zeros = text.match(/(^|:)0(:0)+(:|$)/g);
   if (!zeros) return text;

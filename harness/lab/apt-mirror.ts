@@ -8,7 +8,19 @@ export interface AptMirror {
 }
 
 /** Debian's suites and codenames: an archive that serves one of them serves the others (bookworm included). */
-const debianSuites = new Set(['bullseye', 'bookworm', 'trixie', 'forky', 'duke', 'sid', 'unstable', 'testing', 'stable', 'oldstable', 'oldoldstable']);
+const debianSuites = new Set([
+  'bullseye',
+  'bookworm',
+  'trixie',
+  'forky',
+  'duke',
+  'sid',
+  'unstable',
+  'testing',
+  'stable',
+  'oldstable',
+  'oldoldstable',
+]);
 
 /**
  * Reads the host's apt sources (one-line `sources.list` files and deb822 `.sources` files) and returns the
@@ -46,13 +58,23 @@ function readSources(root: string): { file: string; text: string }[] {
   const files: string[] = [];
   if (existsSync(join(root, 'sources.list'))) files.push(join(root, 'sources.list'));
   const dir = join(root, 'sources.list.d');
-  if (existsSync(dir)) files.push(...readdirSync(dir).filter((name) => /\.(list|sources)$/.test(name)).sort().map((name) => join(dir, name)));
+  if (existsSync(dir))
+    files.push(
+      ...readdirSync(dir)
+        .filter((name) => /\.(list|sources)$/.test(name))
+        .sort()
+        .map((name) => join(dir, name)),
+    );
   return files.map((file) => ({ file, text: readFileSync(file, 'utf8') }));
 }
 
 export function fromOneLine(text: string, suite: string): AptMirror | undefined {
   for (const line of text.split('\n')) {
-    const words = line.replace(/#.*/, '').replace(/\[[^\]]*\]/, '').trim().split(/\s+/);
+    const words = line
+      .replace(/#.*/, '')
+      .replace(/\[[^\]]*\]/, '')
+      .trim()
+      .split(/\s+/);
     if (words[0] === 'deb' && words[2] === suite && words[1]) return { uri: words[1], suite };
   }
   return undefined;

@@ -7,7 +7,15 @@ interface SystemLikeError {
   address?: string;
 }
 
-const connectionCodes = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ENOENT', 'ETIMEDOUT', 'EHOSTUNREACH', 'ECONNABORTED']);
+const connectionCodes = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'EPIPE',
+  'ENOENT',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'ECONNABORTED',
+]);
 
 /** Where the Docker engine is, as the user gave it. */
 export function engineAddress(env: NodeJS.ProcessEnv = process.env): string {
@@ -40,7 +48,10 @@ export async function engineAnswers(engine: Engine, timeoutMs = 3000): Promise<b
   const timeout = new Promise<boolean>((resolve) => {
     timer = setTimeout(() => resolve(false), timeoutMs);
   });
-  const ping = engine.dockerode.ping().then(() => true, () => false);
+  const ping = engine.dockerode.ping().then(
+    () => true,
+    () => false,
+  );
   const answered = await Promise.race([ping, timeout]);
   clearTimeout(timer);
   return answered;

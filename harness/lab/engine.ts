@@ -21,10 +21,13 @@ export function connectEngine(): Promise<Engine> {
       return { dockerode };
     } catch (error) {
       engine = undefined;
-      throw new WglabError(`no Docker engine answers${process.env.DOCKER_HOST ? ` at DOCKER_HOST=${process.env.DOCKER_HOST}` : ''}: ${firstLine(error)}`, {
-        hint: 'start Docker, or as root on Debian/Ubuntu run `npm run setup:host` to install and start it',
-        cause: error,
-      });
+      throw new WglabError(
+        `no Docker engine answers${process.env.DOCKER_HOST ? ` at DOCKER_HOST=${process.env.DOCKER_HOST}` : ''}: ${firstLine(error)}`,
+        {
+          hint: 'start Docker, or as root on Debian/Ubuntu run `npm run setup:host` to install and start it',
+          cause: error,
+        },
+      );
     }
   })();
   return engine;

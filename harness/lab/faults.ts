@@ -28,7 +28,8 @@ export function faultTarget(plan: LabPlan, fault: Fault, from: string, url: stri
   if (fault === 'peer-down') {
     const server = nodeForHost(plan, new URL(url).hostname);
     const holder = server === undefined ? undefined : endpointOfNode(plan, server);
-    if (holder !== undefined && holder !== endpointOfNode(plan, from) && plan.wireguardOrder.includes(holder)) return holder;
+    if (holder !== undefined && holder !== endpointOfNode(plan, from) && plan.wireguardOrder.includes(holder))
+      return holder;
     return plan.wireguardOrder.find((name) => name !== endpointOfNode(plan, from));
   }
   return undefined;
@@ -48,7 +49,9 @@ export async function applyFault(lab: Lab, fault: Fault, from: string, url = '')
   switch (fault) {
     case 'tunnel-down':
     case 'peer-down': {
-      const node = (url ? faultTarget(lab.plan, fault, from, url) : fault === 'tunnel-down' ? from : peerOf(lab, from))!;
+      const node = (
+        url ? faultTarget(lab.plan, fault, from, url) : fault === 'tunnel-down' ? from : peerOf(lab, from)
+      )!;
       await lab.wgDown(node);
       return { fault, description: `wg-quick down ${lab.interfacesOf(node).join(', ')} on ${node}`, undo: restore };
     }

@@ -24,7 +24,10 @@ export function labImageTag(): string {
 }
 
 export function labPackages(): string[] {
-  return readFileSync(join(recipeDir, 'packages.txt'), 'utf8').split('\n').map((line) => line.trim()).filter((line) => line && !line.startsWith('#'));
+  return readFileSync(join(recipeDir, 'packages.txt'), 'utf8')
+    .split('\n')
+    .map((line) => line.trim())
+    .filter((line) => line && !line.startsWith('#'));
 }
 
 export interface LabImage {
@@ -39,8 +42,12 @@ export async function ensureLabImage(engine: Engine, progress: Progress): Promis
   const given = process.env.WGLAB_IMAGE;
   const tag = given ?? labImageTag();
   if (await imageExists(engine, tag)) return { tag, built: false, seconds: 0 };
-  if (await copyFromLocalEngine(engine, tag, progress)) return { tag, built: false, seconds: (performance.now() - start) / 1000 };
-  if (given) throw new WglabError(`image ${given} (WGLAB_IMAGE) does not exist`, { hint: 'build it (see lab-image/Dockerfile) or unset WGLAB_IMAGE to let wglab build its own' });
+  if (await copyFromLocalEngine(engine, tag, progress))
+    return { tag, built: false, seconds: (performance.now() - start) / 1000 };
+  if (given)
+    throw new WglabError(`image ${given} (WGLAB_IMAGE) does not exist`, {
+      hint: 'build it (see lab-image/Dockerfile) or unset WGLAB_IMAGE to let wglab build its own',
+    });
   const lock = join(tmpdir(), `wglab-image-${tag.split(':')[1]}.lock`);
   while (!tryLock(lock)) {
     progress(`waiting for another wglab process building ${tag}`);
@@ -88,7 +95,12 @@ async function copyFromLocalEngine(engine: Engine, tag: string, progress: Progre
   await new Promise<void>((resolve, reject) => {
     engine.dockerode.modem.followProgress(response, (error: Error | null, output: { error?: string }[]) => {
       const failed = error ?? output.find((item) => item.error)?.error;
-      if (failed) reject(new WglabError(`docker load of ${tag} failed: ${String(failed)}`, { hint: 'check the Docker engine has disk space' }));
+      if (failed)
+        reject(
+          new WglabError(`docker load of ${tag} failed: ${String(failed)}`, {
+            hint: 'check the Docker engine has disk space',
+          }),
+        );
       else resolve();
     });
   });
@@ -103,26 +115,36 @@ function tryLock(lock: string): boolean {
     return true;
   } catch {
     const owner = existsSync(`${lock}.owner`) ? readFileSync(`${lock}.owner`, 'utf8').trim() : undefined;
-    const stale = owner ? ownerIsGone(owner) : Date.now() - (statSync(lock, { throwIfNoEntry: false })?.mtimeMs ?? 0) > 15 * 60_000;
+    const stale = owner
+      ? ownerIsGone(owner)
+      : Date.now() - (statSync(lock, { throwIfNoEntry: false })?.mtimeMs ?? 0) > 15 * 60_000;
     if (stale) rmSync(lock, { recursive: true, force: true });
     return false;
   }
 }
 
-const dockerfileHint = 'or, where a registry is reachable: docker build -t wglab-node:dockerfile -f lab-image/Dockerfile lab-image && export WGLAB_IMAGE=wglab-node:dockerfile';
+const dockerfileHint =
+  'or, where a registry is reachable: docker build -t wglab-node:dockerfile -f lab-image/Dockerfile lab-image && export WGLAB_IMAGE=wglab-node:dockerfile';
 
 async function buildWithDebootstrap(engine: Engine, tag: string, progress: Progress): Promise<void> {
   const mirror = findAptMirror(suite);
   if (!mirror) {
     // An Ubuntu host (or any without a Debian archive): lab-image/Dockerfile, where the engine can pull its base.
-    progress(`the host's apt sources name no Debian archive (${describeAptSources()}): building lab-image/Dockerfile instead`);
+    progress(
+      `the host's apt sources name no Debian archive (${describeAptSources()}): building lab-image/Dockerfile instead`,
+    );
     await buildWithDockerfile(engine, tag, progress);
     return;
   }
-  if (process.getuid?.() !== 0) throw new WglabError('building the lab image with debootstrap needs root', { hint: `run once as root (sudo npx wglab image), ${dockerfileHint}` });
+  if (process.getuid?.() !== 0)
+    throw new WglabError('building the lab image with debootstrap needs root', {
+      hint: `run once as root (sudo npx wglab image), ${dockerfileHint}`,
+    });
   if (!existsSync('/usr/sbin/debootstrap')) {
     progress('installing debootstrap');
-    await run('apt-get', ['install', '-y', '-qq', 'debootstrap'], 'installing debootstrap', { DEBIAN_FRONTEND: 'noninteractive' });
+    await run('apt-get', ['install', '-y', '-qq', 'debootstrap'], 'installing debootstrap', {
+      DEBIAN_FRONTEND: 'noninteractive',
+    });
   }
   const root = makeOwnedTempDir('rootfs');
   let child: ReturnType<typeof execa> | undefined;
@@ -137,7 +159,11 @@ async function buildWithDebootstrap(engine: Engine, tag: string, progress: Progr
   });
   try {
     progress(`debootstrap ${suite} from the host's apt mirror with ${labPackages().length} packages`);
-    child = execa('debootstrap', ['--variant=minbase', `--include=${labPackages().join(',')}`, suite, root, mirror.uri], { all: true, reject: false });
+    child = execa(
+      'debootstrap',
+      ['--variant=minbase', `--include=${labPackages().join(',')}`, suite, root, mirror.uri],
+      { all: true, reject: false },
+    );
     const seen = new Set<string>();
     let lastLines: string[] = [];
     for await (const line of child.iterable({ from: 'all' })) {
@@ -151,19 +177,30 @@ async function buildWithDebootstrap(engine: Engine, tag: string, progress: Progr
     }
     const result = await child;
     if (result.exitCode !== 0) {
-      throw new WglabError(`debootstrap failed (exit ${result.exitCode}):\n${lastLines.join('\n')}`, { hint: `check the apt mirror ${mirror.uri} is reachable; ${dockerfileHint}` });
+      throw new WglabError(`debootstrap failed (exit ${result.exitCode}):\n${lastLines.join('\n')}`, {
+        hint: `check the apt mirror ${mirror.uri} is reachable; ${dockerfileHint}`,
+      });
     }
-    for (const file of ['ip-userspace-shim.sh', 'finish-rootfs.sh']) copyFileSync(join(recipeDir, file), join(root, 'tmp', file));
+    for (const file of ['ip-userspace-shim.sh', 'finish-rootfs.sh'])
+      copyFileSync(join(recipeDir, file), join(root, 'tmp', file));
     await run('chroot', [root, 'sh', '/tmp/finish-rootfs.sh'], 'finishing the image root');
     rmSync(join(root, 'tmp', 'finish-rootfs.sh'), { force: true });
     progress('importing the image into Docker');
     const [repo, version] = tag.split(':') as [string, string];
     const tar = execa('tar', ['-C', root, '--numeric-owner', '-c', '.'], { buffer: false, encoding: 'buffer' });
-    const response = await engine.dockerode.importImage(tar.stdout as unknown as NodeJS.ReadableStream, { repo, tag: version, changes: ['CMD ["sleep","infinity"]'] } as object);
+    const response = await engine.dockerode.importImage(
+      tar.stdout as unknown as NodeJS.ReadableStream,
+      { repo, tag: version, changes: ['CMD ["sleep","infinity"]'] } as object,
+    );
     await new Promise<void>((resolve, reject) => {
       engine.dockerode.modem.followProgress(response, (error: Error | null, output: { error?: string }[]) => {
         const failed = error ?? output.find((item) => item.error)?.error;
-        if (failed) reject(new WglabError(`docker import failed: ${String(failed)}`, { hint: 'check the Docker engine has disk space' }));
+        if (failed)
+          reject(
+            new WglabError(`docker import failed: ${String(failed)}`, {
+              hint: 'check the Docker engine has disk space',
+            }),
+          );
         else resolve();
       });
     });
@@ -176,9 +213,13 @@ async function buildWithDebootstrap(engine: Engine, tag: string, progress: Progr
 
 /** `docker build` of lab-image/ through the engine's API (its base image is pulled by the engine). */
 export async function buildWithDockerfile(engine: Engine, tag: string, progress: Progress): Promise<void> {
-  const failed = (why: string) => new WglabError(`cannot build the lab image: the host's apt sources name no Debian archive for debootstrap (${describeAptSources()}), and the Docker engine could not build lab-image/Dockerfile: ${why}`, {
-    hint: 'add a Debian source to apt (any release\'s archive serves bookworm), or build lab-image/Dockerfile where a registry is reachable, docker save/load it here, and set WGLAB_IMAGE to its tag',
-  });
+  const failed = (why: string) =>
+    new WglabError(
+      `cannot build the lab image: the host's apt sources name no Debian archive for debootstrap (${describeAptSources()}), and the Docker engine could not build lab-image/Dockerfile: ${why}`,
+      {
+        hint: "add a Debian source to apt (any release's archive serves bookworm), or build lab-image/Dockerfile where a registry is reachable, docker save/load it here, and set WGLAB_IMAGE to its tag",
+      },
+    );
   let stream: NodeJS.ReadableStream;
   try {
     stream = await engine.dockerode.buildImage({ context: recipeDir, src: recipeFiles }, { t: tag });
@@ -186,20 +227,27 @@ export async function buildWithDockerfile(engine: Engine, tag: string, progress:
     throw failed(String(error instanceof Error ? error.message : error).split('\n')[0]!);
   }
   await new Promise<void>((resolve, reject) => {
-    engine.dockerode.modem.followProgress(stream, (error: Error | null, output: { error?: string }[]) => {
-      const why = error?.message ?? output.find((item) => item.error)?.error;
-      if (why) reject(failed(why.split('\n')[0]!));
-      else resolve();
-    }, (event: { stream?: string }) => {
-      const step = /^Step \d+\/\d+ : .*/.exec(event.stream ?? '')?.[0];
-      if (step) progress(`  ${step.slice(0, 100)}`);
-    });
+    engine.dockerode.modem.followProgress(
+      stream,
+      (error: Error | null, output: { error?: string }[]) => {
+        const why = error?.message ?? output.find((item) => item.error)?.error;
+        if (why) reject(failed(why.split('\n')[0]!));
+        else resolve();
+      },
+      (event: { stream?: string }) => {
+        const step = /^Step \d+\/\d+ : .*/.exec(event.stream ?? '')?.[0];
+        if (step) progress(`  ${step.slice(0, 100)}`);
+      },
+    );
   });
 }
 
 async function run(command: string, args: string[], what: string, env: Record<string, string> = {}): Promise<void> {
   const result = await execa(command, args, { reject: false, all: true, env });
   if (result.exitCode !== 0) {
-    throw new WglabError(`${what} failed: ${command} exited ${result.exitCode}\n${String(result.all).split('\n').slice(-10).join('\n')}`, { hint: dockerfileHint });
+    throw new WglabError(
+      `${what} failed: ${command} exited ${result.exitCode}\n${String(result.all).split('\n').slice(-10).join('\n')}`,
+      { hint: dockerfileHint },
+    );
   }
 }

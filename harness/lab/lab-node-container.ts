@@ -27,7 +27,9 @@ export class LabNodeContainer extends GenericContainer {
       .withAutoCleanup(false);
     // docker-init as PID 1 reaps what exits in the lab (tcpdump, wireguard-go, nginx workers).
     this.hostConfig.Init = true;
-    this.hostConfig.Devices = [{ PathOnHost: '/dev/net/tun', PathInContainer: '/dev/net/tun', CgroupPermissions: 'rwm' }];
+    this.hostConfig.Devices = [
+      { PathOnHost: '/dev/net/tun', PathInContainer: '/dev/net/tun', CgroupPermissions: 'rwm' },
+    ];
     // Loose reverse-path filtering, as Debian and Ubuntu hosts have it: replies that arrive on wg0 are accepted.
     this.hostConfig.Sysctls = {
       'net.ipv4.conf.all.src_valid_mark': '1',

@@ -90,49 +90,90 @@ export function planLab(scenario: Scenario, configs: Map<string, WgConfig>, id =
   // A peer with an Endpoint (an address or a name) is one this end dials; one without, one it waits for.
   const dials = (config: WgConfig) => readWgSettings(config).peers.some((peer) => peer.endpoint !== undefined);
   const waits = (config: WgConfig) => readWgSettings(config).peers.some((peer) => peer.endpoint === undefined);
-  const waitsForPeers = [...byEndpoint].filter(([, list]) => list.some(({ config }) => waits(config))).map(([node]) => node);
-  const interfaces: (WgInterfacePlan & { dials: boolean })[] = [...byEndpoint].flatMap(([node, list]) => list.map(({ iface, config }) => ({
-    node, iface, listenPort: readWgSettings(config).interface.listenPort?.value, dials: dials(config),
-  })));
+  const waitsForPeers = [...byEndpoint]
+    .filter(([, list]) => list.some(({ config }) => waits(config)))
+    .map(([node]) => node);
+  const interfaces: (WgInterfacePlan & { dials: boolean })[] = [...byEndpoint].flatMap(([node, list]) =>
+    list.map(({ iface, config }) => ({
+      node,
+      iface,
+      listenPort: readWgSettings(config).interface.listenPort?.value,
+      dials: dials(config),
+    })),
+  );
   interfaces.sort((a, b) => Number(a.dials) - Number(b.dials));
   const wireguardOrder = [...new Set(interfaces.map((face) => face.node))];
-  const lanHosts: LanHostPlan[] = lanHostsOf(scenario).map((host) => ({ ...host, prefix: parseCidr(scenario.endpoints[host.endpoint]!.lan!.address)!.prefix }));
+  const lanHosts: LanHostPlan[] = lanHostsOf(scenario).map((host) => ({
+    ...host,
+    prefix: parseCidr(scenario.endpoints[host.endpoint]!.lan!.address)!.prefix,
+  }));
 
   const addressOwners: { address: string; node: string }[] = [
-    ...Object.values(scenario.endpoints).flatMap((endpoint) => [...endpoint.publicIps, ...endpoint.wgIps, ...(endpoint.lan ? [parseCidr(endpoint.lan.address)!.address] : [])]
-      .map((address) => ({ address, node: endpoint.name }))),
+    ...Object.values(scenario.endpoints).flatMap((endpoint) =>
+      [
+        ...endpoint.publicIps,
+        ...endpoint.wgIps,
+        ...(endpoint.lan ? [parseCidr(endpoint.lan.address)!.address] : []),
+      ].map((address) => ({ address, node: endpoint.name })),
+    ),
     ...lanHosts.map((host) => ({ address: host.address, node: host.name })),
-    ...[...configs].flatMap(([key, config]) => configAddresses(config).map((address) => ({ address, node: splitConfigKey(key).endpoint }))),
+    ...[...configs].flatMap(([key, config]) =>
+      configAddresses(config).map((address) => ({ address, node: splitConfigKey(key).endpoint })),
+    ),
   ];
-  const servers = new Set(scenario.checks.map((check) => nodeForHost({ scenario, addressOwners }, new URL(check.url).hostname)));
+  const servers = new Set(
+    scenario.checks.map((check) => nodeForHost({ scenario, addressOwners }, new URL(check.url).hostname)),
+  );
   const endpoints = Object.values(scenario.endpoints).map((endpoint): EndpointPlan => ({
     name: endpoint.name,
     publicIp: endpoint.publicIp,
     publicIps: endpoint.publicIps,
     wgConfig: configs.has(endpoint.name) ? serializeWgConfig(configs.get(endpoint.name)!) : undefined,
-    interfaces: (byEndpoint.get(endpoint.name) ?? []).map(({ iface, config }) => ({ iface, config: serializeWgConfig(config) })),
+    interfaces: (byEndpoint.get(endpoint.name) ?? []).map(({ iface, config }) => ({
+      iface,
+      config: serializeWgConfig(config),
+    })),
     serves: endpoint.serves,
     web: endpoint.serves !== undefined || servers.has(endpoint.name),
     lan: endpoint.lan && { address: endpoint.lan.address },
     files: endpoint.files,
   }));
   const hosts = [
-    ...Object.values(scenario.endpoints).flatMap((endpoint) => [...(endpoint.serves ? [endpoint.serves] : []), ...endpoint.names]
-      .flatMap((host) => endpoint.publicIps.map((ipAddress) => ({ host, ipAddress })))),
+    ...Object.values(scenario.endpoints).flatMap((endpoint) =>
+      [...(endpoint.serves ? [endpoint.serves] : []), ...endpoint.names].flatMap((host) =>
+        endpoint.publicIps.map((ipAddress) => ({ host, ipAddress })),
+      ),
+    ),
     ...lanHosts.map((host) => ({ host: host.name, ipAddress: host.address })),
   ];
-  const listenPorts = Object.fromEntries(wireguardOrder.flatMap((node) => {
-    const faces = interfaces.filter((face) => face.node === node && face.listenPort !== undefined);
-    const port = (faces.find((face) => face.iface === 'wg0') ?? faces[0])?.listenPort;
-    return port === undefined ? [] : [[node, port]];
-  }));
-  const wireguardPorts = [...new Set(interfaces.flatMap((face) => (face.listenPort === undefined ? [] : [face.listenPort])))];
-  const ipv6 = addressOwners.some((owner) => isIpv6(owner.address))
-    || [...configs.values()].some((config) => readWgSettings(config).peers.some((peer) => peer.allowedIps.some((allowed) => isIpv6(allowed.value.address))));
+  const listenPorts = Object.fromEntries(
+    wireguardOrder.flatMap((node) => {
+      const faces = interfaces.filter((face) => face.node === node && face.listenPort !== undefined);
+      const port = (faces.find((face) => face.iface === 'wg0') ?? faces[0])?.listenPort;
+      return port === undefined ? [] : [[node, port]];
+    }),
+  );
+  const wireguardPorts = [
+    ...new Set(interfaces.flatMap((face) => (face.listenPort === undefined ? [] : [face.listenPort]))),
+  ];
+  const ipv6 =
+    addressOwners.some((owner) => isIpv6(owner.address)) ||
+    [...configs.values()].some((config) =>
+      readWgSettings(config).peers.some((peer) => peer.allowedIps.some((allowed) => isIpv6(allowed.value.address))),
+    );
   return {
-    id, scenario, endpoints, lanHosts, hosts, wireguardOrder,
+    id,
+    scenario,
+    endpoints,
+    lanHosts,
+    hosts,
+    wireguardOrder,
     interfaces: interfaces.map(({ node, iface, listenPort }) => ({ node, iface, listenPort })),
-    listenPorts, wireguardPorts, addressOwners, ipv6, waitsForPeers,
+    listenPorts,
+    wireguardPorts,
+    addressOwners,
+    ipv6,
+    waitsForPeers,
   };
 }
 
@@ -142,7 +183,9 @@ export function planLab(scenario: Scenario, configs: Map<string, WgConfig>, id =
  */
 export function nodeForHost(plan: Pick<LabPlan, 'scenario' | 'addressOwners'>, host: string): string | undefined {
   const bare = host.replace(/^\[|\]$/g, '');
-  const endpoint = Object.values(plan.scenario.endpoints).find((candidate) => candidate.serves === bare || candidate.names.includes(bare));
+  const endpoint = Object.values(plan.scenario.endpoints).find(
+    (candidate) => candidate.serves === bare || candidate.names.includes(bare),
+  );
   if (endpoint) return endpoint.name;
   const lanHost = lanHostsOf(plan.scenario).find((candidate) => candidate.name === bare);
   if (lanHost) return lanHost.name;
@@ -156,6 +199,11 @@ export function endpointOfNode(plan: Pick<LabPlan, 'lanHosts'>, node: string): s
 
 /** `wglab-<scenario>-<6 hex>`: unique per run, and readable in `docker ps`. */
 export function newLabId(scenarioName: string): string {
-  const slug = scenarioName.toLowerCase().replace(/[^a-z0-9.-]+/g, '-').replace(/^[-.]+|[-.]+$/g, '').slice(0, 32) || 'lab';
+  const slug =
+    scenarioName
+      .toLowerCase()
+      .replace(/[^a-z0-9.-]+/g, '-')
+      .replace(/^[-.]+|[-.]+$/g, '')
+      .slice(0, 32) || 'lab';
   return `wglab-${slug}-${randomBytes(3).toString('hex')}`;
 }

@@ -9,7 +9,11 @@ export const nodeLabel = 'wglab.node';
 export const scenarioLabel = 'wglab.scenario';
 
 export function labLabels(id: string, scenario: string, detached: boolean): Record<string, string> {
-  return { [labLabel]: id, [ownerLabel]: detached ? 'detached' : `${hostname()}:${process.pid}`, [scenarioLabel]: scenario };
+  return {
+    [labLabel]: id,
+    [ownerLabel]: detached ? 'detached' : `${hostname()}:${process.pid}`,
+    [scenarioLabel]: scenario,
+  };
 }
 
 export interface LabSummary {
@@ -32,11 +36,22 @@ export async function listLabs(engine: Engine, id?: string): Promise<LabSummary[
   const labs = new Map<string, LabSummary>();
   const labOf = (labels: Record<string, string>) => {
     const labId = labels[labLabel]!;
-    if (!labs.has(labId)) labs.set(labId, { id: labId, scenario: labels[scenarioLabel] ?? '?', owner: labels[ownerLabel] ?? '?', containers: [], networks: [] });
+    if (!labs.has(labId))
+      labs.set(labId, {
+        id: labId,
+        scenario: labels[scenarioLabel] ?? '?',
+        owner: labels[ownerLabel] ?? '?',
+        containers: [],
+        networks: [],
+      });
     return labs.get(labId)!;
   };
   for (const container of containers) {
-    labOf(container.Labels).containers.push({ name: container.Names[0]?.replace(/^\//, '') ?? container.Id, node: container.Labels[nodeLabel] ?? '?', state: container.State });
+    labOf(container.Labels).containers.push({
+      name: container.Names[0]?.replace(/^\//, '') ?? container.Id,
+      node: container.Labels[nodeLabel] ?? '?',
+      state: container.State,
+    });
   }
   for (const network of networks) {
     const lab = labOf(network.Labels ?? {});
@@ -52,18 +67,29 @@ export async function listLabs(engine: Engine, id?: string): Promise<LabSummary[
  * and concurrently. Docker's transient refusals (a network that still "has active endpoints" while a
  * container's removal finishes, a removal "already in progress") are retried for a few seconds.
  */
-export async function removeLab(engine: Engine, id: string, options: { attempts?: number; pauseMs?: number } = {}): Promise<void> {
+export async function removeLab(
+  engine: Engine,
+  id: string,
+  options: { attempts?: number; pauseMs?: number } = {},
+): Promise<void> {
   const filters = JSON.stringify({ label: [`${labLabel}=${id}`] });
   const attempts = options.attempts ?? 25;
   for (let attempt = 1; ; attempt++) {
     const containers = await engine.dockerode.listContainers({ all: true, filters });
-    const containerResults = await Promise.allSettled(containers.map((container) => engine.dockerode.getContainer(container.Id).remove({ force: true, v: true })));
+    const containerResults = await Promise.allSettled(
+      containers.map((container) => engine.dockerode.getContainer(container.Id).remove({ force: true, v: true })),
+    );
     const networks = containers.length === 0 ? await engine.dockerode.listNetworks({ filters }) : [];
-    const networkResults = await Promise.allSettled(networks.map((network) => engine.dockerode.getNetwork(network.Id).remove()));
-    const volumes = containers.length === 0 ? (await engine.dockerode.listVolumes({ filters })).Volumes ?? [] : [];
-    const volumeResults = await Promise.allSettled(volumes.map((volume) => engine.dockerode.getVolume(volume.Name).remove()));
-    const failures = [...containerResults, ...networkResults, ...volumeResults]
-      .flatMap((result) => (result.status === 'rejected' && !isGone(result.reason) ? [result.reason as unknown] : []));
+    const networkResults = await Promise.allSettled(
+      networks.map((network) => engine.dockerode.getNetwork(network.Id).remove()),
+    );
+    const volumes = containers.length === 0 ? ((await engine.dockerode.listVolumes({ filters })).Volumes ?? []) : [];
+    const volumeResults = await Promise.allSettled(
+      volumes.map((volume) => engine.dockerode.getVolume(volume.Name).remove()),
+    );
+    const failures = [...containerResults, ...networkResults, ...volumeResults].flatMap((result) =>
+      result.status === 'rejected' && !isGone(result.reason) ? [result.reason as unknown] : [],
+    );
     const lasting = failures.find((failure) => !isTransient(failure));
     if (lasting !== undefined) throw lasting;
     // Containers were removed this round: list again, then the networks can go.
@@ -72,7 +98,8 @@ export async function removeLab(engine: Engine, id: string, options: { attempts?
       if (failures.length > 0) throw failures[0];
       return;
     }
-    if (failures.length > 0) await new Promise((resolve) => setTimeout(resolve, options.pauseMs ?? Math.min(100 * attempt, 500)));
+    if (failures.length > 0)
+      await new Promise((resolve) => setTimeout(resolve, options.pauseMs ?? Math.min(100 * attempt, 500)));
   }
 }
 
@@ -113,17 +140,28 @@ export const orphanNetworkSeconds = 120;
  * Which labs prune removes: every lab with `all`; else those whose owner process is gone, and those that are
  * only networks (their containers gone) older than a lab's bring-up takes.
  */
-export function labsToPrune(labs: LabSummary[], options: { all?: boolean; now?: number; ownerGone?: (owner: string) => boolean } = {}): LabSummary[] {
+export function labsToPrune(
+  labs: LabSummary[],
+  options: { all?: boolean; now?: number; ownerGone?: (owner: string) => boolean } = {},
+): LabSummary[] {
   const now = options.now ?? Date.now();
   const gone = options.ownerGone ?? ownerIsGone;
-  return labs.filter((lab) => options.all
-    || gone(lab.owner)
-    || (lab.containers.length === 0 && lab.newestNetwork !== undefined && now - lab.newestNetwork > orphanNetworkSeconds * 1000));
+  return labs.filter(
+    (lab) =>
+      options.all ||
+      gone(lab.owner) ||
+      (lab.containers.length === 0 &&
+        lab.newestNetwork !== undefined &&
+        now - lab.newestNetwork > orphanNetworkSeconds * 1000),
+  );
 }
 
 /** Removes labs whose owner process is gone, leftover networks (or every lab, with `all`); returns their ids. */
 export async function pruneLabs(engine: Engine, options: { all?: boolean; scenario?: string } = {}): Promise<string[]> {
-  const labs = labsToPrune((await listLabs(engine)).filter((lab) => options.scenario === undefined || lab.scenario === options.scenario), { all: options.all });
+  const labs = labsToPrune(
+    (await listLabs(engine)).filter((lab) => options.scenario === undefined || lab.scenario === options.scenario),
+    { all: options.all },
+  );
   await Promise.all(labs.map((lab) => removeLab(engine, lab.id)));
   return labs.map((lab) => lab.id);
 }

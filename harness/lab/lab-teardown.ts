@@ -30,7 +30,11 @@ export class LabTeardown {
   private done?: Promise<void>;
   private closingNow = false;
 
-  constructor(private readonly engine: Engine, readonly id: string, private readonly progress: Progress = silentProgress) {
+  constructor(
+    private readonly engine: Engine,
+    readonly id: string,
+    private readonly progress: Progress = silentProgress,
+  ) {
     this.unregister = registerTeardown({ what: `lab ${id}`, run: () => this.run() });
   }
 

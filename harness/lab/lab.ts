@@ -50,7 +50,14 @@ export class Lab implements AsyncDisposable {
   /** A fault was undone except for WireGuard's restart, which the next check (or reconfigure) does first. */
   private restartPending = false;
 
-  constructor(init: { plan: LabPlan; wireguard?: WireguardFlavour; nodes: Map<string, StartedTestContainer>; engine: Engine; timings: Record<string, number>; teardown: LabTeardown }) {
+  constructor(init: {
+    plan: LabPlan;
+    wireguard?: WireguardFlavour;
+    nodes: Map<string, StartedTestContainer>;
+    engine: Engine;
+    timings: Record<string, number>;
+    teardown: LabTeardown;
+  }) {
     this.id = init.plan.id;
     this.currentPlan = init.plan;
     this.flavour = init.wireguard;
@@ -59,7 +66,11 @@ export class Lab implements AsyncDisposable {
     this.timings = init.timings;
     this.teardown = init.teardown;
     this.teardown.onClose(() => {
-      for (const shell of this.shells.values()) shell.then((session) => session.close(), () => undefined);
+      for (const shell of this.shells.values())
+        shell.then(
+          (session) => session.close(),
+          () => undefined,
+        );
     });
   }
 
@@ -71,7 +82,8 @@ export class Lab implements AsyncDisposable {
 
   /** Sets the flavour once, while the lab comes up (the router's kernel was probed). */
   useWireguard(flavour: WireguardFlavour): void {
-    if (this.flavour && this.flavour !== flavour) throw new Error(`lab ${this.id} already runs WireGuard ${this.flavour}`);
+    if (this.flavour && this.flavour !== flavour)
+      throw new Error(`lab ${this.id} already runs WireGuard ${this.flavour}`);
     this.flavour = flavour;
   }
 
@@ -79,18 +91,27 @@ export class Lab implements AsyncDisposable {
    * Writes files into a node through its shell (no archive upload through the engine): each file's content,
    * its directory made, its mode set. For text and small files (configs, keys, certificates).
    */
-  async writeFiles(node: string, files: { content: string | Uint8Array; target: string; mode: number }[]): Promise<void> {
+  async writeFiles(
+    node: string,
+    files: { content: string | Uint8Array; target: string; mode: number }[],
+  ): Promise<void> {
     // The whole script is one command-line argument, limited to 128 KiB on Linux: large files go as an archive.
     if (files.reduce((sum, file) => sum + Buffer.byteLength(file.content), 0) > 64 * 1024) {
-      await this.nodes.get(node)!.copyContentToContainer(files.map((file) => ({ content: Buffer.from(file.content), target: file.target, mode: file.mode })));
+      await this.nodes
+        .get(node)!
+        .copyContentToContainer(
+          files.map((file) => ({ content: Buffer.from(file.content), target: file.target, mode: file.mode })),
+        );
       return;
     }
-    const script = files.map((file) => {
-      const data = Buffer.from(file.content).toString('base64');
-      const target = `'${file.target.replace(/'/g, `'\\''`)}'`;
-      // Directories as an archive makes them (0755); the file itself is never readable by others before its chmod.
-      return `(umask 022; mkdir -p "$(dirname ${target})") && printf %s '${data}' | base64 -d > ${target}.wglab-new && chmod ${file.mode.toString(8)} ${target}.wglab-new && mv -f ${target}.wglab-new ${target}`;
-    }).join(' &&\n');
+    const script = files
+      .map((file) => {
+        const data = Buffer.from(file.content).toString('base64');
+        const target = `'${file.target.replace(/'/g, `'\\''`)}'`;
+        // Directories as an archive makes them (0755); the file itself is never readable by others before its chmod.
+        return `(umask 022; mkdir -p "$(dirname ${target})") && printf %s '${data}' | base64 -d > ${target}.wglab-new && chmod ${file.mode.toString(8)} ${target}.wglab-new && mv -f ${target}.wglab-new ${target}`;
+      })
+      .join(' &&\n');
     await this.sh(node, `set -e; umask 077\n${script}`);
   }
 
@@ -106,15 +127,38 @@ export class Lab implements AsyncDisposable {
   /** Runs a command in a node; a non-zero exit throws NodeCommandError (node, command, stderr) unless allowFailure. */
   async exec(node: string, command: string[], options: ExecOptions = {}): Promise<ExecResult> {
     const container = this.nodes.get(node);
-    if (!container) throw new NodeCommandError(node, command, -1, '', `no node ${node} in lab ${this.id}; nodes: ${[...this.nodes.keys()].join(', ')}`);
+    if (!container)
+      throw new NodeCommandError(
+        node,
+        command,
+        -1,
+        '',
+        `no node ${node} in lab ${this.id}; nodes: ${[...this.nodes.keys()].join(', ')}`,
+      );
     if (this.teardown.closing) throw new LabClosedError(this.id);
-    const result = await this.shell(node, container, options.lane ?? 0).then((shell) => shell.run(command, options.env)).catch(async (error: unknown) => {
-      if (this.teardown.closing) throw new LabClosedError(this.id);
-      if (!(await engineAnswers(this.engine))) throw new EngineGoneError(error);
-      throw new NodeCommandError(node, command, -1, '', `no shell session in node ${node}: ${error instanceof Error ? error.message : String(error)}`, `is the container still running? see: wglab status --lab ${this.id}`);
-    });
+    const result = await this.shell(node, container, options.lane ?? 0)
+      .then((shell) => shell.run(command, options.env))
+      .catch(async (error: unknown) => {
+        if (this.teardown.closing) throw new LabClosedError(this.id);
+        if (!(await engineAnswers(this.engine))) throw new EngineGoneError(error);
+        throw new NodeCommandError(
+          node,
+          command,
+          -1,
+          '',
+          `no shell session in node ${node}: ${error instanceof Error ? error.message : String(error)}`,
+          `is the container still running? see: wglab status --lab ${this.id}`,
+        );
+      });
     if (result.exitCode !== 0 && !options.allowFailure) {
-      throw new NodeCommandError(node, command, result.exitCode, result.stdout, result.stderr, `look inside with: wglab exec --lab ${this.id} ${node} -- sh`);
+      throw new NodeCommandError(
+        node,
+        command,
+        result.exitCode,
+        result.stdout,
+        result.stderr,
+        `look inside with: wglab exec --lab ${this.id} ${node} -- sh`,
+      );
     }
     return { exitCode: result.exitCode, stdout: result.stdout, stderr: result.stderr };
   }
@@ -209,9 +253,20 @@ export class Lab implements AsyncDisposable {
 
   /** Installs each WireGuard endpoint's files as /etc/wireguard/<iface>.conf (mode 0600) and brings them up, listening ends first. */
   async startWireguard(): Promise<void> {
-    await Promise.all(this.plan.endpoints.map((endpoint) => (endpoint.interfaces.length > 0
-      ? this.writeFiles(endpoint.name, endpoint.interfaces.map((face) => ({ content: face.config, target: `/etc/wireguard/${face.iface}.conf`, mode: 0o600 })))
-      : this.exec(endpoint.name, ['rm', '-f', '/etc/wireguard/wg0.conf']))));
+    await Promise.all(
+      this.plan.endpoints.map((endpoint) =>
+        endpoint.interfaces.length > 0
+          ? this.writeFiles(
+              endpoint.name,
+              endpoint.interfaces.map((face) => ({
+                content: face.config,
+                target: `/etc/wireguard/${face.iface}.conf`,
+                mode: 0o600,
+              })),
+            )
+          : this.exec(endpoint.name, ['rm', '-f', '/etc/wireguard/wg0.conf']),
+      ),
+    );
     for (const face of this.plan.interfaces) await this.wgUp(face.node, face.iface);
   }
 
@@ -220,14 +275,20 @@ export class Lab implements AsyncDisposable {
    * down everywhere, policy rules and iptables rules a config may have left behind removed, the new configs up.
    */
   async reconfigure(plan: LabPlan): Promise<void> {
-    if (!sameEndpoints(this.plan, plan)) throw new Error(`lab ${this.id} has other endpoints than scenario ${plan.scenario.name}`);
+    if (!sameEndpoints(this.plan, plan))
+      throw new Error(`lab ${this.id} has other endpoints than scenario ${plan.scenario.name}`);
     const previous = this.plan.wireguardOrder;
-    await Promise.all(previous.map(async (node) => {
-      await this.wgDown(node);
-      await this.sh(node, `for p in $(ip rule show | cut -d: -f1 | grep -vxE '0|32766|32767'); do ip rule del priority $p; done
+    await Promise.all(
+      previous.map(async (node) => {
+        await this.wgDown(node);
+        await this.sh(
+          node,
+          `for p in $(ip rule show | cut -d: -f1 | grep -vxE '0|32766|32767'); do ip rule del priority $p; done
 iptables -t nat -F; iptables -F
-if ip -6 rule show >/dev/null 2>&1; then for p in $(ip -6 rule show | cut -d: -f1 | grep -vxE '0|32766'); do ip -6 rule del priority $p; done; ip6tables -t nat -F; ip6tables -F; fi`);
-    }));
+if ip -6 rule show >/dev/null 2>&1; then for p in $(ip -6 rule show | cut -d: -f1 | grep -vxE '0|32766'); do ip -6 rule del priority $p; done; ip6tables -t nat -F; ip6tables -F; fi`,
+        );
+      }),
+    );
     this.currentPlan = { ...plan, id: this.id };
     this.restartPending = false; // WireGuard starts afresh below
     await this.startWireguard();
@@ -259,9 +320,19 @@ function firstTarEntry(tar: Buffer): Uint8Array {
 
 /** Whether two plans need the same lab: the same endpoints (public IPs, served names, web servers, LANs, files), LAN hosts and names. */
 export function sameEndpoints(a: LabPlan, b: LabPlan): boolean {
-  const shape = (plan: LabPlan) => JSON.stringify([
-    plan.endpoints.map((endpoint) => [endpoint.name, endpoint.publicIps, endpoint.serves ?? null, endpoint.web, endpoint.lan ?? null, endpoint.files]),
-    plan.lanHosts, plan.hosts, plan.ipv6,
-  ]);
+  const shape = (plan: LabPlan) =>
+    JSON.stringify([
+      plan.endpoints.map((endpoint) => [
+        endpoint.name,
+        endpoint.publicIps,
+        endpoint.serves ?? null,
+        endpoint.web,
+        endpoint.lan ?? null,
+        endpoint.files,
+      ]),
+      plan.lanHosts,
+      plan.hosts,
+      plan.ipv6,
+    ]);
   return shape(a) === shape(b);
 }

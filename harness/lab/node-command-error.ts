@@ -9,10 +9,13 @@ export class NodeCommandError extends WglabError {
 
   constructor(node: string, command: string[], exitCode: number, stdout: string, stderr: string, hint?: string) {
     const printed = (stderr.trim() || stdout.trim()).split('\n').slice(-12).join('\n    ');
-    super(`command failed in node ${node} (exit ${exitCode}): ${command.join(' ')}${printed ? `\n    ${printed}` : ''}`, {
-      exitCode: 2,
-      hint: hint ?? `look inside with: wglab exec --lab <id> ${node} -- sh`,
-    });
+    super(
+      `command failed in node ${node} (exit ${exitCode}): ${command.join(' ')}${printed ? `\n    ${printed}` : ''}`,
+      {
+        exitCode: 2,
+        hint: hint ?? `look inside with: wglab exec --lab <id> ${node} -- sh`,
+      },
+    );
     this.node = node;
     this.command = command;
     this.commandExitCode = exitCode;

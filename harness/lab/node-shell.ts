@@ -22,7 +22,11 @@ export class NodeShell {
   private queue: Promise<unknown> = Promise.resolve();
   private closed?: Error;
 
-  private constructor(private readonly stream: Duplex, stdout: PassThrough, stderr: PassThrough) {
+  private constructor(
+    private readonly stream: Duplex,
+    stdout: PassThrough,
+    stderr: PassThrough,
+  ) {
     this.stdout = new Chunks(stdout);
     this.stderr = new Chunks(stderr);
     const end = (error?: Error) => {
@@ -44,8 +48,10 @@ export class NodeShell {
   }
 
   static async open(dockerode: Dockerode, containerId: string): Promise<NodeShell> {
-    const exec = await dockerode.getContainer(containerId).exec({ Cmd: ['sh'], AttachStdin: true, AttachStdout: true, AttachStderr: true, Tty: false });
-    const stream = await exec.start({ hijack: true, stdin: true }) as unknown as Duplex;
+    const exec = await dockerode
+      .getContainer(containerId)
+      .exec({ Cmd: ['sh'], AttachStdin: true, AttachStdout: true, AttachStderr: true, Tty: false });
+    const stream = (await exec.start({ hijack: true, stdin: true })) as unknown as Duplex;
     const stdout = new PassThrough();
     const stderr = new PassThrough();
     dockerode.modem.demuxStream(stream, stdout, stderr);
@@ -88,7 +94,11 @@ export function quote(word: string): string {
 /** Bytes of one output stream, handed out up to each command's end marker. */
 class Chunks {
   private buffer = Buffer.alloc(0);
-  private waiter?: { marker: Buffer; resolve: (value: { before: string; after: string }) => void; reject: (error: Error) => void };
+  private waiter?: {
+    marker: Buffer;
+    resolve: (value: { before: string; after: string }) => void;
+    reject: (error: Error) => void;
+  };
   private failed?: Error;
 
   constructor(stream: PassThrough) {

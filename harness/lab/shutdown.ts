@@ -27,7 +27,11 @@ let write: (text: string) => void = (text) => {
   process.stderr.write(text);
 };
 
-const signals = [['SIGINT', 130], ['SIGTERM', 143], ['SIGHUP', 129]] as const;
+const signals = [
+  ['SIGINT', 130],
+  ['SIGTERM', 143],
+  ['SIGHUP', 129],
+] as const;
 
 /** The process was asked to stop: new work must not start. */
 export class InterruptedError extends WglabError {
@@ -63,7 +67,10 @@ export function throwIfInterrupted(): void {
  */
 export function requestShutdown(reason: string, exitCode: number): Promise<void> {
   if (interruption) {
-    if (owners.size > 0 && reason.startsWith('SIG')) write(`wglab: ${reason}: still cleaning up ${describeOwners()}; wait for it (after kill -9, wglab prune removes what is left)\n`);
+    if (owners.size > 0 && reason.startsWith('SIG'))
+      write(
+        `wglab: ${reason}: still cleaning up ${describeOwners()}; wait for it (after kill -9, wglab prune removes what is left)\n`,
+      );
     return shutdown!;
   }
   interruption = { reason, exitCode };
@@ -79,7 +86,8 @@ export function requestShutdown(reason: string, exitCode: number): Promise<void>
         if (result.status === 'rejected') failures.push(`${batch[index]!.what}: ${firstLine(result.reason)}`);
       }
     }
-    for (const failure of failures) write(`wglab: could not tear down ${failure}\n  hint: when the Docker engine answers again, run: wglab prune\n`);
+    for (const failure of failures)
+      write(`wglab: could not tear down ${failure}\n  hint: when the Docker engine answers again, run: wglab prune\n`);
     process.exit(failures.length > 0 && exitCode === 0 ? 2 : exitCode);
   })();
   return shutdown;
@@ -94,7 +102,10 @@ function describeOwners(): string {
   const names = [...owners].map((owner) => owner.what);
   const labs = names.filter((name) => name.startsWith('lab ')).map((name) => name.slice(4));
   const others = names.filter((name) => !name.startsWith('lab '));
-  const parts = [...(labs.length > 0 ? [`${labs.length} ${labs.length === 1 ? 'lab' : 'labs'} (${labs.join(', ')})`] : []), ...others];
+  const parts = [
+    ...(labs.length > 0 ? [`${labs.length} ${labs.length === 1 ? 'lab' : 'labs'} (${labs.join(', ')})`] : []),
+    ...others,
+  ];
   return parts.join(' and ');
 }
 

@@ -48,13 +48,25 @@ export async function startLab(scenario: Scenario, options: StartLabOptions = {}
   };
   try {
     const started = performance.now();
-    progress(`${plan.id}: starting ${plan.endpoints.length} endpoints${plan.lanHosts.length > 0 ? `, ${plan.lanHosts.length} LAN hosts` : ''} and the internet router from ${image.tag}`);
-    const nodes = await phase('containers', () => startContainers(engine, teardown, plan, image.tag, options.detached ?? false));
+    progress(
+      `${plan.id}: starting ${plan.endpoints.length} endpoints${plan.lanHosts.length > 0 ? `, ${plan.lanHosts.length} LAN hosts` : ''} and the internet router from ${image.tag}`,
+    );
+    const nodes = await phase('containers', () =>
+      startContainers(engine, teardown, plan, image.tag, options.detached ?? false),
+    );
     // What does not depend on each other overlaps: addresses (then files), the servers, writable net sysctls.
     // WireGuard waits for all of them (its hooks may run sysctl -w, read files, reach the peer).
-    const sysctls = phase('sysctls', () => teardown.track(() => makeNetSysctlsWritable(
-      engine, image.tag, plan.endpoints.map((endpoint) => nodes.get(endpoint.name)!.getId()), `${plan.id}-sysctl`, labLabels(plan.id, plan.scenario.name, options.detached ?? false),
-    )));
+    const sysctls = phase('sysctls', () =>
+      teardown.track(() =>
+        makeNetSysctlsWritable(
+          engine,
+          image.tag,
+          plan.endpoints.map((endpoint) => nodes.get(endpoint.name)!.getId()),
+          `${plan.id}-sysctl`,
+          labLabels(plan.id, plan.scenario.name, options.detached ?? false),
+        ),
+      ),
+    );
     sysctls.catch(() => undefined); // awaited below; a failure before then must not go unhandled
     // Everything from here goes through each node's shell session, not the engine's exec and archive calls.
     const lab = new Lab({ plan, nodes, engine, timings, teardown });
@@ -62,10 +74,15 @@ export async function startLab(scenario: Scenario, options: StartLabOptions = {}
       sysctls,
       (async () => {
         lab.useWireguard(chooseWireguard(await kernelHasWireguard(lab)));
-        await Promise.all([...nodes.keys()].map((node) => lab.writeFiles(node, [{ content: `${lab.wireguard}\n`, target: '/etc/wglab/wireguard', mode: 0o644 }])));
+        await Promise.all(
+          [...nodes.keys()].map((node) =>
+            lab.writeFiles(node, [{ content: `${lab.wireguard}\n`, target: '/etc/wglab/wireguard', mode: 0o644 }]),
+          ),
+        );
       })(),
       phase('addresses', () => configureAddresses(engine, lab)).then(async () => {
-        if (plan.endpoints.some((endpoint) => Object.keys(endpoint.files).length > 0)) await phase('files', () => installFiles(plan, nodes));
+        if (plan.endpoints.some((endpoint) => Object.keys(endpoint.files).length > 0))
+          await phase('files', () => installFiles(plan, nodes));
       }),
       phase('nginx + TLS', () => setupServers(lab)),
     ]);
@@ -74,7 +91,9 @@ export async function startLab(scenario: Scenario, options: StartLabOptions = {}
       await phase(`wireguard (${wireguard})`, () => lab.startWireguard());
     }
     timings['bring-up'] = (performance.now() - started) / 1000;
-    progress(`${plan.id}: ready in ${timings['bring-up'].toFixed(1)} s, WireGuard: ${wireguard}${wireguard === 'userspace' ? ' (wireguard-go)' : ' (kernel module)'}`);
+    progress(
+      `${plan.id}: ready in ${timings['bring-up'].toFixed(1)} s, WireGuard: ${wireguard}${wireguard === 'userspace' ? ' (wireguard-go)' : ' (kernel module)'}`,
+    );
     return lab;
   } catch (error) {
     await teardown.run().catch(() => {});
@@ -82,39 +101,65 @@ export async function startLab(scenario: Scenario, options: StartLabOptions = {}
   }
 }
 
-async function startContainers(engine: Engine, teardown: LabTeardown, plan: LabPlan, image: string, detached: boolean): Promise<Map<string, StartedTestContainer>> {
+async function startContainers(
+  engine: Engine,
+  teardown: LabTeardown,
+  plan: LabPlan,
+  image: string,
+  detached: boolean,
+): Promise<Map<string, StartedTestContainer>> {
   const labels = labLabels(plan.id, plan.scenario.name, detached);
   const network = (endpoint: string) => `${plan.id}-${endpoint}`;
   const lanNetwork = (endpoint: string) => `${plan.id}-${endpoint}-lan`;
   const withLan = plan.endpoints.filter((endpoint) => endpoint.lan);
-  await Promise.all([...plan.endpoints.map((endpoint) => network(endpoint.name)), ...withLan.map((endpoint) => lanNetwork(endpoint.name))].map((name) => teardown.track(() => engine.dockerode.createNetwork({
-    Name: name,
-    Driver: 'bridge',
-    CheckDuplicate: true,
-    Labels: labels,
-    Options: {
-      // The host bridge gets no IPv4 address, hence no route: lab addresses never exist on the host.
-      // Docker enables no IPv6 on it either: the host keeps only its link-local fe80:: address there.
-      'com.docker.network.bridge.inhibit_ipv4': 'true',
-      'com.docker.network.bridge.enable_ip_masquerade': 'false',
-      'com.docker.network.bridge.enable_icc': 'true',
-    },
-  }))));
+  await Promise.all(
+    [
+      ...plan.endpoints.map((endpoint) => network(endpoint.name)),
+      ...withLan.map((endpoint) => lanNetwork(endpoint.name)),
+    ].map((name) =>
+      teardown.track(() =>
+        engine.dockerode.createNetwork({
+          Name: name,
+          Driver: 'bridge',
+          CheckDuplicate: true,
+          Labels: labels,
+          Options: {
+            // The host bridge gets no IPv4 address, hence no route: lab addresses never exist on the host.
+            // Docker enables no IPv6 on it either: the host keeps only its link-local fe80:: address there.
+            'com.docker.network.bridge.inhibit_ipv4': 'true',
+            'com.docker.network.bridge.enable_ip_masquerade': 'false',
+            'com.docker.network.bridge.enable_icc': 'true',
+          },
+        }),
+      ),
+    ),
+  );
   // IPv6 on in every node when the lab uses it; no duplicate address detection, so addresses work at once.
   const ipv6: Record<string, string> = plan.ipv6
-    ? { 'net.ipv6.conf.all.disable_ipv6': '0', 'net.ipv6.conf.default.disable_ipv6': '0', 'net.ipv6.conf.all.accept_dad': '0', 'net.ipv6.conf.default.accept_dad': '0' }
+    ? {
+        'net.ipv6.conf.all.disable_ipv6': '0',
+        'net.ipv6.conf.default.disable_ipv6': '0',
+        'net.ipv6.conf.all.accept_dad': '0',
+        'net.ipv6.conf.default.accept_dad': '0',
+      }
     : {};
-  const start = (node: string, net: string, sysctls: Record<string, string> = {}) => teardown.track(() => new LabNodeContainer({
-    name: `${plan.id}-${node}`,
-    image,
-    network: net,
-    labels: { ...labels, [nodeLabel]: node },
-    hosts: plan.hosts,
-    sysctls: { ...ipv6, ...sysctls },
-  }).start());
+  const start = (node: string, net: string, sysctls: Record<string, string> = {}) =>
+    teardown.track(() =>
+      new LabNodeContainer({
+        name: `${plan.id}-${node}`,
+        image,
+        network: net,
+        labels: { ...labels, [nodeLabel]: node },
+        hosts: plan.hosts,
+        sysctls: { ...ipv6, ...sysctls },
+      }).start(),
+    );
   const [first, ...others] = plan.endpoints;
   const started = await Promise.all([
-    start(routerNode, network(first!.name), { 'net.ipv4.ip_forward': '1', ...(plan.ipv6 ? { 'net.ipv6.conf.all.forwarding': '1' } : {}) }),
+    start(routerNode, network(first!.name), {
+      'net.ipv4.ip_forward': '1',
+      ...(plan.ipv6 ? { 'net.ipv6.conf.all.forwarding': '1' } : {}),
+    }),
     ...plan.endpoints.map((endpoint) => start(endpoint.name, network(endpoint.name))),
     ...plan.lanHosts.map((host) => start(host.name, lanNetwork(host.endpoint))),
   ]);
@@ -124,9 +169,15 @@ async function startContainers(engine: Engine, teardown: LabTeardown, plan: LabP
     ...plan.endpoints.map((endpoint, index) => [endpoint.name, started[index + 1]!] as const),
     ...plan.lanHosts.map((host, index) => [host.name, started[plan.endpoints.length + index + 1]!] as const),
   ]);
-  for (const endpoint of others) await teardown.track(() => engine.dockerode.getNetwork(network(endpoint.name)).connect({ Container: router.getId() }));
+  for (const endpoint of others)
+    await teardown.track(() =>
+      engine.dockerode.getNetwork(network(endpoint.name)).connect({ Container: router.getId() }),
+    );
   // The LAN is the endpoint's second interface (eth1): its internet interface stays eth0, as users' rules say.
-  for (const endpoint of withLan) await teardown.track(() => engine.dockerode.getNetwork(lanNetwork(endpoint.name)).connect({ Container: nodes.get(endpoint.name)!.getId() }));
+  for (const endpoint of withLan)
+    await teardown.track(() =>
+      engine.dockerode.getNetwork(lanNetwork(endpoint.name)).connect({ Container: nodes.get(endpoint.name)!.getId() }),
+    );
   return nodes;
 }
 
@@ -142,7 +193,11 @@ async function settleAll(work: Promise<unknown>[]): Promise<void> {
 
 /** Whether the kernel can create WireGuard links (probed on the router). */
 async function kernelHasWireguard(lab: Lab): Promise<boolean> {
-  const probe = await lab.sh(routerNode, 'ip link add wglabprobe type wireguard 2>/dev/null && ip link del wglabprobe', { allowFailure: true });
+  const probe = await lab.sh(
+    routerNode,
+    'ip link add wglabprobe type wireguard 2>/dev/null && ip link del wglabprobe',
+    { allowFailure: true },
+  );
   return probe.exitCode === 0;
 }
 
@@ -156,8 +211,11 @@ async function configureAddresses(engine: Engine, lab: Lab): Promise<void> {
   const { plan, nodes } = lab;
   const router = nodes.get(routerNode)!;
   const inspect = await engine.dockerode.getContainer(router.getId()).inspect();
-  const macs = plan.endpoints.map((endpoint) => [endpoint, inspect.NetworkSettings.Networks[`${plan.id}-${endpoint.name}`]?.MacAddress] as const);
-  const devOf = 'dev_of() { for d in /sys/class/net/*; do [ "$(cat "$d/address")" = "$1" ] && { basename "$d"; return; }; done; echo "no interface with MAC $1" >&2; exit 1; }';
+  const macs = plan.endpoints.map(
+    (endpoint) => [endpoint, inspect.NetworkSettings.Networks[`${plan.id}-${endpoint.name}`]?.MacAddress] as const,
+  );
+  const devOf =
+    'dev_of() { for d in /sys/class/net/*; do [ "$(cat "$d/address")" = "$1" ] && { basename "$d"; return; }; done; echo "no interface with MAC $1" >&2; exit 1; }';
   const family = (address: string) => (isIpv6(address) ? '-6' : '-4');
   const nodad = (address: string) => (isIpv6(address) ? ' nodad' : '');
   const routerScript = [
@@ -169,14 +227,22 @@ async function configureAddresses(engine: Engine, lab: Lab): Promise<void> {
       `d=$(dev_of ${mac})`,
       `ip addr add ${routerLinkIp}/32 dev "$d"`,
       ...(plan.ipv6 ? [`ip -6 addr add ${routerLinkIp6}/64 dev "$d" nodad`] : []),
-      ...endpoint.publicIps.map((address) => `ip ${family(address)} route add ${address}/${isIpv6(address) ? 128 : 32} dev "$d"`),
+      ...endpoint.publicIps.map(
+        (address) => `ip ${family(address)} route add ${address}/${isIpv6(address) ? 128 : 32} dev "$d"`,
+      ),
     ]),
   ];
   const exec = (node: string, script: string) => lab.sh(node, script);
-  const lanMacs = new Map(await Promise.all(plan.endpoints.filter((endpoint) => endpoint.lan).map(async (endpoint) => {
-    const info = await engine.dockerode.getContainer(nodes.get(endpoint.name)!.getId()).inspect();
-    return [endpoint.name, info.NetworkSettings.Networks[`${plan.id}-${endpoint.name}-lan`]?.MacAddress] as const;
-  })));
+  const lanMacs = new Map(
+    await Promise.all(
+      plan.endpoints
+        .filter((endpoint) => endpoint.lan)
+        .map(async (endpoint) => {
+          const info = await engine.dockerode.getContainer(nodes.get(endpoint.name)!.getId()).inspect();
+          return [endpoint.name, info.NetworkSettings.Networks[`${plan.id}-${endpoint.name}-lan`]?.MacAddress] as const;
+        }),
+    ),
+  );
   const endpointScript = (endpoint: LabPlan['endpoints'][number]) => {
     const lan = endpoint.lan && parseCidr(endpoint.lan.address)!;
     return [
@@ -184,20 +250,27 @@ async function configureAddresses(engine: Engine, lab: Lab): Promise<void> {
       devOf,
       'ip -4 addr flush dev eth0',
       'ip -4 route flush table main',
-      ...endpoint.publicIps.map((address) => `ip ${family(address)} addr add ${address}/${isIpv6(address) ? 128 : 32} dev eth0${nodad(address)}`),
+      ...endpoint.publicIps.map(
+        (address) =>
+          `ip ${family(address)} addr add ${address}/${isIpv6(address) ? 128 : 32} dev eth0${nodad(address)}`,
+      ),
       `ip route add ${routerLinkIp}/32 dev eth0 scope link`,
       `ip route add default via ${routerLinkIp} dev eth0 onlink`,
       ...(plan.ipv6 ? [`ip -6 route add default via ${routerLinkIp6} dev eth0`] : []),
-      ...(lan ? [
-        `d=$(dev_of ${lanMacs.get(endpoint.name)})`,
-        '[ "$d" = eth1 ] || { ip link set "$d" down; ip link set "$d" name eth1; ip link set eth1 up; }',
-        'ip -4 addr flush dev eth1',
-        `ip ${family(lan.address)} addr add ${lan.address}/${lan.prefix} dev eth1${nodad(lan.address)}`,
-      ] : []),
+      ...(lan
+        ? [
+            `d=$(dev_of ${lanMacs.get(endpoint.name)})`,
+            '[ "$d" = eth1 ] || { ip link set "$d" down; ip link set "$d" name eth1; ip link set eth1 up; }',
+            'ip -4 addr flush dev eth1',
+            `ip ${family(lan.address)} addr add ${lan.address}/${lan.prefix} dev eth1${nodad(lan.address)}`,
+          ]
+        : []),
     ].join('\n');
   };
   const lanHostScript = (host: LabPlan['lanHosts'][number]) => {
-    const gateway = parseCidr(plan.endpoints.find((endpoint) => endpoint.name === host.endpoint)!.lan!.address)!.address;
+    const gateway = parseCidr(
+      plan.endpoints.find((endpoint) => endpoint.name === host.endpoint)!.lan!.address,
+    )!.address;
     return [
       'set -e',
       'ip -4 addr flush dev eth0',
@@ -215,9 +288,19 @@ async function configureAddresses(engine: Engine, lab: Lab): Promise<void> {
 
 /** The scenario's `files:`, each with its local file's mode, put on its node before WireGuard starts. */
 async function installFiles(plan: LabPlan, nodes: Map<string, StartedTestContainer>): Promise<void> {
-  await Promise.all(plan.endpoints.filter((endpoint) => Object.keys(endpoint.files).length > 0).map((endpoint) => nodes.get(endpoint.name)!.copyContentToContainer(
-    Object.entries(endpoint.files).map(([target, source]) => ({ content: readFileSync(source), target, mode: statSync(source).mode & 0o7777 })),
-  )));
+  await Promise.all(
+    plan.endpoints
+      .filter((endpoint) => Object.keys(endpoint.files).length > 0)
+      .map((endpoint) =>
+        nodes.get(endpoint.name)!.copyContentToContainer(
+          Object.entries(endpoint.files).map(([target, source]) => ({
+            content: readFileSync(source),
+            target,
+            mode: statSync(source).mode & 0o7777,
+          })),
+        ),
+      ),
+  );
 }
 
 /**
@@ -227,17 +310,22 @@ async function installFiles(plan: LabPlan, nodes: Map<string, StartedTestContain
 async function setupServers(lab: Lab): Promise<void> {
   const plan = lab.plan;
   const servers = [
-    ...plan.endpoints.filter((endpoint) => endpoint.web).map((endpoint) => ({
-      node: endpoint.name,
-      name: endpoint.serves ?? endpoint.name,
-      dns: [...(endpoint.serves ? [endpoint.serves] : []), ...plan.scenario.endpoints[endpoint.name]!.names],
-    })),
+    ...plan.endpoints
+      .filter((endpoint) => endpoint.web)
+      .map((endpoint) => ({
+        node: endpoint.name,
+        name: endpoint.serves ?? endpoint.name,
+        dns: [...(endpoint.serves ? [endpoint.serves] : []), ...plan.scenario.endpoints[endpoint.name]!.names],
+      })),
     ...plan.lanHosts.map((host) => ({ node: host.name, name: host.name, dns: [host.name] })),
   ];
   if (servers.length === 0) return;
   const ec = '-newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes';
-  await lab.sh(routerNode, `set -e; umask 077; mkdir -p /etc/wglab/ca; cd /etc/wglab/ca
-openssl req -x509 ${ec} -keyout ca.key -out ca.pem -days 7 -subj "/CN=wglab lab CA ${lab.id}" -addext basicConstraints=critical,CA:TRUE -addext keyUsage=critical,keyCertSign,cRLSign 2>/dev/null`);
+  await lab.sh(
+    routerNode,
+    `set -e; umask 077; mkdir -p /etc/wglab/ca; cd /etc/wglab/ca
+openssl req -x509 ${ec} -keyout ca.key -out ca.pem -days 7 -subj "/CN=wglab lab CA ${lab.id}" -addext basicConstraints=critical,CA:TRUE -addext keyUsage=critical,keyCertSign,cRLSign 2>/dev/null`,
+  );
   const caPem = (await lab.exec(routerNode, ['cat', '/etc/wglab/ca/ca.pem'])).stdout;
   const allNodes = [...plan.endpoints.map((endpoint) => endpoint.name), ...plan.lanHosts.map((host) => host.name)];
   await Promise.all([
@@ -246,12 +334,19 @@ openssl req -x509 ${ec} -keyout ca.key -out ca.pem -days 7 -subj "/CN=wglab lab 
       // A served name's certificate holds its names only (as in the article: https to the WireGuard IP needs -k);
       // a server without one (a URL names its address, or a LAN host) gets its addresses in the certificate.
       const endpointServes = plan.endpoints.find((endpoint) => endpoint.name === server.node)?.serves;
-      const addresses = endpointServes ? [] : [...new Set(plan.addressOwners.filter((owner) => owner.node === server.node).map((owner) => owner.address))];
-      const san = [...server.dns.map((name) => `DNS:${name}`), ...addresses.map((address) => `IP:${address}`)].join(',');
-      await lab.sh(routerNode, `set -e; umask 077; cd /etc/wglab/ca
+      const addresses = endpointServes
+        ? []
+        : [...new Set(plan.addressOwners.filter((owner) => owner.node === server.node).map((owner) => owner.address))];
+      const san = [...server.dns.map((name) => `DNS:${name}`), ...addresses.map((address) => `IP:${address}`)].join(
+        ',',
+      );
+      await lab.sh(
+        routerNode,
+        `set -e; umask 077; cd /etc/wglab/ca
 openssl req ${ec} -keyout '${file}.key' -out '${file}.csr' -subj '/CN=${server.name}' 2>/dev/null
 printf 'subjectAltName=%s\\nbasicConstraints=CA:FALSE\\nkeyUsage=digitalSignature\\nextendedKeyUsage=serverAuth\\n' '${san}' > '${file}.ext'
-openssl x509 -req -in '${file}.csr' -CA ca.pem -CAkey ca.key -CAcreateserial -days 7 -out '${file}.pem' -extfile '${file}.ext' 2>/dev/null`);
+openssl x509 -req -in '${file}.csr' -CA ca.pem -CAkey ca.key -CAcreateserial -days 7 -out '${file}.pem' -extfile '${file}.ext' 2>/dev/null`,
+      );
       const [key, cert] = await Promise.all([
         lab.exec(routerNode, ['cat', `/etc/wglab/ca/${file}.key`]),
         lab.exec(routerNode, ['cat', `/etc/wglab/ca/${file}.pem`]),
@@ -261,7 +356,10 @@ openssl x509 -req -in '${file}.csr' -CA ca.pem -CAkey ca.key -CAcreateserial -da
         { content: cert.stdout, target: '/etc/wglab/tls/server.pem', mode: 0o644 },
         { content: nginxSite(server.name, plan.ipv6), target: '/etc/nginx/conf.d/wglab.conf', mode: 0o644 },
       ]);
-      await lab.sh(server.node, `set -e; : > ${accessLogPath}; nginx -t 2>&1 | grep -v 'syntax is ok' >&2 || true; nginx`);
+      await lab.sh(
+        server.node,
+        `set -e; : > ${accessLogPath}; nginx -t 2>&1 | grep -v 'syntax is ok' >&2 || true; nginx`,
+      );
     }),
     ...allNodes.map(async (name) => {
       await lab.writeFiles(name, [{ content: caPem, target: '/etc/wglab/ca.pem', mode: 0o644 }]);

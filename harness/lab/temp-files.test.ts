@@ -6,7 +6,11 @@ import { pruneTempFiles } from './temp-files.ts';
 
 test('prune removes wglab temporary directories whose owner is gone, with their owner files, and nothing else', async (t) => {
   const root = mkdtempSync(join(tmpdir(), 'wglab-temp-test-'));
-  for (const [name, owner] of [['wglab-rootfs-gone', 'h:1'], ['wglab-rootfs-alive', 'h:2'], ['other-rootfs-x', 'h:1']]) {
+  for (const [name, owner] of [
+    ['wglab-rootfs-gone', 'h:1'],
+    ['wglab-rootfs-alive', 'h:2'],
+    ['other-rootfs-x', 'h:1'],
+  ]) {
     mkdirSync(join(root, name!));
     writeFileSync(join(root, name!, 'file'), 'x');
     writeFileSync(join(root, `${name}.owner`), `${owner}\n`);

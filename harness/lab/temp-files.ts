@@ -23,15 +23,22 @@ export function markOwned(path: string): void {
 /** Unmounts whatever is mounted below `dir` (debootstrap mounts /proc in its target), then removes it and its owner file. */
 export async function removeOwnedTempDir(dir: string): Promise<void> {
   const mounts = existsSync('/proc/mounts')
-    ? readFileSync('/proc/mounts', 'utf8').split('\n').map((line) => line.split(' ')[1] ?? '').filter((point) => point === dir || point.startsWith(`${dir}/`))
+    ? readFileSync('/proc/mounts', 'utf8')
+        .split('\n')
+        .map((line) => line.split(' ')[1] ?? '')
+        .filter((point) => point === dir || point.startsWith(`${dir}/`))
     : [];
-  for (const point of mounts.sort((a, b) => b.length - a.length)) await execa('umount', ['-l', point], { reject: false });
+  for (const point of mounts.sort((a, b) => b.length - a.length))
+    await execa('umount', ['-l', point], { reject: false });
   rmSync(dir, { recursive: true, force: true });
   rmSync(`${dir}${ownerSuffix}`, { force: true });
 }
 
 /** Removes wglab's temporary files whose owner process is gone; returns their paths. */
-export async function pruneTempFiles(root = tmpdir(), gone: (owner: string) => boolean = ownerIsGone): Promise<string[]> {
+export async function pruneTempFiles(
+  root = tmpdir(),
+  gone: (owner: string) => boolean = ownerIsGone,
+): Promise<string[]> {
   const removed: string[] = [];
   for (const name of readdirSync(root)) {
     if (!name.startsWith(prefix) || !name.endsWith(ownerSuffix)) continue;

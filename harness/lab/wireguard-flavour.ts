@@ -3,7 +3,10 @@ import { WglabError } from '../errors.ts';
 export type WireguardFlavour = 'kernel' | 'userspace';
 
 /** Which WireGuard to run: WGLAB_WIREGUARD=kernel|userspace forces it; auto (default) takes the kernel's when a probe can create a wireguard link. */
-export function chooseWireguard(kernelAvailable: boolean, requested = process.env.WGLAB_WIREGUARD ?? 'auto'): WireguardFlavour {
+export function chooseWireguard(
+  kernelAvailable: boolean,
+  requested = process.env.WGLAB_WIREGUARD ?? 'auto',
+): WireguardFlavour {
   if (requested === 'userspace') return 'userspace';
   if (requested === 'kernel') {
     if (!kernelAvailable) {
@@ -13,7 +16,10 @@ export function chooseWireguard(kernelAvailable: boolean, requested = process.en
     }
     return 'kernel';
   }
-  if (requested !== 'auto') throw new WglabError(`WGLAB_WIREGUARD=${requested} is not kernel, userspace or auto`, { hint: 'unset it to let wglab choose' });
+  if (requested !== 'auto')
+    throw new WglabError(`WGLAB_WIREGUARD=${requested} is not kernel, userspace or auto`, {
+      hint: 'unset it to let wglab choose',
+    });
   return kernelAvailable ? 'kernel' : 'userspace';
 }
 

@@ -16,5 +16,11 @@ export function verdictText(check: CheckReport): string {
  */
 export function verdictLine(check: CheckReport, index: number): string {
   const head = `${check.pass ? 'PASS' : 'FAIL'} ${index + 1} ${check.from} ${check.url}${check.fault ? ` [${check.fault}]` : ''}: ${verdictText(check)}`;
-  return check.pass ? head : [head, ...check.reasons.map((reason) => `     why: ${reason}`), ...check.seen.map((line) => `     seen at ${line}`)].join('\n');
+  return check.pass
+    ? head
+    : [
+        head,
+        ...check.reasons.map((reason) => `     why: ${reason}`),
+        ...check.seen.map((line) => `     seen at ${line}`),
+      ].join('\n');
 }

@@ -12,8 +12,22 @@ export function configChanges(before: Map<string, string>, after: Map<string, st
       lines.push(`${node}/wg0.conf: unchanged`);
       continue;
     }
-    const patch = createTwoFilesPatch(`${node}/wg0.conf`, `${node}/wg0.conf`, old ?? '', now ?? '', old === undefined ? '(none)' : 'previous step', now === undefined ? '(removed)' : 'this step', { context: 1 });
-    lines.push(...patch.split('\n').filter((line) => line !== '' && !line.startsWith('Index:') && !line.startsWith('====') && !line.startsWith('\\')));
+    const patch = createTwoFilesPatch(
+      `${node}/wg0.conf`,
+      `${node}/wg0.conf`,
+      old ?? '',
+      now ?? '',
+      old === undefined ? '(none)' : 'previous step',
+      now === undefined ? '(removed)' : 'this step',
+      { context: 1 },
+    );
+    lines.push(
+      ...patch
+        .split('\n')
+        .filter(
+          (line) => line !== '' && !line.startsWith('Index:') && !line.startsWith('====') && !line.startsWith('\\'),
+        ),
+    );
   }
   return lines;
 }

@@ -19,8 +19,14 @@ type Observed = Pick<CheckReport, 'from' | 'url' | 'fault' | 'observed'>;
 /** The scenarios of a `wglab run --json` report: one scenario's object, or `{ scenarios: [...] }`. */
 export function reportScenarios(json: unknown, file: string): { scenario: string; checks: Observed[] }[] {
   const list = (json as { scenarios?: unknown })?.scenarios ?? [json];
-  if (!Array.isArray(list) || !list.every((item) => typeof item?.scenario === 'string' && Array.isArray(item?.checks))) {
-    throw new WglabError(`${file} is not a wglab run --json report`, { location: { file }, hint: 'give two files written by: wglab run S --json > report.json (or --report DIR: DIR/report.json)' });
+  if (
+    !Array.isArray(list) ||
+    !list.every((item) => typeof item?.scenario === 'string' && Array.isArray(item?.checks))
+  ) {
+    throw new WglabError(`${file} is not a wglab run --json report`, {
+      location: { file },
+      hint: 'give two files written by: wglab run S --json > report.json (or --report DIR: DIR/report.json)',
+    });
   }
   return list as { scenario: string; checks: Observed[] }[];
 }
@@ -34,7 +40,8 @@ export function diffReports(older: unknown, newer: unknown, files: [string, stri
   const b = reportScenarios(newer, files[1]);
   const names = [...new Set([...a, ...b].map((report) => report.scenario))];
   const changes: CheckChange[] = [];
-  const seen = (check: Observed | undefined) => (check ? { path: check.observed.path, sourceIp: check.observed.sourceIp } : null);
+  const seen = (check: Observed | undefined) =>
+    check ? { path: check.observed.path, sourceIp: check.observed.sourceIp } : null;
   for (const name of names) {
     const oldChecks = a.find((report) => report.scenario === name)?.checks ?? [];
     const newChecks = b.find((report) => report.scenario === name)?.checks ?? [];
@@ -53,7 +60,13 @@ export function diffReports(older: unknown, newer: unknown, files: [string, stri
   return changes;
 }
 
-function change(scenario: string, index: number, check: Observed, old: CheckChange['old'], now: CheckChange['new']): CheckChange {
+function change(
+  scenario: string,
+  index: number,
+  check: Observed,
+  old: CheckChange['old'],
+  now: CheckChange['new'],
+): CheckChange {
   return { scenario, number: index + 1, from: check.from, url: check.url, fault: check.fault, old, new: now };
 }
 

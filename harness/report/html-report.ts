@@ -61,7 +61,13 @@ ${run.checks.map((check, index) => `<tr class="${check.pass ? 'pass' : 'fail'}">
 ${run.checks.map((check, index) => checkSection(run, check, index, linkPcaps)).join('\n')}
 ${lintSection(run)}
 <details class="configs"><summary>WireGuard configs (private keys redacted)</summary>
-${Object.keys(run.configs).length === 0 ? '<p>No WireGuard in this scenario.</p>' : Object.entries(run.configs).map(([node, text]) => `<h4>${e(node)}: /etc/wireguard/wg0.conf</h4><pre>${e(text)}</pre>`).join('\n')}
+${
+  Object.keys(run.configs).length === 0
+    ? '<p>No WireGuard in this scenario.</p>'
+    : Object.entries(run.configs)
+        .map(([node, text]) => `<h4>${e(node)}: /etc/wireguard/wg0.conf</h4><pre>${e(text)}</pre>`)
+        .join('\n')
+}
 </details>
 </section>`;
 }

@@ -25,18 +25,27 @@ export function junitReport(runs: ScenarioReport[]): string {
       skipped: 0,
       time: seconds(run.timings.total ?? 0),
     });
-    suite.ele('properties')
-      .ele('property', { name: 'wireguard', value: run.wireguard }).up()
-      .ele('property', { name: 'lab', value: run.lab }).up();
+    suite
+      .ele('properties')
+      .ele('property', { name: 'wireguard', value: run.wireguard })
+      .up()
+      .ele('property', { name: 'lab', value: run.lab })
+      .up();
     for (const [index, check] of run.checks.entries()) {
       const testcase = suite.ele('testcase', {
         classname: `wglab.${run.scenario}`,
         name: `${index + 1}. ${check.from} ${check.url}${check.fault ? ` [${check.fault}]` : ''}: expect ${pathText(check.expected)}`,
         time: seconds(check.seconds),
       });
-      const evidence = [`observed ${pathText(check.observed)}${check.observed.httpStatus ? ` (HTTP ${check.observed.httpStatus})` : ''}`, ...check.seen.map((line) => `seen at ${line}`), `access log: ${check.logLine ?? '(no line)'}`].join('\n');
+      const evidence = [
+        `observed ${pathText(check.observed)}${check.observed.httpStatus ? ` (HTTP ${check.observed.httpStatus})` : ''}`,
+        ...check.seen.map((line) => `seen at ${line}`),
+        `access log: ${check.logLine ?? '(no line)'}`,
+      ].join('\n');
       if (!check.pass) {
-        testcase.ele('failure', { message: check.reasons.join('; '), type: 'wglab.verdict' }).txt(`${check.reasons.join('\n')}\n${evidence}`);
+        testcase
+          .ele('failure', { message: check.reasons.join('; '), type: 'wglab.verdict' })
+          .txt(`${check.reasons.join('\n')}\n${evidence}`);
       }
       testcase.ele('system-out').txt(evidence);
     }

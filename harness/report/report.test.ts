@@ -25,8 +25,22 @@ function check(overrides: Partial<CheckReport> = {}): CheckReport {
     reasons: [],
     seen: ['internet (router any): 4 WireGuard packets, no TCP'],
     captures: [
-      { label: 'internet', node: 'router', iface: 'any', packets: 4, flows: ['udp 198.51.100.1:51821 <-> 203.0.113.2:51822 (4 packets)'], pcap: '01-A/internet.pcap' },
-      { label: 'B-wg0', node: 'B', iface: 'wg0', packets: 10, flows: ['tcp 10.0.0.1:40000 <-> 203.0.113.2:443 (10 packets)'], pcap: '01-A/B-wg0.pcap' },
+      {
+        label: 'internet',
+        node: 'router',
+        iface: 'any',
+        packets: 4,
+        flows: ['udp 198.51.100.1:51821 <-> 203.0.113.2:51822 (4 packets)'],
+        pcap: '01-A/internet.pcap',
+      },
+      {
+        label: 'B-wg0',
+        node: 'B',
+        iface: 'wg0',
+        packets: 10,
+        flows: ['tcp 10.0.0.1:40000 <-> 203.0.113.2:443 (10 packets)'],
+        pcap: '01-A/B-wg0.pcap',
+      },
     ],
     logLine: '10.0.0.1 - - [25/Nov/2026:11:00:00 +0000] "GET /?wglab=1 HTTP/1.1" 200 12 "-" "curl/7.88.1"',
     seconds: 0.4,
@@ -41,7 +55,14 @@ function scenario(name: string, checks: CheckReport[]): ScenarioReport {
     topology: {
       endpoints: [
         { name: 'A', publicIp: '198.51.100.1', wgIp: '10.0.0.1', listenPort: 51821, serves: null, transparent: true },
-        { name: 'B', publicIp: '203.0.113.2', wgIp: '10.0.0.2', listenPort: 51822, serves: 'app.example.com', transparent: false },
+        {
+          name: 'B',
+          publicIp: '203.0.113.2',
+          wgIp: '10.0.0.2',
+          listenPort: 51822,
+          serves: 'app.example.com',
+          transparent: false,
+        },
         { name: 'C', publicIp: '192.0.2.3', wgIp: null, listenPort: null, serves: null, transparent: false },
       ],
       tunnel: ['A', 'B'],
@@ -51,8 +72,20 @@ function scenario(name: string, checks: CheckReport[]): ScenarioReport {
     checks,
     pass: checks.every((one) => one.pass),
     timings: { total: 3.5 },
-    configs: { A: '[Interface]\nPrivateKey = (redacted)\nAddress = 10.0.0.1/32\n', B: '[Interface]\nPrivateKey = (redacted)\n' },
-    lint: [{ file: 'A/wg0.conf', line: 3, rule: 'endpoint-in-allowedips', severity: 'error', message: 'Endpoint <inside> AllowedIPs', hint: 'set Table' }],
+    configs: {
+      A: '[Interface]\nPrivateKey = (redacted)\nAddress = 10.0.0.1/32\n',
+      B: '[Interface]\nPrivateKey = (redacted)\n',
+    },
+    lint: [
+      {
+        file: 'A/wg0.conf',
+        line: 3,
+        rule: 'endpoint-in-allowedips',
+        severity: 'error',
+        message: 'Endpoint <inside> AllowedIPs',
+        hint: 'set Table',
+      },
+    ],
   };
 }
 
@@ -68,7 +101,11 @@ const failing = check({
 const count = (text: string, pattern: RegExp) => text.match(pattern)?.length ?? 0;
 
 test('the HTML report is one file that fetches nothing: no script, no stylesheet link, no remote src or href', (t) => {
-  const html = htmlReport({ runs: [scenario('one', [check(), failing]), scenario('two', [check()])], generated: new Date(0), linkPcaps: true });
+  const html = htmlReport({
+    runs: [scenario('one', [check(), failing]), scenario('two', [check()])],
+    generated: new Date(0),
+    linkPcaps: true,
+  });
   t.is(count(html, /<script/gi), 0);
   t.is(count(html, /<link/gi), 0);
   t.is(count(html, /<img/gi), 0);
@@ -78,11 +115,18 @@ test('the HTML report is one file that fetches nothing: no script, no stylesheet
 });
 
 test('the HTML report has a section per scenario, an article per check, and the summary counts', (t) => {
-  const html = htmlReport({ runs: [scenario('one', [check(), failing]), scenario('two', [check()])], generated: new Date(0), linkPcaps: true });
+  const html = htmlReport({
+    runs: [scenario('one', [check(), failing]), scenario('two', [check()])],
+    generated: new Date(0),
+    linkPcaps: true,
+  });
   t.is(count(html, /<section class="scenario"/g), 2);
   t.is(count(html, /<article class="check /g), 3);
   t.is(count(html, /<svg class="topology"/g), 2 + 3);
-  t.regex(html, /data-testid="summary"><span class="badge fail">FAIL<\/span>\s*2 of 3 checks passed, <strong>1 failed<\/strong> in 2 scenarios/);
+  t.regex(
+    html,
+    /data-testid="summary"><span class="badge fail">FAIL<\/span>\s*2 of 3 checks passed, <strong>1 failed<\/strong> in 2 scenarios/,
+  );
   t.regex(html, /<title>wglab: 2 scenarios — FAIL<\/title>/);
 });
 
@@ -97,7 +141,10 @@ test('a failing check shows expected against observed, its reasons, and a cross 
   const article = html.slice(html.indexOf('<article'), html.indexOf('</article>'));
   t.regex(article, /<tr><th>expected<\/th><td>internet<\/td><td>198\.51\.100\.1<\/td><\/tr>/);
   t.regex(article, /<tr class="fail"><th>observed<\/th><td>none<\/td><td>no request<\/td><\/tr>/);
-  t.regex(article, /Why it failed<\/strong><ul><li>expected the internet path, but no packet of the request left A<\/li><li>nginx logged no line/);
+  t.regex(
+    article,
+    /Why it failed<\/strong><ul><li>expected the internet path, but no packet of the request left A<\/li><li>nginx logged no line/,
+  );
   t.regex(article, /<g class="path path-none">/);
   t.regex(article, /<polyline class="expected-path"/, 'the expected internet path is drawn dotted');
   t.regex(article, /nginx logged no line for this request/);
@@ -134,10 +181,18 @@ test('the topology picture draws the tunnel between its ends and each endpoint w
   t.is(count(svg, /<path class="tunnel"/g), 1);
   t.regex(svg, /A · 198\.51\.100\.1/);
   t.regex(svg, /UDP 51821 ⇄ 51822/);
-  const internet = topologySvg(scenario('x', []).topology, { check: check({ from: 'C', expected: { sourceIp: null, path: 'internet' }, observed: { sourceIp: '192.0.2.3', path: 'internet', httpStatus: 200 } }) });
+  const internet = topologySvg(scenario('x', []).topology, {
+    check: check({
+      from: 'C',
+      expected: { sourceIp: null, path: 'internet' },
+      observed: { sourceIp: '192.0.2.3', path: 'internet', httpStatus: 200 },
+    }),
+  });
   t.regex(internet, /<polyline class="path path-internet"/);
   t.is(count(internet, /expected-path/g), 0, 'no expected path drawn when it is the one observed');
-  const both = topologySvg(scenario('x', []).topology, { check: check({ observed: { sourceIp: '10.0.0.1', path: 'both', httpStatus: 200 } }) });
+  const both = topologySvg(scenario('x', []).topology, {
+    check: check({ observed: { sourceIp: '10.0.0.1', path: 'both', httpStatus: 200 } }),
+  });
   t.is(count(both, /class="path path-both"/g), 2);
   const tunnel = topologySvg(scenario('x', []).topology, { check: check() });
   t.regex(tunnel, /<path class="path path-tunnel" d="M /);
@@ -150,18 +205,32 @@ test('JUnit XML: a testsuite per scenario, a testcase per check, a failure carry
   t.is(suites['@tests'], '3');
   t.is(suites['@failures'], '1');
   const suiteList = [suites.testsuite].flat();
-  t.deepEqual(suiteList.map((suite: any) => [suite['@name'], suite['@tests'], suite['@failures']]), [['one', '2', '1'], ['two', '1', '0']]);
+  t.deepEqual(
+    suiteList.map((suite: any) => [suite['@name'], suite['@tests'], suite['@failures']]),
+    [
+      ['one', '2', '1'],
+      ['two', '1', '0'],
+    ],
+  );
   const cases = suiteList.flatMap((suite: any) => [suite.testcase].flat());
   t.is(cases.length, 3);
   const failed = cases.filter((one: any) => one.failure);
   t.is(failed.length, 1);
-  t.is(failed[0].failure['@message'], 'expected the internet path, but no packet of the request left A; nginx logged no line for this request');
-  t.regex(failed[0]['@name'], /^2\. A https:\/\/app\.example\.com\/ \[tunnel-down\]: expect internet as 198\.51\.100\.1$/);
+  t.is(
+    failed[0].failure['@message'],
+    'expected the internet path, but no packet of the request left A; nginx logged no line for this request',
+  );
+  t.regex(
+    failed[0]['@name'],
+    /^2\. A https:\/\/app\.example\.com\/ \[tunnel-down\]: expect internet as 198\.51\.100\.1$/,
+  );
   t.regex(failed[0].failure['#'], /observed none/);
 });
 
 test('JUnit XML escapes what the lab printed, and stays well formed', (t) => {
-  const xml = junitReport([scenario('a & b', [check({ pass: false, reasons: ['<oops> & "quotes"'], logLine: '"GET /<x> HTTP/1.1"' })])]);
+  const xml = junitReport([
+    scenario('a & b', [check({ pass: false, reasons: ['<oops> & "quotes"'], logLine: '"GET /<x> HTTP/1.1"' })]),
+  ]);
   t.notThrows(() => create(xml));
   t.regex(xml, /<testsuite name="a &amp; b"/);
   t.regex(xml, /message="&lt;oops&gt; &amp; &quot;quotes&quot;"/);
@@ -172,13 +241,28 @@ test('JUnit XML escapes what the lab printed, and stays well formed', (t) => {
 
 test('configChanges: a new config in full, an unchanged one named, a changed one as a unified diff', (t) => {
   const first = configChanges(new Map(), new Map([['A', '[Interface]\nAddress = 10.0.0.1/32\n']]));
-  t.deepEqual(first, ['--- A/wg0.conf\t(none)', '+++ A/wg0.conf\tthis step', '@@ -0,0 +1,2 @@', '+[Interface]', '+Address = 10.0.0.1/32']);
-  const before = new Map([['A', '[Interface]\nAddress = 10.0.0.1/32\nListenPort = 51821\n'], ['B', '[Interface]\n']]);
-  const after = new Map([['A', '[Interface]\nAddress = 10.0.0.1/32\nTable = 123\nListenPort = 51821\n'], ['B', '[Interface]\n']]);
+  t.deepEqual(first, [
+    '--- A/wg0.conf\t(none)',
+    '+++ A/wg0.conf\tthis step',
+    '@@ -0,0 +1,2 @@',
+    '+[Interface]',
+    '+Address = 10.0.0.1/32',
+  ]);
+  const before = new Map([
+    ['A', '[Interface]\nAddress = 10.0.0.1/32\nListenPort = 51821\n'],
+    ['B', '[Interface]\n'],
+  ]);
+  const after = new Map([
+    ['A', '[Interface]\nAddress = 10.0.0.1/32\nTable = 123\nListenPort = 51821\n'],
+    ['B', '[Interface]\n'],
+  ]);
   const lines = configChanges(before, after);
   t.true(lines.includes('+Table = 123'));
   t.true(lines.includes('B/wg0.conf: unchanged'));
-  t.false(lines.some((line) => line.startsWith('-') && !line.startsWith('---')), 'nothing removed');
+  t.false(
+    lines.some((line) => line.startsWith('-') && !line.startsWith('---')),
+    'nothing removed',
+  );
   const removed = configChanges(before, new Map([['B', '[Interface]\n']]));
   t.true(removed.includes('+++ A/wg0.conf\t(removed)'));
   t.deepEqual(configChanges(new Map(), new Map()), ['configs: no WireGuard in this step']);
@@ -218,19 +302,28 @@ test('the picture of a lab without a tunnel leaves out the empty band where the 
   t.regex(topologySvg({ ...topology, tunnel: [] }), /viewBox="0 70 720 230"/);
 });
 
-test('verdictLine: wglab run\'s line per check, with why and what was seen under a failure', (t) => {
-  t.is(verdictLine(check(), 0), 'PASS 1 A https://app.example.com/: expected tunnel as 10.0.0.1, observed tunnel as 10.0.0.1 (HTTP 200)');
-  t.is(verdictLine(failing, 3), [
-    'FAIL 4 A https://app.example.com/ [tunnel-down]: expected internet as 198.51.100.1, observed none',
-    '     why: expected the internet path, but no packet of the request left A',
-    '     why: nginx logged no line for this request',
-    '     seen at internet (router any): 4 WireGuard packets, no TCP',
-  ].join('\n'));
+test("verdictLine: wglab run's line per check, with why and what was seen under a failure", (t) => {
+  t.is(
+    verdictLine(check(), 0),
+    'PASS 1 A https://app.example.com/: expected tunnel as 10.0.0.1, observed tunnel as 10.0.0.1 (HTTP 200)',
+  );
+  t.is(
+    verdictLine(failing, 3),
+    [
+      'FAIL 4 A https://app.example.com/ [tunnel-down]: expected internet as 198.51.100.1, observed none',
+      '     why: expected the internet path, but no packet of the request left A',
+      '     why: nginx logged no line for this request',
+      '     seen at internet (router any): 4 WireGuard packets, no TCP',
+    ].join('\n'),
+  );
 });
 
-test('the report keeps lint\'s findings on the configs, escaped', (t) => {
+test("the report keeps lint's findings on the configs, escaped", (t) => {
   const html = htmlReport({ runs: [scenario('lint-shown', [check()])], generated: new Date(0), linkPcaps: false });
   t.regex(html, /Lint: 1 finding on these configs \(the lab ran them as they are\)/);
   t.regex(html, /<code>A\/wg0\.conf:3<\/code> error \[endpoint-in-allowedips\] Endpoint &lt;inside&gt; AllowedIPs/);
-  t.regex(htmlReport({ runs: [{ ...scenario('no-lint', [check()]), lint: [] }], generated: new Date(0), linkPcaps: false }), /Lint: no findings on these configs\./);
+  t.regex(
+    htmlReport({ runs: [{ ...scenario('no-lint', [check()]), lint: [] }], generated: new Date(0), linkPcaps: false }),
+    /Lint: no findings on these configs\./,
+  );
 });

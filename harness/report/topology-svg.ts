@@ -14,17 +14,31 @@ const boxWidth = 170;
 const boxHeight = 64;
 /** Slots around the router: the tunnel's ends left and right, then below, the corners, above. */
 const slots: Point[] = [
-  { x: 105, y: 120 }, { x: 615, y: 120 }, { x: 360, y: 262 }, { x: 105, y: 252 },
-  { x: 615, y: 252 }, { x: 360, y: 40 }, { x: 150, y: 40 }, { x: 570, y: 40 },
+  { x: 105, y: 120 },
+  { x: 615, y: 120 },
+  { x: 360, y: 262 },
+  { x: 105, y: 252 },
+  { x: 615, y: 252 },
+  { x: 360, y: 40 },
+  { x: 150, y: 40 },
+  { x: 570, y: 40 },
 ];
 
 /** Endpoint positions: the tunnel's ends first, then the others in scenario order; more than eight go on a circle. */
 function layout(topology: TopologyReport): Map<string, Point> {
-  const names = [...topology.tunnel, ...topology.endpoints.map((endpoint) => endpoint.name).filter((name) => !topology.tunnel.includes(name))];
-  return new Map(names.map((name, index) => [name, slots[index] ?? {
-    x: router.x + Math.cos((index / names.length) * 2 * Math.PI) * 300,
-    y: router.y + Math.sin((index / names.length) * 2 * Math.PI) * 110,
-  }]));
+  const names = [
+    ...topology.tunnel,
+    ...topology.endpoints.map((endpoint) => endpoint.name).filter((name) => !topology.tunnel.includes(name)),
+  ];
+  return new Map(
+    names.map((name, index) => [
+      name,
+      slots[index] ?? {
+        x: router.x + Math.cos((index / names.length) * 2 * Math.PI) * 300,
+        y: router.y + Math.sin((index / names.length) * 2 * Math.PI) * 110,
+      },
+    ]),
+  );
 }
 
 /** The tunnel's curve: over the router, from one end to the other. */
@@ -56,17 +70,30 @@ export function topologySvg(topology: TopologyReport, overlay?: PathOverlay, tit
   }
   if (tunnel) {
     parts.push(`<path class="tunnel" d="${tunnel}"/>`);
-    const ports = topology.tunnel.map((name) => topology.endpoints.find((endpoint) => endpoint.name === name)?.listenPort).filter(Boolean);
+    const ports = topology.tunnel
+      .map((name) => topology.endpoints.find((endpoint) => endpoint.name === name)?.listenPort)
+      .filter(Boolean);
     const top = Math.min(at.get(dialer!)!.y, at.get(listener!)!.y) - boxHeight / 2;
-    parts.push(`<text class="tunnel-label" x="${router.x}" y="${(top + top - 95) / 2 - 8}">WireGuard tunnel${ports.length ? ` (UDP ${ports.join(' ⇄ ')})` : ''}</text>`);
+    parts.push(
+      `<text class="tunnel-label" x="${router.x}" y="${(top + top - 95) / 2 - 8}">WireGuard tunnel${ports.length ? ` (UDP ${ports.join(' ⇄ ')})` : ''}</text>`,
+    );
   }
   if (overlay) parts.push(drawPath(overlay.check, at, tunnel));
-  parts.push(`<circle class="router" cx="${router.x}" cy="${router.y}" r="30"/><text class="router-label" x="${router.x}" y="${router.y + 4}">internet</text>`);
+  parts.push(
+    `<circle class="router" cx="${router.x}" cy="${router.y}" r="30"/><text class="router-label" x="${router.x}" y="${router.y + 4}">internet</text>`,
+  );
   for (const endpoint of topology.endpoints) {
     const p = at.get(endpoint.name)!;
-    const wg = endpoint.wgIp ? `wg ${endpoint.wgIp}${endpoint.listenPort ? `:${endpoint.listenPort}` : ''}` : topology.tunnel.includes(endpoint.name) ? 'WireGuard' : 'no WireGuard';
-    const tags = [endpoint.serves ? `serves ${endpoint.serves}` : '', endpoint.transparent ? 'transparent' : ''].filter(Boolean).join(', ');
-    const role = overlay?.check.from === endpoint.name ? ' client' : overlay?.check.to === endpoint.name ? ' server' : '';
+    const wg = endpoint.wgIp
+      ? `wg ${endpoint.wgIp}${endpoint.listenPort ? `:${endpoint.listenPort}` : ''}`
+      : topology.tunnel.includes(endpoint.name)
+        ? 'WireGuard'
+        : 'no WireGuard';
+    const tags = [endpoint.serves ? `serves ${endpoint.serves}` : '', endpoint.transparent ? 'transparent' : '']
+      .filter(Boolean)
+      .join(', ');
+    const role =
+      overlay?.check.from === endpoint.name ? ' client' : overlay?.check.to === endpoint.name ? ' server' : '';
     parts.push(`<g class="node${role}" data-node="${escapeHtml(endpoint.name)}">
 <rect x="${p.x - boxWidth / 2}" y="${p.y - boxHeight / 2}" width="${boxWidth}" height="${boxHeight}" rx="8"/>
 <text class="name" x="${p.x}" y="${p.y - 12}">${escapeHtml(endpoint.name)} · ${escapeHtml(endpoint.publicIp)}</text>
@@ -77,7 +104,12 @@ export function topologySvg(topology: TopologyReport, overlay?: PathOverlay, tit
   // Without a tunnel curve above them, and with no endpoint in the top row, the picture starts lower.
   const top = tunnel || [...at.values()].some((point) => point.y < router.y - 100) ? 0 : 70;
   return `<svg class="topology" viewBox="0 ${top} ${width} ${height - top}" role="img" aria-label="${escapeHtml(title)}" xmlns="http://www.w3.org/2000/svg">
-<defs>${Object.entries(arrowColours).map(([name, colour]) => `<marker id="wglab-arrow-${name}" viewBox="0 0 10 10" refX="8" refY="5" markerWidth="4" markerHeight="4" orient="auto-start-reverse"><path d="M 0 0 L 10 5 L 0 10 z" fill="${colour}"/></marker>`).join('')}</defs>
+<defs>${Object.entries(arrowColours)
+    .map(
+      ([name, colour]) =>
+        `<marker id="wglab-arrow-${name}" viewBox="0 0 10 10" refX="8" refY="5" markerWidth="4" markerHeight="4" orient="auto-start-reverse"><path d="M 0 0 L 10 5 L 0 10 z" fill="${colour}"/></marker>`,
+    )
+    .join('')}</defs>
 ${parts.join('\n')}
 </svg>`;
 }
@@ -107,7 +139,9 @@ function drawPath(check: PathOverlay['check'], at: Map<string, Point>, tunnel: s
     // none or unclear: a cross just off the client, on its way out.
     const x = from.x + (router.x - from.x) * 0.6;
     const y = from.y + (router.y - from.y) * 0.6;
-    drawn.push(`<g class="path path-${observed}"><line x1="${from.x}" y1="${from.y}" x2="${x}" y2="${y}"/><path class="cross" d="M ${x - 11} ${y - 11} L ${x + 11} ${y + 11} M ${x + 11} ${y - 11} L ${x - 11} ${y + 11}"/></g>`);
+    drawn.push(
+      `<g class="path path-${observed}"><line x1="${from.x}" y1="${from.y}" x2="${x}" y2="${y}"/><path class="cross" d="M ${x - 11} ${y - 11} L ${x + 11} ${y + 11} M ${x + 11} ${y - 11} L ${x - 11} ${y + 11}"/></g>`,
+    );
   }
   return drawn.join('\n');
 }

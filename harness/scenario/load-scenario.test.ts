@@ -39,18 +39,78 @@ const rejected: [string, string, RegExp, number, string][] = [
   ['unknown field', base.replace('serves:', 'serve:'), /unknown field "serve"/, 4, 'endpoints.B.serve'],
   ['bad IP', base.replace('198.51.100.1', '198.51.100.300'), /not an IPv4 or IPv6 address/, 3, 'endpoints.A.publicIp'],
   ['bad port', base.replace('51822', '70000'), /at most 65535/, 4, 'endpoints.B.listenPort'],
-  ['duplicate address', base.replace('192.0.2.3', '203.0.113.2'), /already used by endpoints\.B\.publicIp/, 5, 'endpoints.C.publicIp'],
-  ['wgIp equal to publicIp', base.replace('wgIp: 10.0.0.1', 'wgIp: 198.51.100.1'), /equals the endpoint's publicIp/, 3, 'endpoints.A.wgIp'],
+  [
+    'duplicate address',
+    base.replace('192.0.2.3', '203.0.113.2'),
+    /already used by endpoints\.B\.publicIp/,
+    5,
+    'endpoints.C.publicIp',
+  ],
+  [
+    'wgIp equal to publicIp',
+    base.replace('wgIp: 10.0.0.1', 'wgIp: 198.51.100.1'),
+    /equals the endpoint's publicIp/,
+    3,
+    'endpoints.A.wgIp',
+  ],
   ['unknown tunnel end', `${base}tunnel: { dialer: A, listener: D }\n`, /"D" does not exist/, 6, 'tunnel.listener'],
-  ['unknown check endpoint', `${base}checks:\n  - { from: Z, url: "https://app.example.com/", expect: { sourceIp: 1.2.3.4, path: internet } }\n`, /"Z" does not exist/, 7, 'checks.0.from'],
-  ['transparent non-end', `${base}tunnel: { dialer: A, listener: B, transparent: [C] }\n`, /"C" is not an end of the tunnel/, 6, 'tunnel.transparent.0'],
-  ['table out of range', `${base}tunnel: { dialer: A, listener: B, table: 254 }\n`, /kernel's own tables/, 6, 'tunnel.table'],
-  ['priority out of range', `${base}tunnel: { dialer: A, listener: B, priority: 40000 }\n`, /at most 32763/, 6, 'tunnel.priority'],
+  [
+    'unknown check endpoint',
+    `${base}checks:\n  - { from: Z, url: "https://app.example.com/", expect: { sourceIp: 1.2.3.4, path: internet } }\n`,
+    /"Z" does not exist/,
+    7,
+    'checks.0.from',
+  ],
+  [
+    'transparent non-end',
+    `${base}tunnel: { dialer: A, listener: B, transparent: [C] }\n`,
+    /"C" is not an end of the tunnel/,
+    6,
+    'tunnel.transparent.0',
+  ],
+  [
+    'table out of range',
+    `${base}tunnel: { dialer: A, listener: B, table: 254 }\n`,
+    /kernel's own tables/,
+    6,
+    'tunnel.table',
+  ],
+  [
+    'priority out of range',
+    `${base}tunnel: { dialer: A, listener: B, priority: 40000 }\n`,
+    /at most 32763/,
+    6,
+    'tunnel.priority',
+  ],
   ['tunnel and configs', `${base}${tunnel}configs: { A: ./a.conf }\n`, /both tunnel and configs/, 7, 'configs'],
-  ['bad fault', `${base}${tunnel}checks:\n  - { from: A, url: "https://app.example.com/", fault: unplug, expect: { path: none } }\n`, /"unplug" is not one of/, 8, 'checks.0.fault'],
-  ['sourceIp with none', `${base}${tunnel}checks:\n  - { from: A, url: "https://app.example.com/", expect: { sourceIp: 10.0.0.1, path: none } }\n`, /has no source IP/, 8, 'checks.0.expect.sourceIp'],
-  ['unserved host', `${base}checks:\n  - { from: A, url: "https://nowhere.example/", expect: { sourceIp: 10.0.0.1, path: tunnel } }\n`, /no endpoint serves nowhere\.example/, 7, 'checks.0.url'],
-  ['snat on non-end', `${base}tunnel: { dialer: A, listener: B, snat: C }\n`, /"C" is not none or an end/, 6, 'tunnel.snat'],
+  [
+    'bad fault',
+    `${base}${tunnel}checks:\n  - { from: A, url: "https://app.example.com/", fault: unplug, expect: { path: none } }\n`,
+    /"unplug" is not one of/,
+    8,
+    'checks.0.fault',
+  ],
+  [
+    'sourceIp with none',
+    `${base}${tunnel}checks:\n  - { from: A, url: "https://app.example.com/", expect: { sourceIp: 10.0.0.1, path: none } }\n`,
+    /has no source IP/,
+    8,
+    'checks.0.expect.sourceIp',
+  ],
+  [
+    'unserved host',
+    `${base}checks:\n  - { from: A, url: "https://nowhere.example/", expect: { sourceIp: 10.0.0.1, path: tunnel } }\n`,
+    /no endpoint serves nowhere\.example/,
+    7,
+    'checks.0.url',
+  ],
+  [
+    'snat on non-end',
+    `${base}tunnel: { dialer: A, listener: B, snat: C }\n`,
+    /"C" is not none or an end/,
+    6,
+    'tunnel.snat',
+  ],
 ];
 
 for (const [title, text, message, line, field] of rejected) {
@@ -62,7 +122,10 @@ for (const [title, text, message, line, field] of rejected) {
     t.is(match!.location.line, line);
     t.is(match!.location.field, field);
     t.truthy(match!.hint);
-    t.regex(match!.format(), new RegExp(`^wglab: .+ \\(bad\\.yaml:${line} ${field.replaceAll('.', '\\.')}\\)\\n  hint: `));
+    t.regex(
+      match!.format(),
+      new RegExp(`^wglab: .+ \\(bad\\.yaml:${line} ${field.replaceAll('.', '\\.')}\\)\\n  hint: `),
+    );
   });
 }
 
@@ -87,25 +150,70 @@ checks:
   - { from: pc, url: "http://[fd00:1::2]/", expect: { sourceIp: "fd00:1::1", path: tunnel } }
   - { from: A, url: "https://pc/", expect: { sourceIp: 192.168.1.1, path: internet } }
 `);
-  t.like(scenario.endpoints.A, { publicIp: '198.51.100.1', publicIps: ['198.51.100.1', '2001:db8::1'], wgIp: 'fd00:1::1', wgIps: ['fd00:1::1'], names: ['vpn.example.net'] });
+  t.like(scenario.endpoints.A, {
+    publicIp: '198.51.100.1',
+    publicIps: ['198.51.100.1', '2001:db8::1'],
+    wgIp: 'fd00:1::1',
+    wgIps: ['fd00:1::1'],
+    names: ['vpn.example.net'],
+  });
   t.deepEqual(scenario.endpoints.A!.lan, { address: '192.168.1.1/24', hosts: { pc: '192.168.1.10' } });
   t.deepEqual(scenario.endpoints.B!.wgIps, ['10.0.0.2', 'fd00:1::2']);
-  const configs = parseScenario(`name: own
+  const configs = parseScenario(
+    `name: own
 endpoints:
   A: { publicIp: 198.51.100.1 }
 configs:
   A: { wg0: ../../fixtures/article/snat-on-a-A.conf, wg1: ../../fixtures/article/transparent-both-B.conf }
-`, new URL('../../scenarios/examples/x.yaml', import.meta.url).pathname);
+`,
+    new URL('../../scenarios/examples/x.yaml', import.meta.url).pathname,
+  );
   t.deepEqual(Object.keys(configs.configs!.A!), ['wg0', 'wg1']);
 });
 
 for (const [name, text, message, field] of [
-  ['two IPv4 addresses', base.replace('publicIp: 198.51.100.1', 'publicIp: [198.51.100.1, 198.51.100.9]'), /one IPv4 and one IPv6/, 'endpoints.A.publicIp'],
-  ['LAN host outside its LAN', base.replace('publicIp: 192.0.2.3', 'publicIp: 192.0.2.3, lan: { address: 192.168.1.1/24, hosts: { pc: 192.168.2.10 } }'), /outside the LAN/, 'endpoints.C.lan.hosts.pc'],
-  ['LAN host named like an endpoint', base.replace('publicIp: 192.0.2.3', 'publicIp: 192.0.2.3, lan: { address: 192.168.1.1/24, hosts: { A: 192.168.1.10 } }'), /already taken/, 'endpoints.C.lan.hosts.A'],
-  ['check from an unknown node', `${base}checks:\n  - { from: pc, url: "https://app.example.com/", expect: { path: none } }\n`, /endpoint or LAN host "pc" does not exist/, 'checks.0.from'],
-  ['URL to an address nobody has', `${base}checks:\n  - { from: A, url: "http://[fd00::9]/", expect: { path: none } }\n`, /no endpoint, LAN host or config Address has the address fd00::9/, 'checks.0.url'],
-  ['missing file in files:', base.replace('publicIp: 192.0.2.3', 'publicIp: 192.0.2.3, files: { /etc/wireguard/up.sh: ./nope.sh }'), /does not exist/, 'endpoints.C.files./etc/wireguard/up.sh'],
+  [
+    'two IPv4 addresses',
+    base.replace('publicIp: 198.51.100.1', 'publicIp: [198.51.100.1, 198.51.100.9]'),
+    /one IPv4 and one IPv6/,
+    'endpoints.A.publicIp',
+  ],
+  [
+    'LAN host outside its LAN',
+    base.replace(
+      'publicIp: 192.0.2.3',
+      'publicIp: 192.0.2.3, lan: { address: 192.168.1.1/24, hosts: { pc: 192.168.2.10 } }',
+    ),
+    /outside the LAN/,
+    'endpoints.C.lan.hosts.pc',
+  ],
+  [
+    'LAN host named like an endpoint',
+    base.replace(
+      'publicIp: 192.0.2.3',
+      'publicIp: 192.0.2.3, lan: { address: 192.168.1.1/24, hosts: { A: 192.168.1.10 } }',
+    ),
+    /already taken/,
+    'endpoints.C.lan.hosts.A',
+  ],
+  [
+    'check from an unknown node',
+    `${base}checks:\n  - { from: pc, url: "https://app.example.com/", expect: { path: none } }\n`,
+    /endpoint or LAN host "pc" does not exist/,
+    'checks.0.from',
+  ],
+  [
+    'URL to an address nobody has',
+    `${base}checks:\n  - { from: A, url: "http://[fd00::9]/", expect: { path: none } }\n`,
+    /no endpoint, LAN host or config Address has the address fd00::9/,
+    'checks.0.url',
+  ],
+  [
+    'missing file in files:',
+    base.replace('publicIp: 192.0.2.3', 'publicIp: 192.0.2.3, files: { /etc/wireguard/up.sh: ./nope.sh }'),
+    /does not exist/,
+    'endpoints.C.files./etc/wireguard/up.sh',
+  ],
 ] as const) {
   test(`rejects ${name} with its field`, (t) => {
     const found = problems(text);
@@ -115,7 +223,7 @@ for (const [name, text, message, field] of [
   });
 }
 
-test('a URL may name an address only a config file holds; peer-down then acts on that file\'s endpoint', (t) => {
+test("a URL may name an address only a config file holds; peer-down then acts on that file's endpoint", (t) => {
   const scenario = loadScenario(new URL('../../scenarios/own-network/three-site-mesh.yaml', import.meta.url).pathname);
   t.is(scenario.checks[2]!.url, 'https://10.10.0.2/');
   t.deepEqual(Object.keys(scenario.configs!), ['siteA', 'siteB', 'siteC']);

@@ -28,27 +28,37 @@ export function parseScenario(text: string, file = '<scenario>'): Scenario {
   const lineCounter = new LineCounter();
   const document = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
   if (document.errors.length > 0) {
-    throw new WglabErrors(document.errors.map((error) => new WglabError(`YAML: ${error.message.split('\n')[0]}`, {
-      location: { file: display, line: lineCounter.linePos(error.pos[0]).line },
-      hint: 'fix the YAML syntax first (indentation, quotes, colons)',
-    })));
+    throw new WglabErrors(
+      document.errors.map(
+        (error) =>
+          new WglabError(`YAML: ${error.message.split('\n')[0]}`, {
+            location: { file: display, line: lineCounter.linePos(error.pos[0]).line },
+            hint: 'fix the YAML syntax first (indentation, quotes, colons)',
+          }),
+      ),
+    );
   }
   const parsed = scenarioSchema.safeParse(document.toJS());
   if (!parsed.success) {
-    throw new WglabErrors(parsed.error.issues.flatMap((issue) => zodIssueErrors(issue, document, lineCounter, display)));
+    throw new WglabErrors(
+      parsed.error.issues.flatMap((issue) => zodIssueErrors(issue, document, lineCounter, display)),
+    );
   }
   const data = parsed.data;
   const base = dirname(resolve(file));
   const endpoints: Record<string, Endpoint> = Object.fromEntries(
-    Object.entries(data.endpoints).map(([name, { publicIp, wgIp, files, ...endpoint }]) => [name, {
+    Object.entries(data.endpoints).map(([name, { publicIp, wgIp, files, ...endpoint }]) => [
       name,
-      ...endpoint,
-      publicIp: publicIp[0]!,
-      publicIps: publicIp,
-      wgIp: wgIp?.[0],
-      wgIps: wgIp ?? [],
-      files: Object.fromEntries(Object.entries(files).map(([target, source]) => [target, resolve(base, source)])),
-    }]),
+      {
+        name,
+        ...endpoint,
+        publicIp: publicIp[0]!,
+        publicIps: publicIp,
+        wgIp: wgIp?.[0],
+        wgIps: wgIp ?? [],
+        files: Object.fromEntries(Object.entries(files).map(([target, source]) => [target, resolve(base, source)])),
+      },
+    ]),
   );
   const scenario: Scenario = {
     name: data.name,
@@ -56,16 +66,36 @@ export function parseScenario(text: string, file = '<scenario>'): Scenario {
     file: file === '<scenario>' ? undefined : resolve(file),
     endpoints,
     tunnel: data.tunnel,
-    configs: data.configs && Object.fromEntries(Object.entries(data.configs).map(([name, paths]) => [name,
-      Object.fromEntries(Object.entries(typeof paths === 'string' ? { wg0: paths } : paths).map(([iface, path]) => [iface, resolve(base, path)]))])),
+    configs:
+      data.configs &&
+      Object.fromEntries(
+        Object.entries(data.configs).map(([name, paths]) => [
+          name,
+          Object.fromEntries(
+            Object.entries(typeof paths === 'string' ? { wg0: paths } : paths).map(([iface, path]) => [
+              iface,
+              resolve(base, path),
+            ]),
+          ),
+        ]),
+      ),
     checks: data.checks,
   };
-  const problems = validateScenario(scenario, { fileExists: existsSync, configAddresses: (path) => configFileAddresses(path) });
-  if (problems.length > 0) throw new WglabErrors(problems.map((problem) => problemError(problem, document, lineCounter, display)));
+  const problems = validateScenario(scenario, {
+    fileExists: existsSync,
+    configAddresses: (path) => configFileAddresses(path),
+  });
+  if (problems.length > 0)
+    throw new WglabErrors(problems.map((problem) => problemError(problem, document, lineCounter, display)));
   return scenario;
 }
 
-function problemError(problem: ScenarioProblem, document: Document, lineCounter: LineCounter, file: string): WglabError {
+function problemError(
+  problem: ScenarioProblem,
+  document: Document,
+  lineCounter: LineCounter,
+  file: string,
+): WglabError {
   return new WglabError(`${problem.path.join('.')}: ${problem.message}`, {
     location: { file, line: lineOfPath(document, lineCounter, problem.path), field: problem.path.join('.') },
     hint: problem.hint,
@@ -84,10 +114,12 @@ function zodIssueErrors(issue: ZodIssue, document: Document, lineCounter: LineCo
     });
   }
   const field = path.join('.') || '(top level)';
-  return [new WglabError(`${field}: ${zodMessage(issue)}`, {
-    location: { file, line: lineOfPath(document, lineCounter, path), field },
-    hint: hintFor(path),
-  })];
+  return [
+    new WglabError(`${field}: ${zodMessage(issue)}`, {
+      location: { file, line: lineOfPath(document, lineCounter, path), field },
+      hint: hintFor(path),
+    }),
+  ];
 }
 
 function zodMessage(issue: ZodIssue): string {
@@ -119,14 +151,14 @@ function knownFields(path: readonly (string | number)[]): string {
 function hintFor(path: readonly (string | number)[]): string {
   const last = String(path.at(-1));
   const hints: Record<string, string> = {
-    publicIp: 'an endpoint\'s address on the internet, e.g. 203.0.113.2 or 2001:db8::2, or [203.0.113.2, 2001:db8::2]',
-    wgIp: 'the endpoint\'s WireGuard address without prefix, e.g. 10.0.0.2 or fd00::2, or [10.0.0.2, fd00::2]',
-    address: 'the endpoint\'s LAN address with the LAN prefix, e.g. 192.168.1.1/24',
+    publicIp: "an endpoint's address on the internet, e.g. 203.0.113.2 or 2001:db8::2, or [203.0.113.2, 2001:db8::2]",
+    wgIp: "the endpoint's WireGuard address without prefix, e.g. 10.0.0.2 or fd00::2, or [10.0.0.2, fd00::2]",
+    address: "the endpoint's LAN address with the LAN prefix, e.g. 192.168.1.1/24",
     sourceIp: 'the client address the server should log, e.g. 10.0.0.1',
     listenPort: 'a UDP port from 1 to 65535, e.g. 51822',
     table: 'any unused routing table number, e.g. 123',
     priority: 'a rule priority from 1 to 32763 (the table rule takes +1, the reach rule +2)',
-    reachPeerWgIp: 'one of prefix, route, rule (the article\'s three fixes)',
+    reachPeerWgIp: "one of prefix, route, rule (the article's three fixes)",
     path: 'one of tunnel, internet, none',
     fault: 'one of tunnel-down, peer-down, wireguard-blocked',
     url: 'a full URL such as https://app.example.com/',

@@ -1,7 +1,12 @@
 import { isMap, isScalar, isSeq, LineCounter, type Document, type Node } from 'yaml';
 
 /** Finds the line (1-based) of a field path in a parsed YAML document; with `atKey`, the line of the key itself. */
-export function lineOfPath(document: Document, lineCounter: LineCounter, path: readonly (string | number)[], atKey = false): number | undefined {
+export function lineOfPath(
+  document: Document,
+  lineCounter: LineCounter,
+  path: readonly (string | number)[],
+  atKey = false,
+): number | undefined {
   let node: unknown = document.contents;
   let line: number | undefined = rangeLine(node, lineCounter);
   for (const [index, segment] of path.entries()) {

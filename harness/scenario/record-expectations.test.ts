@@ -24,35 +24,67 @@ checks:
 `;
 
 test('record adds a missing expect to a flow check and a block check, keeping every other byte', (t) => {
-  const { text, changes } = recordExpectations(scenario, new Map([
-    [0, { sourceIp: '10.0.0.1', path: 'tunnel' as const }],
-    [2, { path: 'none' as const }],
-  ]));
-  t.is(text, scenario
-    .replace('{ from: A, url: "https://app.example.com/" }  ', '{ from: A, url: "https://app.example.com/", expect: { sourceIp: 10.0.0.1, path: tunnel } }  ')
-    .replace('    fault: tunnel-down\n', '    fault: tunnel-down\n    expect: { path: none }\n'));
-  t.deepEqual(changes.map((change) => [change.index, change.before, change.after]), [
-    [0, undefined, { sourceIp: '10.0.0.1', path: 'tunnel' }],
-    [2, undefined, { path: 'none' }],
-  ]);
+  const { text, changes } = recordExpectations(
+    scenario,
+    new Map([
+      [0, { sourceIp: '10.0.0.1', path: 'tunnel' as const }],
+      [2, { path: 'none' as const }],
+    ]),
+  );
+  t.is(
+    text,
+    scenario
+      .replace(
+        '{ from: A, url: "https://app.example.com/" }  ',
+        '{ from: A, url: "https://app.example.com/", expect: { sourceIp: 10.0.0.1, path: tunnel } }  ',
+      )
+      .replace('    fault: tunnel-down\n', '    fault: tunnel-down\n    expect: { path: none }\n'),
+  );
+  t.deepEqual(
+    changes.map((change) => [change.index, change.before, change.after]),
+    [
+      [0, undefined, { sourceIp: '10.0.0.1', path: 'tunnel' }],
+      [2, undefined, { path: 'none' }],
+    ],
+  );
   const loaded = parseScenario(text);
-  t.deepEqual(loaded.checks.map((check) => check.expect), [
-    { sourceIp: '10.0.0.1', path: 'tunnel' }, { sourceIp: '10.0.0.1', path: 'tunnel' }, { path: 'none' }, { sourceIp: '10.0.0.1', path: 'tunnel' },
-  ]);
+  t.deepEqual(
+    loaded.checks.map((check) => check.expect),
+    [
+      { sourceIp: '10.0.0.1', path: 'tunnel' },
+      { sourceIp: '10.0.0.1', path: 'tunnel' },
+      { path: 'none' },
+      { sourceIp: '10.0.0.1', path: 'tunnel' },
+    ],
+  );
 });
 
 test('record replaces a changed expect in place (flow and block) and leaves an unchanged one alone', (t) => {
-  const { text, changes } = recordExpectations(scenario, new Map([
-    [1, { sourceIp: '10.0.0.1', path: 'tunnel' as const }],
-    [3, { sourceIp: '198.51.100.1', path: 'internet' as const }],
-  ]));
-  t.deepEqual(changes.map((change) => change.index), [3]);
-  t.is(text, scenario.replace('    expect:\n      path: tunnel\n      sourceIp: 10.0.0.1\n', '    expect: { sourceIp: 198.51.100.1, path: internet }\n'));
+  const { text, changes } = recordExpectations(
+    scenario,
+    new Map([
+      [1, { sourceIp: '10.0.0.1', path: 'tunnel' as const }],
+      [3, { sourceIp: '198.51.100.1', path: 'internet' as const }],
+    ]),
+  );
+  t.deepEqual(
+    changes.map((change) => change.index),
+    [3],
+  );
+  t.is(
+    text,
+    scenario.replace(
+      '    expect:\n      path: tunnel\n      sourceIp: 10.0.0.1\n',
+      '    expect: { sourceIp: 198.51.100.1, path: internet }\n',
+    ),
+  );
   t.deepEqual(parseScenario(text).checks[3]!.expect, { sourceIp: '198.51.100.1', path: 'internet' });
 });
 
 test('a scenario may leave expect out; a given expect is still checked', (t) => {
   t.is(parseScenario(scenario).checks[0]!.expect, undefined);
-  const error = t.throws(() => parseScenario(scenario.replace('{ sourceIp: 10.0.0.1, path: tunnel } }', '{ path: tunnel } }')));
+  const error = t.throws(() =>
+    parseScenario(scenario.replace('{ sourceIp: 10.0.0.1, path: tunnel } }', '{ path: tunnel } }')),
+  );
   t.regex(error.message, /checks\.1\.expect: path: tunnel needs the sourceIp/);
 });

@@ -20,29 +20,50 @@ export function expectationText(expect: Expectation): string {
  * at the end of its check (`, expect: {...}` inside a flow map, a new line in a block map). Everything
  * else, comments and layout included, stays byte for byte: the document API only finds where to splice.
  */
-export function recordExpectations(text: string, expectations: ReadonlyMap<number, Expectation>, file = '<scenario>'): { text: string; changes: RecordedChange[] } {
+export function recordExpectations(
+  text: string,
+  expectations: ReadonlyMap<number, Expectation>,
+  file = '<scenario>',
+): { text: string; changes: RecordedChange[] } {
   const document = parseDocument(text);
-  if (document.errors.length > 0) throw new WglabError(`cannot record into ${file}: ${document.errors[0]!.message.split('\n')[0]}`, { hint: 'fix the YAML first' });
+  if (document.errors.length > 0)
+    throw new WglabError(`cannot record into ${file}: ${document.errors[0]!.message.split('\n')[0]}`, {
+      hint: 'fix the YAML first',
+    });
   const checks = document.get('checks', true);
-  if (!isSeq(checks)) throw new WglabError(`cannot record into ${file}: it has no checks: list`, { location: { file, field: 'checks' }, hint: 'add checks: to the scenario' });
+  if (!isSeq(checks))
+    throw new WglabError(`cannot record into ${file}: it has no checks: list`, {
+      location: { file, field: 'checks' },
+      hint: 'add checks: to the scenario',
+    });
   const edits: { start: number; end: number; insert: string }[] = [];
   const changes: RecordedChange[] = [];
   for (const [index, after] of [...expectations].sort(([a], [b]) => a - b)) {
     const check = checks.items[index];
-    if (!isMap(check) || !check.range) throw new WglabError(`cannot record into ${file}: checks.${index} is not a map`, { location: { file, field: `checks.${index}` }, hint: 'write each check as { from, url, ... }' });
-    const pair = check.items.find((item) => isScalar(item.key) && item.key.value === 'expect') as Pair<unknown, unknown> | undefined;
+    if (!isMap(check) || !check.range)
+      throw new WglabError(`cannot record into ${file}: checks.${index} is not a map`, {
+        location: { file, field: `checks.${index}` },
+        hint: 'write each check as { from, url, ... }',
+      });
+    const pair = check.items.find((item) => isScalar(item.key) && item.key.value === 'expect') as
+      Pair<unknown, unknown> | undefined;
     const before = pair && isMap(pair.value) ? (pair.value.toJSON() as Expectation) : undefined;
     if (before && before.path === after.path && before.sourceIp === after.sourceIp) continue;
     changes.push({ index, ...(before ? { before } : {}), after });
     edits.push(pair ? replaceValue(text, pair, after) : appendPair(text, check, after));
   }
   let result = text;
-  for (const edit of edits.sort((a, b) => b.start - a.start)) result = result.slice(0, edit.start) + edit.insert + result.slice(edit.end);
+  for (const edit of edits.sort((a, b) => b.start - a.start))
+    result = result.slice(0, edit.start) + edit.insert + result.slice(edit.end);
   return { text: result, changes };
 }
 
 /** Replaces `expect`'s value (flow or block) with a flow map after the key's colon. */
-function replaceValue(text: string, pair: Pair<unknown, unknown>, expect: Expectation): { start: number; end: number; insert: string } {
+function replaceValue(
+  text: string,
+  pair: Pair<unknown, unknown>,
+  expect: Expectation,
+): { start: number; end: number; insert: string } {
   const key = pair.key as { range?: [number, number, number] };
   const value = pair.value as { range?: [number, number, number] } | null;
   const start = text.indexOf(':', key.range![1]) + 1;

@@ -1,16 +1,33 @@
 import { z } from 'zod';
 import { isIpAddress, isIpv4, parseCidr, sameAddress } from '../net/ip.ts';
 
-const ip = z.string().refine(isIpAddress, { message: 'is not an IPv4 or IPv6 address (e.g. 203.0.113.2 or 2001:db8::2)' });
+const ip = z
+  .string()
+  .refine(isIpAddress, { message: 'is not an IPv4 or IPv6 address (e.g. 203.0.113.2 or 2001:db8::2)' });
 /** One address, or a list of one IPv4 and one IPv6 address (a dual-stack endpoint). */
-const ipOrPair = z.union([ip, z.array(ip).min(1).max(2)]).transform((value) => (Array.isArray(value) ? value : [value]))
-  .refine((list) => list.length === 1 || isIpv4(list[0]!) !== isIpv4(list[1]!), { message: 'takes one IPv4 and one IPv6 address' });
-const cidr = z.string().refine((text) => text.includes('/') && parseCidr(text) !== undefined, { message: 'is not an address with a prefix (e.g. 192.168.1.1/24)' });
+const ipOrPair = z
+  .union([ip, z.array(ip).min(1).max(2)])
+  .transform((value) => (Array.isArray(value) ? value : [value]))
+  .refine((list) => list.length === 1 || isIpv4(list[0]!) !== isIpv4(list[1]!), {
+    message: 'takes one IPv4 and one IPv6 address',
+  });
+const cidr = z.string().refine((text) => text.includes('/') && parseCidr(text) !== undefined, {
+  message: 'is not an address with a prefix (e.g. 192.168.1.1/24)',
+});
 const port = z.number().int().min(1).max(65535);
-const hostname = z.string().regex(/^(?=.{1,253}$)([a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?\.)*[a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?$/, 'is not a DNS name');
-const endpointName = z.string().regex(/^[A-Za-z][A-Za-z0-9_-]{0,30}$/, 'names start with a letter and hold letters, digits, - and _');
+const hostname = z
+  .string()
+  .regex(
+    /^(?=.{1,253}$)([a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?\.)*[a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?$/,
+    'is not a DNS name',
+  );
+const endpointName = z
+  .string()
+  .regex(/^[A-Za-z][A-Za-z0-9_-]{0,30}$/, 'names start with a letter and hold letters, digits, - and _');
 
-const nodeName = z.string().regex(/^[A-Za-z][A-Za-z0-9_-]{0,30}$/, 'names start with a letter and hold letters, digits, - and _');
+const nodeName = z
+  .string()
+  .regex(/^[A-Za-z][A-Za-z0-9_-]{0,30}$/, 'names start with a letter and hold letters, digits, - and _');
 
 export const lanSchema = z.strictObject({
   /** The endpoint's address on its LAN interface (eth1), with the LAN's prefix. */
@@ -28,7 +45,9 @@ export const endpointSchema = z.strictObject({
   names: z.array(hostname).default([]),
   lan: lanSchema.optional(),
   /** Files to put on the node before WireGuard starts: path in the node -> local file (relative to the scenario). */
-  files: z.record(z.string().regex(/^\/[^\0]*[^/]$/, 'is not an absolute file path in the node'), z.string()).default({}),
+  files: z
+    .record(z.string().regex(/^\/[^\0]*[^/]$/, 'is not an absolute file path in the node'), z.string())
+    .default({}),
 });
 
 export const reachFixes = ['prefix', 'route', 'rule'] as const;
@@ -40,9 +59,15 @@ export const tunnelSchema = z.strictObject({
   listener: z.string(),
   transparent: z.array(z.string()).default([]),
   /** Routing table for the AllowedIPs routes: not 0 or the kernel's own 253 (default), 254 (main), 255 (local). */
-  table: z.number().int().min(1).max(0xffffffff).refine((table) => ![253, 254, 255].includes(table), {
-    message: 'is one of the kernel\'s own tables (253 default, 254 main, 255 local)',
-  }).default(123),
+  table: z
+    .number()
+    .int()
+    .min(1)
+    .max(0xffffffff)
+    .refine((table) => ![253, 254, 255].includes(table), {
+      message: "is one of the kernel's own tables (253 default, 254 main, 255 local)",
+    })
+    .default(123),
   /** The dport rule's priority; the table rule takes +1 and the reach rule +2, all ahead of main (32766). */
   priority: z.number().int().min(1).max(32763).default(455),
   reachPeerWgIp: z.enum(reachFixes).default('prefix'),
@@ -51,14 +76,19 @@ export const tunnelSchema = z.strictObject({
 
 export const checkSchema = z.strictObject({
   from: z.string(),
-  url: z.string().url().refine((url) => /^https?:/.test(url), { message: 'must be an http:// or https:// URL' }),
+  url: z
+    .string()
+    .url()
+    .refine((url) => /^https?:/.test(url), { message: 'must be an http:// or https:// URL' }),
   insecure: z.boolean().default(false),
   fault: z.enum(faults).optional(),
   /** Left out until `wglab run --record` writes what the lab observed. */
-  expect: z.strictObject({
-    sourceIp: ip.optional(),
-    path: z.enum(paths),
-  }).optional(),
+  expect: z
+    .strictObject({
+      sourceIp: ip.optional(),
+      path: z.enum(paths),
+    })
+    .optional(),
   /** Free text shown in reports. */
   note: z.string().optional(),
 });
@@ -66,10 +96,23 @@ export const checkSchema = z.strictObject({
 export const scenarioSchema = z.strictObject({
   name: z.string().regex(/^[a-z0-9][a-z0-9._-]{0,62}$/i, 'names hold letters, digits, ., - and _'),
   description: z.string().optional(),
-  endpoints: z.record(endpointName, endpointSchema).refine((endpoints) => Object.keys(endpoints).length > 0, { message: 'names no endpoint' }),
+  endpoints: z
+    .record(endpointName, endpointSchema)
+    .refine((endpoints) => Object.keys(endpoints).length > 0, { message: 'names no endpoint' }),
   tunnel: tunnelSchema.optional(),
   /** wg-quick files by endpoint: a path (installed as wg0) or a map of interface names to paths. */
-  configs: z.record(z.string(), z.union([z.string(), z.record(z.string().regex(/^[a-zA-Z0-9_=+.-]{1,15}$/, 'is not an interface name as wg-quick takes it (e.g. wg0)'), z.string())])).optional(),
+  configs: z
+    .record(
+      z.string(),
+      z.union([
+        z.string(),
+        z.record(
+          z.string().regex(/^[a-zA-Z0-9_=+.-]{1,15}$/, 'is not an interface name as wg-quick takes it (e.g. wg0)'),
+          z.string(),
+        ),
+      ]),
+    )
+    .optional(),
   checks: z.array(checkSchema).default([]),
 });
 
@@ -108,9 +151,11 @@ export interface Scenario {
 export function endpointForHost(scenario: Scenario, host: string): Endpoint | undefined {
   const bare = host.replace(/^\[|\]$/g, '');
   return Object.values(scenario.endpoints).find(
-    (endpoint) => endpoint.serves === bare || endpoint.names.includes(bare)
-      || [...endpoint.publicIps, ...endpoint.wgIps].some((address) => sameAddress(address, bare))
-      || (endpoint.lan !== undefined && sameAddress(parseCidr(endpoint.lan.address)!.address, bare)),
+    (endpoint) =>
+      endpoint.serves === bare ||
+      endpoint.names.includes(bare) ||
+      [...endpoint.publicIps, ...endpoint.wgIps].some((address) => sameAddress(address, bare)) ||
+      (endpoint.lan !== undefined && sameAddress(parseCidr(endpoint.lan.address)!.address, bare)),
   );
 }
 
@@ -122,8 +167,9 @@ export interface LanHost {
 }
 
 export function lanHosts(scenario: Scenario): LanHost[] {
-  return Object.values(scenario.endpoints).flatMap((endpoint) => Object.entries(endpoint.lan?.hosts ?? {})
-    .map(([name, address]) => ({ name, address, endpoint: endpoint.name })));
+  return Object.values(scenario.endpoints).flatMap((endpoint) =>
+    Object.entries(endpoint.lan?.hosts ?? {}).map(([name, address]) => ({ name, address, endpoint: endpoint.name })),
+  );
 }
 
 /** The LAN host a URL's host names (by node name or address). */

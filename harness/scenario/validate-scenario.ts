@@ -9,7 +9,10 @@ export interface ScenarioProblem {
 }
 
 /** Cross-field checks the schema alone cannot make: names that must exist, addresses that must differ, and so on. */
-export function validateScenario(scenario: Scenario, io: { fileExists: (path: string) => boolean; configAddresses?: (path: string) => string[] }): ScenarioProblem[] {
+export function validateScenario(
+  scenario: Scenario,
+  io: { fileExists: (path: string) => boolean; configAddresses?: (path: string) => string[] },
+): ScenarioProblem[] {
   const problems: ScenarioProblem[] = [];
   const add = (path: (string | number)[], message: string, hint: string) => problems.push({ path, message, hint });
   const names = Object.keys(scenario.endpoints);
@@ -21,7 +24,11 @@ export function validateScenario(scenario: Scenario, io: { fileExists: (path: st
     const normal = [...owners.keys()].find((known) => sameAddress(known, key));
     const previous = normal === undefined ? undefined : owners.get(normal);
     if (previous && previous.split('.')[0] !== owner.split('.')[0]) {
-      add(path, `address ${key} is already used by endpoints.${previous}`, 'every public, WireGuard, LAN and LAN host address in a scenario must be unique');
+      add(
+        path,
+        `address ${key} is already used by endpoints.${previous}`,
+        'every public, WireGuard, LAN and LAN host address in a scenario must be unique',
+      );
     }
     if (normal === undefined) owners.set(key, owner);
   };
@@ -29,24 +36,43 @@ export function validateScenario(scenario: Scenario, io: { fileExists: (path: st
   for (const endpoint of Object.values(scenario.endpoints)) {
     for (const wgIp of endpoint.wgIps) {
       if (endpoint.publicIps.some((publicIp) => sameAddress(publicIp, wgIp))) {
-        add(['endpoints', endpoint.name, 'wgIp'], `wgIp ${wgIp} equals the endpoint's publicIp`, 'the WireGuard address must differ from the public one, e.g. 10.0.0.x');
+        add(
+          ['endpoints', endpoint.name, 'wgIp'],
+          `wgIp ${wgIp} equals the endpoint's publicIp`,
+          'the WireGuard address must differ from the public one, e.g. 10.0.0.x',
+        );
       }
     }
     for (const field of ['publicIps', 'wgIps'] as const) {
-      for (const address of endpoint[field]) own(address, `${endpoint.name}.${field.slice(0, -1)}`, ['endpoints', endpoint.name, field.slice(0, -1)]);
+      for (const address of endpoint[field])
+        own(address, `${endpoint.name}.${field.slice(0, -1)}`, ['endpoints', endpoint.name, field.slice(0, -1)]);
     }
     for (const [target, source] of Object.entries(endpoint.files)) {
-      if (!io.fileExists(source)) add(['endpoints', endpoint.name, 'files', target], `file ${source} does not exist`, 'paths in files: are relative to the scenario file');
+      if (!io.fileExists(source))
+        add(
+          ['endpoints', endpoint.name, 'files', target],
+          `file ${source} does not exist`,
+          'paths in files: are relative to the scenario file',
+        );
     }
     if (endpoint.lan) {
       const lan = parseCidr(endpoint.lan.address)!;
       own(lan.address, `${endpoint.name}.lan.address`, ['endpoints', endpoint.name, 'lan', 'address']);
       for (const [host, address] of Object.entries(endpoint.lan.hosts)) {
         const at = ['endpoints', endpoint.name, 'lan', 'hosts', host];
-        if (!cidrContains(lan, address)) add(at, `LAN host ${host} (${address}) is outside the LAN ${endpoint.lan.address}`, `give it an address in ${endpoint.lan.address}`);
+        if (!cidrContains(lan, address))
+          add(
+            at,
+            `LAN host ${host} (${address}) is outside the LAN ${endpoint.lan.address}`,
+            `give it an address in ${endpoint.lan.address}`,
+          );
         own(address, `${endpoint.name}.lan.hosts.${host}`, at);
         if (scenario.endpoints[host] || host === 'internet' || hostNames.has(host)) {
-          add(at, `the name ${host} is already taken (by an endpoint, another LAN host, or the lab's internet router)`, 'give every endpoint and LAN host its own name');
+          add(
+            at,
+            `the name ${host} is already taken (by an endpoint, another LAN host, or the lab's internet router)`,
+            'give every endpoint and LAN host its own name',
+          );
         }
         hostNames.add(host);
       }
@@ -55,7 +81,11 @@ export function validateScenario(scenario: Scenario, io: { fileExists: (path: st
 
   const tunnel = scenario.tunnel;
   if (tunnel && scenario.configs) {
-    add(['configs'], 'both tunnel and configs are given', 'use tunnel: to generate configs, or configs: to verify your own files, not both');
+    add(
+      ['configs'],
+      'both tunnel and configs are given',
+      'use tunnel: to generate configs, or configs: to verify your own files, not both',
+    );
   }
   if (tunnel) {
     for (const role of ['dialer', 'listener'] as const) {
@@ -64,17 +94,42 @@ export function validateScenario(scenario: Scenario, io: { fileExists: (path: st
         add(['tunnel', role], `endpoint "${tunnel[role]}" does not exist`, known);
         continue;
       }
-      if (endpoint.wgIp === undefined) add(['endpoints', endpoint.name], `the tunnel's ${role} ${endpoint.name} has no wgIp`, 'give it a WireGuard address, e.g. wgIp: 10.0.0.1');
-      if (endpoint.listenPort === undefined) add(['endpoints', endpoint.name], `the tunnel's ${role} ${endpoint.name} has no listenPort`, 'give it a UDP port, e.g. listenPort: 51821');
+      if (endpoint.wgIp === undefined)
+        add(
+          ['endpoints', endpoint.name],
+          `the tunnel's ${role} ${endpoint.name} has no wgIp`,
+          'give it a WireGuard address, e.g. wgIp: 10.0.0.1',
+        );
+      if (endpoint.listenPort === undefined)
+        add(
+          ['endpoints', endpoint.name],
+          `the tunnel's ${role} ${endpoint.name} has no listenPort`,
+          'give it a UDP port, e.g. listenPort: 51821',
+        );
     }
-    if (tunnel.dialer === tunnel.listener) add(['tunnel', 'listener'], 'dialer and listener are the same endpoint', 'a tunnel joins two different endpoints');
+    if (tunnel.dialer === tunnel.listener)
+      add(
+        ['tunnel', 'listener'],
+        'dialer and listener are the same endpoint',
+        'a tunnel joins two different endpoints',
+      );
     const ends = [tunnel.dialer, tunnel.listener];
     tunnel.transparent.forEach((name, index) => {
-      if (!ends.includes(name)) add(['tunnel', 'transparent', index], `"${name}" is not an end of the tunnel`, `transparent lists tunnel ends: ${ends.join(', ')}`);
-      if (tunnel.transparent.indexOf(name) !== index) add(['tunnel', 'transparent', index], `"${name}" is listed twice`, 'list each end once');
+      if (!ends.includes(name))
+        add(
+          ['tunnel', 'transparent', index],
+          `"${name}" is not an end of the tunnel`,
+          `transparent lists tunnel ends: ${ends.join(', ')}`,
+        );
+      if (tunnel.transparent.indexOf(name) !== index)
+        add(['tunnel', 'transparent', index], `"${name}" is listed twice`, 'list each end once');
     });
     if (tunnel.snat !== 'none' && !ends.includes(tunnel.snat)) {
-      add(['tunnel', 'snat'], `"${tunnel.snat}" is not none or an end of the tunnel`, `snat is none, ${ends.join(' or ')}`);
+      add(
+        ['tunnel', 'snat'],
+        `"${tunnel.snat}" is not none or an end of the tunnel`,
+        `snat is none, ${ends.join(' or ')}`,
+      );
     }
   }
   if (scenario.configs) {
@@ -83,45 +138,82 @@ export function validateScenario(scenario: Scenario, io: { fileExists: (path: st
       else {
         for (const [iface, path] of Object.entries(files)) {
           const at = Object.keys(files).length === 1 && iface === 'wg0' ? ['configs', name] : ['configs', name, iface];
-          if (!io.fileExists(path)) add(at, `file ${path} does not exist`, 'paths in configs: are relative to the scenario file');
+          if (!io.fileExists(path))
+            add(at, `file ${path} does not exist`, 'paths in configs: are relative to the scenario file');
         }
       }
     }
   }
 
   const tunnelNames = tunnel ? [tunnel.dialer, tunnel.listener] : Object.keys(scenario.configs ?? {});
-  const configOwners = Object.entries(scenario.configs ?? {}).flatMap(([name, files]) => Object.values(files)
-    .flatMap((path) => (io.fileExists(path) ? io.configAddresses?.(path) ?? [] : []).map((address) => ({ address, endpoint: name }))));
+  const configOwners = Object.entries(scenario.configs ?? {}).flatMap(([name, files]) =>
+    Object.values(files).flatMap((path) =>
+      (io.fileExists(path) ? (io.configAddresses?.(path) ?? []) : []).map((address) => ({ address, endpoint: name })),
+    ),
+  );
   const hosts = lanHosts(scenario);
   const behind = (node: string) => hosts.find((host) => host.name === node)?.endpoint ?? node;
   scenario.checks.forEach((check, index) => {
     const at = (...path: (string | number)[]) => ['checks', index, ...path];
     const from = scenario.endpoints[check.from] ? check.from : hosts.find((host) => host.name === check.from)?.name;
-    if (!from) add(at('from'), `endpoint or LAN host "${check.from}" does not exist`, `${known}${hosts.length > 0 ? `; LAN hosts are: ${hosts.map((host) => host.name).join(', ')}` : ''}`);
+    if (!from)
+      add(
+        at('from'),
+        `endpoint or LAN host "${check.from}" does not exist`,
+        `${known}${hosts.length > 0 ? `; LAN hosts are: ${hosts.map((host) => host.name).join(', ')}` : ''}`,
+      );
     const host = new URL(check.url).hostname.replace(/^\[|\]$/g, '');
     const endpoint = endpointForHost(scenario, host);
     const lanHost = lanHostForHost(scenario, host);
     const configOwner = configOwners.find((owner) => sameAddress(owner.address, host));
     if (!endpoint && !lanHost && !configOwner) {
-      add(at('url'), isIpAddress(host) ? `no endpoint, LAN host or config Address has the address ${host}` : `no endpoint serves ${host}`,
-        isIpAddress(host) ? 'use a publicIp, wgIp or LAN address of the scenario, or an Address of a file in configs:' : `add serves: ${host} (or names: [${host}]) to the endpoint that runs the web server`);
+      add(
+        at('url'),
+        isIpAddress(host)
+          ? `no endpoint, LAN host or config Address has the address ${host}`
+          : `no endpoint serves ${host}`,
+        isIpAddress(host)
+          ? 'use a publicIp, wgIp or LAN address of the scenario, or an Address of a file in configs:'
+          : `add serves: ${host} (or names: [${host}]) to the endpoint that runs the web server`,
+      );
     }
     if (check.expect?.path === 'none' && check.expect.sourceIp !== undefined) {
-      add(at('expect', 'sourceIp'), 'a request expected to reach nothing has no source IP', 'omit sourceIp with path: none');
+      add(
+        at('expect', 'sourceIp'),
+        'a request expected to reach nothing has no source IP',
+        'omit sourceIp with path: none',
+      );
     }
     if (check.expect && check.expect.path !== 'none' && check.expect.sourceIp === undefined) {
-      add(at('expect'), `path: ${check.expect.path} needs the sourceIp the server should log`, 'add sourceIp, e.g. sourceIp: 10.0.0.1');
+      add(
+        at('expect'),
+        `path: ${check.expect.path} needs the sourceIp the server should log`,
+        'add sourceIp, e.g. sourceIp: 10.0.0.1',
+      );
     }
     if (check.fault && from) {
-      if (tunnelNames.length === 0) add(at('fault'), `fault ${check.fault} needs a tunnel`, 'add tunnel: or configs: to the scenario');
+      if (tunnelNames.length === 0)
+        add(at('fault'), `fault ${check.fault} needs a tunnel`, 'add tunnel: or configs: to the scenario');
       else if (check.fault === 'tunnel-down' && !tunnelNames.includes(behind(from))) {
-        add(at('fault'), `fault tunnel-down acts on the tunnel end the request comes from (or its LAN sits behind), but ${behind(from)} runs no WireGuard`, `send the request from ${tunnelNames.join(' or ')} or a LAN host behind one`);
+        add(
+          at('fault'),
+          `fault tunnel-down acts on the tunnel end the request comes from (or its LAN sits behind), but ${behind(from)} runs no WireGuard`,
+          `send the request from ${tunnelNames.join(' or ')} or a LAN host behind one`,
+        );
       } else if (check.fault === 'peer-down') {
         const holder = lanHost?.endpoint ?? endpoint?.name ?? configOwner?.endpoint;
-        const acts = holder !== undefined && holder !== behind(from) && tunnelNames.includes(holder)
-          ? holder : tunnelNames.length === 2 ? tunnelNames.find((name) => name !== behind(from)) : undefined;
+        const acts =
+          holder !== undefined && holder !== behind(from) && tunnelNames.includes(holder)
+            ? holder
+            : tunnelNames.length === 2
+              ? tunnelNames.find((name) => name !== behind(from))
+              : undefined;
         if (acts === undefined || !tunnelNames.includes(behind(from))) {
-          add(at('fault'), 'fault peer-down acts on the WireGuard endpoint that holds the URL\'s address (or its LAN host sits behind), and the request must come from another one', `send the request from ${tunnelNames.join(' or ')} (or a LAN host behind one) to an address another of them holds`);
+          add(
+            at('fault'),
+            "fault peer-down acts on the WireGuard endpoint that holds the URL's address (or its LAN host sits behind), and the request must come from another one",
+            `send the request from ${tunnelNames.join(' or ')} (or a LAN host behind one) to an address another of them holds`,
+          );
         }
       }
     }

@@ -1,7 +1,7 @@
 import test from 'ava';
 import { noneWaitSeconds } from './none-wait.ts';
 
-test('noneWaitSeconds: ten times the slowest connection, between a quarter and half a second, times the engine\'s slowness', (t) => {
+test("noneWaitSeconds: ten times the slowest connection, between a quarter and half a second, times the engine's slowness", (t) => {
   t.is(noneWaitSeconds(undefined, 1), 0.5, 'before any connection: half a second');
   t.is(noneWaitSeconds(0.002, 1), 0.25, 'fast connections: the floor');
   t.is(noneWaitSeconds(0.03, 1), 0.3);

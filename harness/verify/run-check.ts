@@ -29,7 +29,12 @@ export interface CheckResult {
 }
 
 /** One check: fault -> captures -> request -> evidence -> verdict, and the fault undone. */
-export async function runCheck(lab: Lab, check: Check, index: number, options: CheckOptions = {}): Promise<CheckResult> {
+export async function runCheck(
+  lab: Lab,
+  check: Check,
+  index: number,
+  options: CheckOptions = {},
+): Promise<CheckResult> {
   await lab.settleWireguard();
   const fault = check.fault ? await applyFault(lab, check.fault, check.from, check.url) : undefined;
   if (fault) options.progress?.(`${lab.id}: fault ${fault.fault}: ${fault.description}`);
@@ -49,7 +54,11 @@ export async function runCheck(lab: Lab, check: Check, index: number, options: C
  * request binds client ports of its own (curl --local-port), and each verdict takes only the packets on its
  * ports and the access-log line with its tag. Requests from one node run side by side on lanes of their own.
  */
-export async function runChecksTogether(lab: Lab, items: { check: Check; index: number }[], options: CheckOptions = {}): Promise<CheckResult[]> {
+export async function runChecksTogether(
+  lab: Lab,
+  items: { check: Check; index: number }[],
+  options: CheckOptions = {},
+): Promise<CheckResult[]> {
   const faulty = items.find((item) => item.check.fault);
   if (faulty) throw new Error(`check ${faulty.index + 1} has a fault: faults run alone (runCheck)`);
   await lab.settleWireguard();
@@ -68,7 +77,11 @@ export interface CheckOptions {
 const lanesPerNode = 4;
 
 /** Captures on every point, the requests at once, then the evidence and a verdict per request. */
-async function observe(lab: Lab, items: { check: Check; index: number }[], options: CheckOptions): Promise<CheckResult[]> {
+async function observe(
+  lab: Lab,
+  items: { check: Check; index: number }[],
+  options: CheckOptions,
+): Promise<CheckResult[]> {
   const start = performance.now();
   const seenFrom = new Map<string, number>();
   const requests = items.map(({ check, index }) => {
@@ -90,33 +103,60 @@ async function observe(lab: Lab, items: { check: Check; index: number }[], optio
   // The router (every internet link), each WireGuard interface, each LAN interface of an endpoint.
   const points = [
     { label: 'internet', node: routerNode, iface: 'any', role: 'internet' as const },
-    ...lab.plan.interfaces.map((face) => ({ label: `${face.node} ${face.iface}`, node: face.node, iface: face.iface, role: 'tunnel' as const })),
-    ...lab.plan.endpoints.filter((endpoint) => endpoint.lan).map((endpoint) => ({ label: `${endpoint.name} LAN`, node: endpoint.name, iface: lanInterface, role: 'lan' as const })),
+    ...lab.plan.interfaces.map((face) => ({
+      label: `${face.node} ${face.iface}`,
+      node: face.node,
+      iface: face.iface,
+      role: 'tunnel' as const,
+    })),
+    ...lab.plan.endpoints
+      .filter((endpoint) => endpoint.lan)
+      .map((endpoint) => ({
+        label: `${endpoint.name} LAN`,
+        node: endpoint.name,
+        iface: lanInterface,
+        role: 'lan' as const,
+      })),
   ];
   const isWireguard = (point: { role: string }) => point.role === 'tunnel';
-  const up = await Promise.all(points.map((point) => (isWireguard(point) ? wireguardIsUp(lab, point.node, point.iface) : Promise.resolve(true))));
-  const starts = await Promise.allSettled(points.map((point, at) => (up[at] ? startCapture(lab, point.node, point.iface) : undefined)));
+  const up = await Promise.all(
+    points.map((point) => (isWireguard(point) ? wireguardIsUp(lab, point.node, point.iface) : Promise.resolve(true))),
+  );
+  const starts = await Promise.allSettled(
+    points.map((point, at) => (up[at] ? startCapture(lab, point.node, point.iface) : undefined)),
+  );
   const running = starts.map((start) => (start.status === 'fulfilled' ? start.value : undefined));
   let answers: RequestResult[];
   try {
     const failed = starts.find((start) => start.status === 'rejected');
     if (failed) throw (failed as PromiseRejectedResult).reason;
-    answers = await Promise.all(requests.map((request) => sendRequest(lab, request.check, request.tag, request.ports, request.lane)));
+    answers = await Promise.all(
+      requests.map((request) => sendRequest(lab, request.check, request.tag, request.ports, request.lane)),
+    );
   } catch (error) {
     // No tcpdump outlives a failed check in a lab that stays up (the library's labs do).
     await Promise.allSettled(running.map((capture) => capture?.stop()));
     throw error;
   }
   const pcaps = await Promise.all(running.map((capture) => capture?.stop()));
-  const captures: CapturePoint[] = points.map((point, at) => (pcaps[at]
-    ? { ...point, packets: readPcap(pcaps[at]!, `${point.label}.pcap`).packets, pcap: pcaps[at] }
-    : { ...point, packets: [], absent: `${point.iface} is down on ${point.node}` }));
-  const serves = (server: string) => lab.plan.endpoints.find((endpoint) => endpoint.name === server)?.web ?? lab.plan.lanHosts.some((host) => host.name === server);
+  const captures: CapturePoint[] = points.map((point, at) =>
+    pcaps[at]
+      ? { ...point, packets: readPcap(pcaps[at]!, `${point.label}.pcap`).packets, pcap: pcaps[at] }
+      : { ...point, packets: [], absent: `${point.iface} is down on ${point.node}` },
+  );
+  const serves = (server: string) =>
+    lab.plan.endpoints.find((endpoint) => endpoint.name === server)?.web ??
+    lab.plan.lanHosts.some((host) => host.name === server);
   const servers = [...new Set(requests.map((request) => request.server))].filter(serves);
-  const logs = new Map(await Promise.all(servers.map(async (server) => [server, (await lab.exec(server, ['cat', accessLogPath])).stdout] as const)));
+  const logs = new Map(
+    await Promise.all(
+      servers.map(async (server) => [server, (await lab.exec(server, ['cat', accessLogPath])).stdout] as const),
+    ),
+  );
   const wgShow: Record<string, string> = {};
   if (options.wgShow) {
-    for (const node of lab.plan.wireguardOrder) wgShow[node] = (await lab.exec(node, ['wg', 'show'], { allowFailure: true })).stdout || '(wg0 is down)';
+    for (const node of lab.plan.wireguardOrder)
+      wgShow[node] = (await lab.exec(node, ['wg', 'show'], { allowFailure: true })).stdout || '(wg0 is down)';
   }
   const seconds = (performance.now() - start) / 1000;
   return requests.map((request, at) => {
@@ -127,7 +167,16 @@ async function observe(lab: Lab, items: { check: Check; index: number }[], optio
       captures,
       wireguardPorts: lab.plan.wireguardPorts,
     };
-    return { index: request.index, check: request.check, tag: request.tag, server: request.server, verdict: decideVerdict(request.check, evidence), evidence, wgShow, seconds };
+    return {
+      index: request.index,
+      check: request.check,
+      tag: request.tag,
+      server: request.server,
+      verdict: decideVerdict(request.check, evidence),
+      evidence,
+      wgShow,
+      seconds,
+    };
   });
 }
 
@@ -135,21 +184,41 @@ async function observe(lab: Lab, items: { check: Check; index: number }[], optio
 const slowestConnect = new WeakMap<Lab, number>();
 
 /** curl as the article runs it, tagged so nginx logs which request it was; quick to give up when failure is expected. */
-async function sendRequest(lab: Lab, check: Check, tag: string, ports: PortRange, lane: number): Promise<RequestResult> {
+async function sendRequest(
+  lab: Lab,
+  check: Check,
+  tag: string,
+  ports: PortRange,
+  lane: number,
+): Promise<RequestResult> {
   const quick = check.expect?.path === 'none';
   const slow = await engineSlowness(lab); // 1 on a native engine; timeouts grow with a slow (emulated) one
-  const result = await lab.exec(check.from, [
-    'curl', '-sS', '-o', '/dev/null',
-    '-w', '%{http_code} %{local_port} %{remote_ip} %{remote_port} %{time_connect} %{time_appconnect}',
-    '-H', `${requestTagHeader}: ${tag}`,
-    '--local-port', `${ports.from}-${ports.to}`,
-    '--connect-timeout', String(quick ? noneWaitSeconds(slowestConnect.get(lab), slow) : 3 * slow), '--max-time', String((quick ? 2 : 8) * slow),
-    ...(check.insecure ? ['--insecure'] : []),
-    check.url,
-  ], { allowFailure: true, lane });
+  const result = await lab.exec(
+    check.from,
+    [
+      'curl',
+      '-sS',
+      '-o',
+      '/dev/null',
+      '-w',
+      '%{http_code} %{local_port} %{remote_ip} %{remote_port} %{time_connect} %{time_appconnect}',
+      '-H',
+      `${requestTagHeader}: ${tag}`,
+      '--local-port',
+      `${ports.from}-${ports.to}`,
+      '--connect-timeout',
+      String(quick ? noneWaitSeconds(slowestConnect.get(lab), slow) : 3 * slow),
+      '--max-time',
+      String((quick ? 2 : 8) * slow),
+      ...(check.insecure ? ['--insecure'] : []),
+      check.url,
+    ],
+    { allowFailure: true, lane },
+  );
   const answer = parseCurlResult(result.exitCode, result.stdout, result.stderr);
   // TCP only: a none check whose TCP connects is wrong whatever TLS then does, and a timeout after the
   // connection reads unclear (verdict), so the wait need only cover a working path's TCP connect.
-  if (answer.connectSeconds !== undefined) slowestConnect.set(lab, Math.max(slowestConnect.get(lab) ?? 0, answer.connectSeconds));
+  if (answer.connectSeconds !== undefined)
+    slowestConnect.set(lab, Math.max(slowestConnect.get(lab) ?? 0, answer.connectSeconds));
   return { ...answer, localPorts: ports };
 }

@@ -5,29 +5,66 @@ import { loadScenario, parseScenario } from '../scenario/load-scenario.ts';
 import { scenarioConfigs } from '../wgconf/scenario-configs.ts';
 import { checkBatches, estimatedCheckMs, stopsEarly, takeLongest, teardownEstimateMs } from './run-order.ts';
 
-const check = (from: string, fault?: Check['fault']): Check => ({ from, url: 'https://app.example.com/', insecure: false, ...(fault ? { fault } : {}) });
+const check = (from: string, fault?: Check['fault']): Check => ({
+  from,
+  url: 'https://app.example.com/',
+  insecure: false,
+  ...(fault ? { fault } : {}),
+});
 
 test('checkBatches: runs of checks without a fault go together, each fault alone, in file order', (t) => {
-  const checks = [check('A'), check('C'), check('A', 'tunnel-down'), check('A'), check('A', 'peer-down'), check('A', 'wireguard-blocked'), check('C'), check('A')];
-  t.deepEqual(checkBatches(checks, () => false).map((batch) => batch.map(({ index }) => index)), [[0, 1], [2], [3], [4], [5], [6, 7]]);
-  t.deepEqual(checkBatches([], () => false), []);
-  t.deepEqual(checkBatches([check('A', 'tunnel-down'), check('A', 'tunnel-down')], () => false).map((batch) => batch.length), [1, 1], 'two faults never share a batch');
+  const checks = [
+    check('A'),
+    check('C'),
+    check('A', 'tunnel-down'),
+    check('A'),
+    check('A', 'peer-down'),
+    check('A', 'wireguard-blocked'),
+    check('C'),
+    check('A'),
+  ];
+  t.deepEqual(
+    checkBatches(checks, () => false).map((batch) => batch.map(({ index }) => index)),
+    [[0, 1], [2], [3], [4], [5], [6, 7]],
+  );
+  t.deepEqual(
+    checkBatches([], () => false),
+    [],
+  );
+  t.deepEqual(
+    checkBatches([check('A', 'tunnel-down'), check('A', 'tunnel-down')], () => false).map((batch) => batch.length),
+    [1, 1],
+    'two faults never share a batch',
+  );
 });
 
-const article = (name: string) => loadScenario(new URL(`../../scenarios/article/${name}.yaml`, import.meta.url).pathname);
-const queued = (...names: string[]) => names.map((name, index) => {
-  const scenario = article(name);
-  return { scenario, index, plan: planLab(scenario, scenarioConfigs(scenario)) };
-});
+const article = (name: string) =>
+  loadScenario(new URL(`../../scenarios/article/${name}.yaml`, import.meta.url).pathname);
+const queued = (...names: string[]) =>
+  names.map((name, index) => {
+    const scenario = article(name);
+    return { scenario, index, plan: planLab(scenario, scenarioConfigs(scenario)) };
+  });
 
 test('estimatedCheckMs: 250 to reconfigure, 800 per fault expecting none, 350 per other fault, 100 per check without one', (t) => {
   const scenario = (...checks: Check[]) => ({ ...article('01-no-tunnel'), checks });
   t.is(estimatedCheckMs(scenario()), 250);
   t.is(estimatedCheckMs(scenario(check('A'), check('C'))), 450);
   t.is(estimatedCheckMs(scenario({ ...check('A', 'peer-down'), expect: { path: 'none' } })), 1050);
-  t.is(estimatedCheckMs(scenario({ ...check('A', 'tunnel-down'), expect: { path: 'internet', sourceIp: '198.51.100.1' } })), 600);
-  t.is(estimatedCheckMs(scenario(check('A', 'tunnel-down'))), 600, 'a fault without expect yet (to record) is not taken for none');
-  const [noTunnel, prefix, both] = ['01-no-tunnel', '03-transparent-a-prefix', '06-transparent-both'].map((name) => estimatedCheckMs(article(name)));
+  t.is(
+    estimatedCheckMs(
+      scenario({ ...check('A', 'tunnel-down'), expect: { path: 'internet', sourceIp: '198.51.100.1' } }),
+    ),
+    600,
+  );
+  t.is(
+    estimatedCheckMs(scenario(check('A', 'tunnel-down'))),
+    600,
+    'a fault without expect yet (to record) is not taken for none',
+  );
+  const [noTunnel, prefix, both] = ['01-no-tunnel', '03-transparent-a-prefix', '06-transparent-both'].map((name) =>
+    estimatedCheckMs(article(name)),
+  );
   t.true(prefix! > both!);
   t.true(both! > noTunnel!);
 });
@@ -36,46 +73,77 @@ test('takeLongest: the longest scenario first; a lab takes the longest it can ru
   const queue = queued('01-no-tunnel', '02-point-to-point', '03-transparent-a-prefix', '06-transparent-both');
   t.is(takeLongest(queue)!.scenario.name, 'transparent-a-prefix');
   t.is(takeLongest(queue)!.scenario.name, 'transparent-both');
-  t.deepEqual(queue.map((item) => item.scenario.name), ['no-tunnel', 'point-to-point']);
+  t.deepEqual(
+    queue.map((item) => item.scenario.name),
+    ['no-tunnel', 'point-to-point'],
+  );
   t.is(takeLongest([] as typeof queue), undefined);
   const tie = queued('03-transparent-a-prefix', '04-transparent-a-route');
   t.is(takeLongest(tie)!.scenario.name, 'transparent-a-prefix', 'on a tie, file order');
   // A lab of other endpoints (C missing) fits none: the longest of all is taken, for a lab of its own.
-  const other = parseScenario('name: other\nendpoints:\n  A: { publicIp: 198.51.100.1 }\n  B: { publicIp: 203.0.113.2, serves: app.example.com }\n');
-  const mixed = [...queued('01-no-tunnel', '05-transparent-a-rule'), { scenario: other, index: 2, plan: planLab(other, scenarioConfigs(other)) }];
-  t.is(takeLongest(mixed, mixed[2]!.plan)!.scenario.name, 'other', 'the lab of other endpoints takes its own scenario, though shorter');
+  const other = parseScenario(
+    'name: other\nendpoints:\n  A: { publicIp: 198.51.100.1 }\n  B: { publicIp: 203.0.113.2, serves: app.example.com }\n',
+  );
+  const mixed = [
+    ...queued('01-no-tunnel', '05-transparent-a-rule'),
+    { scenario: other, index: 2, plan: planLab(other, scenarioConfigs(other)) },
+  ];
+  t.is(
+    takeLongest(mixed, mixed[2]!.plan)!.scenario.name,
+    'other',
+    'the lab of other endpoints takes its own scenario, though shorter',
+  );
   t.is(takeLongest(mixed, queued('02-point-to-point')[0]!.plan)!.scenario.name, 'transparent-a-rule');
 });
 
 test('stopsEarly: a lab stops when little is left and a busy lab can run it; the last lab never does', (t) => {
   const small = queued('02-point-to-point');
   const busyLab = queued('05-transparent-a-rule')[0]!.plan;
-  t.true(stopsEarly(small, [busyLab]), 'a short scenario left, a busy lab of the same endpoints: stop, the teardown overlaps its checks');
+  t.true(
+    stopsEarly(small, [busyLab]),
+    'a short scenario left, a busy lab of the same endpoints: stop, the teardown overlaps its checks',
+  );
   t.false(stopsEarly(small, []), 'no other lab busy: this one takes it');
-  t.false(stopsEarly(queued('01-no-tunnel', '02-point-to-point'), [busyLab]), 'more than a teardown\'s worth left: take it');
+  t.false(
+    stopsEarly(queued('01-no-tunnel', '02-point-to-point'), [busyLab]),
+    "more than a teardown's worth left: take it",
+  );
   t.false(stopsEarly(queued('03-transparent-a-prefix'), [busyLab]), 'a long scenario left: take it');
   t.false(stopsEarly([], []));
   // The busy lab has other endpoints: it would have to be torn down and brought up again, so this lab takes it.
-  const other = parseScenario('name: other\nendpoints:\n  A: { publicIp: 198.51.100.1 }\n  B: { publicIp: 203.0.113.2, serves: app.example.com }\n');
+  const other = parseScenario(
+    'name: other\nendpoints:\n  A: { publicIp: 198.51.100.1 }\n  B: { publicIp: 203.0.113.2, serves: app.example.com }\n',
+  );
   const otherPlan = planLab(other, scenarioConfigs(other));
   t.false(stopsEarly(small, [otherPlan]));
-  t.false(stopsEarly([...small, { scenario: { ...other, checks: [] }, plan: otherPlan }], [busyLab]), 'every scenario left must fit a busy lab, not just one');
+  t.false(
+    stopsEarly([...small, { scenario: { ...other, checks: [] }, plan: otherPlan }], [busyLab]),
+    'every scenario left must fit a busy lab, not just one',
+  );
   t.true(stopsEarly(small, [otherPlan, busyLab]), 'one busy lab that fits is enough');
   // Exactly a teardown's worth left (250 + 350 + 3 × 100 = 900): stop; a check more: take it.
-  const exactly = { ...article('01-no-tunnel'), checks: [check('A', 'tunnel-down'), check('A'), check('A'), check('A')] };
+  const exactly = {
+    ...article('01-no-tunnel'),
+    checks: [check('A', 'tunnel-down'), check('A'), check('A'), check('A')],
+  };
   t.is(estimatedCheckMs(exactly), teardownEstimateMs);
   t.true(stopsEarly([{ scenario: exactly, plan: busyLab }], [busyLab]));
-  t.false(stopsEarly([{ scenario: { ...exactly, checks: [...exactly.checks, check('C')] }, plan: busyLab }], [busyLab]));
+  t.false(
+    stopsEarly([{ scenario: { ...exactly, checks: [...exactly.checks, check('C')] }, plan: busyLab }], [busyLab]),
+  );
 });
 
 test('checkBatches: a check from an end that cannot start its session (no Endpoint for a peer) begins a new run, after the checks before it', (t) => {
   const checks = [check('gw'), check('gw'), check('west'), check('gw'), check('west')];
-  t.deepEqual(checkBatches(checks, (item) => item.from === 'west').map((batch) => batch.map(({ index }) => index)), [[0, 1], [2, 3], [4]]);
+  t.deepEqual(
+    checkBatches(checks, (item) => item.from === 'west').map((batch) => batch.map(({ index }) => index)),
+    [[0, 1], [2, 3], [4]],
+  );
 });
 
 test('planLab: waitsForPeers names the ends with a peer they have no Endpoint for', (t) => {
   const twoTunnels = loadScenario(new URL('../../scenarios/own-network/two-tunnels.yaml', import.meta.url).pathname);
   t.deepEqual(planLab(twoTunnels, scenarioConfigs(twoTunnels)).waitsForPeers.sort(), ['east', 'west']);
-  t.deepEqual(queued('05-transparent-a-rule')[0]!.plan.waitsForPeers, ['B'], 'the article\'s B only listens');
+  t.deepEqual(queued('05-transparent-a-rule')[0]!.plan.waitsForPeers, ['B'], "the article's B only listens");
   t.deepEqual(queued('01-no-tunnel')[0]!.plan.waitsForPeers, []);
 });

@@ -10,7 +10,10 @@ import type { Check, Scenario } from '../scenario/scenario.ts';
  * holds (sent from an end that cannot start its WireGuard session itself) begins a new run, after every check
  * before it, as in file order. Report order stays the file's.
  */
-export function checkBatches(checks: readonly Check[], waitsForEarlier: (check: Check) => boolean): { check: Check; index: number }[][] {
+export function checkBatches(
+  checks: readonly Check[],
+  waitsForEarlier: (check: Check) => boolean,
+): { check: Check; index: number }[][] {
   const batches: { check: Check; index: number }[][] = [];
   for (const [index, check] of checks.entries()) {
     const last = batches.at(-1);
@@ -29,9 +32,11 @@ export const teardownEstimateMs = 900;
  * they take it, and this teardown overlaps their checks instead of coinciding with theirs at the end.
  */
 export function stopsEarly(queue: readonly { scenario: Scenario; plan: LabPlan }[], busy: readonly LabPlan[]): boolean {
-  return busy.length > 0
-    && queue.reduce((sum, item) => sum + estimatedCheckMs(item.scenario), 0) <= teardownEstimateMs
-    && queue.every((item) => busy.some((plan) => sameEndpoints(plan, item.plan)));
+  return (
+    busy.length > 0 &&
+    queue.reduce((sum, item) => sum + estimatedCheckMs(item.scenario), 0) <= teardownEstimateMs &&
+    queue.every((item) => busy.some((plan) => sameEndpoints(plan, item.plan)))
+  );
 }
 
 /**
@@ -40,20 +45,26 @@ export function stopsEarly(queue: readonly { scenario: Scenario; plan: LabPlan }
  * expects an answer (WireGuard restarts after it), 100 for any other (they run together).
  */
 export function estimatedCheckMs(scenario: Scenario): number {
-  return scenario.checks.reduce((sum, check) => sum + (check.fault ? (check.expect?.path === 'none' ? 800 : 350) : 100), 250);
+  return scenario.checks.reduce(
+    (sum, check) => sum + (check.fault ? (check.expect?.path === 'none' ? 800 : 350) : 100),
+    250,
+  );
 }
 
 /**
  * Takes the next scenario for a lab out of the queue: the longest of those this lab can run by reconfiguring
  * it (same endpoints), else the longest of all (a lab is brought up for it).
  */
-export function takeLongest<T extends { scenario: Scenario; plan: LabPlan }>(queue: T[], labPlan?: LabPlan): T | undefined {
+export function takeLongest<T extends { scenario: Scenario; plan: LabPlan }>(
+  queue: T[],
+  labPlan?: LabPlan,
+): T | undefined {
   if (queue.length === 0) return undefined;
   // On a tie the earlier in the queue (file order) wins.
-  const longest = (items: T[]) => items.reduce((best, item) => (estimatedCheckMs(item.scenario) > estimatedCheckMs(best.scenario) ? item : best));
+  const longest = (items: T[]) =>
+    items.reduce((best, item) => (estimatedCheckMs(item.scenario) > estimatedCheckMs(best.scenario) ? item : best));
   const fitting = labPlan ? queue.filter((item) => sameEndpoints(labPlan, item.plan)) : [];
   const next = longest(fitting.length > 0 ? fitting : queue);
   queue.splice(queue.indexOf(next), 1);
   return next;
 }
-

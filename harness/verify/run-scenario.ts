@@ -48,7 +48,14 @@ export interface CaptureReport {
 
 /** The lab's shape, for pictures: endpoints and which of them run WireGuard. */
 export interface TopologyReport {
-  endpoints: { name: string; publicIp: string; wgIp: string | null; listenPort: number | null; serves: string | null; transparent: boolean }[];
+  endpoints: {
+    name: string;
+    publicIp: string;
+    wgIp: string | null;
+    listenPort: number | null;
+    serves: string | null;
+    transparent: boolean;
+  }[];
   /** The WireGuard endpoints, the dialing end first. */
   tunnel: string[];
 }
@@ -108,10 +115,17 @@ export interface RunManyOptions extends RunOptions {
  * fit the next scenario is reused: only WireGuard is reconfigured, which is what a user changing configs does.
  * With `artifacts`, each scenario's go to `<artifacts>/<scenario name>/`.
  */
-export async function runScenarios(scenarios: Scenario[], options: RunManyOptions = {}): Promise<ScenarioRun[] & { kept?: string[] }> {
+export async function runScenarios(
+  scenarios: Scenario[],
+  options: RunManyOptions = {},
+): Promise<ScenarioRun[] & { kept?: string[] }> {
   const concurrency = Math.max(1, Math.min(options.concurrency ?? 2, scenarios.length));
   // Plans first: a scenario whose configs cannot be planned stops the run before any lab starts.
-  const queue = scenarios.map((scenario, index) => ({ scenario, index, plan: planLab(scenario, scenarioConfigs(scenario, options.keys)) }));
+  const queue = scenarios.map((scenario, index) => ({
+    scenario,
+    index,
+    plan: planLab(scenario, scenarioConfigs(scenario, options.keys)),
+  }));
   const runs: ScenarioRun[] & { kept?: string[] } = [];
   const kept: string[] = [];
   // With several labs, the longest scenarios go first, so no lab is left with a long one at the end, and a lab
@@ -131,23 +145,27 @@ export async function runScenarios(scenarios: Scenario[], options: RunManyOption
       for (let next = take(lab); next; next = take(lab)) {
         busy.add(next.plan);
         try {
-        const start = performance.now();
-        const plan = next.plan;
-        let bringUp: Record<string, number>;
-        if (lab && sameEndpoints(lab.plan, plan)) {
-          await lab.reconfigure(plan);
-          bringUp = { reconfigure: (performance.now() - start) / 1000 };
-          options.onScenario?.(next.scenario, lab, 'reconfigure');
-        } else {
-          await lab?.down();
-          lab = await startLab(next.scenario, { progress: options.progress, keys: options.keys, detached: options.keep });
-          bringUp = { ...lab.timings };
-          options.onScenario?.(next.scenario, lab, 'bring-up');
-        }
-        const artifacts = options.artifacts === undefined ? undefined : join(options.artifacts, next.scenario.name);
-        const run = await runChecks(lab, bringUp, start, { ...options, artifacts });
-        runs[next.index] = run;
-        options.onReport?.(run.report);
+          const start = performance.now();
+          const plan = next.plan;
+          let bringUp: Record<string, number>;
+          if (lab && sameEndpoints(lab.plan, plan)) {
+            await lab.reconfigure(plan);
+            bringUp = { reconfigure: (performance.now() - start) / 1000 };
+            options.onScenario?.(next.scenario, lab, 'reconfigure');
+          } else {
+            await lab?.down();
+            lab = await startLab(next.scenario, {
+              progress: options.progress,
+              keys: options.keys,
+              detached: options.keep,
+            });
+            bringUp = { ...lab.timings };
+            options.onScenario?.(next.scenario, lab, 'bring-up');
+          }
+          const artifacts = options.artifacts === undefined ? undefined : join(options.artifacts, next.scenario.name);
+          const run = await runChecks(lab, bringUp, start, { ...options, artifacts });
+          runs[next.index] = run;
+          options.onReport?.(run.report);
         } finally {
           busy.delete(next.plan);
         }
@@ -177,9 +195,18 @@ export async function runScenarios(scenarios: Scenario[], options: RunManyOption
  * Runs every check of the lab's scenario as `wglab run` does (checks without a fault together, faults alone,
  * WireGuard's restart after the last fault left for whatever comes next: `lab.settleWireguard()` does it).
  */
-export async function runChecks(lab: Lab, bringUp: Record<string, number>, start: number, options: RunOptions): Promise<ScenarioRun> {
+export async function runChecks(
+  lab: Lab,
+  bringUp: Record<string, number>,
+  start: number,
+  options: RunOptions,
+): Promise<ScenarioRun> {
   const scenario = lab.scenario;
-  const configs = Object.fromEntries(lab.plan.endpoints.filter((endpoint) => endpoint.wgConfig).map((endpoint) => [endpoint.name, redactWgConfig(endpoint.wgConfig!)]));
+  const configs = Object.fromEntries(
+    lab.plan.endpoints
+      .filter((endpoint) => endpoint.wgConfig)
+      .map((endpoint) => [endpoint.name, redactWgConfig(endpoint.wgConfig!)]),
+  );
   const results: CheckResult[] = [];
   const checks: CheckReport[] = [];
   const checksStart = performance.now();
@@ -188,9 +215,14 @@ export async function runChecks(lab: Lab, bringUp: Record<string, number>, start
   for (const batch of checkBatches(scenario.checks, waitsForEarlier)) {
     for (const { check, index } of batch) {
       options.onCheckStart?.(check, index, scenario.checks.length);
-      options.progress?.(`${lab.id}: check ${index + 1}/${scenario.checks.length}: ${check.from} -> ${check.url}${check.fault ? ` with ${check.fault}` : ''}`);
+      options.progress?.(
+        `${lab.id}: check ${index + 1}/${scenario.checks.length}: ${check.from} -> ${check.url}${check.fault ? ` with ${check.fault}` : ''}`,
+      );
     }
-    const decided = batch.length === 1 ? [await runCheck(lab, batch[0]!.check, batch[0]!.index, checkOptions)] : await runChecksTogether(lab, batch, checkOptions);
+    const decided =
+      batch.length === 1
+        ? [await runCheck(lab, batch[0]!.check, batch[0]!.index, checkOptions)]
+        : await runChecksTogether(lab, batch, checkOptions);
     for (const result of decided) {
       const report = checkReport(result, options.artifacts !== undefined);
       results.push(result);
@@ -199,7 +231,11 @@ export async function runChecks(lab: Lab, bringUp: Record<string, number>, start
       options.onCheck?.(report, result, scenario);
     }
   }
-  const timings = { ...bringUp, checks: (performance.now() - checksStart) / 1000, total: (performance.now() - start) / 1000 };
+  const timings = {
+    ...bringUp,
+    checks: (performance.now() - checksStart) / 1000,
+    total: (performance.now() - start) / 1000,
+  };
   const topology: TopologyReport = {
     endpoints: Object.values(scenario.endpoints).map((endpoint) => ({
       name: endpoint.name,
@@ -212,7 +248,21 @@ export async function runChecks(lab: Lab, bringUp: Record<string, number>, start
     tunnel: [...lab.plan.wireguardOrder].reverse(),
   };
   const lint = lintScenario(scenario, options.keys);
-  return { report: { scenario: scenario.name, description: scenario.description ?? null, topology, wireguard: lab.wireguard, lab: lab.id, checks, pass: checks.every((check) => check.pass), timings, configs, lint }, results };
+  return {
+    report: {
+      scenario: scenario.name,
+      description: scenario.description ?? null,
+      topology,
+      wireguard: lab.wireguard,
+      lab: lab.id,
+      checks,
+      pass: checks.every((check) => check.pass),
+      timings,
+      configs,
+      lint,
+    },
+    results,
+  };
 }
 
 function checkReport(result: CheckResult, kept: boolean): CheckReport {
@@ -224,8 +274,14 @@ function checkReport(result: CheckResult, kept: boolean): CheckReport {
     url: check.url,
     fault: check.fault ?? null,
     // A check without expect (being recorded) has nothing to pass or fail on but its evidence.
-    expected: check.expect ? { sourceIp: check.expect.sourceIp ?? null, path: check.expect.path } : { sourceIp: null, path: 'unrecorded' },
-    observed: { sourceIp: verdict.observed.sourceIp ?? null, path: verdict.observed.path, httpStatus: verdict.observed.httpStatus ?? null },
+    expected: check.expect
+      ? { sourceIp: check.expect.sourceIp ?? null, path: check.expect.path }
+      : { sourceIp: null, path: 'unrecorded' },
+    observed: {
+      sourceIp: verdict.observed.sourceIp ?? null,
+      path: verdict.observed.path,
+      httpStatus: verdict.observed.httpStatus ?? null,
+    },
     pass: verdict.pass,
     reasons: verdict.reasons,
     seen: verdict.seen,

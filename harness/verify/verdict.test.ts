@@ -8,72 +8,158 @@ import { decideVerdict, type Evidence, type RequestResult } from './verdict.ts';
 
 // Evidence built by hand, one rule per test: A (10.0.0.1, wg0) asks B (203.0.113.2:443) from client port 40000;
 // C (192.0.2.3) asks B from its own port; WireGuard runs between 51821 and 51822. The last tests use real captures.
-const check = (path: NonNullable<Check['expect']>['path'], sourceIp?: string): Check => ({ from: 'A', url: 'https://app.example.com/', insecure: false, expect: { path, sourceIp } });
+const check = (path: NonNullable<Check['expect']>['path'], sourceIp?: string): Check => ({
+  from: 'A',
+  url: 'https://app.example.com/',
+  insecure: false,
+  expect: { path, sourceIp },
+});
 const entry = (remoteAddr: string): AccessLogEntry =>
-  parseAccessLogLine(`${remoteAddr} - - [24/Nov/2026:18:20:22 +0000] "GET / HTTP/1.1" 200 95 "-" "curl/7.88.1" wglab_request=t1`)!;
-const packet = (src: string, srcPort: number, dst: string, dstPort: number, fields: Partial<Packet> = {}): Packet =>
-  ({ time: 0, seconds: 0, nanos: 0, length: 60, ipVersion: src.includes(':') ? 6 : 4, src, dst, protocol: 6, srcPort, dstPort, ...fields });
+  parseAccessLogLine(
+    `${remoteAddr} - - [24/Nov/2026:18:20:22 +0000] "GET / HTTP/1.1" 200 95 "-" "curl/7.88.1" wglab_request=t1`,
+  )!;
+const packet = (src: string, srcPort: number, dst: string, dstPort: number, fields: Partial<Packet> = {}): Packet => ({
+  time: 0,
+  seconds: 0,
+  nanos: 0,
+  length: 60,
+  ipVersion: src.includes(':') ? 6 : 4,
+  src,
+  dst,
+  protocol: 6,
+  srcPort,
+  dstPort,
+  ...fields,
+});
 /** A conversation as a capture point sees it: `count` packets each way; at the router each one in and out. */
-function conversation(client: string, clientPort: number, server: string, serverPort: number, count: number, fields: Partial<Packet> = {}): Packet[] {
-  return Array.from({ length: count }, () => [packet(client, clientPort, server, serverPort, fields), packet(server, serverPort, client, clientPort, fields)]).flat();
+function conversation(
+  client: string,
+  clientPort: number,
+  server: string,
+  serverPort: number,
+  count: number,
+  fields: Partial<Packet> = {},
+): Packet[] {
+  return Array.from({ length: count }, () => [
+    packet(client, clientPort, server, serverPort, fields),
+    packet(server, serverPort, client, clientPort, fields),
+  ]).flat();
 }
-const forwarded = (packets: Packet[]) => packets.flatMap((one) => [{ ...one, direction: 'in' as const }, { ...one, direction: 'out' as const }]);
+const forwarded = (packets: Packet[]) =>
+  packets.flatMap((one) => [
+    { ...one, direction: 'in' as const },
+    { ...one, direction: 'out' as const },
+  ]);
 const aOnWg0 = conversation('10.0.0.1', 40000, '203.0.113.2', 443, 3);
 const aInClear = forwarded(conversation('198.51.100.1', 40000, '203.0.113.2', 443, 2));
 const cInClear = forwarded(conversation('192.0.2.3', 50000, '203.0.113.2', 443, 1));
 const wireguardUdp = forwarded(conversation('198.51.100.1', 51821, '203.0.113.2', 51822, 2, { protocol: 17 }));
 const dns = forwarded([packet('198.51.100.1', 38000, '192.0.2.53', 53, { protocol: 17 })]);
 
-const router = (...packets: Packet[][]): CapturePoint => ({ label: 'internet', node: 'internet', iface: 'any', packets: packets.flat() });
-const wg0 = (node: string, ...packets: Packet[][]): CapturePoint => ({ label: `${node} wg0`, node, iface: 'wg0', packets: packets.flat() });
+const router = (...packets: Packet[][]): CapturePoint => ({
+  label: 'internet',
+  node: 'internet',
+  iface: 'any',
+  packets: packets.flat(),
+});
+const wg0 = (node: string, ...packets: Packet[][]): CapturePoint => ({
+  label: `${node} wg0`,
+  node,
+  iface: 'wg0',
+  packets: packets.flat(),
+});
 
-interface Given { request?: Partial<RequestResult>; log?: AccessLogEntry[]; captures: CapturePoint[] }
+interface Given {
+  request?: Partial<RequestResult>;
+  log?: AccessLogEntry[];
+  captures: CapturePoint[];
+}
 function evidence({ request = {}, log = [entry('10.0.0.1')], captures }: Given): Evidence {
-  return { request: { exitCode: 0, httpStatus: 200, localPort: 40000, ...request }, serverPort: 443, logEntries: log, captures, wireguardPorts: [51821, 51822] };
+  return {
+    request: { exitCode: 0, httpStatus: 200, localPort: 40000, ...request },
+    serverPort: 443,
+    logEntries: log,
+    captures,
+    wireguardPorts: [51821, 51822],
+  };
 }
 const failed = { exitCode: 28, httpStatus: undefined, error: 'Connection timed out after 1001 milliseconds' };
 const logLine = entry('10.0.0.1').line;
 
-test('tunnel: the request\'s TCP on a wg0, and at the router only WireGuard UDP and other clients\' TCP', (t) => {
-  const verdict = decideVerdict(check('tunnel', '10.0.0.1'), evidence({ captures: [router(wireguardUdp, cInClear), wg0('A', aOnWg0), wg0('B')] }));
+test("tunnel: the request's TCP on a wg0, and at the router only WireGuard UDP and other clients' TCP", (t) => {
+  const verdict = decideVerdict(
+    check('tunnel', '10.0.0.1'),
+    evidence({ captures: [router(wireguardUdp, cInClear), wg0('A', aOnWg0), wg0('B')] }),
+  );
   t.deepEqual(verdict, {
     observed: { path: 'tunnel', sourceIp: '10.0.0.1', httpStatus: 200 },
     pass: true,
     reasons: [],
-    seen: ['internet: none of the request\'s TCP, WireGuard UDP (4 packets); other: TCP 192.0.2.3:50000 → 203.0.113.2:443 (2 packets)', 'A wg0: the request\'s TCP (6 packets)', 'B wg0: none of the request\'s TCP'],
+    seen: [
+      "internet: none of the request's TCP, WireGuard UDP (4 packets); other: TCP 192.0.2.3:50000 → 203.0.113.2:443 (2 packets)",
+      "A wg0: the request's TCP (6 packets)",
+      "B wg0: none of the request's TCP",
+    ],
   });
 });
 
-test('tunnel on the far end\'s wg0 only still is the tunnel', (t) => {
-  const verdict = decideVerdict(check('internet'), evidence({ captures: [router(wireguardUdp), wg0('A'), wg0('B', aOnWg0)] }));
+test("tunnel on the far end's wg0 only still is the tunnel", (t) => {
+  const verdict = decideVerdict(
+    check('internet'),
+    evidence({ captures: [router(wireguardUdp), wg0('A'), wg0('B', aOnWg0)] }),
+  );
   t.is(verdict.observed.path, 'tunnel');
-  t.deepEqual(verdict.reasons, ['expected path internet, observed tunnel: the request\'s TCP was on B wg0 and the internet carried none of it in clear']);
+  t.deepEqual(verdict.reasons, [
+    "expected path internet, observed tunnel: the request's TCP was on B wg0 and the internet carried none of it in clear",
+  ]);
 });
 
-test('internet: the request\'s TCP in clear at the router, each forwarded packet counted once, and on no wg0', (t) => {
-  const verdict = decideVerdict(check('tunnel', '198.51.100.1'), evidence({ log: [entry('198.51.100.1')], captures: [router(aInClear, wireguardUdp), wg0('A')] }));
+test("internet: the request's TCP in clear at the router, each forwarded packet counted once, and on no wg0", (t) => {
+  const verdict = decideVerdict(
+    check('tunnel', '198.51.100.1'),
+    evidence({ log: [entry('198.51.100.1')], captures: [router(aInClear, wireguardUdp), wg0('A')] }),
+  );
   t.deepEqual(verdict.observed, { path: 'internet', sourceIp: '198.51.100.1', httpStatus: 200 });
-  t.deepEqual(verdict.reasons, ['expected path tunnel, observed internet: the request\'s TCP crossed the internet in clear (4 packets at the router) and no wg0 saw it']);
-  t.deepEqual(verdict.seen, ['internet: the request\'s TCP (4 packets), WireGuard UDP (4 packets)', 'A wg0: none of the request\'s TCP']);
+  t.deepEqual(verdict.reasons, [
+    "expected path tunnel, observed internet: the request's TCP crossed the internet in clear (4 packets at the router) and no wg0 saw it",
+  ]);
+  t.deepEqual(verdict.seen, [
+    "internet: the request's TCP (4 packets), WireGuard UDP (4 packets)",
+    "A wg0: none of the request's TCP",
+  ]);
   t.false(verdict.pass);
 });
 
-test('both: the request\'s TCP on a wg0 and in clear at the router', (t) => {
-  const verdict = decideVerdict(check('tunnel'), evidence({ captures: [router(aInClear), wg0('A', aOnWg0), wg0('B', aOnWg0)] }));
+test("both: the request's TCP on a wg0 and in clear at the router", (t) => {
+  const verdict = decideVerdict(
+    check('tunnel'),
+    evidence({ captures: [router(aInClear), wg0('A', aOnWg0), wg0('B', aOnWg0)] }),
+  );
   t.is(verdict.observed.path, 'both');
-  t.deepEqual(verdict.reasons, ['expected path tunnel, observed both: the request\'s TCP was both on A wg0 and B wg0 and in clear at the router (4 packets)']);
+  t.deepEqual(verdict.reasons, [
+    "expected path tunnel, observed both: the request's TCP was both on A wg0 and B wg0 and in clear at the router (4 packets)",
+  ]);
   t.false(verdict.pass);
 });
 
-test('unclear: curl got an answer and nginx logged it, but no capture point saw the request\'s TCP', (t) => {
+test("unclear: curl got an answer and nginx logged it, but no capture point saw the request's TCP", (t) => {
   const verdict = decideVerdict(check('tunnel'), evidence({ captures: [router(wireguardUdp), wg0('A')] }));
   t.is(verdict.observed.path, 'unclear');
-  t.deepEqual(verdict.reasons, ['expected path tunnel, observed unclear: nginx logged the request but no capture point saw its TCP']);
+  t.deepEqual(verdict.reasons, [
+    'expected path tunnel, observed unclear: nginx logged the request but no capture point saw its TCP',
+  ]);
 });
 
 test('none: curl failed and nginx logged nothing', (t) => {
   // A connect timeout: curl had no connection, so no client port (0), only the ports it was given.
-  const verdict = decideVerdict(check('none'), evidence({ request: { ...failed, localPort: 0, localPorts: { from: 40000, to: 40009 } }, log: [], captures: [router(), wg0('A')] }));
+  const verdict = decideVerdict(
+    check('none'),
+    evidence({
+      request: { ...failed, localPort: 0, localPorts: { from: 40000, to: 40009 } },
+      log: [],
+      captures: [router(), wg0('A')],
+    }),
+  );
   t.deepEqual(verdict.observed, { path: 'none', sourceIp: undefined, httpStatus: undefined });
   t.true(verdict.pass);
   t.deepEqual(verdict.reasons, []);
@@ -81,48 +167,92 @@ test('none: curl failed and nginx logged nothing', (t) => {
 
 test('none is decided by curl and the log together, whatever packets left: SYNs on wg0 that got no answer', (t) => {
   const syn = [packet('10.0.0.1', 40000, '203.0.113.2', 443, { tcpFlags: 'S' })];
-  const verdict = decideVerdict(check('tunnel', '10.0.0.1'), evidence({ request: { ...failed, localPort: 0, localPorts: { from: 40000, to: 40009 } }, log: [], captures: [router(), wg0('A', syn)] }));
+  const verdict = decideVerdict(
+    check('tunnel', '10.0.0.1'),
+    evidence({
+      request: { ...failed, localPort: 0, localPorts: { from: 40000, to: 40009 } },
+      log: [],
+      captures: [router(), wg0('A', syn)],
+    }),
+  );
   t.is(verdict.observed.path, 'none');
   t.deepEqual(verdict.reasons, [
     'expected path tunnel, observed none: curl failed (exit 28: Connection timed out after 1001 milliseconds) and nginx logged nothing',
     'expected the server to log 10.0.0.1, but it logged no line for this request',
   ]);
-  t.deepEqual(verdict.seen, ['internet: no TCP from ports 40000-40009 to port 443', 'A wg0: TCP from ports 40000-40009 to port 443 (1 packet)']);
+  t.deepEqual(verdict.seen, [
+    'internet: no TCP from ports 40000-40009 to port 443',
+    'A wg0: TCP from ports 40000-40009 to port 443 (1 packet)',
+  ]);
 });
 
 test('curl failed without a message: the exit code alone', (t) => {
-  const verdict = decideVerdict(check('tunnel'), evidence({ request: { exitCode: 7, httpStatus: undefined }, log: [], captures: [router()] }));
+  const verdict = decideVerdict(
+    check('tunnel'),
+    evidence({ request: { exitCode: 7, httpStatus: undefined }, log: [], captures: [router()] }),
+  );
   t.deepEqual(verdict.reasons, ['expected path tunnel, observed none: curl failed (exit 7) and nginx logged nothing']);
 });
 
 test('unclear, not none: curl failed but nginx logged the request', (t) => {
-  const verdict = decideVerdict(check('none'), evidence({ request: failed, captures: [router(wireguardUdp), wg0('A', aOnWg0)] }));
+  const verdict = decideVerdict(
+    check('none'),
+    evidence({ request: failed, captures: [router(wireguardUdp), wg0('A', aOnWg0)] }),
+  );
   t.is(verdict.observed.path, 'unclear');
-  t.deepEqual(verdict.reasons, [`expected path none, observed unclear: curl failed (exit 28: Connection timed out after 1001 milliseconds), yet nginx logged the request: ${logLine}`]);
+  t.deepEqual(verdict.reasons, [
+    `expected path none, observed unclear: curl failed (exit 28: Connection timed out after 1001 milliseconds), yet nginx logged the request: ${logLine}`,
+  ]);
   t.false(verdict.pass);
 });
 
 test('unclear, not tunnel: curl got an answer but nginx logged no line for it', (t) => {
-  const verdict = decideVerdict(check('tunnel'), evidence({ log: [], captures: [router(wireguardUdp), wg0('A', aOnWg0)] }));
+  const verdict = decideVerdict(
+    check('tunnel'),
+    evidence({ log: [], captures: [router(wireguardUdp), wg0('A', aOnWg0)] }),
+  );
   t.is(verdict.observed.path, 'unclear');
-  t.deepEqual(verdict.reasons, ['expected path tunnel, observed unclear: curl got an answer (HTTP 200), yet nginx logged no line for this request']);
-  const noStatus = decideVerdict(check('none'), evidence({ request: { httpStatus: undefined }, log: [], captures: [router()] }));
-  t.deepEqual(noStatus.reasons, ['expected path none, observed unclear: curl got an answer, yet nginx logged no line for this request']);
+  t.deepEqual(verdict.reasons, [
+    'expected path tunnel, observed unclear: curl got an answer (HTTP 200), yet nginx logged no line for this request',
+  ]);
+  const noStatus = decideVerdict(
+    check('none'),
+    evidence({ request: { httpStatus: undefined }, log: [], captures: [router()] }),
+  );
+  t.deepEqual(noStatus.reasons, [
+    'expected path none, observed unclear: curl got an answer, yet nginx logged no line for this request',
+  ]);
 });
 
-test('unclear without the router\'s capture: nothing shows whether the request crossed the internet in clear', (t) => {
+test("unclear without the router's capture: nothing shows whether the request crossed the internet in clear", (t) => {
   const missing = decideVerdict(check('tunnel'), evidence({ captures: [wg0('A', aOnWg0)] }));
   t.is(missing.observed.path, 'unclear');
-  t.deepEqual(missing.reasons, ['expected path tunnel, observed unclear: the router was not captured, so nothing shows whether the request crossed the internet in clear']);
-  const absent = decideVerdict(check('tunnel'), evidence({ captures: [{ ...router(aInClear), absent: 'tcpdump failed' }, wg0('A', aOnWg0)] }));
-  t.deepEqual(absent.reasons, ['expected path tunnel, observed unclear: the router was not captured (tcpdump failed), so nothing shows whether the request crossed the internet in clear']);
-  t.deepEqual(absent.seen, ['internet: not captured (tcpdump failed)', 'A wg0: the request\'s TCP (6 packets)']);
+  t.deepEqual(missing.reasons, [
+    'expected path tunnel, observed unclear: the router was not captured, so nothing shows whether the request crossed the internet in clear',
+  ]);
+  const absent = decideVerdict(
+    check('tunnel'),
+    evidence({ captures: [{ ...router(aInClear), absent: 'tcpdump failed' }, wg0('A', aOnWg0)] }),
+  );
+  t.deepEqual(absent.reasons, [
+    'expected path tunnel, observed unclear: the router was not captured (tcpdump failed), so nothing shows whether the request crossed the internet in clear',
+  ]);
+  t.deepEqual(absent.seen, ['internet: not captured (tcpdump failed)', "A wg0: the request's TCP (6 packets)"]);
 });
 
 test('a capture point marked not captured is no evidence, whatever packets it holds', (t) => {
-  const verdict = decideVerdict(check('internet'), evidence({ log: [entry('198.51.100.1')], captures: [router(aInClear), { ...wg0('A', conversation('198.51.100.1', 40000, '203.0.113.2', 443, 1)), absent: 'wg0 is down on A' }] }));
+  const verdict = decideVerdict(
+    check('internet'),
+    evidence({
+      log: [entry('198.51.100.1')],
+      captures: [
+        router(aInClear),
+        { ...wg0('A', conversation('198.51.100.1', 40000, '203.0.113.2', 443, 1)), absent: 'wg0 is down on A' },
+      ],
+    }),
+  );
   t.is(verdict.observed.path, 'internet');
-  t.deepEqual(verdict.seen, ['internet: the request\'s TCP (4 packets)', 'A wg0: not captured (wg0 is down on A)']);
+  t.deepEqual(verdict.seen, ["internet: the request's TCP (4 packets)", 'A wg0: not captured (wg0 is down on A)']);
 });
 
 test('only a wg0 is the tunnel, and only the capture labelled internet is the router', (t) => {
@@ -132,52 +262,129 @@ test('only a wg0 is the tunnel, and only the capture labelled internet is the ro
   t.is(decideVerdict(check('tunnel'), evidence({ captures: [otherAny, wg0('A', aOnWg0)] })).observed.path, 'unclear');
 });
 
-test('the router\'s capture is filtered by the client port: another client\'s TCP in clear does not make it both', (t) => {
+test("the router's capture is filtered by the client port: another client's TCP in clear does not make it both", (t) => {
   const verdict = decideVerdict(check('tunnel'), evidence({ captures: [router(cInClear), wg0('A', aOnWg0)] }));
   t.is(verdict.observed.path, 'tunnel');
 });
 
-test('with no client port from curl (0: no connection), any TCP on the server port is the request\'s, and called TCP on that port', (t) => {
-  const verdict = decideVerdict(check('none'), evidence({ request: { ...failed, localPort: 0 }, log: [], captures: [router(cInClear, wireguardUdp), wg0('A', aOnWg0)] }));
+test("with no client port from curl (0: no connection), any TCP on the server port is the request's, and called TCP on that port", (t) => {
+  const verdict = decideVerdict(
+    check('none'),
+    evidence({
+      request: { ...failed, localPort: 0 },
+      log: [],
+      captures: [router(cInClear, wireguardUdp), wg0('A', aOnWg0)],
+    }),
+  );
   t.is(verdict.observed.path, 'none');
-  t.deepEqual(verdict.seen, ['internet: TCP on port 443 (2 packets), WireGuard UDP (4 packets)', 'A wg0: TCP on port 443 (6 packets)']);
-  const unknown = decideVerdict(check('none'), evidence({ request: { ...failed, localPort: undefined }, log: [], captures: [router(cInClear), wg0('A')] }));
+  t.deepEqual(verdict.seen, [
+    'internet: TCP on port 443 (2 packets), WireGuard UDP (4 packets)',
+    'A wg0: TCP on port 443 (6 packets)',
+  ]);
+  const unknown = decideVerdict(
+    check('none'),
+    evidence({ request: { ...failed, localPort: undefined }, log: [], captures: [router(cInClear), wg0('A')] }),
+  );
   t.deepEqual(unknown.seen, ['internet: TCP on port 443 (2 packets)', 'A wg0: no TCP on port 443']);
 });
 
-test('concurrent requests: a request that never connected is judged by the client ports it was given, not by others\' TCP', (t) => {
+test("concurrent requests: a request that never connected is judged by the client ports it was given, not by others' TCP", (t) => {
   // C's request (ports 50000-50009) ran at the same time as A's (40000), which took the tunnel: C's own got nowhere.
   const given = { from: 50000, to: 50009 };
-  const cNone = decideVerdict({ ...check('none'), from: 'C' }, evidence({ request: { ...failed, localPort: 0, localPorts: given }, log: [], captures: [router(wireguardUdp), wg0('A', aOnWg0)] }));
+  const cNone = decideVerdict(
+    { ...check('none'), from: 'C' },
+    evidence({
+      request: { ...failed, localPort: 0, localPorts: given },
+      log: [],
+      captures: [router(wireguardUdp), wg0('A', aOnWg0)],
+    }),
+  );
   t.is(cNone.observed.path, 'none');
-  t.deepEqual(cNone.seen, ['internet: no TCP from ports 50000-50009 to port 443, WireGuard UDP (4 packets)', 'A wg0: no TCP from ports 50000-50009 to port 443; other: TCP 10.0.0.1:40000 → 203.0.113.2:443 (6 packets)']);
+  t.deepEqual(cNone.seen, [
+    'internet: no TCP from ports 50000-50009 to port 443, WireGuard UDP (4 packets)',
+    'A wg0: no TCP from ports 50000-50009 to port 443; other: TCP 10.0.0.1:40000 → 203.0.113.2:443 (6 packets)',
+  ]);
   // C's request connected in clear from 50000 while A's took the tunnel: each is judged on its own packets.
-  const cInternet = decideVerdict({ ...check('internet', '192.0.2.3'), from: 'C' }, evidence({ request: { localPort: 50000, localPorts: given }, log: [entry('192.0.2.3')], captures: [router(cInClear, wireguardUdp), wg0('A', aOnWg0)] }));
+  const cInternet = decideVerdict(
+    { ...check('internet', '192.0.2.3'), from: 'C' },
+    evidence({
+      request: { localPort: 50000, localPorts: given },
+      log: [entry('192.0.2.3')],
+      captures: [router(cInClear, wireguardUdp), wg0('A', aOnWg0)],
+    }),
+  );
   t.is(cInternet.observed.path, 'internet');
-  const aTunnel = decideVerdict(check('tunnel', '10.0.0.1'), evidence({ request: { localPort: 40000, localPorts: { from: 40000, to: 40009 } }, captures: [router(cInClear, wireguardUdp), wg0('A', aOnWg0)] }));
+  const aTunnel = decideVerdict(
+    check('tunnel', '10.0.0.1'),
+    evidence({
+      request: { localPort: 40000, localPorts: { from: 40000, to: 40009 } },
+      captures: [router(cInClear, wireguardUdp), wg0('A', aOnWg0)],
+    }),
+  );
   t.is(aTunnel.observed.path, 'tunnel');
   // Negative control: the same evidence without the client port and its range takes C's packets for A's.
-  const blind = decideVerdict(check('tunnel', '10.0.0.1'), evidence({ request: { localPort: undefined }, captures: [router(cInClear, wireguardUdp), wg0('A', aOnWg0)] }));
+  const blind = decideVerdict(
+    check('tunnel', '10.0.0.1'),
+    evidence({ request: { localPort: undefined }, captures: [router(cInClear, wireguardUdp), wg0('A', aOnWg0)] }),
+  );
   t.is(blind.observed.path, 'both');
 });
 
 test('a timeout after the TCP connection was made is unclear, not none: the path answered, curl gave up too soon', (t) => {
-  const slow = decideVerdict(check('none'), evidence({ request: { ...failed, error: 'Connection timed out after 251 milliseconds', localPort: 40000 }, log: [], captures: [router(), wg0('A', aOnWg0)] }));
+  const slow = decideVerdict(
+    check('none'),
+    evidence({
+      request: { ...failed, error: 'Connection timed out after 251 milliseconds', localPort: 40000 },
+      log: [],
+      captures: [router(), wg0('A', aOnWg0)],
+    }),
+  );
   t.is(slow.observed.path, 'unclear');
-  t.deepEqual(slow.reasons, ['expected path none, observed unclear: curl failed (exit 28: Connection timed out after 251 milliseconds) after its TCP connection was made (client port 40000): the path answered, more slowly than curl waited']);
+  t.deepEqual(slow.reasons, [
+    'expected path none, observed unclear: curl failed (exit 28: Connection timed out after 251 milliseconds) after its TCP connection was made (client port 40000): the path answered, more slowly than curl waited',
+  ]);
   // Without a connection, or failing otherwise after one (TLS refused), it stays none.
-  t.is(decideVerdict(check('none'), evidence({ request: { ...failed, localPort: 0 }, log: [], captures: [router()] })).observed.path, 'none');
-  t.is(decideVerdict(check('none'), evidence({ request: { ...failed, exitCode: 60, localPort: 40000 }, log: [], captures: [router()] })).observed.path, 'none');
-  t.is(decideVerdict(check('none'), evidence({ request: { ...failed, exitCode: 28, localPort: 40000 }, log: [entry('10.0.0.1')], captures: [router(), wg0('A', aOnWg0)] })).observed.path, 'unclear', 'logged: unclear as before');
+  t.is(
+    decideVerdict(check('none'), evidence({ request: { ...failed, localPort: 0 }, log: [], captures: [router()] }))
+      .observed.path,
+    'none',
+  );
+  t.is(
+    decideVerdict(
+      check('none'),
+      evidence({ request: { ...failed, exitCode: 60, localPort: 40000 }, log: [], captures: [router()] }),
+    ).observed.path,
+    'none',
+  );
+  t.is(
+    decideVerdict(
+      check('none'),
+      evidence({
+        request: { ...failed, exitCode: 28, localPort: 40000 },
+        log: [entry('10.0.0.1')],
+        captures: [router(), wg0('A', aOnWg0)],
+      }),
+    ).observed.path,
+    'unclear',
+    'logged: unclear as before',
+  );
 });
 
 test('source IP: what nginx logged, never where curl connected', (t) => {
-  const verdict = decideVerdict(check('tunnel', '10.0.0.1'), evidence({ request: { remoteIp: '203.0.113.2', remotePort: 443 }, captures: [router(), wg0('A', aOnWg0)] }));
+  const verdict = decideVerdict(
+    check('tunnel', '10.0.0.1'),
+    evidence({ request: { remoteIp: '203.0.113.2', remotePort: 443 }, captures: [router(), wg0('A', aOnWg0)] }),
+  );
   t.is(verdict.observed.sourceIp, '10.0.0.1');
   t.true(verdict.pass);
-  const unlogged = decideVerdict(check('tunnel', '203.0.113.2'), evidence({ request: { remoteIp: '203.0.113.2' }, log: [], captures: [router(), wg0('A', aOnWg0)] }));
+  const unlogged = decideVerdict(
+    check('tunnel', '203.0.113.2'),
+    evidence({ request: { remoteIp: '203.0.113.2' }, log: [], captures: [router(), wg0('A', aOnWg0)] }),
+  );
   t.is(unlogged.observed.sourceIp, undefined);
-  t.deepEqual(unlogged.reasons.slice(1), ['expected the server to log 203.0.113.2, but it logged no line for this request']);
+  t.deepEqual(unlogged.reasons.slice(1), [
+    'expected the server to log 203.0.113.2, but it logged no line for this request',
+  ]);
 });
 
 test('source IP: a check can fail on it alone, the path being right', (t) => {
@@ -199,56 +406,108 @@ test('without an expectation (a check to record), nothing fails but a request lo
   t.deepEqual(verdict.observed, { path: 'both', sourceIp: '10.0.0.1', httpStatus: 200 });
   t.deepEqual(verdict.reasons, []);
   t.true(verdict.pass);
-  const twice = decideVerdict(unexpected, evidence({ log: [entry('10.0.0.1'), entry('10.0.0.1')], captures: [router(), wg0('A', aOnWg0)] }));
+  const twice = decideVerdict(
+    unexpected,
+    evidence({ log: [entry('10.0.0.1'), entry('10.0.0.1')], captures: [router(), wg0('A', aOnWg0)] }),
+  );
   t.deepEqual(twice.reasons, ['nginx logged this request 2 times (from 10.0.0.1, 10.0.0.1)']);
 });
 
 test('a request nginx logged more than once fails, naming how often and from where', (t) => {
-  const verdict = decideVerdict(check('tunnel', '10.0.0.1'), evidence({ log: [entry('10.0.0.1'), entry('198.51.100.1')], captures: [router(), wg0('A', aOnWg0)] }));
+  const verdict = decideVerdict(
+    check('tunnel', '10.0.0.1'),
+    evidence({ log: [entry('10.0.0.1'), entry('198.51.100.1')], captures: [router(), wg0('A', aOnWg0)] }),
+  );
   t.false(verdict.pass);
   t.is(verdict.observed.sourceIp, '10.0.0.1');
   t.deepEqual(verdict.reasons, ['nginx logged this request 2 times (from 10.0.0.1, 198.51.100.1)']);
 });
 
-test('seen: when a point missed the request, its two busiest other conversations, never WireGuard\'s', (t) => {
-  const verdict = decideVerdict(check('tunnel'), evidence({ captures: [router(wireguardUdp, dns, cInClear, forwarded(conversation('198.51.100.1', 40001, '203.0.113.2', 80, 2)))] }));
-  t.deepEqual(verdict.seen, ['internet: none of the request\'s TCP, WireGuard UDP (4 packets); other: TCP 198.51.100.1:40001 → 203.0.113.2:80 (4 packets), TCP 192.0.2.3:50000 → 203.0.113.2:443 (2 packets)']);
+test("seen: when a point missed the request, its two busiest other conversations, never WireGuard's", (t) => {
+  const verdict = decideVerdict(
+    check('tunnel'),
+    evidence({
+      captures: [
+        router(wireguardUdp, dns, cInClear, forwarded(conversation('198.51.100.1', 40001, '203.0.113.2', 80, 2))),
+      ],
+    }),
+  );
+  t.deepEqual(verdict.seen, [
+    "internet: none of the request's TCP, WireGuard UDP (4 packets); other: TCP 198.51.100.1:40001 → 203.0.113.2:80 (4 packets), TCP 192.0.2.3:50000 → 203.0.113.2:443 (2 packets)",
+  ]);
   const onlyDns = decideVerdict(check('tunnel'), evidence({ captures: [router(dns)] }));
-  t.deepEqual(onlyDns.seen, ['internet: none of the request\'s TCP; other: UDP 198.51.100.1:38000 → 192.0.2.53:53 (1 packet)']);
+  t.deepEqual(onlyDns.seen, [
+    "internet: none of the request's TCP; other: UDP 198.51.100.1:38000 → 192.0.2.53:53 (1 packet)",
+  ]);
 });
 
 test('IPv6: the same rules over fd00:: addresses', (t) => {
   const onWg0 = conversation('fd00::1', 40000, 'fd00:b::2', 443, 1);
   const wireguard = forwarded(conversation('2001:db8::1', 51821, '2001:db8::2', 51822, 1, { protocol: 17 }));
   const other = forwarded(conversation('2001:db8::3', 50000, 'fd00:b::2', 443, 1));
-  const tunnel = decideVerdict(check('tunnel', 'fd00::1'), evidence({ log: [entry('fd00::1')], captures: [router(wireguard, other), wg0('A', onWg0)] }));
+  const tunnel = decideVerdict(
+    check('tunnel', 'fd00::1'),
+    evidence({ log: [entry('fd00::1')], captures: [router(wireguard, other), wg0('A', onWg0)] }),
+  );
   t.deepEqual(tunnel.observed, { path: 'tunnel', sourceIp: 'fd00::1', httpStatus: 200 });
-  t.deepEqual(tunnel.seen, ['internet: none of the request\'s TCP, WireGuard UDP (2 packets); other: TCP [2001:db8::3]:50000 → [fd00:b::2]:443 (2 packets)', 'A wg0: the request\'s TCP (2 packets)']);
+  t.deepEqual(tunnel.seen, [
+    "internet: none of the request's TCP, WireGuard UDP (2 packets); other: TCP [2001:db8::3]:50000 → [fd00:b::2]:443 (2 packets)",
+    "A wg0: the request's TCP (2 packets)",
+  ]);
   const clear = forwarded(conversation('2001:db8::1', 40000, 'fd00:b::2', 443, 1));
-  t.is(decideVerdict(check('internet'), evidence({ log: [entry('2001:db8::1')], captures: [router(clear), wg0('A')] })).observed.path, 'internet');
+  t.is(
+    decideVerdict(check('internet'), evidence({ log: [entry('2001:db8::1')], captures: [router(clear), wg0('A')] }))
+      .observed.path,
+    'internet',
+  );
 });
 
 // Real captures of one lab run (fixtures/pcap): A's request went through the tunnel (on wg0), C's over the internet.
 const realWg0 = readPcap(readFileSync('fixtures/pcap/wg0-raw.pcap')).packets;
 const realRouter = readPcap(readFileSync('fixtures/pcap/router-any-sll2-nano.pcap')).packets;
-const portOf = (packets: Packet[], client: string) => packets.find((one) => one.src === client && one.dstPort === 443)!.srcPort!;
-const real = (localPort: number, remoteAddr: string, captures: CapturePoint[]): Evidence =>
-  ({ request: { exitCode: 0, httpStatus: 200, localPort }, serverPort: 443, logEntries: [entry(remoteAddr)], captures, wireguardPorts: [51821, 51822] });
-const realPoint = (label: string, packets: Packet[]): CapturePoint => ({ label, node: label.split(' ')[0]!, iface: label === 'internet' ? 'any' : 'wg0', packets });
+const portOf = (packets: Packet[], client: string) =>
+  packets.find((one) => one.src === client && one.dstPort === 443)!.srcPort!;
+const real = (localPort: number, remoteAddr: string, captures: CapturePoint[]): Evidence => ({
+  request: { exitCode: 0, httpStatus: 200, localPort },
+  serverPort: 443,
+  logEntries: [entry(remoteAddr)],
+  captures,
+  wireguardPorts: [51821, 51822],
+});
+const realPoint = (label: string, packets: Packet[]): CapturePoint => ({
+  label,
+  node: label.split(' ')[0]!,
+  iface: label === 'internet' ? 'any' : 'wg0',
+  packets,
+});
 
 test('real captures: A through the tunnel while C crossed the router in clear', (t) => {
-  const verdict = decideVerdict(check('tunnel', '10.0.0.1'), real(portOf(realWg0, '10.0.0.1'), '10.0.0.1', [realPoint('internet', realRouter), realPoint('A wg0', realWg0)]));
+  const verdict = decideVerdict(
+    check('tunnel', '10.0.0.1'),
+    real(portOf(realWg0, '10.0.0.1'), '10.0.0.1', [realPoint('internet', realRouter), realPoint('A wg0', realWg0)]),
+  );
   t.deepEqual(verdict.observed, { path: 'tunnel', sourceIp: '10.0.0.1', httpStatus: 200 });
   t.true(verdict.pass);
-  t.is(verdict.seen[1], 'A wg0: the request\'s TCP (19 packets)');
-  t.regex(verdict.seen[0]!, /^internet: none of the request's TCP, WireGuard UDP \(18 packets\); other: TCP 192\.0\.2\.3:\d+ → 203\.0\.113\.2:443/);
+  t.is(verdict.seen[1], "A wg0: the request's TCP (19 packets)");
+  t.regex(
+    verdict.seen[0]!,
+    /^internet: none of the request's TCP, WireGuard UDP \(18 packets\); other: TCP 192\.0\.2\.3:\d+ → 203\.0\.113\.2:443/,
+  );
 });
 
 test('real captures: C over the internet, each forwarded packet counted once', (t) => {
-  const verdict = decideVerdict(check('internet', '192.0.2.3'), real(portOf(realRouter, '192.0.2.3'), '192.0.2.3', [realPoint('internet', realRouter), realPoint('A wg0', realWg0)]));
+  const verdict = decideVerdict(
+    check('internet', '192.0.2.3'),
+    real(portOf(realRouter, '192.0.2.3'), '192.0.2.3', [
+      realPoint('internet', realRouter),
+      realPoint('A wg0', realWg0),
+    ]),
+  );
   t.deepEqual(verdict.observed, { path: 'internet', sourceIp: '192.0.2.3', httpStatus: 200 });
   t.true(verdict.pass);
-  const inLines = readFileSync('fixtures/pcap/router-any-sll2-nano.txt', 'utf8').split('\n').filter((line) => / In .*\.443[ :]/.test(line)).length;
+  const inLines = readFileSync('fixtures/pcap/router-any-sll2-nano.txt', 'utf8')
+    .split('\n')
+    .filter((line) => / In .*\.443[ :]/.test(line)).length;
   t.is(verdict.seen[0], `internet: the request's TCP (${inLines} packets), WireGuard UDP (18 packets)`);
 });
 

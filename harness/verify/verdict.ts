@@ -1,5 +1,13 @@
 import type { AccessLogEntry } from '../evidence/access-log.ts';
-import { captureRole, describeFlow, isWireguard, requestPackets, summarizeFlows, wireguardPackets, type CapturePoint } from '../evidence/flows.ts';
+import {
+  captureRole,
+  describeFlow,
+  isWireguard,
+  requestPackets,
+  summarizeFlows,
+  wireguardPackets,
+  type CapturePoint,
+} from '../evidence/flows.ts';
 import type { Check, CheckPath } from '../scenario/scenario.ts';
 
 /** What curl said about one request. */
@@ -61,10 +69,13 @@ export function decideVerdict(check: Check, evidence: Evidence): Verdict {
   const clientPort = request.localPort || undefined; // curl's 0: no connection, so the ports it was given, or any
   const client = clientPort ?? request.localPorts;
   /** The request's packets a capture point saw: none where nothing was captured. */
-  const requestAt = (capture?: CapturePoint) => (capture && !capture.absent ? requestPackets(capture.packets, serverPort, client) : []);
+  const requestAt = (capture?: CapturePoint) =>
+    capture && !capture.absent ? requestPackets(capture.packets, serverPort, client) : [];
   const router = evidence.captures.find((capture) => captureRole(capture) === 'internet');
   const inClear = requestAt(router);
-  const inTunnel = evidence.captures.filter((capture) => captureRole(capture) === 'tunnel' && requestAt(capture).length > 0);
+  const inTunnel = evidence.captures.filter(
+    (capture) => captureRole(capture) === 'tunnel' && requestAt(capture).length > 0,
+  );
   const tunnelNames = inTunnel.map((capture) => capture.label).join(' and ');
   const logged = evidence.logEntries[0];
   const curlFailed = request.exitCode !== 0;
@@ -73,14 +84,35 @@ export function decideVerdict(check: Check, evidence: Evidence): Verdict {
   let path: ObservedPath;
   let why: string;
   // A timeout after the TCP connection was made is no proof that nothing gets through: curl gave up too soon.
-  if (curlFailed && !logged && request.exitCode === 28 && clientPort) [path, why] = ['unclear', `${curlText} after its TCP connection was made (client port ${clientPort}): the path answered, more slowly than curl waited`];
+  if (curlFailed && !logged && request.exitCode === 28 && clientPort)
+    [path, why] = [
+      'unclear',
+      `${curlText} after its TCP connection was made (client port ${clientPort}): the path answered, more slowly than curl waited`,
+    ];
   else if (curlFailed && !logged) [path, why] = ['none', `${curlText} and nginx logged nothing`];
   else if (curlFailed) [path, why] = ['unclear', `${curlText}, yet nginx logged the request: ${logged!.line}`];
-  else if (!logged) [path, why] = ['unclear', `curl got an answer${request.httpStatus ? ` (HTTP ${request.httpStatus})` : ''}, yet nginx logged no line for this request`];
-  else if (!router || router.absent) [path, why] = ['unclear', `the router was not captured${router?.absent ? ` (${router.absent})` : ''}, so nothing shows whether the request crossed the internet in clear`];
-  else if (inTunnel.length > 0 && inClear.length > 0) [path, why] = ['both', `the request's TCP was both on ${tunnelNames} and in clear at the router (${packets(inClear.length)})`];
-  else if (inTunnel.length > 0) [path, why] = ['tunnel', `the request's TCP was on ${tunnelNames} and the internet carried none of it in clear`];
-  else if (inClear.length > 0) [path, why] = ['internet', `the request's TCP crossed the internet in clear (${packets(inClear.length)} at the router) and no wg0 saw it`];
+  else if (!logged)
+    [path, why] = [
+      'unclear',
+      `curl got an answer${request.httpStatus ? ` (HTTP ${request.httpStatus})` : ''}, yet nginx logged no line for this request`,
+    ];
+  else if (!router || router.absent)
+    [path, why] = [
+      'unclear',
+      `the router was not captured${router?.absent ? ` (${router.absent})` : ''}, so nothing shows whether the request crossed the internet in clear`,
+    ];
+  else if (inTunnel.length > 0 && inClear.length > 0)
+    [path, why] = [
+      'both',
+      `the request's TCP was both on ${tunnelNames} and in clear at the router (${packets(inClear.length)})`,
+    ];
+  else if (inTunnel.length > 0)
+    [path, why] = ['tunnel', `the request's TCP was on ${tunnelNames} and the internet carried none of it in clear`];
+  else if (inClear.length > 0)
+    [path, why] = [
+      'internet',
+      `the request's TCP crossed the internet in clear (${packets(inClear.length)} at the router) and no wg0 saw it`,
+    ];
   else [path, why] = ['unclear', 'nginx logged the request but no capture point saw its TCP'];
 
   const observed = { path, sourceIp: logged?.remoteAddr, httpStatus: request.httpStatus };
@@ -88,25 +120,37 @@ export function decideVerdict(check: Check, evidence: Evidence): Verdict {
   const expected = check.expect; // none until `wglab run --record` writes what was observed
   if (expected && path !== expected.path) reasons.push(`expected path ${expected.path}, observed ${path}: ${why}`);
   if (expected?.sourceIp !== undefined && observed.sourceIp !== expected.sourceIp) {
-    reasons.push(logged
-      ? `expected the server to log ${expected.sourceIp}, it logged ${logged.remoteAddr}: ${logged.line}`
-      : `expected the server to log ${expected.sourceIp}, but it logged no line for this request`);
+    reasons.push(
+      logged
+        ? `expected the server to log ${expected.sourceIp}, it logged ${logged.remoteAddr}: ${logged.line}`
+        : `expected the server to log ${expected.sourceIp}, but it logged no line for this request`,
+    );
   }
   if (evidence.logEntries.length > 1) {
-    reasons.push(`nginx logged this request ${evidence.logEntries.length} times (from ${evidence.logEntries.map((entry) => entry.remoteAddr).join(', ')})`);
+    reasons.push(
+      `nginx logged this request ${evidence.logEntries.length} times (from ${evidence.logEntries.map((entry) => entry.remoteAddr).join(', ')})`,
+    );
   }
 
   // Without a client port (curl made no connection), the TCP from the ports it was given, or any TCP on the
   // server port, is shown, and named for what it is.
-  const on = request.localPorts ? `from ports ${request.localPorts.from}-${request.localPorts.to} to port ${serverPort}` : `on port ${serverPort}`;
-  const [tcp, noTcp] = clientPort ? ['the request\'s TCP', 'none of the request\'s TCP'] : [`TCP ${on}`, `no TCP ${on}`];
+  const on = request.localPorts
+    ? `from ports ${request.localPorts.from}-${request.localPorts.to} to port ${serverPort}`
+    : `on port ${serverPort}`;
+  const [tcp, noTcp] = clientPort ? ["the request's TCP", "none of the request's TCP"] : [`TCP ${on}`, `no TCP ${on}`];
   const seen = evidence.captures.map((capture) => {
     if (capture.absent) return `${capture.label}: not captured (${capture.absent})`;
     const count = requestAt(capture).length;
     const wireguard = wireguardPackets(capture.packets, wireguardPorts).length;
-    const parts = [count > 0 ? `${tcp} (${packets(count)})` : noTcp, ...(wireguard > 0 ? [`WireGuard UDP (${packets(wireguard)})`] : [])];
+    const parts = [
+      count > 0 ? `${tcp} (${packets(count)})` : noTcp,
+      ...(wireguard > 0 ? [`WireGuard UDP (${packets(wireguard)})`] : []),
+    ];
     // What else was there, when the request was not: the two busiest conversations besides WireGuard's.
-    const other = count > 0 ? [] : summarizeFlows(capture.packets.filter((packet) => !isWireguard(packet, wireguardPorts))).slice(0, 2);
+    const other =
+      count > 0
+        ? []
+        : summarizeFlows(capture.packets.filter((packet) => !isWireguard(packet, wireguardPorts))).slice(0, 2);
     return `${capture.label}: ${parts.join(', ')}${other.length > 0 ? `; other: ${other.map(describeFlow).join(', ')}` : ''}`;
   });
   return { observed, pass: reasons.length === 0, reasons, seen };

@@ -44,14 +44,32 @@ export async function ensureVmDisk(progress: Progress): Promise<VmDisk> {
   const start = performance.now();
   const kernelPackage = await vmKernelPackage();
   const dir = join(vmCacheDir(), `disk-${vmDiskKey(kernelPackage)}`);
-  const done = () => ({ dir, kernelVersion: readFileSync(join(dir, 'kernel-version'), 'utf8').trim(), seconds: (performance.now() - start) / 1000 });
+  const done = () => ({
+    dir,
+    kernelVersion: readFileSync(join(dir, 'kernel-version'), 'utf8').trim(),
+    seconds: (performance.now() - start) / 1000,
+  });
   if (existsSync(join(dir, 'disk.img'))) return { ...done(), built: false };
-  if (process.getuid?.() !== 0) throw new WglabError('building the VM disk needs root (debootstrap, apt-get download)', { hint: 'run `sudo npx wglab vm up` once; later runs reuse the disk' });
+  if (process.getuid?.() !== 0)
+    throw new WglabError('building the VM disk needs root (debootstrap, apt-get download)', {
+      hint: 'run `sudo npx wglab vm up` once; later runs reuse the disk',
+    });
   const mirror = findAptMirror('bookworm');
-  if (!mirror) throw new WglabError('the host\'s apt sources name no Debian bookworm archive to build the VM from', { hint: 'add a bookworm source to /etc/apt/sources.list.d/, or build on a Debian 12 host' });
+  if (!mirror)
+    throw new WglabError("the host's apt sources name no Debian bookworm archive to build the VM from", {
+      hint: 'add a bookworm source to /etc/apt/sources.list.d/, or build on a Debian 12 host',
+    });
   for (const tool of ['debootstrap', 'mkfs.ext4', 'cpio', 'depmod']) {
-    if ((await execa('sh', ['-c', `command -v ${tool} || test -x /usr/sbin/${tool} || test -x /sbin/${tool}`], { reject: false })).exitCode !== 0) {
-      throw new WglabError(`building the VM needs ${tool}`, { hint: 'run `npm run setup:host` (installs qemu-system-x86, debootstrap, e2fsprogs, cpio, kmod)' });
+    if (
+      (
+        await execa('sh', ['-c', `command -v ${tool} || test -x /usr/sbin/${tool} || test -x /sbin/${tool}`], {
+          reject: false,
+        })
+      ).exitCode !== 0
+    ) {
+      throw new WglabError(`building the VM needs ${tool}`, {
+        hint: 'run `npm run setup:host` (installs qemu-system-x86, debootstrap, e2fsprogs, cpio, kmod)',
+      });
     }
   }
   mkdirSync(vmCacheDir(), { recursive: true });
@@ -63,7 +81,11 @@ export async function ensureVmDisk(progress: Progress): Promise<VmDisk> {
   }
   try {
     progress(`building the VM (once): ${kernelPackage}, Debian bookworm with Docker, from ${mirror.uri}`);
-    const child = execa('bash', [join(recipeDir, 'build-disk.sh'), dir, kernelPackage, mirror.uri], { reject: false, stderr: 'pipe', stdout: 'ignore' });
+    const child = execa('bash', [join(recipeDir, 'build-disk.sh'), dir, kernelPackage, mirror.uri], {
+      reject: false,
+      stderr: 'pipe',
+      stdout: 'ignore',
+    });
     const lines: string[] = [];
     for await (const line of child.iterable({ from: 'stderr' })) {
       const text = String(line);
@@ -71,9 +93,14 @@ export async function ensureVmDisk(progress: Progress): Promise<VmDisk> {
       if (text.startsWith('wglab vm: ')) progress(`  ${text.slice('wglab vm: '.length)}`);
     }
     const result = await child;
-    if (result.exitCode !== 0) throw new WglabError(`building the VM failed (exit ${result.exitCode}):\n${lines.slice(-15).join('\n')}`, { hint: `check the apt mirror ${mirror.uri} is reachable` });
+    if (result.exitCode !== 0)
+      throw new WglabError(`building the VM failed (exit ${result.exitCode}):\n${lines.slice(-15).join('\n')}`, {
+        hint: `check the apt mirror ${mirror.uri} is reachable`,
+      });
     const built = done();
-    for (const old of readdirSync(vmCacheDir()).filter((name) => /^disk-[0-9a-f]{12}$/.test(name) && join(vmCacheDir(), name) !== dir)) {
+    for (const old of readdirSync(vmCacheDir()).filter(
+      (name) => /^disk-[0-9a-f]{12}$/.test(name) && join(vmCacheDir(), name) !== dir,
+    )) {
       rmSync(join(vmCacheDir(), old), { recursive: true, force: true }); // a disk of an older recipe or kernel
     }
     progress(`VM built in ${built.seconds.toFixed(0)} s: kernel ${built.kernelVersion}, ${dir}`);
@@ -88,7 +115,8 @@ function tryLock(lock: string): boolean {
     mkdirSync(lock);
     return true;
   } catch {
-    if (Date.now() - (statSync(lock, { throwIfNoEntry: false })?.mtimeMs ?? 0) > 30 * 60_000) rmSync(lock, { recursive: true, force: true });
+    if (Date.now() - (statSync(lock, { throwIfNoEntry: false })?.mtimeMs ?? 0) > 30 * 60_000)
+      rmSync(lock, { recursive: true, force: true });
     return false;
   }
 }

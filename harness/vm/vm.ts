@@ -48,14 +48,22 @@ export async function vmUp(progress: Progress): Promise<{ dockerHost: string; vm
       progress(`loading the lab image ${tag} into the VM's disk (once)`);
       const vm = await bootVm(disk, { snapshot: false, progress, onPid: remember });
       const start = performance.now();
-      await ensureLabImage({ dockerode: new Dockerode({ host: '127.0.0.1', port: vm.port, protocol: 'http' }) }, progress);
-      progress(`lab image in the VM after ${((performance.now() - start) / 1000).toFixed(0)} s; shutting down to keep it`);
+      await ensureLabImage(
+        { dockerode: new Dockerode({ host: '127.0.0.1', port: vm.port, protocol: 'http' }) },
+        progress,
+      );
+      progress(
+        `lab image in the VM after ${((performance.now() - start) / 1000).toFixed(0)} s; shutting down to keep it`,
+      );
       if ((await stopVm(vm, progress)) === 'clean') appendFileSync(imagesFile, `${tag}\n`);
       rmSync(vmStateFile(), { force: true });
       booting = undefined;
     }
     const vm = await bootVm(disk, { snapshot: true, progress, onPid: remember });
-    await ensureLabImage({ dockerode: new Dockerode({ host: '127.0.0.1', port: vm.port, protocol: 'http' }) }, progress);
+    await ensureLabImage(
+      { dockerode: new Dockerode({ host: '127.0.0.1', port: vm.port, protocol: 'http' }) },
+      progress,
+    );
     return { dockerHost: dockerHostOf(vm), vm };
   } catch (error) {
     if (booting) await stopVm(booting, progress, 15);

@@ -10,9 +10,12 @@ import { readWgSettings } from './wg-settings.ts';
 
 /** The article's own keys, so generated files can be compared byte for byte with what it prints. */
 const articleKeys = (endpoint: string) =>
-  keyPairOf(endpoint === 'A' ? 'AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAEE=' : 'ABBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBFA=');
+  keyPairOf(
+    endpoint === 'A' ? 'AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAEE=' : 'ABBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBFA=',
+  );
 const fixture = (name: string) => readFileSync(new URL(`../../fixtures/article/${name}.conf`, import.meta.url), 'utf8');
-const scenario = (name: string) => loadScenario(new URL(`../../scenarios/article/${name}.yaml`, import.meta.url).pathname);
+const scenario = (name: string) =>
+  loadScenario(new URL(`../../scenarios/article/${name}.yaml`, import.meta.url).pathname);
 
 const golden: [string, string, string][] = [
   ['02-point-to-point', 'point-to-point-A', 'point-to-point-B'],
@@ -38,7 +41,7 @@ test('an endpoint outside the tunnel gets no config, and a scenario without tunn
   t.is(generateConfigs(scenario('01-no-tunnel')).size, 0);
 });
 
-test('fresh keys pair up: each PublicKey belongs to the other end\'s PrivateKey', (t) => {
+test("fresh keys pair up: each PublicKey belongs to the other end's PrivateKey", (t) => {
   const configs = generateConfigs(scenario('06-transparent-both'));
   const a = readWgSettings(configs.get('A')!);
   const b = readWgSettings(configs.get('B')!);
@@ -69,7 +72,10 @@ tunnel: { dialer: office, listener: cloud, transparent: [office, cloud], table: 
   t.regex(office, /^AllowedIPs = 172\.16\.9\.10\/32, 100\.65\.1\.1\/32$/m);
   t.notRegex(office, /iptables/);
   t.regex(cloud, /^PreUp = ip rule add to 100\.64\.7\.9 dport 40000 table main priority 1000$/m);
-  t.regex(cloud, /^PreUp = iptables -A INPUT -t nat -s 172\.16\.9\.5 -d 100\.65\.1\.1 -j SNAT --to-source 100\.64\.7\.9$/m);
+  t.regex(
+    cloud,
+    /^PreUp = iptables -A INPUT -t nat -s 172\.16\.9\.5 -d 100\.65\.1\.1 -j SNAT --to-source 100\.64\.7\.9$/m,
+  );
   t.notRegex(cloud, /^Endpoint/m);
 });
 
@@ -92,21 +98,30 @@ test('generated files parse back to the same text', (t) => {
 });
 
 test('IPv6 and dual-stack tunnels: /128 AllowedIPs, ip -6 rules, ip6tables SNAT, the smallest IPv6 prefix holding both', (t) => {
-  const configs = generateConfigs(parseScenario(`name: v6
+  const configs = generateConfigs(
+    parseScenario(`name: v6
 endpoints:
   A: { publicIp: [198.51.100.1, "2001:db8:a::1"], wgIp: [10.0.0.1, "fd00:77::1"], listenPort: 51821 }
   B: { publicIp: [203.0.113.2, "2001:db8:b::2"], wgIp: [10.0.0.2, "fd00:77::2"], listenPort: 51822, serves: app.example.com }
 tunnel: { dialer: A, listener: B, transparent: [A], snat: A }
-`), articleKeys);
+`),
+    articleKeys,
+  );
   const a = serializeWgConfig(configs.get('A')!);
   t.regex(a, /^Address = 10\.0\.0\.1\/30, fd00:77::1\/126$/m);
   t.regex(a, /^PreUp = ip -6 rule add to 2001:db8:b::2 dport 51822 table main priority 455$/m);
   t.regex(a, /^PreUp = ip rule add to 203\.0\.113\.2 dport 51822 table main priority 455$/m);
-  t.regex(a, /^PreUp = ip6tables -A POSTROUTING -t nat -s fd00:77::1 -d 2001:db8:b::2 -j SNAT --to-source 2001:db8:a::1$/m);
+  t.regex(
+    a,
+    /^PreUp = ip6tables -A POSTROUTING -t nat -s fd00:77::1 -d 2001:db8:b::2 -j SNAT --to-source 2001:db8:a::1$/m,
+  );
   t.regex(a, /^Endpoint = 203\.0\.113\.2:51822$/m);
   t.regex(a, /^AllowedIPs = 10\.0\.0\.2\/32, fd00:77::2\/128, 203\.0\.113\.2\/32, 2001:db8:b::2\/128$/m);
   t.regex(serializeWgConfig(configs.get('B')!), /^Address = 10\.0\.0\.2\/32, fd00:77::2\/128$/m);
-  const only6 = generateConfigs(loadScenario(new URL('../../scenarios/own-network/transparent-ipv6.yaml', import.meta.url).pathname), articleKeys);
+  const only6 = generateConfigs(
+    loadScenario(new URL('../../scenarios/own-network/transparent-ipv6.yaml', import.meta.url).pathname),
+    articleKeys,
+  );
   t.regex(serializeWgConfig(only6.get('A')!), /^Endpoint = \[2001:db8:b::2\]:51822$/m);
   t.notThrows(() => readWgSettings(parseWgConfig(serializeWgConfig(only6.get('A')!))));
 });

@@ -16,7 +16,10 @@ export function generateConfigs(scenario: Scenario, keys: KeySource = () => gene
   if (!tunnel) return configs;
   const dialer = scenario.endpoints[tunnel.dialer]!;
   const listener = scenario.endpoints[tunnel.listener]!;
-  const pairs = new Map([[dialer.name, keys(dialer.name)], [listener.name, keys(listener.name)]]);
+  const pairs = new Map([
+    [dialer.name, keys(dialer.name)],
+    [listener.name, keys(listener.name)],
+  ]);
   configs.set(dialer.name, endpointConfig(dialer, listener, tunnel, pairs));
   configs.set(listener.name, endpointConfig(listener, dialer, tunnel, pairs));
   return configs;
@@ -34,7 +37,10 @@ function endpointConfig(self: Endpoint, peer: Endpoint, tunnel: Tunnel, pairs: M
   // Each WireGuard address with its prefix: the host prefix, or under the prefix fix the smallest one holding the peer's address of its family.
   const addresses = self.wgIps.map((selfWgIp) => {
     const peerWgIp = peer.wgIps.find((address) => isIpv4(address) === isIpv4(selfWgIp));
-    const prefix = transparent && tunnel.reachPeerWgIp === 'prefix' && peerWgIp ? commonPrefixLength(selfWgIp, peerWgIp) : hostPrefix(selfWgIp);
+    const prefix =
+      transparent && tunnel.reachPeerWgIp === 'prefix' && peerWgIp
+        ? commonPrefixLength(selfWgIp, peerWgIp)
+        : hostPrefix(selfWgIp);
     return `${selfWgIp}/${prefix}`;
   });
   const ip = (address: string) => (isIpv4(address) ? 'ip' : 'ip -6');
@@ -49,15 +55,21 @@ function endpointConfig(self: Endpoint, peer: Endpoint, tunnel: Tunnel, pairs: M
     const { table, priority } = tunnel;
     entry('Table', table);
     const rule = (address: string, selector: string, ruleTable: string | number, rulePriority: number) =>
-      pair(`${ip(address)} rule add ${selector} table ${ruleTable} priority ${rulePriority}`, `${ip(address)} rule del ${selector} table ${ruleTable} priority ${rulePriority}`);
+      pair(
+        `${ip(address)} rule add ${selector} table ${ruleTable} priority ${rulePriority}`,
+        `${ip(address)} rule del ${selector} table ${ruleTable} priority ${rulePriority}`,
+      );
     for (const publicIp of peer.publicIps) rule(publicIp, `to ${publicIp} dport ${peer.listenPort}`, 'main', priority);
     for (const publicIp of peer.publicIps) rule(publicIp, `to ${publicIp}`, table, priority + 1);
-    if (tunnel.reachPeerWgIp === 'rule') for (const peerWgIp of peer.wgIps) rule(peerWgIp, `to ${peerWgIp}`, table, priority + 2);
+    if (tunnel.reachPeerWgIp === 'rule')
+      for (const peerWgIp of peer.wgIps) rule(peerWgIp, `to ${peerWgIp}`, table, priority + 2);
   }
   if (tunnel.snat === self.name) {
-    for (const snat of snatRules(self, peer)) pair(`${snat.command} -A ${snat.rule}`, `${snat.command} -D ${snat.rule}`);
+    for (const snat of snatRules(self, peer))
+      pair(`${snat.command} -A ${snat.rule}`, `${snat.command} -D ${snat.rule}`);
   }
-  if (transparent && tunnel.reachPeerWgIp === 'route') for (const peerWgIp of peer.wgIps) entry('PostUp', `${ip(peerWgIp)} route add ${peerWgIp} dev wg0`);
+  if (transparent && tunnel.reachPeerWgIp === 'route')
+    for (const peerWgIp of peer.wgIps) entry('PostUp', `${ip(peerWgIp)} route add ${peerWgIp} dev wg0`);
 
   lines.push({ type: 'blank' });
   comment(`remote settings for Endpoint ${peer.name}`);
@@ -71,7 +83,9 @@ function endpointConfig(self: Endpoint, peer: Endpoint, tunnel: Tunnel, pairs: M
 
 /** The peer's public address the dialer sends to: of a family the dialer has too, IPv4 first. */
 function dialAddress(self: Endpoint, peer: Endpoint): string {
-  return peer.publicIps.find((address) => self.publicIps.some((own) => isIpv4(own) === isIpv4(address))) ?? peer.publicIp;
+  return (
+    peer.publicIps.find((address) => self.publicIps.some((own) => isIpv4(own) === isIpv4(address))) ?? peer.publicIp
+  );
 }
 
 /**
@@ -88,6 +102,11 @@ function snatRules(self: Endpoint, peer: Endpoint): { command: string; rule: str
     const serverIp = server.publicIps.find((address) => isIpv4(address) === v4);
     const clientIp = client.publicIps.find((address) => isIpv4(address) === v4);
     if (!serverIp || !clientIp) return [];
-    return [{ command: v4 ? 'iptables' : 'ip6tables', rule: `${chain} -t nat -s ${wgIp} -d ${serverIp} -j SNAT --to-source ${clientIp}` }];
+    return [
+      {
+        command: v4 ? 'iptables' : 'ip6tables',
+        rule: `${chain} -t nat -s ${wgIp} -d ${serverIp} -j SNAT --to-source ${clientIp}`,
+      },
+    ];
   });
 }

@@ -1,7 +1,15 @@
 import test from 'ava';
 import {
-  markValue, ownFwmark, readHookCommands, sameIpRule, sameIptablesRule, shellCommands, tableName,
-  type IpRouteCommand, type IpRuleCommand, type IptablesCommand,
+  markValue,
+  ownFwmark,
+  readHookCommands,
+  sameIpRule,
+  sameIptablesRule,
+  shellCommands,
+  tableName,
+  type IpRouteCommand,
+  type IpRuleCommand,
+  type IptablesCommand,
 } from './hook-commands.ts';
 import type { Hook } from './wg-settings.ts';
 
@@ -13,9 +21,13 @@ const iptables = (command: string) => read(command)[0] as IptablesCommand;
 
 test('shellCommands splits at ; && || | & and newlines, keeps quotes and substitutions as one word', (t) => {
   t.deepEqual(shellCommands('a b; c && d || e | f & g\nh'), [['a', 'b'], ['c'], ['d'], ['e'], ['f'], ['g'], ['h']]);
-  t.deepEqual(shellCommands(`iptables -m comment --comment "wg rule; x" -j ACCEPT`), [['iptables', '-m', 'comment', '--comment', 'wg rule; x', '-j', 'ACCEPT']]);
+  t.deepEqual(shellCommands(`iptables -m comment --comment "wg rule; x" -j ACCEPT`), [
+    ['iptables', '-m', 'comment', '--comment', 'wg rule; x', '-j', 'ACCEPT'],
+  ]);
   t.deepEqual(shellCommands(`echo 'a  b'c`), [['echo', 'a  bc']]);
-  t.deepEqual(shellCommands('ip rule add fwmark $(wg show wg0 fwmark) table 7'), [['ip', 'rule', 'add', 'fwmark', '$(wg show wg0 fwmark)', 'table', '7']]);
+  t.deepEqual(shellCommands('ip rule add fwmark $(wg show wg0 fwmark) table 7'), [
+    ['ip', 'rule', 'add', 'fwmark', '$(wg show wg0 fwmark)', 'table', '7'],
+  ]);
   t.deepEqual(shellCommands('x $(a $(b c) d) `e f`'), [['x', '$(a $(b c) d)', '`e f`']]);
   t.deepEqual(shellCommands('a\\;b c'), [['a;b', 'c']]);
   t.deepEqual(shellCommands(' ;; '), []);
@@ -25,13 +37,32 @@ test('shellCommands splits at ; && || | & and newlines, keeps quotes and substit
 
 test('ip rule: aliases folded, 254 is main, marks as numbers, $(wg show %i fwmark) the own mark, family and not kept', (t) => {
   const added = rule('ip -6 rule add not from fd00::/64 lookup 254 pref 10 fwmark 0xca6c');
-  t.deepEqual([added.op, added.family, added.not, [...added.args]], ['add', 6, true, [['from', 'fd00::/64'], ['table', 'main'], ['priority', '10'], ['fwmark', '51820']]]);
+  t.deepEqual(
+    [added.op, added.family, added.not, [...added.args]],
+    [
+      'add',
+      6,
+      true,
+      [
+        ['from', 'fd00::/64'],
+        ['table', 'main'],
+        ['priority', '10'],
+        ['fwmark', '51820'],
+      ],
+    ],
+  );
   t.deepEqual(added.words, ['not', 'from', 'fd00::/64', 'lookup', '254', 'pref', '10', 'fwmark', '0xca6c']);
   t.is(rule('ip rule add fwmark $(wg show %i fwmark) table 7').args.get('fwmark'), ownFwmark);
   t.is(rule('ip -family inet6 rule delete to fd00::2 table 7').family, 6);
   t.is(rule('ip -f inet rule del to 10.0.0.2 table 7').family, 4);
   t.is(rule('ip -4 rule add to 10.0.0.2 table 7').family, 4);
-  t.deepEqual([...rule('ip rule add to 10.0.0.2 prio 3 preference 4 order 5 table').args], [['to', '10.0.0.2'], ['priority', '5']]);
+  t.deepEqual(
+    [...rule('ip rule add to 10.0.0.2 prio 3 preference 4 order 5 table').args],
+    [
+      ['to', '10.0.0.2'],
+      ['priority', '5'],
+    ],
+  );
   t.is(rule('/sbin/ip ru add to 10.0.0.2 table 7').kind, 'ip-rule');
   t.is(rule('sudo FOO=1 ip rule add to 10.0.0.2 table 7').kind, 'ip-rule');
   t.deepEqual(read('ip r add to 10.0.0.2 table 7'), [], '"r" is route, too short for rule');
@@ -49,8 +80,17 @@ test('table and mark spellings', (t) => {
 test('ip route: destination among keywords, default by family, type, dev/oif, via, table 254 as main; %i is the interface', (t) => {
   t.like(route('ip route add 10.0.0.2 dev %i'), { op: 'add', destination: '10.0.0.2', dev: 'wg0', type: 'unicast' });
   t.like(route('ip route add 10.0.0.2 dev %i', 'office'), { dev: 'office' });
-  t.like(route('ip route add table 254 dev wg0 to 10.0.0.0/24'), { destination: '10.0.0.0/24', table: 'main', dev: 'wg0' });
-  t.like(route('ip -6 route replace default via fe80::1 oif eth0 metric 5'), { op: 'replace', destination: '::/0', via: 'fe80::1', dev: 'eth0' });
+  t.like(route('ip route add table 254 dev wg0 to 10.0.0.0/24'), {
+    destination: '10.0.0.0/24',
+    table: 'main',
+    dev: 'wg0',
+  });
+  t.like(route('ip -6 route replace default via fe80::1 oif eth0 metric 5'), {
+    op: 'replace',
+    destination: '::/0',
+    via: 'fe80::1',
+    dev: 'eth0',
+  });
   t.like(route('ip ro append default dev wg0 table 101'), { op: 'append', destination: '0.0.0.0/0', table: '101' });
   t.like(route('ip route add blackhole 10.0.0.0/8'), { type: 'blackhole', destination: '10.0.0.0/8' });
   t.like(route('ip route add unreachable default onlink'), { type: 'unreachable', destination: '0.0.0.0/0' });
@@ -64,13 +104,29 @@ test('ip route: destination among keywords, default by family, type, dev/oif, vi
 
 test('iptables: table, operation, chain and the rule words; -I position and -w dropped', (t) => {
   t.like(iptables('iptables -t nat -A POSTROUTING -s 10.0.0.1 -d 203.0.113.2 -j SNAT --to-source 198.51.100.1'), {
-    program: 'iptables', op: 'add', table: 'nat', chain: 'POSTROUTING', source: '10.0.0.1', destination: '203.0.113.2', jump: 'SNAT', toSource: '198.51.100.1',
+    program: 'iptables',
+    op: 'add',
+    table: 'nat',
+    chain: 'POSTROUTING',
+    source: '10.0.0.1',
+    destination: '203.0.113.2',
+    jump: 'SNAT',
+    toSource: '198.51.100.1',
   });
   t.deepEqual(iptables('iptables -w 2 -I FORWARD 1 -i %i -j ACCEPT').rule, ['-i', 'wg0', '-j', 'ACCEPT']);
   t.deepEqual(iptables('iptables --wait --insert FORWARD -i wg0 -j ACCEPT').rule, ['-i', 'wg0', '-j', 'ACCEPT']);
-  t.like(iptables('/usr/sbin/ip6tables --table mangle --delete OUTPUT --source fd00::1 --destination fd00::2 --jump MARK'), {
-    program: 'ip6tables', op: 'del', table: 'mangle', chain: 'OUTPUT', source: 'fd00::1', destination: 'fd00::2', jump: 'MARK',
-  });
+  t.like(
+    iptables('/usr/sbin/ip6tables --table mangle --delete OUTPUT --source fd00::1 --destination fd00::2 --jump MARK'),
+    {
+      program: 'ip6tables',
+      op: 'del',
+      table: 'mangle',
+      chain: 'OUTPUT',
+      source: 'fd00::1',
+      destination: 'fd00::2',
+      jump: 'MARK',
+    },
+  );
   t.is(iptables('iptables-legacy -A INPUT -j DROP').program, 'iptables-legacy');
   t.deepEqual(read('iptables -L'), []);
   t.deepEqual(read('iptables -P FORWARD ACCEPT'), []);
@@ -92,12 +148,31 @@ test('sameIpRule: del names a subset of the added selectors, with the same not',
 
 test('sameIptablesRule: same program family, table, chain and option groups in any order', (t) => {
   const added = iptables('iptables -A FORWARD ! -s 10.0.0.0/8 -i wg0 -m comment --comment x -j ACCEPT');
-  t.true(sameIptablesRule(added, iptables('iptables-nft -D FORWARD -i wg0 ! -s 10.0.0.0/8 -j ACCEPT -m comment --comment x')));
-  t.false(sameIptablesRule(added, iptables('iptables -D FORWARD -s 10.0.0.0/8 ! -i wg0 -m comment --comment x -j ACCEPT')), '! goes with its option');
-  t.false(sameIptablesRule(added, iptables('ip6tables -D FORWARD ! -s 10.0.0.0/8 -i wg0 -m comment --comment x -j ACCEPT')));
-  t.false(sameIptablesRule(added, iptables('iptables -t raw -D FORWARD ! -s 10.0.0.0/8 -i wg0 -m comment --comment x -j ACCEPT')));
-  t.false(sameIptablesRule(added, iptables('iptables -D INPUT ! -s 10.0.0.0/8 -i wg0 -m comment --comment x -j ACCEPT')));
-  t.false(sameIptablesRule(added, iptables('iptables -D FORWARD ! -s 10.0.0.0/8 -i wg0 -m comment --comment y -j ACCEPT')));
+  t.true(
+    sameIptablesRule(
+      added,
+      iptables('iptables-nft -D FORWARD -i wg0 ! -s 10.0.0.0/8 -j ACCEPT -m comment --comment x'),
+    ),
+  );
+  t.false(
+    sameIptablesRule(added, iptables('iptables -D FORWARD -s 10.0.0.0/8 ! -i wg0 -m comment --comment x -j ACCEPT')),
+    '! goes with its option',
+  );
+  t.false(
+    sameIptablesRule(added, iptables('ip6tables -D FORWARD ! -s 10.0.0.0/8 -i wg0 -m comment --comment x -j ACCEPT')),
+  );
+  t.false(
+    sameIptablesRule(
+      added,
+      iptables('iptables -t raw -D FORWARD ! -s 10.0.0.0/8 -i wg0 -m comment --comment x -j ACCEPT'),
+    ),
+  );
+  t.false(
+    sameIptablesRule(added, iptables('iptables -D INPUT ! -s 10.0.0.0/8 -i wg0 -m comment --comment x -j ACCEPT')),
+  );
+  t.false(
+    sameIptablesRule(added, iptables('iptables -D FORWARD ! -s 10.0.0.0/8 -i wg0 -m comment --comment y -j ACCEPT')),
+  );
 });
 
 test('edges of reading commands: prefixes, ip options, batch files, incomplete iptables', (t) => {
@@ -110,7 +185,11 @@ test('edges of reading commands: prefixes, ip options, batch files, incomplete i
   t.deepEqual(read('ip -b rule add to 10.0.0.2 table 7'), [], 'the commands come from a file');
   t.deepEqual(read('iptables -A'), []);
   t.deepEqual(read('iptables -t nat'), []);
-  t.like(route('ip route add 10.0.0.0/24 via 192.0.2.1 onlink dev wg0'), { destination: '10.0.0.0/24', via: '192.0.2.1', dev: 'wg0' });
+  t.like(route('ip route add 10.0.0.0/24 via 192.0.2.1 onlink dev wg0'), {
+    destination: '10.0.0.0/24',
+    via: '192.0.2.1',
+    dev: 'wg0',
+  });
   t.like(route('ip route add all dev wg0'), { destination: '0.0.0.0/0' });
   t.like(route('ip -6 route add default dev wg0'), { destination: '::/0' });
   t.deepEqual(['a12', '12a', '0x10/0xff', '7/x'].map(markValue), ['a12', '12a', '16/255', '7/NaN']);
@@ -125,6 +204,16 @@ test('edges of reading commands: prefixes, ip options, batch files, incomplete i
   t.is(rule('ip rule add fwmark x$(wg show wg0 fwmark) table 7').args.get('fwmark'), 'x$(wg show wg0 fwmark)');
   t.is(rule('ip rule add fwmark $( wg  show  wg1  fwmark ) table 7').args.get('fwmark'), ownFwmark);
   t.true(sameIptablesRule(iptables('iptables -A FORWARD x -j ACCEPT'), iptables('iptables -D FORWARD x -j ACCEPT')));
-  t.false(sameIptablesRule({ ...iptables('iptables -A FORWARD -j ACCEPT'), program: 'iptables-nftx' }, iptables('iptables -D FORWARD -j ACCEPT')));
-  t.false(sameIptablesRule({ ...iptables('iptables -A FORWARD -j ACCEPT'), program: 'iptables-nft-x' }, iptables('iptables -D FORWARD -j ACCEPT')));
+  t.false(
+    sameIptablesRule(
+      { ...iptables('iptables -A FORWARD -j ACCEPT'), program: 'iptables-nftx' },
+      iptables('iptables -D FORWARD -j ACCEPT'),
+    ),
+  );
+  t.false(
+    sameIptablesRule(
+      { ...iptables('iptables -A FORWARD -j ACCEPT'), program: 'iptables-nft-x' },
+      iptables('iptables -D FORWARD -j ACCEPT'),
+    ),
+  );
 });

@@ -48,16 +48,61 @@ export type HookCommand = IpRuleCommand | IpRouteCommand | IptablesCommand;
 export const ownFwmark = 'wg-fwmark';
 
 const ruleAliases: Record<string, string> = {
-  lookup: 'table', pref: 'priority', preference: 'priority', prio: 'priority', order: 'priority',
+  lookup: 'table',
+  pref: 'priority',
+  preference: 'priority',
+  prio: 'priority',
+  order: 'priority',
 };
 const ruleFlags = new Set(['not', '!']);
-const iptablesPrograms = new Set(['iptables', 'ip6tables', 'iptables-legacy', 'iptables-nft', 'ip6tables-legacy', 'ip6tables-nft']);
+const iptablesPrograms = new Set([
+  'iptables',
+  'ip6tables',
+  'iptables-legacy',
+  'iptables-nft',
+  'ip6tables-legacy',
+  'ip6tables-nft',
+]);
 const routeKeywords = new Set([
-  'dev', 'oif', 'via', 'src', 'table', 'metric', 'preference', 'proto', 'scope', 'mtu', 'advmss', 'realm', 'tos', 'dsfield',
-  'initcwnd', 'initrwnd', 'window', 'rtt', 'rttvar', 'nexthop', 'weight', 'expires', 'nhid', 'encap', 'from', 'protocol',
+  'dev',
+  'oif',
+  'via',
+  'src',
+  'table',
+  'metric',
+  'preference',
+  'proto',
+  'scope',
+  'mtu',
+  'advmss',
+  'realm',
+  'tos',
+  'dsfield',
+  'initcwnd',
+  'initrwnd',
+  'window',
+  'rtt',
+  'rttvar',
+  'nexthop',
+  'weight',
+  'expires',
+  'nhid',
+  'encap',
+  'from',
+  'protocol',
 ]);
 const routeFlags = new Set(['onlink', 'pervasive']);
-const routeTypes = new Set(['unicast', 'local', 'broadcast', 'multicast', 'throw', 'unreachable', 'prohibit', 'blackhole', 'nat']);
+const routeTypes = new Set([
+  'unicast',
+  'local',
+  'broadcast',
+  'multicast',
+  'throw',
+  'unreachable',
+  'prohibit',
+  'blackhole',
+  'nat',
+]);
 
 /**
  * Splits a hook's shell command into simple commands (at `;`, `&&`, `||`, `|`, `&` and newlines) of words,
@@ -80,7 +125,7 @@ export function shellCommands(command: string): string[][] {
   };
   for (let index = 0; index < command.length; index++) {
     const char = command[index]!;
-    if (char === '\'' || char === '"') {
+    if (char === "'" || char === '"') {
       const close = command.indexOf(char, index + 1);
       const end = close < 0 ? command.length : close;
       word += command.slice(index + 1, end);
@@ -129,7 +174,11 @@ export function readHookCommands(hook: Hook, interfaceName = 'wg0'): HookCommand
 /** Drops `sudo`, `command`, `exec` and VAR=value assignments in front of the program. */
 function withoutPrefix(words: string[]): string[] {
   let start = 0;
-  while (start < words.length && (/^(sudo|command|exec)$/.test(words[start]!) || /^[A-Za-z_][A-Za-z0-9_]*=/.test(words[start]!))) start++;
+  while (
+    start < words.length &&
+    (/^(sudo|command|exec)$/.test(words[start]!) || /^[A-Za-z_][A-Za-z0-9_]*=/.test(words[start]!))
+  )
+    start++;
   return words.slice(start);
 }
 
@@ -156,7 +205,8 @@ function readIp(words: string[], hook: Hook): HookCommand | undefined {
   const [object, verb, ...args] = rest;
   if (object === undefined || verb === undefined) return undefined;
   const op = verb === 'delete' ? 'del' : verb;
-  if ('rule'.startsWith(object) && object.length >= 2 && (op === 'add' || op === 'del')) return readIpRule(op, args, family, hook);
+  if ('rule'.startsWith(object) && object.length >= 2 && (op === 'add' || op === 'del'))
+    return readIpRule(op, args, family, hook);
   if ('route'.startsWith(object) && object.length >= 2 && ['add', 'del', 'replace', 'append'].includes(op)) {
     return readIpRoute(op as IpRouteCommand['op'], args, family, hook);
   }
@@ -225,7 +275,11 @@ function readIpRoute(op: IpRouteCommand['op'], args: string[], family: 4 | 6, ho
   if (destination === 'default' || destination === 'all') destination = family === 6 ? '::/0' : '0.0.0.0/0';
   const table = values.get('table');
   return {
-    kind: 'ip-route', op, destination, type, hook,
+    kind: 'ip-route',
+    op,
+    destination,
+    type,
+    hook,
     ...(values.has('dev') ? { dev: values.get('dev') } : {}),
     ...(values.has('via') ? { via: values.get('via') } : {}),
     ...(table === undefined ? {} : { table: tableName(table) }),
@@ -281,8 +335,12 @@ export function sameIpRule(added: IpRuleCommand, del: IpRuleCommand): boolean {
 
 /** The same iptables rule (add vs del aside); options may come in any order, as iptables reads them. */
 export function sameIptablesRule(a: IptablesCommand, b: IptablesCommand): boolean {
-  return a.program.replace(/-(legacy|nft)$/, '') === b.program.replace(/-(legacy|nft)$/, '') && a.table === b.table && a.chain === b.chain
-    && optionGroups(a.rule).join('\n') === optionGroups(b.rule).join('\n');
+  return (
+    a.program.replace(/-(legacy|nft)$/, '') === b.program.replace(/-(legacy|nft)$/, '') &&
+    a.table === b.table &&
+    a.chain === b.chain &&
+    optionGroups(a.rule).join('\n') === optionGroups(b.rule).join('\n')
+  );
 }
 
 /** The rule's words grouped per option (`! -s 10.0.0.1`, `-j SNAT`), sorted. */

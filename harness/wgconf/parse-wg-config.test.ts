@@ -22,7 +22,8 @@ const messy = [
 ].join('\n');
 
 test('a file read and written back is unchanged byte for byte', (t) => {
-  for (const text of [messy, `${messy}\n`, `${messy}\n\n`, '[Interface]']) t.is(serializeWgConfig(parseWgConfig(text)), text);
+  for (const text of [messy, `${messy}\n`, `${messy}\n\n`, '[Interface]'])
+    t.is(serializeWgConfig(parseWgConfig(text)), text);
   const dir = new URL('../../fixtures/article/', import.meta.url).pathname;
   for (const file of readdirSync(dir)) {
     const text = readFileSync(dir + file, 'utf8');
@@ -33,21 +34,36 @@ test('a file read and written back is unchanged byte for byte', (t) => {
 test('keys and sections are case-insensitive, repeated keys kept in order, comments stripped', (t) => {
   const settings = readWgSettings(parseWgConfig(messy));
   t.is(settings.interface.privateKey?.value, 'AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAEE=');
-  t.deepEqual(settings.interface.addresses.map((address) => address.value), [{ address: '10.0.0.1', prefix: 32 }, { address: 'fd00::1', prefix: 128 }]);
+  t.deepEqual(
+    settings.interface.addresses.map((address) => address.value),
+    [
+      { address: '10.0.0.1', prefix: 32 },
+      { address: 'fd00::1', prefix: 128 },
+    ],
+  );
   t.deepEqual(settings.interface.table.value, { kind: 'off' });
-  t.deepEqual(settings.interface.hooks.map((hook) => [hook.key, hook.command, hook.line]), [
-    ['PreUp', 'ip rule add to 203.0.113.2 table 123 priority 456', 6],
-    ['PreUp', 'echo second', 7],
-  ]);
+  t.deepEqual(
+    settings.interface.hooks.map((hook) => [hook.key, hook.command, hook.line]),
+    [
+      ['PreUp', 'ip rule add to 203.0.113.2 table 123 priority 456', 6],
+      ['PreUp', 'echo second', 7],
+    ],
+  );
   const [peer] = settings.peers;
-  t.deepEqual(peer!.allowedIps.map((allowed) => [allowed.value.address, allowed.value.prefix, allowed.line]), [
-    ['10.0.0.2', 32, 11], ['203.0.113.2', 32, 11], ['192.0.2.0', 24, 12],
-  ]);
+  t.deepEqual(
+    peer!.allowedIps.map((allowed) => [allowed.value.address, allowed.value.prefix, allowed.line]),
+    [
+      ['10.0.0.2', 32, 11],
+      ['203.0.113.2', 32, 11],
+      ['192.0.2.0', 24, 12],
+    ],
+  );
   t.deepEqual(peer!.endpoint?.value, { host: 'fd00::2', port: 51822 });
 });
 
 test('Table takes off, auto, main and numbers', (t) => {
-  const table = (value: string) => readWgSettings(parseWgConfig(`[Interface]\nTable = ${value}\n`)).interface.table.value;
+  const table = (value: string) =>
+    readWgSettings(parseWgConfig(`[Interface]\nTable = ${value}\n`)).interface.table.value;
   t.deepEqual(table('auto'), { kind: 'auto' });
   t.deepEqual(table('OFF'), { kind: 'off' });
   t.deepEqual(table('main'), { kind: 'main' });
@@ -91,18 +107,45 @@ for (const [text, line, message] of badValues) {
 
 test('with a problems list, bad values are collected with their line and left out; the rest is read', (t) => {
   const problems: SettingsProblem[] = [];
-  const settings = readWgSettings(parseWgConfig([
-    '[Interface]', 'PrivateKey = <redacted>', 'Address = 10.0.0.1/24, nonsense', 'ListenPort = 0', 'FwMark = 0xca6c', 'SaveConfig = true',
-    '[Peer]', 'PublicKey = (hidden)', 'PresharedKey = fE/wdxzl0klVp/IR8UcaoGUMjqaWi3jAd7KzHKFS6Ds=', 'Endpoint = nowhere', 'AllowedIPs = 10.0.0.2/32',
-  ].join('\n'), 'x.conf'), { problems });
-  t.deepEqual(problems.map((problem) => [problem.key, problem.line]), [['PrivateKey', 2], ['Address', 3], ['ListenPort', 4], ['PublicKey', 8], ['Endpoint', 10]]);
+  const settings = readWgSettings(
+    parseWgConfig(
+      [
+        '[Interface]',
+        'PrivateKey = <redacted>',
+        'Address = 10.0.0.1/24, nonsense',
+        'ListenPort = 0',
+        'FwMark = 0xca6c',
+        'SaveConfig = true',
+        '[Peer]',
+        'PublicKey = (hidden)',
+        'PresharedKey = fE/wdxzl0klVp/IR8UcaoGUMjqaWi3jAd7KzHKFS6Ds=',
+        'Endpoint = nowhere',
+        'AllowedIPs = 10.0.0.2/32',
+      ].join('\n'),
+      'x.conf',
+    ),
+    { problems },
+  );
+  t.deepEqual(
+    problems.map((problem) => [problem.key, problem.line]),
+    [
+      ['PrivateKey', 2],
+      ['Address', 3],
+      ['ListenPort', 4],
+      ['PublicKey', 8],
+      ['Endpoint', 10],
+    ],
+  );
   t.regex(problems[0]!.message, /PrivateKey = <redacted> is a placeholder/);
   t.is(problems[1]!.message, 'Address = 10.0.0.1/24, nonsense: nonsense is not valid');
   const whole: SettingsProblem[] = [];
   readWgSettings(parseWgConfig('[Interface]\nAddress = <redacted>\n'), { problems: whole });
   t.is(whole[0]!.message, 'Address = <redacted> is not valid');
   t.is(settings.interface.privateKey, undefined);
-  t.deepEqual(settings.interface.addresses.map((address) => address.value.address), ['10.0.0.1']);
+  t.deepEqual(
+    settings.interface.addresses.map((address) => address.value.address),
+    ['10.0.0.1'],
+  );
   t.is(settings.interface.listenPort, undefined);
   t.deepEqual(settings.interface.fwMark, { value: 51820, line: 5 });
   t.deepEqual(settings.interface.saveConfig, { value: true, line: 6 });
@@ -117,14 +160,19 @@ test('FwMark off or 0 is no mark; SaveConfig false; without a problems list a ba
   t.is(read('FwMark = off').fwMark, undefined);
   t.is(read('FwMark = 0').fwMark, undefined);
   t.is(read('FwMark = 1234').fwMark?.value, 1234);
-  for (const bad of ['mark', '12x', 'x12', '0x123456789']) t.throws(() => read(`FwMark = ${bad}`), { instanceOf: WglabError }, bad);
+  for (const bad of ['mark', '12x', 'x12', '0x123456789'])
+    t.throws(() => read(`FwMark = ${bad}`), { instanceOf: WglabError }, bad);
   t.is(read('SaveConfig = false').saveConfig?.value, false);
   t.throws(() => read('PrivateKey = <redacted>'), { instanceOf: WglabError, message: /placeholder/ });
-  t.throws(() => readWgSettings(parseWgConfig('[Interface]\n[Peer]\nPresharedKey = abc\n')), { instanceOf: WglabError, message: /PresharedKey = abc is not a key: 3 characters/ });
+  t.throws(() => readWgSettings(parseWgConfig('[Interface]\n[Peer]\nPresharedKey = abc\n')), {
+    instanceOf: WglabError,
+    message: /PresharedKey = abc is not a key: 3 characters/,
+  });
 });
 
 test('endpointAddress: an address as written, a name only through resolve', (t) => {
-  const peer = (endpoint: string) => readWgSettings(parseWgConfig(`[Interface]\n[Peer]\nEndpoint = ${endpoint}\n`)).peers[0]!;
+  const peer = (endpoint: string) =>
+    readWgSettings(parseWgConfig(`[Interface]\n[Peer]\nEndpoint = ${endpoint}\n`)).peers[0]!;
   t.is(endpointAddress(peer('203.0.113.2:51820')), '203.0.113.2');
   t.is(endpointAddress(peer('[2001:db8::2]:51820')), '2001:db8::2');
   t.is(endpointAddress(peer('vpn.example.net:51820')), undefined);
@@ -134,10 +182,14 @@ test('endpointAddress: an address as written, a name only through resolve', (t) 
 });
 
 test('the parser reads each kind of line exactly: blank, comment, section, entry, with CRLF and inline comments', (t) => {
-  const text = '# top note  \r\n\r\n[ interface ]  # the host\r\nPrivateKey = k= # inline\r\nAddress=10.0.0.1/32,, 10.0.0.2/32\r\n[PEER]\r\nPublicKey = p\r\n';
+  const text =
+    '# top note  \r\n\r\n[ interface ]  # the host\r\nPrivateKey = k= # inline\r\nAddress=10.0.0.1/32,, 10.0.0.2/32\r\n[PEER]\r\nPublicKey = p\r\n';
   const config = parseWgConfig(text, 'crlf.conf');
   t.true(config.finalNewline);
-  t.deepEqual(config.lines.map((line) => line.type), ['comment', 'blank', 'section', 'entry', 'entry', 'section', 'entry']);
+  t.deepEqual(
+    config.lines.map((line) => line.type),
+    ['comment', 'blank', 'section', 'entry', 'entry', 'section', 'entry'],
+  );
   t.deepEqual(config.lines[0], { type: 'comment', text: 'top note', raw: '# top note  \r', line: 1 });
   t.deepEqual(config.lines[1], { type: 'blank', raw: '\r', line: 2 });
   t.like(config.lines[2]!, { type: 'section', name: 'Interface', line: 3 });
@@ -151,7 +203,10 @@ test('the parser refuses what wg-quick refuses, naming the line', (t) => {
   const refused = (text: string) => t.throws(() => parseWgConfig(text, 'x.conf'), { instanceOf: WglabError });
   t.regex(refused('[Interface]\nPrivateKey = k\n[Interface]\n')!.message, /a second \[Interface\] section/);
   t.is((refused('[Interface]\nPrivateKey = k\n[Interface]\n') as WglabError).location.line, 3);
-  t.notThrows(() => parseWgConfig('[Interface]\nPrivateKey = k\n[Peer]\nPublicKey = a\n[Peer]\nPublicKey = b\n'), 'several [Peer] sections are fine');
+  t.notThrows(
+    () => parseWgConfig('[Interface]\nPrivateKey = k\n[Peer]\nPublicKey = a\n[Peer]\nPublicKey = b\n'),
+    'several [Peer] sections are fine',
+  );
   t.regex(refused('[Interface]\n= value\n')!.message, /unknown key  in \[Interface\]|unknown key/);
   t.regex(refused('[Interface]\nno equals sign\n')!.message, /expected Key = Value/);
   t.regex(refused('[Peer]\nPublicKey = p\n')!.message, /no \[Interface\] section/);

@@ -12,10 +12,17 @@ import { sectionsOf, type WgConfig } from './wg-config.ts';
  */
 export function scenarioConfigs(scenario: Scenario, keys?: KeySource): Map<string, WgConfig> {
   if (!scenario.configs) return generateConfigs(scenario, keys);
-  return new Map(Object.entries(scenario.configs).flatMap(([endpoint, files]) => Object.entries(files).map(([iface, path]) => {
-    const shown = relative(process.cwd(), path);
-    return [configKey(endpoint, iface), parseWgConfig(readFileSync(path, 'utf8'), shown.startsWith('..') ? path : shown)] as const;
-  })));
+  return new Map(
+    Object.entries(scenario.configs).flatMap(([endpoint, files]) =>
+      Object.entries(files).map(([iface, path]) => {
+        const shown = relative(process.cwd(), path);
+        return [
+          configKey(endpoint, iface),
+          parseWgConfig(readFileSync(path, 'utf8'), shown.startsWith('..') ? path : shown),
+        ] as const;
+      }),
+    ),
+  );
 }
 
 /** The key of an interface's config in scenarioConfigs: the endpoint's name for wg0, `<endpoint>/<interface>` otherwise. */
@@ -31,7 +38,8 @@ export function splitConfigKey(key: string): { endpoint: string; iface: string }
 /** The addresses (without prefix) that a file's `Address` lines give its interface. */
 export function configAddresses(config: WgConfig): string[] {
   const face = sectionsOf(config).find((section) => section.name === 'Interface');
-  return (face?.entries ?? []).filter((entry) => entry.key === 'Address')
+  return (face?.entries ?? [])
+    .filter((entry) => entry.key === 'Address')
     .flatMap((entry) => splitList(entry.value).flatMap((item) => parseCidr(item)?.address ?? []));
 }
 

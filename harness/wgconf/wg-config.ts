@@ -12,8 +12,18 @@ export type WgLine =
 export type WgSectionName = 'Interface' | 'Peer';
 
 export const interfaceKeys = [
-  'PrivateKey', 'Address', 'ListenPort', 'FwMark', 'DNS', 'MTU', 'Table',
-  'PreUp', 'PostUp', 'PreDown', 'PostDown', 'SaveConfig',
+  'PrivateKey',
+  'Address',
+  'ListenPort',
+  'FwMark',
+  'DNS',
+  'MTU',
+  'Table',
+  'PreUp',
+  'PostUp',
+  'PreDown',
+  'PostDown',
+  'SaveConfig',
 ] as const;
 export const peerKeys = ['PublicKey', 'PresharedKey', 'Endpoint', 'AllowedIPs', 'PersistentKeepalive'] as const;
 export const hookKeys = ['PreUp', 'PostUp', 'PreDown', 'PostDown'] as const;

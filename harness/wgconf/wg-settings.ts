@@ -69,15 +69,21 @@ export function readWgSettings(config: WgConfig, options: ReadWgSettingsOptions 
   return {
     file: config.file,
     interface: readInterface(interfaceSection, config.file, options.problems),
-    peers: sections.filter((section) => section.name === 'Peer').map((section) => readPeer(section, config.file, options.problems)),
+    peers: sections
+      .filter((section) => section.name === 'Peer')
+      .map((section) => readPeer(section, config.file, options.problems)),
   };
 }
 
 class BadValue extends Error {}
 
 /** Runs `read` for one entry; a bad value throws with its line, or is collected when `problems` is given. */
-function eachEntry(section: WgSection, file: string | undefined, problems: SettingsProblem[] | undefined,
-  read: (entry: WgSection['entries'][number], bad: (hint: string, message?: string) => never) => void): void {
+function eachEntry(
+  section: WgSection,
+  file: string | undefined,
+  problems: SettingsProblem[] | undefined,
+  read: (entry: WgSection['entries'][number], bad: (hint: string, message?: string) => never) => void,
+): void {
   for (const entry of section.entries) {
     const bad = (hint: string, message = `${entry.key} = ${entry.value} is not valid`): never => {
       if (!problems) throw new WglabError(message, { location: { file, line: entry.line, field: entry.key }, hint });
@@ -93,7 +99,12 @@ function eachEntry(section: WgSection, file: string | undefined, problems: Setti
 }
 
 function readInterface(section: WgSection, file?: string, problems?: SettingsProblem[]): InterfaceSettings {
-  const settings: InterfaceSettings = { line: section.line, addresses: [], table: { value: { kind: 'auto' } }, hooks: [] };
+  const settings: InterfaceSettings = {
+    line: section.line,
+    addresses: [],
+    table: { value: { kind: 'auto' } },
+    hooks: [],
+  };
   eachEntry(section, file, problems, (entry, bad) => {
     switch (entry.key) {
       case 'PrivateKey':
@@ -101,10 +112,15 @@ function readInterface(section: WgSection, file?: string, problems?: SettingsPro
         settings.privateKey = { value: entry.value, line: entry.line };
         break;
       case 'Address':
-        settings.addresses.push(...readCidrs(entry, problems, bad, 'Address takes addresses with a prefix, e.g. 10.0.0.1/32'));
+        settings.addresses.push(
+          ...readCidrs(entry, problems, bad, 'Address takes addresses with a prefix, e.g. 10.0.0.1/32'),
+        );
         break;
       case 'ListenPort':
-        settings.listenPort = { value: readPort(entry.value) ?? bad('a port is a number from 1 to 65535'), line: entry.line };
+        settings.listenPort = {
+          value: readPort(entry.value) ?? bad('a port is a number from 1 to 65535'),
+          line: entry.line,
+        };
         break;
       case 'Table':
         settings.table = { value: readTable(entry.value), line: entry.line };
@@ -144,10 +160,20 @@ function readPeer(section: WgSection, file?: string, problems?: SettingsProblem[
         settings.presharedKey = { value: entry.value, line: entry.line };
         break;
       case 'Endpoint':
-        settings.endpoint = { value: readEndpoint(entry.value) ?? bad('Endpoint is host:port, e.g. 203.0.113.2:51822 or [fd00::2]:51822'), line: entry.line };
+        settings.endpoint = {
+          value: readEndpoint(entry.value) ?? bad('Endpoint is host:port, e.g. 203.0.113.2:51822 or [fd00::2]:51822'),
+          line: entry.line,
+        };
         break;
       case 'AllowedIPs':
-        settings.allowedIps.push(...readCidrs(entry, problems, bad, 'AllowedIPs takes addresses or prefixes separated by commas, e.g. 10.0.0.2/32, 203.0.113.2/32'));
+        settings.allowedIps.push(
+          ...readCidrs(
+            entry,
+            problems,
+            bad,
+            'AllowedIPs takes addresses or prefixes separated by commas, e.g. 10.0.0.2/32, 203.0.113.2/32',
+          ),
+        );
         break;
       default:
         break;
@@ -157,12 +183,24 @@ function readPeer(section: WgSection, file?: string, problems?: SettingsProblem[
 }
 
 /** The prefixes of a list; a bad item is reported on its own and the good ones kept, when problems are collected. */
-function readCidrs(entry: WgSection['entries'][number], problems: SettingsProblem[] | undefined, bad: (hint: string, message?: string) => never, hint: string): Located<Cidr>[] {
+function readCidrs(
+  entry: WgSection['entries'][number],
+  problems: SettingsProblem[] | undefined,
+  bad: (hint: string, message?: string) => never,
+  hint: string,
+): Located<Cidr>[] {
   const items = splitList(entry.value);
   const cidrs = items.map((item) => parseCidr(item));
   const wrong = items.filter((_, index) => cidrs[index] === undefined);
   if (wrong.length > 0 && (!problems || wrong.length === items.length)) bad(hint);
-  if (wrong.length > 0) problems!.push({ key: entry.key, value: entry.value, line: entry.line, message: `${entry.key} = ${entry.value}: ${wrong.join(', ')} is not valid`, hint });
+  if (wrong.length > 0)
+    problems!.push({
+      key: entry.key,
+      value: entry.value,
+      line: entry.line,
+      message: `${entry.key} = ${entry.value}: ${wrong.join(', ')} is not valid`,
+      hint,
+    });
   return cidrs.filter((cidr) => cidr !== undefined).map((cidr) => ({ value: cidr, line: entry.line }));
 }
 
@@ -208,7 +246,10 @@ function readEndpoint(value: string): { host: string; port: number } | undefined
 }
 
 /** The Endpoint host when it is an address; a name only through `resolve` (name → address), never by DNS. */
-export function endpointAddress(peer: PeerSettings, resolve: Readonly<Record<string, string>> = {}): string | undefined {
+export function endpointAddress(
+  peer: PeerSettings,
+  resolve: Readonly<Record<string, string>> = {},
+): string | undefined {
   const host = peer.endpoint?.value.host;
   if (host === undefined) return undefined;
   if (isIpAddress(host)) return host;

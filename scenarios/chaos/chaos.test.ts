@@ -13,14 +13,17 @@ const nothing = { containers: [], networks: [] };
 function assertClean(t: import('ava').ExecutionContext, run: Interrupted, codes: number[]) {
   t.log(`${run.signal} at "${run.when}" -> exit ${run.exitCode}`);
   t.notRegex(run.stderr, stackTrace, 'no stack trace on stderr');
-  t.true(run.finished ? [0, 1].includes(run.exitCode!) : codes.includes(run.exitCode!), `exit ${run.exitCode}: ${run.stderr.slice(-600)}`);
+  t.true(
+    run.finished ? [0, 1].includes(run.exitCode!) : codes.includes(run.exitCode!),
+    `exit ${run.exitCode}: ${run.stderr.slice(-600)}`,
+  );
 }
 
 const phases: [string, RegExp, NodeJS.Signals, number?][] = [
   ['bring-up', /starting \d+ endpoints/, 'SIGINT', 150],
   ['a request', /check 2\/\d+: /, 'SIGTERM', 20],
   ['a fault', /fault (tunnel-down|peer-down|wireguard-blocked):/, 'SIGINT'],
-  ['a fault\'s undo', /undoing /, 'SIGTERM'],
+  ["a fault's undo", /undoing /, 'SIGTERM'],
   ['report writing', /writing the report/, 'SIGINT'],
   ['teardown', /tearing down/, 'SIGTERM'],
 ];
@@ -54,45 +57,54 @@ test.serial('a second Ctrl-C during teardown says it is still cleaning up, and t
   t.deepEqual(await leftBy(run.pid), nothing);
 });
 
-test.serial('the Docker engine stopping mid-run is a clear error (exit 2) naming it; prune afterwards leaves nothing', async (t) => {
-  const proxy = await new EngineProxy().start();
-  const env = { DOCKER_HOST: proxy.dockerHost };
-  const child = execa('node', ['bin/wglab.js', 'run', scenario], { reject: false, env: { ...env, NO_COLOR: '1' } });
-  let stderr = '';
-  await new Promise<void>((resolve) => {
-    child.stderr!.on('data', (chunk: Buffer) => {
-      stderr += chunk.toString();
-      if (/check 2\/\d+: /.test(stderr)) resolve();
+test.serial(
+  'the Docker engine stopping mid-run is a clear error (exit 2) naming it; prune afterwards leaves nothing',
+  async (t) => {
+    const proxy = await new EngineProxy().start();
+    const env = { DOCKER_HOST: proxy.dockerHost };
+    const child = execa('node', ['bin/wglab.js', 'run', scenario], { reject: false, env: { ...env, NO_COLOR: '1' } });
+    let stderr = '';
+    await new Promise<void>((resolve) => {
+      child.stderr!.on('data', (chunk: Buffer) => {
+        stderr += chunk.toString();
+        if (/check 2\/\d+: /.test(stderr)) resolve();
+      });
+      void child.then(() => resolve());
     });
-    void child.then(() => resolve());
-  });
-  await proxy.stop();
-  const result = await child;
-  t.is(result.exitCode, 2, String(result.stderr));
-  t.regex(String(result.stderr), /the Docker engine \(DOCKER_HOST=unix:\/\/.*\) stopped answering/);
-  t.regex(String(result.stderr), /hint: .*wglab prune/);
-  t.notRegex(String(result.stderr), stackTrace);
-  t.true((await leftBy(child.pid!)).containers.length > 0, 'control: with the engine gone, the run could not clean up');
-  // The engine is back (the machine's own socket): prune removes what the run left.
-  t.is((await prune()).exitCode, 0);
-  t.deepEqual(await leftBy(child.pid!), nothing);
-});
+    await proxy.stop();
+    const result = await child;
+    t.is(result.exitCode, 2, String(result.stderr));
+    t.regex(String(result.stderr), /the Docker engine \(DOCKER_HOST=unix:\/\/.*\) stopped answering/);
+    t.regex(String(result.stderr), /hint: .*wglab prune/);
+    t.notRegex(String(result.stderr), stackTrace);
+    t.true(
+      (await leftBy(child.pid!)).containers.length > 0,
+      'control: with the engine gone, the run could not clean up',
+    );
+    // The engine is back (the machine's own socket): prune removes what the run left.
+    t.is((await prune()).exitCode, 0);
+    t.deepEqual(await leftBy(child.pid!), nothing);
+  },
+);
 
-test.serial('a lab container killed from outside mid-run: the error names the node, the rest is torn down', async (t) => {
-  const child = execa('node', ['bin/wglab.js', 'run', scenario], { reject: false, env: { NO_COLOR: '1' } });
-  let stderr = '';
-  const lab = await new Promise<string>((resolve, reject) => {
-    child.stderr!.on('data', (chunk: Buffer) => {
-      stderr += chunk.toString();
-      const match = /(wglab-\S+): check 2\/\d+: /.exec(stderr);
-      if (match) resolve(match[1]!);
+test.serial(
+  'a lab container killed from outside mid-run: the error names the node, the rest is torn down',
+  async (t) => {
+    const child = execa('node', ['bin/wglab.js', 'run', scenario], { reject: false, env: { NO_COLOR: '1' } });
+    let stderr = '';
+    const lab = await new Promise<string>((resolve, reject) => {
+      child.stderr!.on('data', (chunk: Buffer) => {
+        stderr += chunk.toString();
+        const match = /(wglab-\S+): check 2\/\d+: /.exec(stderr);
+        if (match) resolve(match[1]!);
+      });
+      void child.then(() => reject(new Error(`ended early: ${stderr}`)));
     });
-    void child.then(() => reject(new Error(`ended early: ${stderr}`)));
-  });
-  await execa('docker', ['kill', `${lab}-A`], { reject: false });
-  const result = await child;
-  t.is(result.exitCode, 2, String(result.stderr));
-  t.regex(String(result.stderr), /node A/);
-  t.notRegex(String(result.stderr), stackTrace);
-  t.deepEqual(await leftBy(child.pid!), nothing);
-});
+    await execa('docker', ['kill', `${lab}-A`], { reject: false });
+    const result = await child;
+    t.is(result.exitCode, 2, String(result.stderr));
+    t.regex(String(result.stderr), /node A/);
+    t.notRegex(String(result.stderr), stackTrace);
+    t.deepEqual(await leftBy(child.pid!), nothing);
+  },
+);

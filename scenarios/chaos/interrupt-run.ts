@@ -36,7 +36,13 @@ export interface InterruptOptions {
 
 /** Runs `wglab ARGS` as a user would and interrupts it at a chosen moment. */
 export async function interruptRun(options: InterruptOptions): Promise<Interrupted> {
-  const child: ResultPromise = execa('node', ['bin/wglab.js', ...options.args], { cwd: root, reject: false, all: false, env: { NO_COLOR: '1', ...options.env }, timeout: options.timeoutMs ?? 180_000 });
+  const child: ResultPromise = execa('node', ['bin/wglab.js', ...options.args], {
+    cwd: root,
+    reject: false,
+    all: false,
+    env: { NO_COLOR: '1', ...options.env },
+    timeout: options.timeoutMs ?? 180_000,
+  });
   let stderr = '';
   let fired = false;
   let when = '';
@@ -57,7 +63,10 @@ export async function interruptRun(options: InterruptOptions): Promise<Interrupt
       }
     }
   });
-  const timer = options.afterMs !== undefined ? setTimeout(() => fire(`after ${(options.afterMs! / 1000).toFixed(1)} s`), options.afterMs) : undefined;
+  const timer =
+    options.afterMs !== undefined
+      ? setTimeout(() => fire(`after ${(options.afterMs! / 1000).toFixed(1)} s`), options.afterMs)
+      : undefined;
   const result = await child;
   clearTimeout(timer);
   return {
@@ -79,8 +88,14 @@ const signalNumbers: Record<string, number> = { SIGHUP: 1, SIGINT: 2, SIGKILL: 9
 export async function leftBy(pid: number): Promise<{ containers: string[]; networks: string[] }> {
   const { dockerode } = await connectEngine();
   const filters = JSON.stringify({ label: [`${ownerLabel}=${hostname()}:${pid}`] });
-  const [containers, networks] = await Promise.all([dockerode.listContainers({ all: true, filters }), dockerode.listNetworks({ filters })]);
-  return { containers: containers.map((container) => container.Names[0] ?? container.Id), networks: networks.map((network) => network.Name) };
+  const [containers, networks] = await Promise.all([
+    dockerode.listContainers({ all: true, filters }),
+    dockerode.listNetworks({ filters }),
+  ]);
+  return {
+    containers: containers.map((container) => container.Names[0] ?? container.Id),
+    networks: networks.map((network) => network.Name),
+  };
 }
 
 /** `wglab prune` as a user would run it after kill -9. */

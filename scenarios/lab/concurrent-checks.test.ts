@@ -14,29 +14,56 @@ const checks: Check[] = [
   { from: 'C', url: 'https://10.0.0.2/', insecure: true, expect: { path: 'none' } },
 ];
 
-test.serial('concurrent checks share one capture session and never take each other\'s packets; without client ports they would (negative control)', async (t) => {
-  await using lab = await startLab(article('05-transparent-a-rule'));
-  const results = await runChecksTogether(lab, checks.map((check, index) => ({ check, index })));
-  for (const result of results) t.true(result.verdict.pass, `check ${result.index + 1} ${result.check.from} ${result.check.url}: ${result.verdict.reasons.join('; ')}`);
-  t.is(new Set(results.map((result) => result.evidence.captures)).size, 1, 'one capture session spans the batch');
-  const given = results.map((result) => result.evidence.request.localPorts!);
-  t.is(new Set(given.map((range) => range.from)).size, checks.length, 'each request has client ports of its own');
-  for (const [at, result] of results.entries()) {
-    const port = result.evidence.request.localPort;
-    if (port !== undefined) t.true(port >= given[at]!.from && port <= given[at]!.to, `check ${at + 1} used a port it was given`);
-  }
-  const router = results[0]!.evidence.captures.find((capture) => capture.role === 'internet')!;
-  t.true(router.packets.some((packet) => packet.src === '192.0.2.3' && packet.dstPort === 443), 'C\'s request crossed the router during A\'s capture');
-  // Negative control: the same packets judged without the client port and its range mix the two requests up.
-  const blind = (at: number) => {
-    const { evidence, check } = results[at]!;
-    return decideVerdict(check, { ...evidence, request: { ...evidence.request, localPort: undefined, localPorts: undefined } });
-  };
-  t.is(blind(0).observed.path, 'both', 'A\'s tunnel request would take C\'s clear TCP for its own');
-  t.is(blind(1).observed.path, 'both', 'C\'s clear request would take A\'s tunnel TCP for its own');
-  // More requests from one node than it has lanes: they share lanes and still each get their own verdict.
-  const fromA = Array.from({ length: 6 }, (_, index) => ({ check: checks[index % 2 === 0 ? 0 : 2]!, index: 10 + index }));
-  const again = await runChecksTogether(lab, fromA);
-  t.deepEqual(again.filter((result) => !result.verdict.pass).map((result) => result.verdict.reasons), []);
-  t.is(new Set(again.map((result) => result.evidence.request.localPort)).size, 6, 'six connections, six client ports');
-});
+test.serial(
+  "concurrent checks share one capture session and never take each other's packets; without client ports they would (negative control)",
+  async (t) => {
+    await using lab = await startLab(article('05-transparent-a-rule'));
+    const results = await runChecksTogether(
+      lab,
+      checks.map((check, index) => ({ check, index })),
+    );
+    for (const result of results)
+      t.true(
+        result.verdict.pass,
+        `check ${result.index + 1} ${result.check.from} ${result.check.url}: ${result.verdict.reasons.join('; ')}`,
+      );
+    t.is(new Set(results.map((result) => result.evidence.captures)).size, 1, 'one capture session spans the batch');
+    const given = results.map((result) => result.evidence.request.localPorts!);
+    t.is(new Set(given.map((range) => range.from)).size, checks.length, 'each request has client ports of its own');
+    for (const [at, result] of results.entries()) {
+      const port = result.evidence.request.localPort;
+      if (port !== undefined)
+        t.true(port >= given[at]!.from && port <= given[at]!.to, `check ${at + 1} used a port it was given`);
+    }
+    const router = results[0]!.evidence.captures.find((capture) => capture.role === 'internet')!;
+    t.true(
+      router.packets.some((packet) => packet.src === '192.0.2.3' && packet.dstPort === 443),
+      "C's request crossed the router during A's capture",
+    );
+    // Negative control: the same packets judged without the client port and its range mix the two requests up.
+    const blind = (at: number) => {
+      const { evidence, check } = results[at]!;
+      return decideVerdict(check, {
+        ...evidence,
+        request: { ...evidence.request, localPort: undefined, localPorts: undefined },
+      });
+    };
+    t.is(blind(0).observed.path, 'both', "A's tunnel request would take C's clear TCP for its own");
+    t.is(blind(1).observed.path, 'both', "C's clear request would take A's tunnel TCP for its own");
+    // More requests from one node than it has lanes: they share lanes and still each get their own verdict.
+    const fromA = Array.from({ length: 6 }, (_, index) => ({
+      check: checks[index % 2 === 0 ? 0 : 2]!,
+      index: 10 + index,
+    }));
+    const again = await runChecksTogether(lab, fromA);
+    t.deepEqual(
+      again.filter((result) => !result.verdict.pass).map((result) => result.verdict.reasons),
+      [],
+    );
+    t.is(
+      new Set(again.map((result) => result.evidence.request.localPort)).size,
+      6,
+      'six connections, six client ports',
+    );
+  },
+);

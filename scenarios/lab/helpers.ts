@@ -5,7 +5,8 @@ import { parseScenario } from '../../harness/scenario/load-scenario.ts';
 import { loadScenario } from '../../harness/scenario/load-scenario.ts';
 import type { Scenario } from '../../harness/scenario/scenario.ts';
 
-export const article = (name: string): Scenario => loadScenario(new URL(`../article/${name}.yaml`, import.meta.url).pathname);
+export const article = (name: string): Scenario =>
+  loadScenario(new URL(`../article/${name}.yaml`, import.meta.url).pathname);
 
 /** The article's endpoints under a scenario name of the test's own, so its resources can be told apart. */
 export function articleAs(name: string, tunnel = 'tunnel: { dialer: A, listener: B, transparent: [A] }'): Scenario {
@@ -19,10 +20,16 @@ ${tunnel}
 }
 
 /** Containers and networks on the engine with a label (and value). */
-export async function resourcesLabelled(label: string, value?: string): Promise<{ containers: number; networks: number }> {
+export async function resourcesLabelled(
+  label: string,
+  value?: string,
+): Promise<{ containers: number; networks: number }> {
   const { dockerode } = await connectEngine();
   const filters = JSON.stringify({ label: [value === undefined ? label : `${label}=${value}`] });
-  const [containers, networks] = await Promise.all([dockerode.listContainers({ all: true, filters }), dockerode.listNetworks({ filters })]);
+  const [containers, networks] = await Promise.all([
+    dockerode.listContainers({ all: true, filters }),
+    dockerode.listNetworks({ filters }),
+  ]);
   return { containers: containers.length, networks: networks.length };
 }
 

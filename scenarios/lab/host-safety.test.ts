@@ -4,7 +4,13 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readPcap } from '../../harness/evidence/pcap.ts';
-import { hostCaptureInterfaces, hostNetworkChanges, isDockerLink, packetsTouching, readHostNetwork } from '../../harness/lab/host-network.ts';
+import {
+  hostCaptureInterfaces,
+  hostNetworkChanges,
+  isDockerLink,
+  packetsTouching,
+  readHostNetwork,
+} from '../../harness/lab/host-network.ts';
 import { routerLinkIp } from '../../harness/lab/lab-plan.ts';
 import { startLab } from '../../harness/lab/start-lab.ts';
 import { loadScenario } from '../../harness/scenario/load-scenario.ts';
@@ -21,25 +27,37 @@ async function captureHost(t: ExecutionContext, interfaces: string[]) {
   const captures = interfaces.map((name) => ({
     name,
     file: join(dir, `${name}.pcap`),
-    process: execa('tcpdump', ['-i', name, '-n', '-U', '--immediate-mode', '-w', join(dir, `${name}.pcap`)], { reject: false }),
+    process: execa('tcpdump', ['-i', name, '-n', '-U', '--immediate-mode', '-w', join(dir, `${name}.pcap`)], {
+      reject: false,
+    }),
   }));
   let stopped: Promise<unknown> | undefined;
   const stop = () => {
-    stopped ??= Promise.all(captures.map((capture) => {
-      capture.process.kill('SIGINT');
-      return capture.process;
-    }));
+    stopped ??= Promise.all(
+      captures.map((capture) => {
+        capture.process.kill('SIGINT');
+        return capture.process;
+      }),
+    );
     return stopped;
   };
   t.teardown(stop);
   await new Promise((resolve) => setTimeout(resolve, 1000));
   return { captures, stop };
 }
-const labAddresses = new Set([routerLinkIp, ...Object.values(scenario.endpoints).flatMap((endpoint) => [endpoint.publicIp, ...(endpoint.wgIp ? [endpoint.wgIp] : [])])]);
+const labAddresses = new Set([
+  routerLinkIp,
+  ...Object.values(scenario.endpoints).flatMap((endpoint) => [
+    endpoint.publicIp,
+    ...(endpoint.wgIp ? [endpoint.wgIp] : []),
+  ]),
+]);
 
-test.serial('no lab packet reaches the host\'s interfaces, and the host keeps its addresses and routes', async (t) => {
+test.serial("no lab packet reaches the host's interfaces, and the host keeps its addresses and routes", async (t) => {
   if (process.env.DOCKER_HOST && !process.env.DOCKER_HOST.startsWith('unix://')) {
-    t.log(`DOCKER_HOST=${process.env.DOCKER_HOST}: the labs run on another kernel (a VM or a remote engine); this test applies to a local engine only`);
+    t.log(
+      `DOCKER_HOST=${process.env.DOCKER_HOST}: the labs run on another kernel (a VM or a remote engine); this test applies to a local engine only`,
+    );
     t.pass();
     return;
   }
@@ -56,16 +74,29 @@ test.serial('no lab packet reaches the host\'s interfaces, and the host keeps it
       ['A', ['curl', '-sS', '-k', '-o', '/dev/null', 'https://10.0.0.2/']],
       ['C', ['ping', '-c', '2', '-i', '0.2', '198.51.100.1']],
       ['A', ['timeout', '2', 'getent', 'hosts', 'not-in-the-lab.example']],
-    ] as const) await lab.exec(node, [...args], { allowFailure: true });
+    ] as const)
+      await lab.exec(node, [...args], { allowFailure: true });
     const during = await readHostNetwork();
-    t.deepEqual(hostNetworkChanges(before, during, isDockerLink), [], 'while labs run: only Docker bridges and veths come and go, with IPv6 link-local only');
+    t.deepEqual(
+      hostNetworkChanges(before, during, isDockerLink),
+      [],
+      'while labs run: only Docker bridges and veths come and go, with IPv6 link-local only',
+    );
     const hostAddresses = during.addresses.map((address) => address.local);
-    t.deepEqual(hostAddresses.filter((address) => labAddresses.has(address)), [], 'no lab address on any host interface');
+    t.deepEqual(
+      hostAddresses.filter((address) => labAddresses.has(address)),
+      [],
+      'no lab address on any host interface',
+    );
   }
   await new Promise((resolve) => setTimeout(resolve, 500));
   await stop();
   const after = await readHostNetwork();
-  t.deepEqual(hostNetworkChanges(before, after, isDockerLink), [], 'after the lab: as before (other test files\' labs may still run)');
+  t.deepEqual(
+    hostNetworkChanges(before, after, isDockerLink),
+    [],
+    "after the lab: as before (other test files' labs may still run)",
+  );
   let seen = 0;
   for (const capture of captures) {
     let packets;
@@ -77,68 +108,143 @@ test.serial('no lab packet reaches the host\'s interfaces, and the host keeps it
       continue;
     }
     seen += packets.length;
-    t.deepEqual(packetsTouching(packets, labAddresses).map((packet) => `${packet.src} > ${packet.dst}`), [], `no lab packet on ${capture.name}`);
+    t.deepEqual(
+      packetsTouching(packets, labAddresses).map((packet) => `${packet.src} > ${packet.dst}`),
+      [],
+      `no lab packet on ${capture.name}`,
+    );
   }
   t.log(`captured ${seen} host packets on ${interfaces.join(', ')}; none from or to ${[...labAddresses].join(', ')}`);
 });
 
 /** Host sysctls a lab node could want to change: forwarding, reverse-path filtering, IPv6, and a few more. */
 const hostSysctls = [
-  'net.ipv4.ip_forward', 'net.ipv6.conf.all.forwarding', 'net.ipv6.conf.default.forwarding', 'net.ipv4.conf.all.rp_filter',
-  'net.ipv4.conf.default.rp_filter', 'net.ipv4.conf.all.src_valid_mark', 'net.ipv6.conf.all.disable_ipv6', 'net.ipv6.conf.default.disable_ipv6',
-  'net.ipv6.conf.all.accept_dad', 'net.core.somaxconn', 'net.ipv4.tcp_syncookies', 'kernel.domainname', 'vm.swappiness',
+  'net.ipv4.ip_forward',
+  'net.ipv6.conf.all.forwarding',
+  'net.ipv6.conf.default.forwarding',
+  'net.ipv4.conf.all.rp_filter',
+  'net.ipv4.conf.default.rp_filter',
+  'net.ipv4.conf.all.src_valid_mark',
+  'net.ipv6.conf.all.disable_ipv6',
+  'net.ipv6.conf.default.disable_ipv6',
+  'net.ipv6.conf.all.accept_dad',
+  'net.core.somaxconn',
+  'net.ipv4.tcp_syncookies',
+  'kernel.domainname',
+  'vm.swappiness',
 ];
-const readSysctls = () => Object.fromEntries(hostSysctls.map((key) => [key, readFileSync(`/proc/sys/${key.replace(/\./g, '/')}`, 'utf8').trim()]));
+const readSysctls = () =>
+  Object.fromEntries(
+    hostSysctls.map((key) => [key, readFileSync(`/proc/sys/${key.replace(/\./g, '/')}`, 'utf8').trim()]),
+  );
 
-test.serial('labs whose configs run sysctl PostUps (and nodes that set net.* themselves) leave the host\'s sysctls, addresses and routes as they were', async (t) => {
-  const before = { sysctls: readSysctls(), network: await readHostNetwork() };
-  const { captures, stop } = await captureHost(t, hostCaptureInterfaces());
-  const labAddresses = new Set<string>();
-  // Values unlike the host's, so a leak would show.
-  const flip = (key: string) => `${key}=${before.sysctls[key] === '1' ? '0' : '1'}`;
-  for (const name of ['three-site-mesh', 'transparent-ipv6']) {
-    await using lab = await startLab(loadScenario(new URL(`../own-network/${name}.yaml`, import.meta.url).pathname));
-    const node = lab.plan.endpoints[0]!.name;
-    for (const key of ['net.ipv4.ip_forward', 'net.ipv6.conf.all.forwarding', 'net.ipv4.conf.all.rp_filter', 'net.ipv6.conf.default.disable_ipv6', 'net.ipv4.tcp_syncookies']) {
-      t.is((await lab.exec(node, ['sysctl', '-w', flip(key)], { allowFailure: true })).exitCode, 0, `${key} is the node's own`);
+test.serial(
+  "labs whose configs run sysctl PostUps (and nodes that set net.* themselves) leave the host's sysctls, addresses and routes as they were",
+  async (t) => {
+    const before = { sysctls: readSysctls(), network: await readHostNetwork() };
+    const { captures, stop } = await captureHost(t, hostCaptureInterfaces());
+    const labAddresses = new Set<string>();
+    // Values unlike the host's, so a leak would show.
+    const flip = (key: string) => `${key}=${before.sysctls[key] === '1' ? '0' : '1'}`;
+    for (const name of ['three-site-mesh', 'transparent-ipv6']) {
+      await using lab = await startLab(loadScenario(new URL(`../own-network/${name}.yaml`, import.meta.url).pathname));
+      const node = lab.plan.endpoints[0]!.name;
+      for (const key of [
+        'net.ipv4.ip_forward',
+        'net.ipv6.conf.all.forwarding',
+        'net.ipv4.conf.all.rp_filter',
+        'net.ipv6.conf.default.disable_ipv6',
+        'net.ipv4.tcp_syncookies',
+      ]) {
+        t.is(
+          (await lab.exec(node, ['sysctl', '-w', flip(key)], { allowFailure: true })).exitCode,
+          0,
+          `${key} is the node's own`,
+        );
+      }
+      await lab.exec(node, ['sysctl', '-w', `net.core.somaxconn=${Number(before.sysctls['net.core.somaxconn']) + 7}`], {
+        allowFailure: true,
+      });
+      for (const key of ['kernel.domainname=wglab-leak', 'vm.swappiness=7'])
+        t.not((await lab.exec(node, ['sysctl', '-w', key], { allowFailure: true })).exitCode, 0, `${key} is refused`);
+      const during = { sysctls: readSysctls(), network: await readHostNetwork() };
+      t.deepEqual(during.sysctls, before.sysctls, `${name}: host sysctls unchanged while the lab runs`);
+      t.deepEqual(
+        hostNetworkChanges(before.network, during.network, isDockerLink),
+        [],
+        `${name}: host addresses and routes unchanged while the lab runs`,
+      );
+      for (const owner of lab.plan.addressOwners) labAddresses.add(owner.address);
+      // The mesh's files say DNS = 1.1.1.1: a lookup of a name the lab does not know asks it, and must go nowhere.
+      labAddresses.add('1.1.1.1');
+      await lab.exec(node, ['timeout', '3', 'getent', 'hosts', 'not-in-the-lab.example'], { allowFailure: true });
+      for (const check of lab.scenario.checks)
+        await lab.exec(check.from, ['curl', '-sSk', '-o', '/dev/null', '--max-time', '3', check.url], {
+          allowFailure: true,
+        });
+      t.deepEqual(
+        during.network.addresses.filter((address) => labAddresses.has(address.local)),
+        [],
+        `${name}: no lab address (IPv4 or IPv6) on the host`,
+      );
+      t.deepEqual(
+        during.network.routes.filter((route) => [...labAddresses].some((address) => route.dst.startsWith(address))),
+        [],
+        `${name}: no route to a lab address on the host`,
+      );
     }
-    await lab.exec(node, ['sysctl', '-w', `net.core.somaxconn=${Number(before.sysctls['net.core.somaxconn']) + 7}`], { allowFailure: true });
-    for (const key of ['kernel.domainname=wglab-leak', 'vm.swappiness=7']) t.not((await lab.exec(node, ['sysctl', '-w', key], { allowFailure: true })).exitCode, 0, `${key} is refused`);
-    const during = { sysctls: readSysctls(), network: await readHostNetwork() };
-    t.deepEqual(during.sysctls, before.sysctls, `${name}: host sysctls unchanged while the lab runs`);
-    t.deepEqual(hostNetworkChanges(before.network, during.network, isDockerLink), [], `${name}: host addresses and routes unchanged while the lab runs`);
-    for (const owner of lab.plan.addressOwners) labAddresses.add(owner.address);
-    // The mesh's files say DNS = 1.1.1.1: a lookup of a name the lab does not know asks it, and must go nowhere.
-    labAddresses.add('1.1.1.1');
-    await lab.exec(node, ['timeout', '3', 'getent', 'hosts', 'not-in-the-lab.example'], { allowFailure: true });
-    for (const check of lab.scenario.checks) await lab.exec(check.from, ['curl', '-sSk', '-o', '/dev/null', '--max-time', '3', check.url], { allowFailure: true });
-    t.deepEqual(during.network.addresses.filter((address) => labAddresses.has(address.local)), [], `${name}: no lab address (IPv4 or IPv6) on the host`);
-    t.deepEqual(during.network.routes.filter((route) => [...labAddresses].some((address) => route.dst.startsWith(address))), [], `${name}: no route to a lab address on the host`);
-  }
-  await new Promise((resolve) => setTimeout(resolve, 500));
-  t.deepEqual(readSysctls(), before.sysctls, 'host sysctls unchanged after the labs');
-  t.deepEqual(hostNetworkChanges(before.network, await readHostNetwork(), isDockerLink), [], 'host addresses and routes as before');
-  await stop();
-  for (const capture of captures) {
-    const packets = readPcap(readFileSync(capture.file), capture.file).packets;
-    t.deepEqual(packetsTouching(packets, labAddresses).map((packet) => `${packet.src} > ${packet.dst}`), [], `no lab packet (IPv4 or IPv6) on ${capture.name}`);
-  }
-});
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    t.deepEqual(readSysctls(), before.sysctls, 'host sysctls unchanged after the labs');
+    t.deepEqual(
+      hostNetworkChanges(before.network, await readHostNetwork(), isDockerLink),
+      [],
+      'host addresses and routes as before',
+    );
+    await stop();
+    for (const capture of captures) {
+      const packets = readPcap(readFileSync(capture.file), capture.file).packets;
+      t.deepEqual(
+        packetsTouching(packets, labAddresses).map((packet) => `${packet.src} > ${packet.dst}`),
+        [],
+        `no lab packet (IPv4 or IPv6) on ${capture.name}`,
+      );
+    }
+  },
+);
 
 test('negative control: the same checks catch lab packets and a changed route', (t) => {
   const leaked = readPcap(readFileSync('fixtures/pcap/router-any-sll.pcap')).packets;
   t.true(packetsTouching(leaked, labAddresses).length > 10);
   const network = { addresses: [{ ifname: 'eth0', family: 'inet', local: '192.0.2.2', prefixlen: 24 }], routes: [] };
-  const changed = { ...network, routes: [{ family: 'inet', table: 'main', dst: '192.0.2.0/24', dev: 'br-0123456789ab' }] };
-  t.deepEqual(hostNetworkChanges(network, changed, isDockerLink), ['added inet route 192.0.2.0/24 table main dev br-0123456789ab via -']);
-  const linkLocal = { ...network, addresses: [...network.addresses, { ifname: 'br-0123456789ab', family: 'inet6', local: 'fe80::1', prefixlen: 64 }] };
+  const changed = {
+    ...network,
+    routes: [{ family: 'inet', table: 'main', dst: '192.0.2.0/24', dev: 'br-0123456789ab' }],
+  };
+  t.deepEqual(hostNetworkChanges(network, changed, isDockerLink), [
+    'added inet route 192.0.2.0/24 table main dev br-0123456789ab via -',
+  ]);
+  const linkLocal = {
+    ...network,
+    addresses: [...network.addresses, { ifname: 'br-0123456789ab', family: 'inet6', local: 'fe80::1', prefixlen: 64 }],
+  };
   t.deepEqual(hostNetworkChanges(network, linkLocal, isDockerLink), []);
   t.deepEqual(hostNetworkChanges(network, linkLocal), ['added address fe80::1/64 on br-0123456789ab']);
   // An interface deleted while `ip` read the routes is named if<index>: its link-local routes are ignored, nothing else.
-  const vanishing = { ...network, routes: [{ family: 'inet6', table: 'main', dst: 'fe80::/64', dev: 'if9663' }, { family: 'inet6', table: 'local', dst: 'ff00::/8', dev: 'if9663' }] };
+  const vanishing = {
+    ...network,
+    routes: [
+      { family: 'inet6', table: 'main', dst: 'fe80::/64', dev: 'if9663' },
+      { family: 'inet6', table: 'local', dst: 'ff00::/8', dev: 'if9663' },
+    ],
+  };
   t.deepEqual(hostNetworkChanges(network, vanishing, isDockerLink), []);
-  const vanishingV4 = { ...network, routes: [{ family: 'inet', table: 'main', dst: '198.51.100.0/24', dev: 'if9663' }] };
-  t.deepEqual(hostNetworkChanges(network, vanishingV4, isDockerLink), ['added inet route 198.51.100.0/24 table main dev if9663 via -']);
+  const vanishingV4 = {
+    ...network,
+    routes: [{ family: 'inet', table: 'main', dst: '198.51.100.0/24', dev: 'if9663' }],
+  };
+  t.deepEqual(hostNetworkChanges(network, vanishingV4, isDockerLink), [
+    'added inet route 198.51.100.0/24 table main dev if9663 via -',
+  ]);
   t.false(isDockerLink('eth0'));
   t.false(isDockerLink('wg0'));
 });

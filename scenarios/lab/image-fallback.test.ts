@@ -8,13 +8,30 @@ import { buildWithDockerfile } from '../../harness/lab/lab-image.ts';
 // what to do, not a stack trace.
 test('the Dockerfile fallback fails clearly where the engine cannot pull its base image', async (t) => {
   const engine = await connectEngine();
-  const pulls = await engine.dockerode.getImage('debian:bookworm-slim').inspect().then(() => true, () => false);
+  const pulls = await engine.dockerode
+    .getImage('debian:bookworm-slim')
+    .inspect()
+    .then(
+      () => true,
+      () => false,
+    );
   if (pulls) {
     t.pass('debian:bookworm-slim is present here: the fallback would build; nothing to check');
     return;
   }
-  const error = await t.throwsAsync(buildWithDockerfile(engine, 'wglab-fallback-test:never', () => {}), { instanceOf: WglabError });
+  const error = await t.throwsAsync(
+    buildWithDockerfile(engine, 'wglab-fallback-test:never', () => {}),
+    { instanceOf: WglabError },
+  );
   t.regex(error!.message, /no Debian archive for debootstrap .* could not build lab-image\/Dockerfile/);
   t.regex(error!.hint ?? '', /WGLAB_IMAGE/);
-  t.false(await engine.dockerode.getImage('wglab-fallback-test:never').inspect().then(() => true, () => false));
+  t.false(
+    await engine.dockerode
+      .getImage('wglab-fallback-test:never')
+      .inspect()
+      .then(
+        () => true,
+        () => false,
+      ),
+  );
 });

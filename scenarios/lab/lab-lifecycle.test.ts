@@ -19,11 +19,14 @@ test.serial('every container and network carries wglab.lab, and down leaves noth
 
 test.serial('await using tears the lab down when the block ends, also on an exception', async (t) => {
   let id = '';
-  await t.throwsAsync(async () => {
-    await using lab = await startLab(articleAs('lifecycle-dispose'));
-    id = lab.id;
-    throw new Error('a failing check');
-  }, { message: 'a failing check' });
+  await t.throwsAsync(
+    async () => {
+      await using lab = await startLab(articleAs('lifecycle-dispose'));
+      id = lab.id;
+      throw new Error('a failing check');
+    },
+    { message: 'a failing check' },
+  );
   t.deepEqual(await ofLab(id), none);
 });
 
@@ -31,12 +34,15 @@ test.serial('await using tears the lab down when the block ends, also on an exce
 async function holdLab(t: ExecutionContext, scenario: string) {
   const dir = mkdtempSync(join(tmpdir(), 'wglab-hold-'));
   const file = join(dir, 'scenario.yaml');
-  writeFileSync(file, `name: ${scenario}
+  writeFileSync(
+    file,
+    `name: ${scenario}
 endpoints:
   A: { publicIp: 198.51.100.1, wgIp: 10.0.0.1, listenPort: 51821 }
   B: { publicIp: 203.0.113.2, wgIp: 10.0.0.2, listenPort: 51822, serves: app.example.com }
 tunnel: { dialer: A, listener: B, transparent: [A] }
-`);
+`,
+  );
   const child = execa('node', ['bin/wglab.js', 'up', '--hold', file], { reject: false });
   t.teardown(async () => {
     child.kill('SIGTERM');
@@ -54,7 +60,10 @@ tunnel: { dialer: A, listener: B, transparent: [A] }
   return { child, id };
 }
 
-for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143]] as const) {
+for (const [signal, code] of [
+  ['SIGINT', 130],
+  ['SIGTERM', 143],
+] as const) {
   test.serial(`a run killed with ${signal} tears its lab down`, async (t) => {
     const { child, id } = await holdLab(t, `lifecycle-${signal.toLowerCase()}`);
     t.deepEqual(await ofLab(id), { containers: 3, networks: 2 });
@@ -88,7 +97,21 @@ test.serial('prune keeps labs whose owner is alive and detached labs; --all remo
   await wglab(['prune']);
   t.is((await ofLab(alive.id)).containers, 4);
   t.is((await ofLab(detached)).containers, 4);
-  const exec = await wglab(['exec', '--lab', detached, 'A', '--', 'curl', '-sS', '-k', '-o', '/dev/null', '-w', '%{http_code}', 'https://10.0.0.2/']);
+  const exec = await wglab([
+    'exec',
+    '--lab',
+    detached,
+    'A',
+    '--',
+    'curl',
+    '-sS',
+    '-k',
+    '-o',
+    '/dev/null',
+    '-w',
+    '%{http_code}',
+    'https://10.0.0.2/',
+  ]);
   t.is(exec.stdout, '200');
   t.is((await wglab(['exec', '--lab', detached, 'A', '--', 'sh', '-c', 'exit 3'])).exitCode, 3);
   t.is((await wglab(['down', '--lab', detached])).exitCode, 0);
@@ -97,7 +120,13 @@ test.serial('prune keeps labs whose owner is alive and detached labs; --all remo
   // --all removes detached labs and labs whose owner is alive (scoped to this test's scenarios, so labs of
   // other tests running at the same time are not touched).
   const dir = mkdtempSync(join(tmpdir(), 'wglab-prune-all-'));
-  writeFileSync(join(dir, 's.yaml'), readFileSync('scenarios/article/02-point-to-point.yaml', 'utf8').replace(/^name: .*$/m, 'name: lifecycle-prune-all'));
+  writeFileSync(
+    join(dir, 's.yaml'),
+    readFileSync('scenarios/article/02-point-to-point.yaml', 'utf8').replace(
+      /^name: .*$/m,
+      'name: lifecycle-prune-all',
+    ),
+  );
   const again = (await wglab(['up', join(dir, 's.yaml')])).stdout.trim().split('\n').at(-1)!;
   t.is((await ofLab(again)).containers, 4);
   const all = await wglab(['prune', '--all', '--scenario', 'lifecycle-prune-all']);
@@ -114,7 +143,15 @@ test('two labs of the same scenario run at once without clashing', async (t) => 
   try {
     t.not(first.id, second.id);
     for (const lab of [first, second]) {
-      const result = await lab.exec('A', ['curl', '-sS', '-o', '/dev/null', '-w', '%{http_code}', 'https://app.example.com/']);
+      const result = await lab.exec('A', [
+        'curl',
+        '-sS',
+        '-o',
+        '/dev/null',
+        '-w',
+        '%{http_code}',
+        'https://app.example.com/',
+      ]);
       t.is(result.stdout, '200');
       t.regex((await lab.exec('B', ['cat', '/var/log/nginx/access.log'])).stdout, /^10\.0\.0\.1 /);
     }
@@ -125,12 +162,18 @@ test('two labs of the same scenario run at once without clashing', async (t) => 
 
 test('a bad scenario exits 2 before any container exists', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'wglab-bad-'));
-  writeFileSync(join(dir, 'bad.yaml'), 'name: lifecycle-bad\nendpoints:\n  A: { publicIp: 198.51.100.1, wgIp: 10.0.0.1, listenPort: 51821 }\ntunnel: { dialer: A, listener: Z }\n');
+  writeFileSync(
+    join(dir, 'bad.yaml'),
+    'name: lifecycle-bad\nendpoints:\n  A: { publicIp: 198.51.100.1, wgIp: 10.0.0.1, listenPort: 51821 }\ntunnel: { dialer: A, listener: Z }\n',
+  );
   const result = await wglab(['up', join(dir, 'bad.yaml')]);
   t.is(result.exitCode, 2);
   t.regex(result.stderr, /bad\.yaml:4 tunnel\.listener/);
   writeFileSync(join(dir, 'broken.conf'), '[Interface]\nAdress = 10.0.0.1/32\n');
-  writeFileSync(join(dir, 'configs.yaml'), 'name: lifecycle-bad\nendpoints:\n  A: { publicIp: 198.51.100.1 }\nconfigs: { A: ./broken.conf }\n');
+  writeFileSync(
+    join(dir, 'configs.yaml'),
+    'name: lifecycle-bad\nendpoints:\n  A: { publicIp: 198.51.100.1 }\nconfigs: { A: ./broken.conf }\n',
+  );
   const broken = await wglab(['up', join(dir, 'configs.yaml')]);
   t.is(broken.exitCode, 2);
   t.regex(broken.stderr, /broken\.conf:2/);
@@ -139,8 +182,14 @@ test('a bad scenario exits 2 before any container exists', async (t) => {
 
 test('a command that fails while the lab comes up names the node, the command and its stderr, and leaves nothing', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'wglab-fail-'));
-  writeFileSync(join(dir, 'a.conf'), '[Interface]\nPrivateKey = AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAEE=\nAddress = 10.0.0.1/32\nPostUp = echo "no such table" >&2; false\n');
-  writeFileSync(join(dir, 's.yaml'), 'name: lifecycle-fail\nendpoints:\n  A: { publicIp: 198.51.100.1 }\nconfigs: { A: ./a.conf }\n');
+  writeFileSync(
+    join(dir, 'a.conf'),
+    '[Interface]\nPrivateKey = AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAEE=\nAddress = 10.0.0.1/32\nPostUp = echo "no such table" >&2; false\n',
+  );
+  writeFileSync(
+    join(dir, 's.yaml'),
+    'name: lifecycle-fail\nendpoints:\n  A: { publicIp: 198.51.100.1 }\nconfigs: { A: ./a.conf }\n',
+  );
   const { loadScenario } = await import('../../harness/scenario/load-scenario.ts');
   const error = await t.throwsAsync(startLab(loadScenario(join(dir, 's.yaml'))), { instanceOf: NodeCommandError });
   t.is(error!.node, 'A');

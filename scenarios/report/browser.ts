@@ -5,9 +5,13 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 
 /** The system's Chromium (Debian's `chromium`, or Google Chrome on Ubuntu runners); WGLAB_CHROMIUM wins. */
 export function findChromium(): string {
-  const candidates = process.env.WGLAB_CHROMIUM ? [process.env.WGLAB_CHROMIUM] : ['chromium', 'google-chrome-stable', 'google-chrome', 'chromium-browser'];
+  const candidates = process.env.WGLAB_CHROMIUM
+    ? [process.env.WGLAB_CHROMIUM]
+    : ['chromium', 'google-chrome-stable', 'google-chrome', 'chromium-browser'];
   for (const candidate of candidates) {
-    const paths = candidate.includes('/') ? [candidate] : (process.env.PATH ?? '').split(delimiter).map((dir) => join(dir, candidate));
+    const paths = candidate.includes('/')
+      ? [candidate]
+      : (process.env.PATH ?? '').split(delimiter).map((dir) => join(dir, candidate));
     for (const path of paths) {
       try {
         accessSync(path, constants.X_OK);
@@ -17,7 +21,9 @@ export function findChromium(): string {
       }
     }
   }
-  throw new Error('no Chromium found: run `npm run setup:host` as root (installs Debian\'s chromium), or set WGLAB_CHROMIUM=/path/to/chromium');
+  throw new Error(
+    "no Chromium found: run `npm run setup:host` as root (installs Debian's chromium), or set WGLAB_CHROMIUM=/path/to/chromium",
+  );
 }
 
 export interface OpenedReport extends AsyncDisposable {
@@ -30,7 +36,13 @@ export interface OpenedReport extends AsyncDisposable {
 export async function openReport(file: string): Promise<OpenedReport> {
   const browser: Browser = await chromium.launch({
     executablePath: findChromium(),
-    args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--disable-background-networking', '--no-first-run'],
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-dev-shm-usage',
+      '--disable-background-networking',
+      '--no-first-run',
+    ],
   });
   try {
     const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });

@@ -38,13 +38,20 @@ test('wglab demo walks the article step by step and exits 0', async (t) => {
   t.regex(result.stdout, new RegExp(`^━━ Step ${scenarios.length}/${scenarios.length}: `, 'm'));
   t.regex(result.stdout, /^ {3}\+Table = 123$/m, 'the diff that makes A transparent');
   t.regex(result.stdout, /^ {3}\+PreUp = iptables -A POSTROUTING -t nat .* -j SNAT/m, 'the diff that adds SNAT on A');
-  t.notRegex(result.stdout, /^ {3}-PublicKey = /m, 'the keys stay the same from step to step: diffs show only what a step changes');
+  t.notRegex(
+    result.stdout,
+    /^ {3}-PublicKey = /m,
+    'the keys stay the same from step to step: diffs show only what a step changes',
+  );
   t.regex(result.stdout, /^ {6}log: 10\.0\.0\.1 - - \[/m, 'an access-log line');
   t.regex(result.stdout, /^ {6}packets at internet: none of the request's TCP, WireGuard UDP/m);
   t.is(result.stdout.match(/^ {6}PASS: expected /gm)?.length, checks.length);
   t.regex(result.stdout, new RegExp(`^All ${checks.length} checks passed in ${scenarios.length} steps`, 'm'));
   t.false(result.stdout.includes('\u001b['), 'no colour when not on a terminal');
-  t.false(/PrivateKey = (?!\(redacted\))/.test(result.stdout + readFileSync(join(demoDir, 'report.html'), 'utf8')), 'private keys redacted');
+  t.false(
+    /PrivateKey = (?!\(redacted\))/.test(result.stdout + readFileSync(join(demoDir, 'report.html'), 'utf8')),
+    'private keys redacted',
+  );
 });
 
 test('the demo report renders in Chromium: PASS, a section per step, a picture per check, every pcap link resolves, nothing fetched', async (t) => {
@@ -56,22 +63,34 @@ test('the demo report renders in Chromium: PASS, a section per step, a picture p
   const { page } = report;
   const summary = page.getByTestId('summary');
   t.true(await summary.isVisible());
-  t.regex(await summary.innerText(), new RegExp(`^PASS\\s+${checks} of ${checks} checks passed in ${scenarios.length} scenarios`));
+  t.regex(
+    await summary.innerText(),
+    new RegExp(`^PASS\\s+${checks} of ${checks} checks passed in ${scenarios.length} scenarios`),
+  );
   t.is(await page.locator('section.scenario').count(), scenarios.length);
   t.is(await page.locator('article.check').count(), checks);
   t.is(await page.locator('article.check.fail').count(), 0);
   const picture = page.locator('article.check svg.topology').first();
   t.true(await picture.isVisible());
   const box = await picture.boundingBox();
-  t.true((box?.width ?? 0) > 250 && (box?.height ?? 0) > 100, `the picture is drawn at a readable size: ${JSON.stringify(box)}`);
+  t.true(
+    (box?.width ?? 0) > 250 && (box?.height ?? 0) > 100,
+    `the picture is drawn at a readable size: ${JSON.stringify(box)}`,
+  );
   t.true(await page.locator('svg .path-tunnel').first().isVisible(), 'a tunnel path is drawn');
   t.true(await page.locator('svg .path-internet').first().isVisible(), 'an internet path is drawn');
   t.true(await page.locator('svg .path-none').first().isVisible(), 'a blocked request is drawn');
-  const hrefs = await page.locator('a.pcap').evaluateAll((links) => links.map((link) => (link as unknown as { href: string }).href));
+  const hrefs = await page
+    .locator('a.pcap')
+    .evaluateAll((links) => links.map((link) => (link as unknown as { href: string }).href));
   t.true(hrefs.length >= checks * 2, `pcap links: ${hrefs.length}`);
   const missing = hrefs.filter((href) => !existsSync(fileURLToPath(href)));
   t.deepEqual(missing, []);
-  t.deepEqual(report.requests.filter((url) => !url.startsWith('file://')), [], 'the report fetches nothing');
+  t.deepEqual(
+    report.requests.filter((url) => !url.startsWith('file://')),
+    [],
+    'the report fetches nothing',
+  );
   await page.screenshot({ path: join(demoDir, 'report.png'), fullPage: false });
   t.true(existsSync(join(demoDir, 'report.png')));
   const throughTunnel = page.locator('article.check', { has: page.locator('svg .path-tunnel') }).first();
@@ -80,7 +99,7 @@ test('the demo report renders in Chromium: PASS, a section per step, a picture p
   t.true(existsSync(join(demoDir, 'tunnel-check.png')));
 });
 
-test('the demo\'s junit.xml has a testcase per check and no failure', async (t) => {
+test("the demo's junit.xml has a testcase per check and no failure", async (t) => {
   await demo();
   const xml = readFileSync(join(demoDir, 'junit.xml'), 'utf8');
   const { scenarios } = readJson<{ scenarios: ScenarioReport[] }>(join(demoDir, 'report.json'));
@@ -90,7 +109,7 @@ test('the demo\'s junit.xml has a testcase per check and no failure', async (t) 
   t.notThrows(() => create(xml));
 });
 
-test('a failing run\'s report says FAIL and why, in the browser and in junit.xml (negative control: no Table on A)', async (t) => {
+test("a failing run's report says FAIL and why, in the browser and in junit.xml (negative control: no Table on A)", async (t) => {
   rmSync(failingDir, { recursive: true, force: true });
   const result = await wglab(['run', 'scenarios/negative/a-no-table.yaml', '--report', failingDir]);
   t.deepEqual(await leftBy(result.pid!), nothing, 'wglab run removes its labs');
@@ -100,19 +119,34 @@ test('a failing run\'s report says FAIL and why, in the browser and in junit.xml
   t.true(failing.length > 0);
   const xml = readFileSync(join(failingDir, 'junit.xml'), 'utf8');
   t.is(xml.match(/<failure /g)?.length, failing.length);
-  t.true(xml.includes(`message="${failing[0]!.reasons.join('; ').replaceAll('&', '&amp;').replaceAll('"', '&quot;').replaceAll('<', '&lt;').replaceAll('>', '&gt;')}"`));
+  t.true(
+    xml.includes(
+      `message="${failing[0]!.reasons.join('; ').replaceAll('&', '&amp;').replaceAll('"', '&quot;').replaceAll('<', '&lt;').replaceAll('>', '&gt;')}"`,
+    ),
+  );
 
   await using report = await openReport(join(failingDir, 'report.html'));
   const { page } = report;
-  t.regex(await page.getByTestId('summary').innerText(), new RegExp(`^FAIL\\s+${json.checks.length - failing.length} of ${json.checks.length} checks passed, ${failing.length} failed`));
+  t.regex(
+    await page.getByTestId('summary').innerText(),
+    new RegExp(
+      `^FAIL\\s+${json.checks.length - failing.length} of ${json.checks.length} checks passed, ${failing.length} failed`,
+    ),
+  );
   t.is(await page.locator('article.check.fail').count(), failing.length);
   const firstFailure = page.locator('article.check.fail').first();
   await firstFailure.scrollIntoViewIfNeeded();
   const reasons = firstFailure.locator('.reasons');
   t.true(await reasons.isVisible());
   t.true((await reasons.innerText()).includes(failing[0]!.reasons[0]!));
-  t.true(await firstFailure.locator('svg .expected-path').isVisible(), 'the expected path is drawn beside the observed one');
-  t.deepEqual(report.requests.filter((url) => !url.startsWith('file://')), []);
+  t.true(
+    await firstFailure.locator('svg .expected-path').isVisible(),
+    'the expected path is drawn beside the observed one',
+  );
+  t.deepEqual(
+    report.requests.filter((url) => !url.startsWith('file://')),
+    [],
+  );
   await firstFailure.screenshot({ path: join(failingDir, 'failing-check.png') });
   await page.screenshot({ path: join(failingDir, 'report.png') });
   t.true(existsSync(join(failingDir, 'report.png')));
@@ -123,7 +157,10 @@ test('wglab demo --keep leaves the lab running, says how to look inside, and wgl
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
   for (const name of ['01-no-tunnel', '02-point-to-point']) {
-    writeFileSync(join(dir, `${name}.yaml`), readFileSync(`scenarios/article/${name}.yaml`, 'utf8').replace(/^name: (.*)$/m, 'name: keep-$1'));
+    writeFileSync(
+      join(dir, `${name}.yaml`),
+      readFileSync(`scenarios/article/${name}.yaml`, 'utf8').replace(/^name: (.*)$/m, 'name: keep-$1'),
+    );
   }
   const result = await wglab(['demo', '--keep', '--scenarios', dir, '--out', join(artifacts, 'demo-keep')]);
   t.is(result.exitCode, 0, result.stderr);
@@ -151,14 +188,26 @@ test('wglab demo with a directory holding no scenario exits 2 and starts nothing
 test('wglab run with several scenarios writes one report for all of them and exits 1 when one fails', async (t) => {
   const dir = join(artifacts, 'several');
   rmSync(dir, { recursive: true, force: true });
-  const result = await wglab(['run', 'scenarios/article/02-point-to-point.yaml', 'scenarios/negative/a-no-table.yaml', '--report', dir]);
+  const result = await wglab([
+    'run',
+    'scenarios/article/02-point-to-point.yaml',
+    'scenarios/negative/a-no-table.yaml',
+    '--report',
+    dir,
+  ]);
   t.deepEqual(await leftBy(result.pid!), nothing, 'wglab run removes its labs');
   t.is(result.exitCode, 1, result.stderr);
   t.regex(result.stdout, /^== point-to-point\n(PASS .*\n)+point-to-point: \d+ passed, 0 failed/m);
   t.regex(result.stdout, /^== broken-a-no-table\n/m);
   t.regex(result.stdout, /^2 scenarios: \d+ checks passed, [1-9]\d* failed \(failing: broken-a-no-table\)$/m);
   const json = readJson<{ scenarios: ScenarioReport[]; pass: boolean }>(join(dir, 'report.json'));
-  t.deepEqual(json.scenarios.map((scenario) => [scenario.scenario, scenario.pass]), [['point-to-point', true], ['broken-a-no-table', false]]);
+  t.deepEqual(
+    json.scenarios.map((scenario) => [scenario.scenario, scenario.pass]),
+    [
+      ['point-to-point', true],
+      ['broken-a-no-table', false],
+    ],
+  );
   t.false(json.pass);
   t.is(readFileSync(join(dir, 'junit.xml'), 'utf8').match(/<testsuite /g)?.length, 2);
   const pcap = json.scenarios[0]!.checks[0]!.captures.find((capture) => capture.label === 'internet')?.pcap;

@@ -1,11 +1,25 @@
 import { anyContains, cidrContains, parseCidr, type Cidr } from '../../net/ip.ts';
 import {
-  markValue, ownFwmark, readAllHookCommands, shellCommands, type HookCommand, type IpRouteCommand, type IpRuleCommand, type IptablesCommand,
+  markValue,
+  ownFwmark,
+  readAllHookCommands,
+  shellCommands,
+  type HookCommand,
+  type IpRouteCommand,
+  type IpRuleCommand,
+  type IptablesCommand,
 } from '../hook-commands.ts';
 import { publicKeyOf } from '../keys.ts';
 import type { WgConfig } from '../wg-config.ts';
 import {
-  customTable, endpointAddress, isWgKey, readWgSettings, type Located, type PeerSettings, type SettingsProblem, type WgSettings,
+  customTable,
+  endpointAddress,
+  isWgKey,
+  readWgSettings,
+  type Located,
+  type PeerSettings,
+  type SettingsProblem,
+  type WgSettings,
 } from '../wg-settings.ts';
 
 /** A parsed file with what the lint rules ask of it, worked out once. */
@@ -41,15 +55,30 @@ export function lintTarget(file: string, config: WgConfig, resolve: Readonly<Rec
   const settings = readWgSettings(config, { problems });
   const interfaceName = /(?:^|[\\/])([a-zA-Z0-9_=+.-]{1,15})\.conf$/.exec(file)?.[1] ?? 'wg0';
   const isUp = (key: string) => key === 'PreUp' || key === 'PostUp';
-  const up = readAllHookCommands(settings.interface.hooks.filter((hook) => isUp(hook.key)), interfaceName);
-  const down = readAllHookCommands(settings.interface.hooks.filter((hook) => !isUp(hook.key)), interfaceName);
-  const opaqueUp = settings.interface.hooks.filter((hook) => isUp(hook.key)).flatMap((hook) => shellCommands(hook.command)
-    .filter(isOpaqueCommand).map((words) => ({ line: hook.line, command: words.join(' ') })));
+  const up = readAllHookCommands(
+    settings.interface.hooks.filter((hook) => isUp(hook.key)),
+    interfaceName,
+  );
+  const down = readAllHookCommands(
+    settings.interface.hooks.filter((hook) => !isUp(hook.key)),
+    interfaceName,
+  );
+  const opaqueUp = settings.interface.hooks
+    .filter((hook) => isUp(hook.key))
+    .flatMap((hook) =>
+      shellCommands(hook.command)
+        .filter(isOpaqueCommand)
+        .map((words) => ({ line: hook.line, command: words.join(' ') })),
+    );
   const privateKey = settings.interface.privateKey?.value;
   const markFromHook = settings.interface.hooks
-    .map((hook) => new RegExp(`\\bwg\\s+set\\s+(?:%i|${interfaceName})\\b.*\\bfwmark\\s+(\\S+)`).exec(hook.command)?.[1])
+    .map(
+      (hook) => new RegExp(`\\bwg\\s+set\\s+(?:%i|${interfaceName})\\b.*\\bfwmark\\s+(\\S+)`).exec(hook.command)?.[1],
+    )
     .find((mark) => mark !== undefined);
-  const fwMark = settings.interface.fwMark ? String(settings.interface.fwMark.value) : markFromHook && markValue(markFromHook);
+  const fwMark = settings.interface.fwMark
+    ? String(settings.interface.fwMark.value)
+    : markFromHook && markValue(markFromHook);
   return {
     file,
     config,
@@ -58,14 +87,18 @@ export function lintTarget(file: string, config: WgConfig, resolve: Readonly<Rec
     interfaceName,
     resolve,
     ...(privateKey !== undefined && isWgKey(privateKey) ? { publicKey: publicKeyOf(privateKey) } : {}),
-    ...(customTable(settings.interface.table.value) === undefined ? {} : { table: customTable(settings.interface.table.value) }),
+    ...(customTable(settings.interface.table.value) === undefined
+      ? {}
+      : { table: customTable(settings.interface.table.value) }),
     ...(fwMark === undefined ? {} : { fwMark }),
     rulesAdded: up.filter(isRule).filter((command) => command.op === 'add'),
     rulesDeleted: down.filter(isRule).filter((command) => command.op === 'del'),
     routesAdded: up.filter((command): command is IpRouteCommand => command.kind === 'ip-route' && command.op !== 'del'),
     iptablesAdded: up.filter(isIptables).filter((command) => command.op === 'add'),
     iptablesDeleted: down.filter(isIptables).filter((command) => command.op === 'del'),
-    addedOnDown: down.filter((command): command is IpRuleCommand | IptablesCommand => command.kind !== 'ip-route' && command.op === 'add'),
+    addedOnDown: down.filter(
+      (command): command is IpRuleCommand | IptablesCommand => command.kind !== 'ip-route' && command.op === 'add',
+    ),
     opaqueUp,
   };
 }
@@ -143,26 +176,34 @@ export function ruleSelectsOwn(target: LintTarget, rule: IpRuleCommand, packets:
   const sport = rule.args.get('sport');
   const iif = rule.args.get('iif');
   const protocol = rule.args.get('ipproto');
-  const selects = (to === undefined ? !unreadableTo(rule) : anyContains([to], packets.address))
-    && (mark === undefined || (target.fwMark !== undefined && (mark === ownFwmark || mark === target.fwMark)))
-    && (dport === undefined || packets.port === undefined || dport === String(packets.port))
-    && (sport === undefined || sport === String(target.settings.interface.listenPort?.value))
-    && (iif === undefined || iif === 'lo')
-    && (protocol === undefined || protocol === 'udp' || protocol === '17')
-    && !hasFrom(rule);
+  const selects =
+    (to === undefined ? !unreadableTo(rule) : anyContains([to], packets.address)) &&
+    (mark === undefined || (target.fwMark !== undefined && (mark === ownFwmark || mark === target.fwMark))) &&
+    (dport === undefined || packets.port === undefined || dport === String(packets.port)) &&
+    (sport === undefined || sport === String(target.settings.interface.listenPort?.value)) &&
+    (iif === undefined || iif === 'lo') &&
+    (protocol === undefined || protocol === 'udp' || protocol === '17') &&
+    !hasFrom(rule);
   return rule.not ? !selects && !hasFrom(rule) : selects;
 }
 
 /** A route in main through this interface for `address`, as wg-quick (Address prefix) or a hook put it. */
 export function mainRoutesToTunnel(target: LintTarget, address: Cidr): boolean {
-  const onLink = target.settings.interface.addresses.some((located) => !isHost(located.value) && anyContains([located.value], address));
+  const onLink = target.settings.interface.addresses.some(
+    (located) => !isHost(located.value) && anyContains([located.value], address),
+  );
   return onLink || hookRoutesInMain(target).some((route) => anyContains([parseCidr(route.destination)!], address));
 }
 
 /** Unicast routes a hook adds to main through this interface. */
 export function hookRoutesInMain(target: LintTarget): IpRouteCommand[] {
-  return target.routesAdded.filter((route) => parseCidr(route.destination) !== undefined && route.type === 'unicast'
-    && (route.table === undefined || route.table === 'main') && isOwnInterface(target, route.dev));
+  return target.routesAdded.filter(
+    (route) =>
+      parseCidr(route.destination) !== undefined &&
+      route.type === 'unicast' &&
+      (route.table === undefined || route.table === 'main') &&
+      isOwnInterface(target, route.dev),
+  );
 }
 
 /** The interface itself: its name as `%i` gives it, or wg0, the name a file linted under another name is most often installed as. */
@@ -172,7 +213,13 @@ export function isOwnInterface(target: LintTarget, dev: string | undefined): boo
 
 /** Routes wg-quick or a hook put into the custom table for `address`. */
 export function tableRoutes(target: LintTarget, address: Cidr | string): boolean {
-  if (anyContains(allowedIps(target).map((located) => located.value), address)) return true;
+  if (
+    anyContains(
+      allowedIps(target).map((located) => located.value),
+      address,
+    )
+  )
+    return true;
   return target.routesAdded.some((route) => {
     const destination = parseCidr(route.destination);
     return destination !== undefined && route.table === target.table && anyContains([destination], address);
@@ -185,7 +232,9 @@ export function isHost(cidr: Cidr): boolean {
 
 /** An address near one of the file's own Addresses (same /16, or /48 for IPv6): plausibly another WireGuard address. */
 export function nearOwnAddress(target: LintTarget, cidr: Cidr): boolean {
-  return target.settings.interface.addresses.some((own) => cidrContains({ address: own.value.address, prefix: own.value.address.includes(':') ? 48 : 16 }, cidr));
+  return target.settings.interface.addresses.some((own) =>
+    cidrContains({ address: own.value.address, prefix: own.value.address.includes(':') ? 48 : 16 }, cidr),
+  );
 }
 
 export function describeRule(rule: { hook: { command: string; key: string; line?: number } }): string {
@@ -198,5 +247,11 @@ export function isOpaqueCommand(words: readonly string[]): boolean {
   const command = rest[0] ?? '';
   const name = command.split('/').at(-1)!;
   if (['sh', 'bash', 'dash', 'zsh', 'source', '.', 'nft', 'python', 'python3', 'perl'].includes(name)) return true;
-  return /\.(sh|py|pl)$/.test(command) || (command.includes('/') && !/^(ip|ip6?tables(-legacy|-nft)?|sysctl|wg|echo|printf|logger|resolvectl|resolvconf|true|false|iptables-save|ip6tables-save)$/.test(name));
+  return (
+    /\.(sh|py|pl)$/.test(command) ||
+    (command.includes('/') &&
+      !/^(ip|ip6?tables(-legacy|-nft)?|sysctl|wg|echo|printf|logger|resolvectl|resolvconf|true|false|iptables-save|ip6tables-save)$/.test(
+        name,
+      ))
+  );
 }

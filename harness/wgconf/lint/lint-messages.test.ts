@@ -8,7 +8,8 @@ import { lintWgConfigs } from './lint-wg-configs.ts';
  * The exact text of every rule's finding, as users read it: one case per rule (or way a rule fires), kept in
  * fixtures/lint/messages.json. After a deliberate wording change, rewrite it with WGLAB_UPDATE_GOLDEN=1 and read the diff.
  */
-const article = (name: string) => readFileSync(new URL(`../../../fixtures/article/${name}.conf`, import.meta.url), 'utf8');
+const article = (name: string) =>
+  readFileSync(new URL(`../../../fixtures/article/${name}.conf`, import.meta.url), 'utf8');
 const A = article('transparent-a-prefix-A');
 const B = article('transparent-both-B');
 const keyA = 'AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAEE=';
@@ -19,35 +20,123 @@ const conf = (iface: string[], peer: string[] = [`PublicKey = ${pubB}`, 'Allowed
 const cases: Record<string, [string, string][]> = {
   'endpoint-in-allowedips (no Table)': [['a.conf', A.replace('Table = 123\n', '')]],
   'endpoint-in-allowedips (Table = main)': [['a.conf', A.replace('Table = 123', 'Table = main')]],
-  'endpoint-in-allowedips (hook route)': [['a.conf', A.replace('Table = 123', 'Table = off\nPostUp = ip route add 203.0.113.0/24 dev %i')]],
+  'endpoint-in-allowedips (hook route)': [
+    ['a.conf', A.replace('Table = 123', 'Table = off\nPostUp = ip route add 203.0.113.0/24 dev %i')],
+  ],
   'endpoint-bypass-missing': [['a.conf', A.replace(/^P\w+ = ip rule \w+ to 203\.0\.113\.2 dport.*\n/gm, '')]],
-  'endpoint-bypass-missing (listening end, guessed port)': [['b.conf', B.replace(/^P\w+ = ip rule \w+ to 198\.51\.100\.1 dport.*\n/gm, '')], ['a.conf', A]],
+  'endpoint-bypass-missing (listening end, guessed port)': [
+    ['b.conf', B.replace(/^P\w+ = ip rule \w+ to 198\.51\.100\.1 dport.*\n/gm, '')],
+    ['a.conf', A],
+  ],
   'endpoint-bypass-order': [['a.conf', A.replaceAll('priority 456', 'priority 455')]],
   'endpoint-bypass-order (listening end alone)': [['b.conf', B.replaceAll('priority 456', 'priority 454')]],
   'endpoint-bypass-mismatch': [['a.conf', A.replaceAll('dport 51822', 'dport 51820')]],
   'rule-without-route': [['a.conf', A.replace('AllowedIPs = 10.0.0.2/32, 203.0.113.2/32', 'AllowedIPs = 10.0.0.2/32')]],
   'peer-wgip-unreachable': [['a.conf', A.replace('10.0.0.1/30', '10.0.0.1/32')]],
-  'undo-missing (ip rule, iptables)': [['a.conf', conf(['Address = 10.0.0.1/24', 'PostUp = ip -6 rule add to fd00::2 table main priority 9', 'PreUp = iptables -t nat -A POSTROUTING -o eth0 -j MASQUERADE'])]],
-  'down-adds': [['a.conf', conf(['Address = 10.0.0.1/24', 'PostUp = iptables -A FORWARD -i wg0 -j ACCEPT', 'PostDown = iptables -A FORWARD -i wg0 -j ACCEPT', 'PreDown = ip rule add priority 7 table main'])]],
-  'rule-priority-missing': [['a.conf', conf(['Address = 10.0.0.1/24', 'PostUp = ip rule add to 10.9.0.0/16 table main', 'PostDown = ip rule del to 10.9.0.0/16 table main'])]],
-  'allowedips-host-bits': [['a.conf', conf(['Address = 10.6.0.1/24'], [`PublicKey = ${pubB}`, 'AllowedIPs = 10.6.0.2/24, fd00::5/64, 10.7.0.1/32'])]],
-  'allowedips-duplicate': [['a.conf', `${conf(['Address = 10.0.0.1/24'])}[Peer]\nPublicKey = ${keyA}\nAllowedIPs = 10.0.0.2/32\n`]],
-  'endpoint-hostname': [['a.conf', conf(['Address = 10.0.0.1/24'], [`PublicKey = ${pubB}`, 'Endpoint = vpn.example.net:51820', 'AllowedIPs = 10.0.0.2/32'])]],
-  'saveconfig-rewrites': [['a.conf', conf(['# note', 'Address = 10.0.0.1/24', 'SaveConfig = true', 'PostUp = echo up', 'PostDown = echo down'], [`PublicKey = ${pubB}`, 'Endpoint = vpn.example.net:51820', 'AllowedIPs = 10.0.0.2/32'])]],
-  'invalid-key, invalid-value': [['a.conf', conf(['Address = 10.0.0.1/24', 'ListenPort = 0'], ['PublicKey = <redacted>', 'AllowedIPs = 10.0.0.2/32, x'])]],
-  'keys-mismatch': [['a.conf', A], ['b.conf', B.replace('/TOE4TKtAqVsePRVR+5AA43HkAK5DSntkOCO7nYq5xU=', pubB)]],
-  'endpoint-port-mismatch': [['a.conf', A], ['b.conf', B.replace('ListenPort = 51822', 'ListenPort = 51823')]],
-  'endpoint-port-mismatch (no ListenPort)': [['a.conf', A], ['b.conf', B.replace('ListenPort = 51822\n', '')]],
-  'allowedips-missing-peer-address': [['a.conf', A], ['b.conf', B.replace('Address = 10.0.0.2/30', 'Address = 10.0.0.3/30')]],
-  'snat-source-mismatch': [['a.conf', article('snat-on-a-A').replaceAll('--to-source 198.51.100.1', '--to-source 198.51.100.7')], ['b.conf', B]],
-  'peer-missing': [['a.conf', `${A}[Peer]\nPublicKey = ${keyA}\nAllowedIPs = 10.0.0.9/32\n`.replace(pubB, 'AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=')], ['b.conf', B]],
+  'undo-missing (ip rule, iptables)': [
+    [
+      'a.conf',
+      conf([
+        'Address = 10.0.0.1/24',
+        'PostUp = ip -6 rule add to fd00::2 table main priority 9',
+        'PreUp = iptables -t nat -A POSTROUTING -o eth0 -j MASQUERADE',
+      ]),
+    ],
+  ],
+  'down-adds': [
+    [
+      'a.conf',
+      conf([
+        'Address = 10.0.0.1/24',
+        'PostUp = iptables -A FORWARD -i wg0 -j ACCEPT',
+        'PostDown = iptables -A FORWARD -i wg0 -j ACCEPT',
+        'PreDown = ip rule add priority 7 table main',
+      ]),
+    ],
+  ],
+  'rule-priority-missing': [
+    [
+      'a.conf',
+      conf([
+        'Address = 10.0.0.1/24',
+        'PostUp = ip rule add to 10.9.0.0/16 table main',
+        'PostDown = ip rule del to 10.9.0.0/16 table main',
+      ]),
+    ],
+  ],
+  'allowedips-host-bits': [
+    [
+      'a.conf',
+      conf(['Address = 10.6.0.1/24'], [`PublicKey = ${pubB}`, 'AllowedIPs = 10.6.0.2/24, fd00::5/64, 10.7.0.1/32']),
+    ],
+  ],
+  'allowedips-duplicate': [
+    ['a.conf', `${conf(['Address = 10.0.0.1/24'])}[Peer]\nPublicKey = ${keyA}\nAllowedIPs = 10.0.0.2/32\n`],
+  ],
+  'endpoint-hostname': [
+    [
+      'a.conf',
+      conf(
+        ['Address = 10.0.0.1/24'],
+        [`PublicKey = ${pubB}`, 'Endpoint = vpn.example.net:51820', 'AllowedIPs = 10.0.0.2/32'],
+      ),
+    ],
+  ],
+  'saveconfig-rewrites': [
+    [
+      'a.conf',
+      conf(
+        ['# note', 'Address = 10.0.0.1/24', 'SaveConfig = true', 'PostUp = echo up', 'PostDown = echo down'],
+        [`PublicKey = ${pubB}`, 'Endpoint = vpn.example.net:51820', 'AllowedIPs = 10.0.0.2/32'],
+      ),
+    ],
+  ],
+  'invalid-key, invalid-value': [
+    [
+      'a.conf',
+      conf(['Address = 10.0.0.1/24', 'ListenPort = 0'], ['PublicKey = <redacted>', 'AllowedIPs = 10.0.0.2/32, x']),
+    ],
+  ],
+  'keys-mismatch': [
+    ['a.conf', A],
+    ['b.conf', B.replace('/TOE4TKtAqVsePRVR+5AA43HkAK5DSntkOCO7nYq5xU=', pubB)],
+  ],
+  'endpoint-port-mismatch': [
+    ['a.conf', A],
+    ['b.conf', B.replace('ListenPort = 51822', 'ListenPort = 51823')],
+  ],
+  'endpoint-port-mismatch (no ListenPort)': [
+    ['a.conf', A],
+    ['b.conf', B.replace('ListenPort = 51822\n', '')],
+  ],
+  'allowedips-missing-peer-address': [
+    ['a.conf', A],
+    ['b.conf', B.replace('Address = 10.0.0.2/30', 'Address = 10.0.0.3/30')],
+  ],
+  'snat-source-mismatch': [
+    ['a.conf', article('snat-on-a-A').replaceAll('--to-source 198.51.100.1', '--to-source 198.51.100.7')],
+    ['b.conf', B],
+  ],
+  'peer-missing': [
+    [
+      'a.conf',
+      `${A}[Peer]\nPublicKey = ${keyA}\nAllowedIPs = 10.0.0.9/32\n`.replace(
+        pubB,
+        'AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=',
+      ),
+    ],
+    ['b.conf', B],
+  ],
 };
 
 const golden = new URL('../../../fixtures/lint/messages.json', import.meta.url);
 const wordsOf = (files: [string, string][]) =>
   lintWgConfigs(files.map(([file, text]) => ({ file, config: parseWgConfig(text, file) }))).map(formatFinding);
 if (process.env.WGLAB_UPDATE_GOLDEN) {
-  writeFileSync(golden, `${JSON.stringify(Object.fromEntries(Object.entries(cases).map(([name, files]) => [name, wordsOf(files)])), null, 2)}\n`);
+  writeFileSync(
+    golden,
+    `${JSON.stringify(Object.fromEntries(Object.entries(cases).map(([name, files]) => [name, wordsOf(files)])), null, 2)}\n`,
+  );
 }
 const expected = JSON.parse(readFileSync(golden, 'utf8')) as Record<string, string[]>;
 

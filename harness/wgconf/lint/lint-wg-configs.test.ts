@@ -4,7 +4,8 @@ import { parseWgConfig } from '../parse-wg-config.ts';
 import type { Finding } from './finding.ts';
 import { hasErrors, lintWgConfigs } from './lint-wg-configs.ts';
 
-const fixture = (name: string) => readFileSync(new URL(`../../../fixtures/article/${name}.conf`, import.meta.url), 'utf8');
+const fixture = (name: string) =>
+  readFileSync(new URL(`../../../fixtures/article/${name}.conf`, import.meta.url), 'utf8');
 const lint = (...files: [string, string][]): Finding[] =>
   lintWgConfigs(files.map(([file, text]) => ({ file, config: parseWgConfig(text, file) })));
 const rules = (findings: Finding[]) => findings.map((finding) => finding.rule);
@@ -40,9 +41,17 @@ test('endpoint-in-allowedips: Endpoint inside AllowedIPs with routes in main', (
   t.regex(finding.hint, /Table =/);
   t.true(rules(lint(['a.conf', A.replace('Table = 123', 'Table = auto')])).includes('endpoint-in-allowedips'));
   t.true(rules(lint(['a.conf', A.replace('Table = 123', 'Table = main')])).includes('endpoint-in-allowedips'));
-  t.false(rules(lint(['a.conf', A.replace('Table = 123', 'Table = off')])).includes('endpoint-in-allowedips'), 'Table = off adds no route at all');
+  t.false(
+    rules(lint(['a.conf', A.replace('Table = 123', 'Table = off')])).includes('endpoint-in-allowedips'),
+    'Table = off adds no route at all',
+  );
   t.false(rules(lint(['a.conf', fixture('point-to-point-A')])).includes('endpoint-in-allowedips'));
-  t.false(rules(lint(['a.conf', fixture('point-to-point-A').replace('10.0.0.2/32', '0.0.0.0/0')])).includes('endpoint-in-allowedips'), 'wg-quick handles a full tunnel itself');
+  t.false(
+    rules(lint(['a.conf', fixture('point-to-point-A').replace('10.0.0.2/32', '0.0.0.0/0')])).includes(
+      'endpoint-in-allowedips',
+    ),
+    'wg-quick handles a full tunnel itself',
+  );
 });
 
 test('endpoint-bypass-missing: no dport rule through main', (t) => {
@@ -60,7 +69,9 @@ test('endpoint-bypass-missing on the listening end needs the other file', (t) =>
 });
 
 test('endpoint-bypass-order: priorities swapped', (t) => {
-  const swapped = A.replaceAll('priority 455', 'priority 999').replaceAll('priority 456', 'priority 455').replaceAll('priority 999', 'priority 456');
+  const swapped = A.replaceAll('priority 455', 'priority 999')
+    .replaceAll('priority 456', 'priority 455')
+    .replaceAll('priority 999', 'priority 456');
   const findings = lint(['a.conf', swapped]);
   t.deepEqual(rules(findings), ['endpoint-bypass-order']);
   t.regex(findings[0]!.message, /priority 456, not smaller than 455/);
@@ -70,8 +81,12 @@ test('endpoint-bypass-order: priorities swapped', (t) => {
 
 test('endpoint-bypass-mismatch: dport or address not the Endpoint', (t) => {
   t.deepEqual(rules(lint(['a.conf', A.replaceAll('dport 51822', 'dport 51820')])), ['endpoint-bypass-mismatch']);
-  t.deepEqual(rules(lint(['a.conf', A.replaceAll('to 203.0.113.2 dport', 'to 203.0.113.9 dport')])), ['endpoint-bypass-mismatch']);
-  t.deepEqual(rules(lint(['b.conf', B.replaceAll('dport 51821', 'dport 51820')], ['a.conf', A])), ['endpoint-bypass-mismatch']);
+  t.deepEqual(rules(lint(['a.conf', A.replaceAll('to 203.0.113.2 dport', 'to 203.0.113.9 dport')])), [
+    'endpoint-bypass-mismatch',
+  ]);
+  t.deepEqual(rules(lint(['b.conf', B.replaceAll('dport 51821', 'dport 51820')], ['a.conf', A])), [
+    'endpoint-bypass-mismatch',
+  ]);
 });
 
 test('rule-without-route: a rule to the table that no AllowedIPs covers', (t) => {
@@ -98,13 +113,22 @@ test('undo-missing: an ip rule or iptables rule without its PostDown', (t) => {
   t.regex(findings[0]!.hint, /PostDown = ip rule del to 203\.0\.113\.2 table 123 priority 456/);
   const snat = fixture('snat-on-a-A').replace(/^PostDown = iptables.*\n/m, '');
   t.deepEqual(rules(lint(['a.conf', snat])), ['undo-missing']);
-  t.false(rules(lint(['a.conf', fixture('transparent-a-route-A')])).includes('undo-missing'), 'routes on wg0 die with it');
-  const preDown = A.replace('PostDown = ip rule del to 203.0.113.2 table', 'PreDown = ip rule del to 203.0.113.2 table');
+  t.false(
+    rules(lint(['a.conf', fixture('transparent-a-route-A')])).includes('undo-missing'),
+    'routes on wg0 die with it',
+  );
+  const preDown = A.replace(
+    'PostDown = ip rule del to 203.0.113.2 table',
+    'PreDown = ip rule del to 203.0.113.2 table',
+  );
   t.deepEqual(rules(lint(['a.conf', preDown])), []);
 });
 
 test('keys-mismatch: keys that do not pair', (t) => {
-  const otherKey = B.replace('/TOE4TKtAqVsePRVR+5AA43HkAK5DSntkOCO7nYq5xU=', 'fE/wdxzl0klVp/IR8UcaoGUMjqaWi3jAd7KzHKFS6Ds=');
+  const otherKey = B.replace(
+    '/TOE4TKtAqVsePRVR+5AA43HkAK5DSntkOCO7nYq5xU=',
+    'fE/wdxzl0klVp/IR8UcaoGUMjqaWi3jAd7KzHKFS6Ds=',
+  );
   const findings = lint(['a.conf', A], ['b.conf', otherKey]);
   t.deepEqual(rules(findings), ['keys-mismatch']);
   t.is(findings[0]!.file, 'b.conf');
@@ -127,7 +151,11 @@ test('snat-source-mismatch: --to-source is not the client public IP the server a
   t.deepEqual(rules(lint(['a.conf', wrongA], ['b.conf', B])), ['snat-source-mismatch']);
   const wrongB = fixture('snat-on-b-B').replaceAll('--to-source 198.51.100.1', '--to-source 10.0.0.1');
   t.deepEqual(rules(lint(['a.conf', A], ['b.conf', wrongB])), ['snat-source-mismatch']);
-  t.deepEqual(rules(lint(['a.conf', fixture('snat-on-a-A')], ['b.conf', fixture('point-to-point-B')])), ['snat-source-mismatch'], 'a plain B does not route replies to the public IP back');
+  t.deepEqual(
+    rules(lint(['a.conf', fixture('snat-on-a-A')], ['b.conf', fixture('point-to-point-B')])),
+    ['snat-source-mismatch'],
+    'a plain B does not route replies to the public IP back',
+  );
 });
 
 test('every finding has a rule id, a severity, a line and a hint', (t) => {

@@ -21,7 +21,10 @@ export { hasErrors, lintWgConfigs, type LintInput, type LintOptions } from './li
 export function lint(files: string[], options: LintOptions = {}): { findings: Finding[] } {
   if (files.length === 1 && /\.ya?ml$/i.test(files[0]!)) {
     const scenario = loadScenario(files[0]!);
-    if (!scenario.configs && !scenario.tunnel) throw new WglabError(`${files[0]} has no tunnel and no configs: nothing to lint`, { hint: 'add tunnel: or configs: to the scenario' });
+    if (!scenario.configs && !scenario.tunnel)
+      throw new WglabError(`${files[0]} has no tunnel and no configs: nothing to lint`, {
+        hint: 'add tunnel: or configs: to the scenario',
+      });
     return { findings: lintScenario(scenario, undefined, options) };
   }
   return { findings: lintWgConfigs(readLintInputs(files), options) };
@@ -35,7 +38,8 @@ export function lintScenario(scenario: Scenario, keys?: KeySource, options: Lint
   const configs = scenarioConfigs(scenario, keys);
   const resolve: Record<string, string> = {};
   for (const endpoint of Object.values(scenario.endpoints)) {
-    for (const name of [...(endpoint.serves ? [endpoint.serves] : []), ...endpoint.names]) resolve[name] = endpoint.publicIp;
+    for (const name of [...(endpoint.serves ? [endpoint.serves] : []), ...endpoint.names])
+      resolve[name] = endpoint.publicIp;
   }
   const inputs = [...configs].map(([key, config]) => {
     const { endpoint, iface } = splitConfigKey(key);
@@ -46,10 +50,14 @@ export function lintScenario(scenario: Scenario, keys?: KeySource, options: Lint
 }
 
 export function readLintInputs(files: string[]): LintInput[] {
-  if (files.length === 0) throw new WglabError('no file to lint', { hint: 'give one or more wg-quick files, or a scenario YAML' });
+  if (files.length === 0)
+    throw new WglabError('no file to lint', { hint: 'give one or more wg-quick files, or a scenario YAML' });
   if (files.length === 1 && /\.ya?ml$/i.test(files[0]!)) {
     const configs = scenarioConfigs(loadScenario(files[0]!));
-    if (configs.size === 0) throw new WglabError(`${files[0]} has no tunnel and no configs: nothing to lint`, { hint: 'add tunnel: or configs: to the scenario' });
+    if (configs.size === 0)
+      throw new WglabError(`${files[0]} has no tunnel and no configs: nothing to lint`, {
+        hint: 'add tunnel: or configs: to the scenario',
+      });
     return [...configs].map(([endpoint, config]) => ({ file: config.file ?? `${endpoint}/wg0.conf`, config }));
   }
   return files.map((file) => {
@@ -57,7 +65,10 @@ export function readLintInputs(files: string[]): LintInput[] {
     try {
       text = readFileSync(file, 'utf8');
     } catch (error) {
-      throw new WglabError(`cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`, { location: { file }, hint: 'check the path' });
+      throw new WglabError(`cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`, {
+        location: { file },
+        hint: 'check the path',
+      });
     }
     return { file, config: parseWgConfig(text, file) };
   });
@@ -68,7 +79,8 @@ export function parseResolve(pairs: readonly string[]): Record<string, string> {
   const resolve: Record<string, string> = {};
   for (const pair of pairs) {
     const match = /^([^=\s]+)=(\S+)$/.exec(pair);
-    if (!match || !isIpAddress(match[2]!)) throw new WglabError(`--resolve ${pair} is not HOST=IP`, { hint: 'e.g. --resolve vpn.example.net=203.0.113.2' });
+    if (!match || !isIpAddress(match[2]!))
+      throw new WglabError(`--resolve ${pair} is not HOST=IP`, { hint: 'e.g. --resolve vpn.example.net=203.0.113.2' });
     resolve[match[1]!] = match[2]!;
   }
   return resolve;

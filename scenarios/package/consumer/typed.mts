@@ -5,7 +5,12 @@ export async function drive(): Promise<CheckOutcome> {
   await using lab = await startLab(loadScenario('never-seen.yaml'));
   await using fault = await lab.fault('tunnel-down', 'laptop');
   void fault;
-  return lab.check({ from: 'laptop', url: 'https://intranet.example.test/', expect: { path: 'internet', sourceIp: '100.70.1.5' } });
+  return lab.check({
+    from: 'laptop',
+    url: 'https://intranet.example.test/',
+    expect: { path: 'internet', sourceIp: '100.70.1.5' },
+  });
 }
-export const failed = (report: ScenarioReport): string[] => report.checks.filter((check) => !check.pass).map((check) => check.reasons.join('; '));
+export const failed = (report: ScenarioReport): string[] =>
+  report.checks.filter((check) => !check.pass).map((check) => check.reasons.join('; '));
 export const isInputError = (error: unknown): boolean => error instanceof WglabError && error.hint !== undefined;
