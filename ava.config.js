@@ -1,6 +1,6 @@
-// Unit tests sit beside the code (harness/**); lab tests live with the scenarios they run.
+// Unit tests sit beside the code (harness/**); suites that run labs and the CLI live under test/.
 export default {
-  files: ['harness/**/*.test.ts', 'scenarios/**/*.test.ts'],
+  files: ['harness/**/*.test.ts', 'test/**/*.test.ts'],
   extensions: { ts: 'module' },
   nodeArguments: ['--import=tsx'],
   timeout: '5m',

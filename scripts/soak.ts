@@ -6,7 +6,7 @@
 import { execa } from 'execa';
 import { readdirSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { expectedExit, interruptRun, leftBy, prune, stackTrace } from '../scenarios/chaos/interrupt-run.ts';
+import { expectedExit, interruptRun, leftBy, prune, stackTrace } from '../test/chaos/interrupt-run.ts';
 
 const { values } = parseArgs({
   options: {

@@ -7,7 +7,7 @@ import { runScenarios, type ScenarioRun } from '../../harness/verify/run-scenari
 // The article's whole walkthrough, each step a scenario. The scenarios run two labs at a time, and a lab is
 // reused (WireGuard reconfigured) for the next step with the same endpoints, as a user changing configs would:
 // this also proves that reconfiguring leaves nothing of the previous step behind.
-const dir = new URL('./', import.meta.url).pathname;
+const dir = new URL('../../scenarios/article/', import.meta.url).pathname;
 const files = readdirSync(dir)
   .filter((name) => name.endsWith('.yaml'))
   .sort();

@@ -147,7 +147,9 @@ test.serial(
     // Values unlike the host's, so a leak would show.
     const flip = (key: string) => `${key}=${before.sysctls[key] === '1' ? '0' : '1'}`;
     for (const name of ['three-site-mesh', 'transparent-ipv6']) {
-      await using lab = await startLab(loadScenario(new URL(`../own-network/${name}.yaml`, import.meta.url).pathname));
+      await using lab = await startLab(
+        loadScenario(new URL(`../../scenarios/own-network/${name}.yaml`, import.meta.url).pathname),
+      );
       const node = lab.plan.endpoints[0]!.name;
       for (const key of [
         'net.ipv4.ip_forward',

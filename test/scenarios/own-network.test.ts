@@ -9,7 +9,8 @@ import { runChecks } from '../../harness/verify/run-scenario.ts';
 // Users' own networks in the lab: their files as they are (DNS =, sysctl PostUps, hostnames in Endpoint, several
 // interfaces, scripts from files:), sites with LANs, IPv6. Each scenario has a broken variant that must fail.
 
-const scenario = (name: string) => loadScenario(new URL(`${name}.yaml`, import.meta.url).pathname);
+const scenario = (name: string) =>
+  loadScenario(new URL(`../../scenarios/own-network/${name}.yaml`, import.meta.url).pathname);
 
 /** The scenario's checks as `wglab run` runs them (checks without a fault together), WireGuard settled after. */
 async function runAll(lab: Lab): Promise<CheckResult[]> {

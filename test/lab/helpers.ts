@@ -6,7 +6,7 @@ import { loadScenario } from '../../harness/scenario/load-scenario.ts';
 import type { Scenario } from '../../harness/scenario/scenario.ts';
 
 export const article = (name: string): Scenario =>
-  loadScenario(new URL(`../article/${name}.yaml`, import.meta.url).pathname);
+  loadScenario(new URL(`../../scenarios/article/${name}.yaml`, import.meta.url).pathname);
 
 /** The article's endpoints under a scenario name of the test's own, so its resources can be told apart. */
 export function articleAs(name: string, tunnel = 'tunnel: { dialer: A, listener: B, transparent: [A] }'): Scenario {
