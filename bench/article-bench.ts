@@ -4,7 +4,7 @@
 // the same number of runs). Ends with `article-suite-seconds N` and `ratio wglab/reference R`.
 import { execa } from 'execa';
 import { existsSync, readdirSync } from 'node:fs';
-import type { ScenarioReport } from '../harness/verify/run-scenario.ts';
+import type { ScenarioReport } from '../harness/report/report-model.ts';
 
 const runs = Number(process.env.WGLAB_BENCH_RUNS ?? 2);
 const root = new URL('../', import.meta.url).pathname;

@@ -3,13 +3,13 @@
  * The CLI uses the same functions.
  */
 export { WglabError, WglabErrors, type SourceLocation } from './errors.ts';
-export { loadScenario, parseScenario } from './scenario/load-scenario.ts';
+export { loadScenario, parseScenario } from './wgconf/load-scenario.ts';
 export type { Scenario, Endpoint, Tunnel, Check, Expectation, Fault, CheckPath } from './scenario/scenario.ts';
 export { lint, type LintOptions } from './wgconf/lint/lint.ts';
 export type { Finding } from './wgconf/lint/finding.ts';
 export { generate } from './api/generate.ts';
 export { runScenario, type RunScenarioOptions } from './api/run-scenario.ts';
-export type { ScenarioReport, CheckReport, CaptureReport, TopologyReport } from './verify/run-scenario.ts';
+export type { ScenarioReport, CheckReport, CaptureReport, TopologyReport } from './report/report-model.ts';
 export { startLab, WglabLab, type CheckRequest, type CheckOutcome, type ActiveFault } from './api/wglab-lab.ts';
 export type { ExecResult, ExecOptions } from './lab/lab.ts';
 export type { Evidence, RequestResult } from './verify/verdict.ts';

@@ -2,7 +2,7 @@
 import { writeFileSync } from 'node:fs';
 import { startLab } from '../harness/lab/start-lab.ts';
 import { stderrProgress } from '../harness/lab/progress.ts';
-import { loadScenario } from '../harness/scenario/load-scenario.ts';
+import { loadScenario } from '../harness/wgconf/load-scenario.ts';
 
 async function main(): Promise<void> {
   await using lab = await startLab(loadScenario('scenarios/article/03-transparent-a-prefix.yaml'), {

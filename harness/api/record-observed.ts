@@ -3,7 +3,7 @@ import { WglabError } from '../errors.ts';
 import { pathText } from '../report/check-text.ts';
 import { expectationText, recordExpectations, type RecordedChange } from '../scenario/record-expectations.ts';
 import { paths, type Check, type Expectation, type Scenario } from '../scenario/scenario.ts';
-import type { ScenarioReport } from '../verify/run-scenario.ts';
+import type { ScenarioReport } from '../report/report-model.ts';
 
 /** `check 1 A https://app.example.com/ [tunnel-down]`: how messages name a check. */
 export function checkName(check: { from: string; url: string; fault?: string | null }, index: number): string {

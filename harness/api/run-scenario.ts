@@ -1,7 +1,8 @@
 import type { Progress } from '../lab/progress.ts';
+import type { CheckReport, ScenarioReport } from '../report/report-model.ts';
 import type { Scenario } from '../scenario/scenario.ts';
-import { runScenario as runInLab, type CheckReport, type ScenarioReport } from '../verify/run-scenario.ts';
 import { assertRecorded } from './record-observed.ts';
+import { runScenarios } from './run-scenarios.ts';
 
 export interface RunScenarioOptions {
   /** Bring-up progress lines (none by default). */
@@ -19,10 +20,11 @@ export interface RunScenarioOptions {
  */
 export async function runScenario(scenario: Scenario, options: RunScenarioOptions = {}): Promise<ScenarioReport> {
   assertRecorded([scenario]);
-  const run = await runInLab(scenario, {
+  const { reports } = await runScenarios([scenario], {
     progress: options.progress,
     artifacts: options.artifacts,
+    artifactsPerScenario: false,
     onCheck: options.onCheck && ((check) => options.onCheck!(check)),
   });
-  return run.report;
+  return reports[0]!;
 }

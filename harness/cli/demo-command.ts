@@ -2,17 +2,15 @@ import type { Command } from 'commander';
 import { readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { WglabError } from '../errors.ts';
-import { connectEngine } from '../lab/engine.ts';
-import type { Lab } from '../lab/lab.ts';
-import { routerNode } from '../lab/lab-plan.ts';
-import { stderrProgress } from '../lab/progress.ts';
+import { checkEngine, routerNode } from '../api/labs.ts';
+import { runScenarios, type RunLab } from '../api/run-scenarios.ts';
+import { stderrProgress } from '../api/progress.ts';
 import { configChanges } from '../report/config-changes.ts';
 import { describeCheck } from '../report/describe-check.ts';
 import { writeReport } from '../report/write-report.ts';
-import { loadScenario } from '../scenario/load-scenario.ts';
+import { loadScenario } from '../wgconf/load-scenario.ts';
+import type { Scenario } from '../scenario/scenario.ts';
 import { keysPerEndpoint } from '../wgconf/keys.ts';
-import { redactWgConfig } from '../wgconf/redact.ts';
-import { runScenarios } from '../verify/run-scenario.ts';
 
 export const articleScenarioDir = new URL('../../scenarios/article/', import.meta.url).pathname;
 
@@ -56,16 +54,16 @@ Exit codes: 0 every check passed, 1 a check failed, 2 bad input or the environme
       const say = (line = '') => process.stdout.write(`${line}\n`);
       let previous: Map<string, string> = new Map();
       let step = 0;
-      let lastLab: Lab | undefined;
+      let lastLab: { lab: RunLab; scenario: Scenario } | undefined;
       let checkCount = 0;
 
-      await connectEngine(); // no engine: say so before the first step
+      await checkEngine(); // no engine: say so before the first step
       say(
         s.bold(
           `wglab demo: ${scenarios.length} steps, one lab, every request proven by the access log and packet captures`,
         ),
       );
-      const runs = await runScenarios(scenarios, {
+      const { reports, kept: keptLabs } = await runScenarios(scenarios, {
         concurrency: 1,
         // The same keys in every step, so each diff shows only what the step changes.
         keys: keysPerEndpoint(),
@@ -75,18 +73,14 @@ Exit codes: 0 every check passed, 1 a check failed, 2 bad input or the environme
         onScenario: (scenario, lab, how) => {
           step += 1;
           checkCount = 0;
-          lastLab = lab;
+          lastLab = { lab, scenario };
           say();
           say(s.bold(s.cyan(`━━ Step ${step}/${scenarios.length}: ${scenario.name}`)));
           if (scenario.description) say(s.dim(`   ${scenario.description}`));
           say(
             s.dim(`   lab ${lab.id} ${how === 'bring-up' ? 'brought up' : 'reconfigured'}, WireGuard ${lab.wireguard}`),
           );
-          const current = new Map(
-            lab.plan.endpoints
-              .filter((endpoint) => endpoint.wgConfig)
-              .map((endpoint) => [endpoint.name, redactWgConfig(endpoint.wgConfig!)]),
-          );
+          const current = new Map(Object.entries(lab.configs));
           for (const line of configChanges(previous, current)) say(`   ${paintDiff(line, s)}`);
           previous = current;
         },
@@ -98,14 +92,13 @@ Exit codes: 0 every check passed, 1 a check failed, 2 bad input or the environme
               ),
             );
         },
-        onCheck: (check, result) => {
+        onCheck: (check, _index, _scenario, faultDescription) => {
           checkCount += 1;
           if (colour) process.stdout.write('\u001b[2K');
-          for (const line of describeCheck(check, checkCount, result.faultDescription))
+          for (const line of describeCheck(check, checkCount, faultDescription))
             say(line === '' ? '' : `   ${paintCheck(line, s)}`);
         },
       });
-      const reports = runs.map((run) => run.report);
       const written = writeReport(out, reports);
       const checks = reports.flatMap((report) => report.checks);
       const failed = checks.filter((check) => !check.pass).length;
@@ -121,9 +114,9 @@ Exit codes: 0 every check passed, 1 a check failed, 2 bad input or the environme
       );
       say(`Report: ${written.html}`);
       say(`        ${written.junit}, ${written.json}, pcaps under ${out}/<step>/`);
-      const kept = runs.kept?.[0];
+      const kept = keptLabs[0];
       if (kept && lastLab) {
-        const [client] = lastLab.plan.wireguardOrder.slice(-1);
+        const [client] = lastLab.lab.wireguardOrder.slice(-1);
         say();
         say(s.bold(`The lab is still running (${kept}), at the last step (${reports.at(-1)?.scenario}):`));
         say(

@@ -1,6 +1,6 @@
 import { relative } from 'node:path';
 import { WglabError } from '../errors.ts';
-import { EngineGoneError, engineAddress, isEngineConnectionError } from '../lab/engine-gone.ts';
+import { EngineGoneError, engineAddress, isEngineConnectionError } from '../api/progress.ts';
 
 /** What the CLI prints for an error, and the exit code: no stack trace unless WGLAB_DEBUG=1. */
 export interface ErrorReport {

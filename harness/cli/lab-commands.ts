@@ -1,16 +1,8 @@
 import type { Command } from 'commander';
-import { execa } from 'execa';
 import { WglabError } from '../errors.ts';
-import { connectEngine } from '../lab/engine.ts';
-import { findNode } from '../lab/find-lab.ts';
-import { ensureLabImage } from '../lab/lab-image.ts';
-import { routerNode } from '../lab/lab-plan.ts';
-import { listLabs, ownerIsGone, pruneLabs, removeLab } from '../lab/lab-resources.ts';
-import { stderrProgress } from '../lab/progress.ts';
-import { pruneTempFiles } from '../lab/temp-files.ts';
-import { startLab } from '../lab/start-lab.ts';
-import { wgQuickEnv } from '../lab/wireguard-flavour.ts';
-import { loadScenario } from '../scenario/load-scenario.ts';
+import { downLab, execInLab, labImage, labStatus, ownerIsGone, pruneLabs, routerNode, upLab } from '../api/labs.ts';
+import { stderrProgress } from '../api/progress.ts';
+import { loadScenario } from '../wgconf/load-scenario.ts';
 
 /** up, exec, status, down, prune, image: the lab by hand. */
 export function registerLabCommands(program: Command, setExit: (code: number) => void): void {
@@ -29,8 +21,8 @@ Example:
     )
     .action(async (file: string, options: { hold?: boolean }) => {
       const scenario = loadScenario(file);
-      const lab = await startLab(scenario, { progress: stderrProgress, detached: !options.hold });
-      process.stdout.write(`lab ${lab.id}: nodes ${[...lab.nodes.keys()].join(', ')}; WireGuard: ${lab.wireguard}\n`);
+      const lab = await upLab(scenario, { progress: stderrProgress, hold: options.hold });
+      process.stdout.write(`lab ${lab.id}: nodes ${lab.nodes.join(', ')}; WireGuard: ${lab.wireguard}\n`);
       process.stdout.write(
         `  wglab exec --lab ${lab.id} ${Object.keys(scenario.endpoints)[0]} -- sh     # a shell in a node\n`,
       );
@@ -59,30 +51,7 @@ Examples:
   wglab exec --lab <id> A -- wg-quick down wg0`,
     )
     .action(async (node: string, command: string[], options: { lab: string }) => {
-      const engine = await connectEngine();
-      const { container, name } = await findNode(engine, options.lab, node);
-      const flavour = await readFlavour(container);
-      const env = Object.entries(wgQuickEnv(flavour)).flatMap(([key, value]) => ['-e', `${key}=${value}`]);
-      const docker = await execa('docker', ['--version'], { reject: false });
-      if (docker.exitCode === 0) {
-        const tty = process.stdin.isTTY && process.stdout.isTTY ? ['-it'] : ['-i'];
-        const result = await execa('docker', ['exec', ...tty, ...env, name, ...command], {
-          stdio: 'inherit',
-          reject: false,
-        });
-        setExit(result.exitCode ?? 1);
-        return;
-      }
-      const exec = await container.exec({
-        Cmd: command,
-        Env: env.filter((_, index) => index % 2 === 1),
-        AttachStdout: true,
-        AttachStderr: true,
-      });
-      const stream = await exec.start({});
-      container.modem.demuxStream(stream, process.stdout, process.stderr);
-      await new Promise((resolve) => stream.on('end', resolve));
-      setExit((await exec.inspect()).ExitCode ?? 1);
+      setExit(await execInLab(options.lab, node, command));
     });
 
   program
@@ -98,7 +67,7 @@ Examples:
   wglab status --lab wglab-transparent-a-prefix-1a2b3c --json`,
     )
     .action(async (options: { lab?: string; json?: boolean }) => {
-      const labs = await listLabs(await connectEngine(), options.lab);
+      const labs = await labStatus(options.lab);
       if (options.lab && labs.length === 0)
         throw new WglabError(`no lab ${options.lab}`, { hint: 'wglab status lists the labs on this engine' });
       if (options.json) {
@@ -131,10 +100,7 @@ Examples:
   wglab status        # lists the lab ids`,
     )
     .action(async (options: { lab: string }) => {
-      const engine = await connectEngine();
-      if ((await listLabs(engine, options.lab)).length === 0)
-        throw new WglabError(`no lab ${options.lab}`, { hint: 'wglab status lists the labs on this engine' });
-      await removeLab(engine, options.lab);
+      await downLab(options.lab);
       process.stdout.write(`removed ${options.lab}\n`);
       setExit(0);
     });
@@ -155,9 +121,7 @@ Examples:
   wglab prune --all --scenario point-to-point   # every lab of one scenario`,
     )
     .action(async (options: { all?: boolean; scenario?: string }) => {
-      const removed = await pruneLabs(await connectEngine(), options);
-      const files = options.scenario === undefined ? await pruneTempFiles() : [];
-      const lines = [...removed.map((id) => `removed ${id}`), ...files.map((path) => `removed ${path}`)];
+      const lines = (await pruneLabs(options)).map((removed) => `removed ${removed}`);
       process.stdout.write(lines.length === 0 ? 'nothing to prune\n' : `${lines.join('\n')}\n`);
       setExit(0);
     });
@@ -173,17 +137,7 @@ Examples:
   WGLAB_IMAGE=my/wglab-node npx wglab run scenarios/article/03-transparent-a-prefix.yaml   # use your own build`,
     )
     .action(async () => {
-      const image = await ensureLabImage(await connectEngine(), stderrProgress);
-      process.stdout.write(`${image.tag}\n`);
+      process.stdout.write(`${await labImage(stderrProgress)}\n`);
       setExit(0);
     });
-}
-
-async function readFlavour(container: import('dockerode').Container): Promise<'kernel' | 'userspace'> {
-  const exec = await container.exec({ Cmd: ['cat', '/etc/wglab/wireguard'], AttachStdout: true, AttachStderr: true });
-  const stream = await exec.start({});
-  const chunks: Buffer[] = [];
-  stream.on('data', (chunk: Buffer) => chunks.push(chunk));
-  await new Promise((resolve) => stream.on('end', resolve));
-  return Buffer.concat(chunks).toString().includes('userspace') ? 'userspace' : 'kernel';
 }

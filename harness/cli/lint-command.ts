@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { formatFinding } from '../wgconf/lint/finding.ts';
-import { hasErrors, lint, lintWgConfigs, parseResolve, readLintInputs } from '../wgconf/lint/lint.ts';
+import { hasErrors, lint, parseResolve } from '../wgconf/lint/lint.ts';
 
 export function registerLint(program: Command, setExit: (code: number) => void): void {
   program
@@ -30,11 +30,10 @@ Examples:
     )
     .action((files: string[], options: { json?: boolean; resolve: string[] }) => {
       const resolve = parseResolve(options.resolve);
-      const scenario = files.length === 1 && /\.ya?ml$/i.test(files[0]!);
-      const inputs = readLintInputs(files);
       // A scenario: its configs as the lab installs them, host names resolved as the scenario's endpoints.
-      const findings = scenario ? lint(files, { resolve }).findings : lintWgConfigs(inputs, { resolve });
-      const names = inputs.map((input) => input.file).join(', ');
+      const result = lint(files, { resolve });
+      const findings = result.findings;
+      const names = result.files.join(', ');
       if (options.json) {
         process.stdout.write(`${JSON.stringify({ findings }, null, 2)}\n`);
       } else {

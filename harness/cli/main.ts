@@ -1,5 +1,5 @@
 import { Command, CommanderError } from 'commander';
-import { handleSignals, interrupted, requestShutdown, shutdownFinished } from '../lab/shutdown.ts';
+import { handleSignals, interrupted, requestShutdown, shutdownFinished } from '../api/progress.ts';
 import { describeError } from './describe-error.ts';
 import { registerDemo } from './demo-command.ts';
 import { registerDiff } from './diff-command.ts';

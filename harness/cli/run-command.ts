@@ -4,13 +4,13 @@ import { availableParallelism, freemem } from 'node:os';
 import { join } from 'node:path';
 import { assertRecorded, recordedLine, recordObserved } from '../api/record-observed.ts';
 import { WglabError } from '../errors.ts';
-import { stderrProgress } from '../lab/progress.ts';
+import { stderrProgress } from '../api/progress.ts';
+import { planScenarios, runScenarios } from '../api/run-scenarios.ts';
 import { pathText, verdictLine } from '../report/check-text.ts';
 import { writeReport } from '../report/write-report.ts';
-import { loadScenario } from '../scenario/load-scenario.ts';
+import { loadScenario } from '../wgconf/load-scenario.ts';
 import { formatFinding } from '../wgconf/lint/finding.ts';
-import { lintScenario } from '../wgconf/lint/lint.ts';
-import { runScenario, runScenarios, type CheckReport, type ScenarioReport } from '../verify/run-scenario.ts';
+import type { CheckReport, ScenarioReport } from '../report/report-model.ts';
 
 export function registerRun(program: Command, setExit: (code: number) => void): void {
   program
@@ -84,9 +84,11 @@ Examples:
           options.record
             ? `observed ${index + 1} ${check.from} ${check.url}${check.fault ? ` [${check.fault}]` : ''}: ${pathText(check.observed)}`
             : verdictLine(check, index);
-        // Lint first: its findings are shown before any lab starts, and the lab runs the configs all the same.
-        for (const scenario of scenarios) {
-          const findings = lintScenario(scenario);
+        // Each scenario planned once: its files are linted, installed and reported. Lint's findings are shown
+        // before any lab starts, and the lab runs the configs all the same.
+        const planned = planScenarios(scenarios);
+        for (const { plan, findings } of planned) {
+          const scenario = plan.scenario;
           if (findings.length === 0) continue;
           const errors = findings.filter((finding) => finding.severity === 'error').length;
           stderrProgress(
@@ -110,39 +112,26 @@ Examples:
             pending.delete(scenarios[next]!.name);
           }
         };
-        const reports =
-          scenarios.length === 1
-            ? [
-                (
-                  await runScenario(scenarios[0]!, {
-                    progress: stderrProgress,
-                    artifacts: options.report ? join(options.report, scenarios[0]!.name) : options.artifacts,
-                    onCheck: (check, result) => {
-                      if (!options.json) process.stdout.write(`${line(check, result.index)}\n`);
-                    },
-                  })
-                ).report,
-              ]
-            : (
-                await runScenarios(scenarios, {
-                  concurrency,
-                  progress: stderrProgress,
-                  artifacts: options.report ?? options.artifacts,
-                  // Labs at once: each scenario's lines are printed together when it ends, so they never interleave.
-                  onScenario: (scenario) => {
-                    if (!options.json) print(scenario.name, `== ${scenario.name}`);
-                  },
-                  onCheck: (check, result, scenario) => {
-                    if (!options.json) print(scenario.name, line(check, result.index));
-                  },
-                  onReport: (report) => {
-                    if (!options.json) {
-                      print(report.scenario, summaryLine(report));
-                      flush(report.scenario);
-                    }
-                  },
-                })
-              ).map((run) => run.report);
+        const { reports } = await runScenarios(planned, {
+          concurrency,
+          progress: stderrProgress,
+          // One scenario keeps its artifacts in the directory given (a report's still go under its name).
+          artifacts: options.report ?? options.artifacts,
+          artifactsPerScenario: scenarios.length > 1 || options.report !== undefined,
+          // Labs at once: each scenario's lines are printed together when it ends, so they never interleave.
+          onScenario: (scenario) => {
+            if (!options.json && scenarios.length > 1) print(scenario.name, `== ${scenario.name}`);
+          },
+          onCheck: (check, index, scenario) => {
+            if (!options.json) print(scenario.name, line(check, index));
+          },
+          onReport: (report) => {
+            if (!options.json && scenarios.length > 1) {
+              print(report.scenario, summaryLine(report));
+              flush(report.scenario);
+            }
+          },
+        });
         const pass = reports.every((report) => report.pass);
         const json = reports.length === 1 ? reports[0] : { scenarios: reports, pass };
         if (options.artifacts) {

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { stderrProgress } from '../lab/progress.ts';
+import { stderrProgress } from '../api/progress.ts';
 import { dockerHostOf } from '../vm/boot-vm.ts';
 import { vmDown, vmStatus, vmUp } from '../vm/vm.ts';
 

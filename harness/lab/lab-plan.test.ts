@@ -1,5 +1,5 @@
 import test from 'ava';
-import { loadScenario } from '../scenario/load-scenario.ts';
+import { loadScenario } from '../wgconf/load-scenario.ts';
 import { scenarioConfigs } from '../wgconf/scenario-configs.ts';
 import { faultTarget } from './faults.ts';
 import { nodeForHost, planLab } from './lab-plan.ts';
@@ -9,7 +9,7 @@ const scenario = (name: string) =>
 
 test('a mesh plan: LAN hosts as nodes, names in /etc/hosts, servers found by name, address or config Address', (t) => {
   const mesh = scenario('three-site-mesh');
-  const plan = planLab(mesh, scenarioConfigs(mesh), 'wglab-test');
+  const plan = planLab(mesh, { id: 'wglab-test' });
   t.deepEqual(
     plan.lanHosts.map((host) => [host.name, host.address, host.endpoint, host.prefix]),
     [
@@ -40,12 +40,12 @@ test('a mesh plan: LAN hosts as nodes, names in /etc/hosts, servers found by nam
 
 test('several interfaces on one node, and IPv6 switches nodes to IPv6', (t) => {
   const two = scenario('two-tunnels');
-  const plan = planLab(two, scenarioConfigs(two), 'wglab-test');
+  const plan = planLab(two, { id: 'wglab-test' });
   t.deepEqual(
     plan.endpoints.find((endpoint) => endpoint.name === 'gw')!.interfaces.map((face) => face.iface),
     ['wg0', 'wg1'],
   );
   t.deepEqual(plan.wireguardPorts.sort(), [51820, 51821]);
   const v6 = scenario('ipv6-overlay');
-  t.true(planLab(v6, scenarioConfigs(v6), 'wglab-test').ipv6);
+  t.true(planLab(v6, { id: 'wglab-test' }).ipv6);
 });

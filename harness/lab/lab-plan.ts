@@ -1,7 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { isIpv6, parseCidr, sameAddress } from '../net/ip.ts';
 import { lanHosts as lanHostsOf, type Scenario } from '../scenario/scenario.ts';
-import { configAddresses, splitConfigKey } from '../wgconf/scenario-configs.ts';
+import type { KeySource } from '../wgconf/generate-configs.ts';
+import { configAddresses, scenarioConfigs, splitConfigKey } from '../wgconf/scenario-configs.ts';
+import { redactWgConfig } from '../wgconf/redact.ts';
 import { serializeWgConfig } from '../wgconf/serialize-wg-config.ts';
 import type { WgConfig } from '../wgconf/wg-config.ts';
 import { readWgSettings } from '../wgconf/wg-settings.ts';
@@ -23,9 +25,7 @@ export interface EndpointPlan {
   /** The first public address; `publicIps` holds them all (one IPv4 and one IPv6 when dual-stack). */
   publicIp: string;
   publicIps: string[];
-  /** The wg-quick file to install as /etc/wireguard/wg0.conf, when this endpoint runs WireGuard. */
-  wgConfig?: string;
-  /** Every wg-quick file of the endpoint by interface name (wg0 included), in bring-up order. */
+  /** Every wg-quick file of the endpoint by interface name (wg0 included), in bring-up order: installed as /etc/wireguard/<iface>.conf. */
   interfaces: { iface: string; config: string }[];
   /** The name its nginx answers to, with a certificate from the lab's CA. */
   serves?: string;
@@ -58,6 +58,11 @@ export interface WgInterfacePlan {
 export interface LabPlan {
   id: string;
   scenario: Scenario;
+  /**
+   * The parsed wg-quick files the lab installs, keyed as scenarioConfigs keys them (the endpoint for wg0,
+   * `<endpoint>/<iface>` otherwise): lint and the reports read these, never a second generation.
+   */
+  configs: Map<string, WgConfig>;
   endpoints: EndpointPlan[];
   lanHosts: LanHostPlan[];
   /** Names every node resolves (through /etc/hosts): served names and `names:` to public IPs, LAN hosts to theirs. */
@@ -81,7 +86,28 @@ export interface LabPlan {
   waitsForPeers: string[];
 }
 
-export function planLab(scenario: Scenario, configs: Map<string, WgConfig>, id = newLabId(scenario.name)): LabPlan {
+export interface PlanOptions {
+  /** Pins WireGuard keys of generated configs (tests); fresh pairs otherwise. */
+  keys?: KeySource;
+  /** The lab's id; a fresh `wglab-<scenario>-<hex>` otherwise. */
+  id?: string;
+}
+
+let plansMade = 0;
+/** How many plans this process has made: a run plans each scenario once, and a test holds it to that. */
+export function planCount(): number {
+  return plansMade;
+}
+
+/**
+ * The only place a scenario becomes a lab: its wg-quick files (generated from `tunnel:` or read from `configs:`),
+ * nodes, addresses, names and bring-up order. A file that cannot be read or parsed throws here, before any
+ * container exists.
+ */
+export function planLab(scenario: Scenario, options: PlanOptions = {}): LabPlan {
+  plansMade++;
+  const configs = scenarioConfigs(scenario, options.keys);
+  const id = options.id ?? newLabId(scenario.name);
   const byEndpoint = new Map<string, { iface: string; config: WgConfig }[]>();
   for (const [key, config] of configs) {
     const { endpoint, iface } = splitConfigKey(key);
@@ -128,7 +154,6 @@ export function planLab(scenario: Scenario, configs: Map<string, WgConfig>, id =
     name: endpoint.name,
     publicIp: endpoint.publicIp,
     publicIps: endpoint.publicIps,
-    wgConfig: configs.has(endpoint.name) ? serializeWgConfig(configs.get(endpoint.name)!) : undefined,
     interfaces: (byEndpoint.get(endpoint.name) ?? []).map(({ iface, config }) => ({
       iface,
       config: serializeWgConfig(config),
@@ -164,6 +189,7 @@ export function planLab(scenario: Scenario, configs: Map<string, WgConfig>, id =
   return {
     id,
     scenario,
+    configs,
     endpoints,
     lanHosts,
     hosts,
@@ -175,6 +201,14 @@ export function planLab(scenario: Scenario, configs: Map<string, WgConfig>, id =
     ipv6,
     waitsForPeers,
   };
+}
+
+/**
+ * Every wg-quick file the lab installs, private keys redacted, keyed as LabPlan.configs (`A` for A's wg0,
+ * `A/wg1` for its wg1): what reports, artifacts and the demo show.
+ */
+export function redactedConfigs(plan: Pick<LabPlan, 'configs'>): Record<string, string> {
+  return Object.fromEntries([...plan.configs].map(([key, config]) => [key, redactWgConfig(serializeWgConfig(config))]));
 }
 
 /**

@@ -3,7 +3,6 @@ import type { StartedTestContainer } from 'testcontainers';
 import { isIpv6, parseCidr } from '../net/ip.ts';
 import type { Scenario } from '../scenario/scenario.ts';
 import type { KeySource } from '../wgconf/generate-configs.ts';
-import { scenarioConfigs } from '../wgconf/scenario-configs.ts';
 import { connectEngine, type Engine } from './engine.ts';
 import { Lab } from './lab.ts';
 import { ensureLabImage } from './lab-image.ts';
@@ -21,18 +20,22 @@ export interface StartLabOptions {
   progress?: Progress;
   /** Leave the lab for later commands (wglab up): prune then keeps it unless --all. */
   detached?: boolean;
-  /** Pins WireGuard keys (tests); fresh pairs otherwise. */
+  /** Pins WireGuard keys (tests) when given a scenario to plan; fresh pairs otherwise. */
   keys?: KeySource;
 }
 
+function isLabPlan(value: LabPlan | Scenario): value is LabPlan {
+  return Array.isArray(value.endpoints);
+}
+
 /**
- * Starts a scenario's lab: one bridge per endpoint to the internet router, the endpoints' public IPs,
+ * Starts a lab from its plan (or plans the scenario given): one bridge per endpoint to the internet router, the endpoints' public IPs,
  * nginx with a lab-CA certificate on serving endpoints, and the scenario's wg-quick files up.
  * Bad configs throw before any container exists; a failure later removes everything it made.
  */
-export async function startLab(scenario: Scenario, options: StartLabOptions = {}): Promise<Lab> {
+export async function startLab(planned: LabPlan | Scenario, options: StartLabOptions = {}): Promise<Lab> {
   const progress = options.progress ?? silentProgress;
-  const plan = planLab(scenario, scenarioConfigs(scenario, options.keys));
+  const plan = isLabPlan(planned) ? planned : planLab(planned, { keys: options.keys });
   const engine = await connectEngine();
   const image = await ensureLabImage(engine, progress);
   throwIfInterrupted();

@@ -1,4 +1,4 @@
-import type { CheckReport } from '../verify/run-scenario.ts';
+import type { CheckReport } from '../report/report-model.ts';
 
 /** `tunnel as 10.0.0.1`, `none`: a path and the source IP the server logged, as every report writes them. */
 export function pathText(side: { path: string; sourceIp: string | null }): string {

@@ -1,6 +1,7 @@
 import { createTwoFilesPatch } from 'diff';
+import { configFile } from '../wgconf/scenario-configs.ts';
 
-/** What changed in each endpoint's wg0.conf since the previous step, as unified diffs (keys redacted). */
+/** What changed in each endpoint's wg-quick files (keyed as scenarioConfigs keys them) since the previous step, as unified diffs (keys redacted). */
 export function configChanges(before: Map<string, string>, after: Map<string, string>): string[] {
   const nodes = [...new Set([...before.keys(), ...after.keys()])].sort();
   if (nodes.length === 0) return ['configs: no WireGuard in this step'];
@@ -13,8 +14,8 @@ export function configChanges(before: Map<string, string>, after: Map<string, st
       continue;
     }
     const patch = createTwoFilesPatch(
-      `${node}/wg0.conf`,
-      `${node}/wg0.conf`,
+      configFile(node),
+      configFile(node),
       old ?? '',
       now ?? '',
       old === undefined ? '(none)' : 'previous step',

@@ -1,4 +1,4 @@
-import type { CheckReport } from '../verify/run-scenario.ts';
+import type { CheckReport } from '../report/report-model.ts';
 import { verdictText } from './check-text.ts';
 
 /** A check as the demo tells it: the request, the fault, the log line, where packets went, the verdict. */

@@ -1,5 +1,5 @@
 import { WglabError } from '../errors.ts';
-import type { CheckReport } from '../verify/run-scenario.ts';
+import type { CheckReport } from '../report/report-model.ts';
 import { pathText } from './check-text.ts';
 
 /** A check whose observed path or source IP differs between two reports, or that only one report has. */

@@ -1,7 +1,11 @@
-import type { CheckReport, ScenarioReport } from '../verify/run-scenario.ts';
+import type { CheckReport, ScenarioReport } from '../report/report-model.ts';
 import { pathText } from './check-text.ts';
 import { escapeHtml as e } from './escape.ts';
 import { topologyCss, topologySvg } from './topology-svg.ts';
+import { splitConfigKey } from '../wgconf/scenario-configs.ts';
+
+const configNode = (key: string) => splitConfigKey(key).endpoint;
+const configIface = (key: string) => splitConfigKey(key).iface;
 
 export interface HtmlReportInput {
   runs: ScenarioReport[];
@@ -65,7 +69,10 @@ ${
   Object.keys(run.configs).length === 0
     ? '<p>No WireGuard in this scenario.</p>'
     : Object.entries(run.configs)
-        .map(([node, text]) => `<h4>${e(node)}: /etc/wireguard/wg0.conf</h4><pre>${e(text)}</pre>`)
+        .map(
+          ([node, text]) =>
+            `<h4>${e(configNode(node))}: /etc/wireguard/${e(configIface(node))}.conf</h4><pre>${e(text)}</pre>`,
+        )
         .join('\n')
 }
 </details>

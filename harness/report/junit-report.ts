@@ -1,5 +1,5 @@
 import { create } from 'xmlbuilder2';
-import type { ScenarioReport } from '../verify/run-scenario.ts';
+import type { ScenarioReport } from '../report/report-model.ts';
 import { pathText } from './check-text.ts';
 
 /**

@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { create } from 'xmlbuilder2';
-import type { CheckReport, ScenarioReport } from '../verify/run-scenario.ts';
+import type { CheckReport, ScenarioReport } from '../report/report-model.ts';
 import { verdictLine } from './check-text.ts';
 import { configChanges } from './config-changes.ts';
 import { describeCheck } from './describe-check.ts';

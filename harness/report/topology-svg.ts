@@ -1,4 +1,4 @@
-import type { CheckReport, TopologyReport } from '../verify/run-scenario.ts';
+import type { CheckReport, TopologyReport } from '../report/report-model.ts';
 import { escapeHtml } from './escape.ts';
 
 /** Where a node sits in the picture. */

@@ -1,6 +1,6 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { ScenarioReport } from '../verify/run-scenario.ts';
+import type { ScenarioReport } from '../report/report-model.ts';
 import { htmlReport } from './html-report.ts';
 import { junitReport } from './junit-report.ts';
 

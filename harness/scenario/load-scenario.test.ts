@@ -1,7 +1,7 @@
 import test from 'ava';
 import { readdirSync } from 'node:fs';
 import { WglabError, WglabErrors } from '../errors.ts';
-import { loadScenario, parseScenario } from './load-scenario.ts';
+import { loadScenario, parseScenario } from '../wgconf/load-scenario.ts';
 
 const base = `name: t
 endpoints:

@@ -3,13 +3,20 @@ import { dirname, relative, resolve } from 'node:path';
 import { LineCounter, parseDocument, type Document } from 'yaml';
 import type { ZodIssue } from 'zod';
 import { WglabError, WglabErrors } from '../errors.ts';
-import { configFileAddresses } from '../wgconf/scenario-configs.ts';
 import { lineOfPath } from './locate-yaml.ts';
 import { scenarioSchema, type Endpoint, type Scenario } from './scenario.ts';
 import { validateScenario, type ScenarioProblem } from './validate-scenario.ts';
 
-/** Reads, parses and validates a scenario file; every problem is reported with its line and field. */
-export function loadScenario(file: string): Scenario {
+/** What validating a scenario needs from the files it names: the addresses a `configs:` file gives its interface. */
+export interface ScenarioFileReaders {
+  configAddresses: (path: string) => string[];
+}
+
+/**
+ * Reads, parses and validates a scenario file; every problem is reported with its line and field. The wg-quick
+ * layer binds `readers` (wgconf/load-scenario.ts): that is the loadScenario users call.
+ */
+export function loadScenarioWith(file: string, readers: ScenarioFileReaders): Scenario {
   const display = displayPath(file);
   let text: string;
   try {
@@ -19,11 +26,11 @@ export function loadScenario(file: string): Scenario {
       hint: 'give the path of a scenario YAML file, e.g. scenarios/article/03-transparent-a-prefix.yaml',
     });
   }
-  return parseScenario(text, file);
+  return parseScenarioWith(text, file, readers);
 }
 
 /** Parses scenario YAML text; `file` names it in messages and anchors relative `configs:` paths. */
-export function parseScenario(text: string, file = '<scenario>'): Scenario {
+export function parseScenarioWith(text: string, file: string, readers: ScenarioFileReaders): Scenario {
   const display = displayPath(file);
   const lineCounter = new LineCounter();
   const document = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
@@ -83,7 +90,7 @@ export function parseScenario(text: string, file = '<scenario>'): Scenario {
   };
   const problems = validateScenario(scenario, {
     fileExists: existsSync,
-    configAddresses: (path) => configFileAddresses(path),
+    configAddresses: readers.configAddresses,
   });
   if (problems.length > 0)
     throw new WglabErrors(problems.map((problem) => problemError(problem, document, lineCounter, display)));

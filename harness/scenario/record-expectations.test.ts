@@ -1,5 +1,5 @@
 import test from 'ava';
-import { parseScenario } from './load-scenario.ts';
+import { parseScenario } from '../wgconf/load-scenario.ts';
 import { recordExpectations } from './record-expectations.ts';
 
 const scenario = `# My office tunnel: recorded, then verified on every change.

@@ -1,7 +1,7 @@
 import test from 'ava';
 import type { Check } from '../scenario/scenario.ts';
 import { planLab } from '../lab/lab-plan.ts';
-import { loadScenario, parseScenario } from '../scenario/load-scenario.ts';
+import { loadScenario, parseScenario } from '../wgconf/load-scenario.ts';
 import { scenarioConfigs } from '../wgconf/scenario-configs.ts';
 import { checkBatches, estimatedCheckMs, stopsEarly, takeLongest, teardownEstimateMs } from './run-order.ts';
 
@@ -43,7 +43,7 @@ const article = (name: string) =>
 const queued = (...names: string[]) =>
   names.map((name, index) => {
     const scenario = article(name);
-    return { scenario, index, plan: planLab(scenario, scenarioConfigs(scenario)) };
+    return { scenario, index, plan: planLab(scenario) };
   });
 
 test('estimatedCheckMs: 250 to reconfigure, 800 per fault expecting none, 350 per other fault, 100 per check without one', (t) => {
@@ -86,7 +86,7 @@ test('takeLongest: the longest scenario first; a lab takes the longest it can ru
   );
   const mixed = [
     ...queued('01-no-tunnel', '05-transparent-a-rule'),
-    { scenario: other, index: 2, plan: planLab(other, scenarioConfigs(other)) },
+    { scenario: other, index: 2, plan: planLab(other) },
   ];
   t.is(
     takeLongest(mixed, mixed[2]!.plan)!.scenario.name,
@@ -114,7 +114,7 @@ test('stopsEarly: a lab stops when little is left and a busy lab can run it; the
   const other = parseScenario(
     'name: other\nendpoints:\n  A: { publicIp: 198.51.100.1 }\n  B: { publicIp: 203.0.113.2, serves: app.example.com }\n',
   );
-  const otherPlan = planLab(other, scenarioConfigs(other));
+  const otherPlan = planLab(other);
   t.false(stopsEarly(small, [otherPlan]));
   t.false(
     stopsEarly([...small, { scenario: { ...other, checks: [] }, plan: otherPlan }], [busyLab]),
@@ -143,7 +143,7 @@ test('checkBatches: a check from an end that cannot start its session (no Endpoi
 
 test('planLab: waitsForPeers names the ends with a peer they have no Endpoint for', (t) => {
   const twoTunnels = loadScenario(new URL('../../scenarios/own-network/two-tunnels.yaml', import.meta.url).pathname);
-  t.deepEqual(planLab(twoTunnels, scenarioConfigs(twoTunnels)).waitsForPeers.sort(), ['east', 'west']);
+  t.deepEqual(planLab(twoTunnels).waitsForPeers.sort(), ['east', 'west']);
   t.deepEqual(queued('05-transparent-a-rule')[0]!.plan.waitsForPeers, ['B'], "the article's B only listens");
   t.deepEqual(queued('01-no-tunnel')[0]!.plan.waitsForPeers, []);
 });

@@ -1,7 +1,7 @@
 import test from 'ava';
 import { readFileSync } from 'node:fs';
-import { loadScenario } from '../scenario/load-scenario.ts';
-import { parseScenario } from '../scenario/load-scenario.ts';
+import { loadScenario } from './load-scenario.ts';
+import { parseScenario } from './load-scenario.ts';
 import { generateConfigs } from './generate-configs.ts';
 import { keyPairOf, publicKeyOf } from './keys.ts';
 import { parseWgConfig } from './parse-wg-config.ts';

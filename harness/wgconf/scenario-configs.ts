@@ -30,6 +30,12 @@ export function configKey(endpoint: string, iface: string): string {
   return iface === 'wg0' ? endpoint : `${endpoint}/${iface}`;
 }
 
+/** Where a config of scenarioConfigs lives in a lab node, relative to /etc/wireguard/'s parent: `A/wg0.conf`, `A/wg1.conf`. */
+export function configFile(key: string): string {
+  const { endpoint, iface } = splitConfigKey(key);
+  return `${endpoint}/${iface}.conf`;
+}
+
 export function splitConfigKey(key: string): { endpoint: string; iface: string } {
   const [endpoint, iface] = key.split('/');
   return { endpoint: endpoint!, iface: iface ?? 'wg0' };

@@ -1,8 +1,8 @@
 import { execa } from 'execa';
 import { connectEngine } from '../../harness/lab/engine.ts';
 import { labLabel, scenarioLabel } from '../../harness/lab/lab-resources.ts';
-import { parseScenario } from '../../harness/scenario/load-scenario.ts';
-import { loadScenario } from '../../harness/scenario/load-scenario.ts';
+import { parseScenario } from '../../harness/wgconf/load-scenario.ts';
+import { loadScenario } from '../../harness/wgconf/load-scenario.ts';
 import type { Scenario } from '../../harness/scenario/scenario.ts';
 
 export const article = (name: string): Scenario =>

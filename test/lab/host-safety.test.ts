@@ -10,10 +10,10 @@ import {
   isDockerLink,
   packetsTouching,
   readHostNetwork,
-} from '../../harness/lab/host-network.ts';
+} from './host-network.ts';
 import { routerLinkIp } from '../../harness/lab/lab-plan.ts';
 import { startLab } from '../../harness/lab/start-lab.ts';
-import { loadScenario } from '../../harness/scenario/load-scenario.ts';
+import { loadScenario } from '../../harness/wgconf/load-scenario.ts';
 import { article } from './helpers.ts';
 
 const scenario = article('07-snat-on-a');

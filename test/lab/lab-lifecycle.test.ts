@@ -190,7 +190,7 @@ test('a command that fails while the lab comes up names the node, the command an
     join(dir, 's.yaml'),
     'name: lifecycle-fail\nendpoints:\n  A: { publicIp: 198.51.100.1 }\nconfigs: { A: ./a.conf }\n',
   );
-  const { loadScenario } = await import('../../harness/scenario/load-scenario.ts');
+  const { loadScenario } = await import('../../harness/wgconf/load-scenario.ts');
   const error = await t.throwsAsync(startLab(loadScenario(join(dir, 's.yaml'))), { instanceOf: NodeCommandError });
   t.is(error!.node, 'A');
   t.deepEqual(error!.command, ['wg-quick', 'up', 'wg0']);

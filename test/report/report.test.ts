@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { create } from 'xmlbuilder2';
-import type { ScenarioReport } from '../../harness/verify/run-scenario.ts';
+import type { ScenarioReport } from '../../harness/report/report-model.ts';
 import { ofLab, wglab } from '../lab/helpers.ts';
 import { openReport } from './browser.ts';
 import { leftBy } from '../chaos/interrupt-run.ts';

@@ -1,8 +1,9 @@
 import test from 'ava';
 import { readdirSync } from 'node:fs';
 import { requestPackets, wireguardPackets } from '../../harness/evidence/flows.ts';
-import { loadScenario } from '../../harness/scenario/load-scenario.ts';
-import { runScenarios, type ScenarioRun } from '../../harness/verify/run-scenario.ts';
+import { loadScenario } from '../../harness/wgconf/load-scenario.ts';
+import { checkReport, scenarioReport } from '../../harness/report/scenario-report.ts';
+import { runScenarios, type ScenarioRun } from '../../harness/verify/lab-pool.ts';
 
 // The article's whole walkthrough, each step a scenario. The scenarios run two labs at a time, and a lab is
 // reused (WireGuard reconfigured) for the next step with the same endpoints, as a user changing configs would:
@@ -18,7 +19,12 @@ const allRuns = () => (runs ??= runScenarios(scenarios, { concurrency: 2 }));
 for (const [position, file] of files.entries()) {
   test.serial(`article: ${file}`, async (t) => {
     const scenario = scenarios[position]!;
-    const { report, results } = (await allRuns())[position]!;
+    const run = (await allRuns())[position]!;
+    const results = run.results;
+    const report = scenarioReport(
+      run,
+      results.map((result) => checkReport(result, false)),
+    );
     t.log(`lab ${report.lab}, ${'reconfigure' in report.timings ? 'reused' : 'brought up'}`);
     for (const check of report.checks) {
       t.log(

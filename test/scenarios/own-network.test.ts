@@ -1,10 +1,11 @@
 import test from 'ava';
 import { execa } from 'execa';
 import type { Lab } from '../../harness/lab/lab.ts';
+import { redactedConfigs } from '../../harness/lab/lab-plan.ts';
 import { startLab } from '../../harness/lab/start-lab.ts';
-import { loadScenario } from '../../harness/scenario/load-scenario.ts';
+import { loadScenario } from '../../harness/wgconf/load-scenario.ts';
 import type { CheckResult } from '../../harness/verify/run-check.ts';
-import { runChecks } from '../../harness/verify/run-scenario.ts';
+import { runChecks } from '../../harness/verify/run-checks.ts';
 
 // Users' own networks in the lab: their files as they are (DNS =, sysctl PostUps, hostnames in Endpoint, several
 // interfaces, scripts from files:), sites with LANs, IPv6. Each scenario has a broken variant that must fail.
@@ -14,7 +15,7 @@ const scenario = (name: string) =>
 
 /** The scenario's checks as `wglab run` runs them (checks without a fault together), WireGuard settled after. */
 async function runAll(lab: Lab): Promise<CheckResult[]> {
-  const { results } = await runChecks(lab, {}, performance.now(), {});
+  const results = await runChecks(lab);
   await lab.settleWireguard();
   return results;
 }
@@ -140,7 +141,7 @@ test.serial(
     const results = await runAll(lab);
     t.deepEqual(failures(results), []);
     t.regex(
-      lab.plan.endpoints.find((endpoint) => endpoint.name === 'A')!.wgConfig!,
+      redactedConfigs(lab.plan).A!,
       /^PreUp = ip -6 rule add to 2001:db8:b::2 dport 51822 table main priority 455$/m,
     );
     const internet = (index: number) =>

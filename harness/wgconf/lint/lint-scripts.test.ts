@@ -1,5 +1,5 @@
 import test from 'ava';
-import { parseScenario } from '../../scenario/load-scenario.ts';
+import { parseScenario } from '../load-scenario.ts';
 import { parseWgConfig } from '../parse-wg-config.ts';
 import { isOpaqueCommand } from './lint-context.ts';
 import { lint, lintScenario } from './lint.ts';

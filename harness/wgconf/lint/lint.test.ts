@@ -56,16 +56,12 @@ test('lint refuses what cannot be read or parsed with exit-2 errors naming the f
 });
 
 test('lint(SCENARIO.yaml) lints the configs the scenario runs with', async (t) => {
-  const inputs = readLintInputs(['scenarios/article/07-snat-on-a.yaml']);
-  t.deepEqual(
-    inputs.map((input) => input.file),
-    ['A/wg0.conf', 'B/wg0.conf'],
-  );
+  t.deepEqual(lint(['scenarios/article/07-snat-on-a.yaml']).files, ['A/wg0.conf', 'B/wg0.conf']);
   const yml = write(
     'article.YML',
     (await import('node:fs')).readFileSync('scenarios/article/07-snat-on-a.yaml', 'utf8'),
   );
-  t.is(readLintInputs([yml]).length, 2);
+  t.is(lint([yml]).files.length, 2);
   t.throws(() => readLintInputs([yml, yml]), { instanceOf: WglabError }, 'two YAML files are read as wg-quick files');
   t.deepEqual(lint(['scenarios/article/07-snat-on-a.yaml']).findings, []);
   const empty = write('empty.yaml', 'name: x\nendpoints:\n  A: { publicIp: 198.51.100.1 }\n');

@@ -1,11 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { WglabError } from '../../errors.ts';
 import { isIpAddress } from '../../net/ip.ts';
-import { loadScenario } from '../../scenario/load-scenario.ts';
+import { loadScenario } from '../load-scenario.ts';
 import { parseWgConfig } from '../parse-wg-config.ts';
 import type { Scenario } from '../../scenario/scenario.ts';
-import type { KeySource } from '../generate-configs.ts';
-import { scenarioConfigs, splitConfigKey } from '../scenario-configs.ts';
+import { configFile, scenarioConfigs } from '../scenario-configs.ts';
+import type { WgConfig } from '../wg-config.ts';
 import { serializeWgConfig } from '../serialize-wg-config.ts';
 import type { Finding } from './finding.ts';
 import { lintWgConfigs, type LintInput, type LintOptions } from './lint-wg-configs.ts';
@@ -18,48 +18,50 @@ export { hasErrors, lintWgConfigs, type LintInput, type LintOptions } from './li
  * cross-checked), or the configs one scenario YAML runs with. A file that cannot be read or parsed throws a
  * WglabError (exit 2); everything else, placeholder keys included, is a finding.
  */
-export function lint(files: string[], options: LintOptions = {}): { findings: Finding[] } {
+export function lint(files: string[], options: LintOptions = {}): { findings: Finding[]; files: string[] } {
   if (files.length === 1 && /\.ya?ml$/i.test(files[0]!)) {
     const scenario = loadScenario(files[0]!);
-    if (!scenario.configs && !scenario.tunnel)
+    const configs = scenarioConfigs(scenario);
+    if (configs.size === 0)
       throw new WglabError(`${files[0]} has no tunnel and no configs: nothing to lint`, {
         hint: 'add tunnel: or configs: to the scenario',
       });
-    return { findings: lintScenario(scenario, undefined, options) };
+    const inputs = scenarioLintInputs(configs);
+    return { findings: lintScenario(scenario, configs, options), files: inputs.map((input) => input.file) };
   }
-  return { findings: lintWgConfigs(readLintInputs(files), options) };
+  const inputs = readLintInputs(files);
+  return { findings: lintWgConfigs(inputs, options), files: inputs.map((input) => input.file) };
 }
 
 /**
  * Lint's findings on the configs a scenario runs with (generated ones get the line numbers of the file the lab
  * installs). Host names in Endpoint are checked as the scenario's endpoints that carry them (`serves`, `names`).
  */
-export function lintScenario(scenario: Scenario, keys?: KeySource, options: LintOptions = {}): Finding[] {
-  const configs = scenarioConfigs(scenario, keys);
+export function lintScenario(
+  scenario: Scenario,
+  configs: Map<string, WgConfig> = scenarioConfigs(scenario),
+  options: LintOptions = {},
+): Finding[] {
   const resolve: Record<string, string> = {};
   for (const endpoint of Object.values(scenario.endpoints)) {
     for (const name of [...(endpoint.serves ? [endpoint.serves] : []), ...endpoint.names])
       resolve[name] = endpoint.publicIp;
   }
-  const inputs = [...configs].map(([key, config]) => {
-    const { endpoint, iface } = splitConfigKey(key);
-    const file = config.file ?? `${endpoint}/${iface}.conf`;
-    return { file, config: config.file ? config : parseWgConfig(serializeWgConfig(config), file) };
-  });
-  return lintWgConfigs(inputs, { resolve: { ...resolve, ...options.resolve } });
+  return lintWgConfigs(scenarioLintInputs(configs), { resolve: { ...resolve, ...options.resolve } });
 }
 
+/** A scenario's configs as lint inputs: hand-written files by their path, generated ones as `<endpoint>/<iface>.conf`. */
+function scenarioLintInputs(configs: Map<string, WgConfig>): LintInput[] {
+  return [...configs].map(([key, config]) => {
+    const file = config.file ?? configFile(key);
+    return { file, config: config.file ? config : parseWgConfig(serializeWgConfig(config), file) };
+  });
+}
+
+/** wg-quick files by path, read and parsed; one that cannot be read or parsed throws a WglabError. */
 export function readLintInputs(files: string[]): LintInput[] {
   if (files.length === 0)
     throw new WglabError('no file to lint', { hint: 'give one or more wg-quick files, or a scenario YAML' });
-  if (files.length === 1 && /\.ya?ml$/i.test(files[0]!)) {
-    const configs = scenarioConfigs(loadScenario(files[0]!));
-    if (configs.size === 0)
-      throw new WglabError(`${files[0]} has no tunnel and no configs: nothing to lint`, {
-        hint: 'add tunnel: or configs: to the scenario',
-      });
-    return [...configs].map(([endpoint, config]) => ({ file: config.file ?? `${endpoint}/wg0.conf`, config }));
-  }
   return files.map((file) => {
     let text: string;
     try {

@@ -1,6 +1,6 @@
 import { execa } from 'execa';
 import { readdirSync, readFileSync } from 'node:fs';
-import type { Packet } from '../evidence/pcap.ts';
+import type { Packet } from '../../harness/evidence/pcap.ts';
 
 /** The host's addresses and routes, as `ip -j` reports them, to compare before, during and after a lab. */
 export interface HostNetwork {

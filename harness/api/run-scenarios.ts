@@ -1,0 +1,102 @@
+import { join } from 'node:path';
+import type { Progress } from '../lab/progress.ts';
+import { redactedConfigs } from '../lab/lab-plan.ts';
+import type { WireguardFlavour } from '../lab/wireguard-flavour.ts';
+import { writeCheckArtifacts } from '../report/artifacts.ts';
+import type { CheckReport, ScenarioReport } from '../report/report-model.ts';
+import { checkReport, scenarioReport } from '../report/scenario-report.ts';
+import type { Check, Scenario } from '../scenario/scenario.ts';
+import type { KeySource } from '../wgconf/generate-configs.ts';
+import { planScenario, runScenarios as runInLabs, type PlannedScenario } from '../verify/lab-pool.ts';
+
+export type { PlannedScenario } from '../verify/lab-pool.ts';
+
+/** A lab as a run shows it: its id, its WireGuard, the files it installed (keys redacted) and its bring-up order. */
+export interface RunLab {
+  id: string;
+  wireguard: WireguardFlavour;
+  /** Each wg-quick file the lab installed, keys redacted: `A` for A's wg0, `A/wg1` for its wg1. */
+  configs: Record<string, string>;
+  /** The WireGuard endpoints in bring-up order (those that only listen first). */
+  wireguardOrder: string[];
+}
+
+export interface RunScenariosOptions {
+  /** Labs at once (default 2); one lab runs the scenarios in the order given. */
+  concurrency?: number;
+  /** Pins WireGuard keys of generated configs (e.g. the same keys in every step of a walkthrough). */
+  keys?: KeySource;
+  /** Leave the last lab running; its id is in `kept`. */
+  keep?: boolean;
+  /** Keep pcaps, access-log lines, configs and `wg show` per check under this directory. */
+  artifacts?: string;
+  /** With `artifacts`: each scenario's under `<artifacts>/<scenario name>/` (the default), or directly in it. */
+  artifactsPerScenario?: boolean;
+  progress?: Progress;
+  onScenario?: (scenario: Scenario, lab: RunLab, how: 'bring-up' | 'reconfigure') => void;
+  onCheckStart?: (check: Check, index: number, total: number) => void;
+  /** As each check is decided: its report, its 0-based index in the scenario, and how its fault was applied. */
+  onCheck?: (check: CheckReport, index: number, scenario: Scenario, faultDescription?: string) => void;
+  onReport?: (report: ScenarioReport) => void;
+}
+
+/**
+ * Plans each scenario once (a file that cannot be read or parsed throws here, before any lab starts): the
+ * plan's files are the ones linted (`findings`), installed and reported.
+ */
+export function planScenarios(scenarios: Scenario[], keys?: KeySource): PlannedScenario[] {
+  return scenarios.map((scenario) => planScenario(scenario, keys));
+}
+
+/**
+ * Runs scenarios (planned or not) on up to `concurrency` labs at once, reusing a lab whose endpoints fit the
+ * next scenario, and returns each scenario's report in the order given, and the id of a kept lab. With
+ * `artifacts`, each check's evidence is written as soon as it is decided.
+ */
+export async function runScenarios(
+  scenarios: (Scenario | PlannedScenario)[],
+  options: RunScenariosOptions = {},
+): Promise<{ reports: ScenarioReport[]; kept: string[] }> {
+  const kept = options.artifacts !== undefined;
+  const artifactsOf = (scenario: Scenario) =>
+    options.artifacts === undefined || options.artifactsPerScenario === false
+      ? options.artifacts
+      : join(options.artifacts, scenario.name);
+  const planned = scenarios.map((item) => ('plan' in item ? item : planScenario(item, options.keys)));
+  const configs = new Map(planned.map(({ plan }) => [plan.scenario.name, redactedConfigs(plan)]));
+  const checks = new Map<string, CheckReport[]>();
+  const reports = new Map<string, ScenarioReport>();
+  const runs = await runInLabs(planned, {
+    concurrency: options.concurrency,
+    keep: options.keep,
+    wgShow: kept,
+    progress: options.progress,
+    onScenario: (scenario, lab, how) => {
+      checks.set(scenario.name, []);
+      options.onScenario?.(
+        scenario,
+        {
+          id: lab.id,
+          wireguard: lab.wireguard,
+          configs: configs.get(scenario.name)!,
+          wireguardOrder: [...lab.plan.wireguardOrder],
+        },
+        how,
+      );
+    },
+    onCheckStart: options.onCheckStart,
+    onCheck: (result, scenario) => {
+      const report = checkReport(result, kept);
+      checks.get(scenario.name)!.push(report);
+      const dir = artifactsOf(scenario);
+      if (dir !== undefined) writeCheckArtifacts(dir, result, report, configs.get(scenario.name)!);
+      options.onCheck?.(report, result.index, scenario, result.faultDescription);
+    },
+    onRun: (run) => {
+      const report = scenarioReport(run, checks.get(run.plan.scenario.name) ?? []);
+      reports.set(run.plan.scenario.name, report);
+      options.onReport?.(report);
+    },
+  });
+  return { reports: runs.map((run) => reports.get(run.plan.scenario.name)!), kept: runs.kept ?? [] };
+}

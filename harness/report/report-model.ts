@@ -1,0 +1,63 @@
+import type { WireguardFlavour } from '../lab/wireguard-flavour.ts';
+import type { Finding } from '../wgconf/lint/finding.ts';
+
+/** One check as `wglab run --json` reports it. */
+export interface CheckReport {
+  from: string;
+  /** The endpoint that serves the URL. */
+  to: string;
+  url: string;
+  fault: string | null;
+  expected: { sourceIp: string | null; path: string };
+  observed: { sourceIp: string | null; path: string; httpStatus: number | null };
+  pass: boolean;
+  reasons: string[];
+  /** What each capture point saw of the request. */
+  seen: string[];
+  /** Each capture point: its packets, their conversations, and the pcap kept for it (relative to the artifacts). */
+  captures: CaptureReport[];
+  logLine: string | null;
+  note?: string;
+  seconds: number;
+}
+
+export interface CaptureReport {
+  label: string;
+  node: string;
+  iface: string;
+  packets: number;
+  flows: string[];
+  absent?: string;
+  /** `NN-<from>[-<fault>]/<label>.pcap` under the artifacts directory, when artifacts were kept. */
+  pcap?: string;
+}
+
+/** The lab's shape, for pictures: endpoints and which of them run WireGuard. */
+export interface TopologyReport {
+  endpoints: {
+    name: string;
+    publicIp: string;
+    wgIp: string | null;
+    listenPort: number | null;
+    serves: string | null;
+    transparent: boolean;
+  }[];
+  /** The WireGuard endpoints, the dialing end first. */
+  tunnel: string[];
+}
+
+export interface ScenarioReport {
+  scenario: string;
+  description: string | null;
+  topology: TopologyReport;
+  wireguard: WireguardFlavour;
+  lab: string;
+  checks: CheckReport[];
+  pass: boolean;
+  /** Seconds per phase: lab bring-up phases, then the checks. */
+  timings: Record<string, number>;
+  /** Each wg-quick file the lab installed, private keys redacted: `A` for A's wg0, `A/wg1` for its wg1. */
+  configs: Record<string, string>;
+  /** Lint's findings on those configs (the lab ran them all the same). */
+  lint: Finding[];
+}

@@ -1,0 +1,71 @@
+import { countable, describeFlow, summarizeFlows } from '../evidence/flows.ts';
+import { redactedConfigs } from '../lab/lab-plan.ts';
+import type { CheckResult } from '../verify/run-check.ts';
+import type { ScenarioRun } from '../verify/lab-pool.ts';
+import { checkArtifactDir, pcapName } from './artifacts.ts';
+import type { CheckReport, ScenarioReport, TopologyReport } from './report-model.ts';
+
+/** A check's report from its result; with `kept`, each capture names its pcap under the artifacts. */
+export function checkReport(result: CheckResult, kept: boolean): CheckReport {
+  const { check, verdict, evidence } = result;
+  const dir = checkArtifactDir(result.index, { from: check.from, fault: check.fault ?? null });
+  return {
+    from: check.from,
+    to: result.server,
+    url: check.url,
+    fault: check.fault ?? null,
+    // A check without expect (being recorded) has nothing to pass or fail on but its evidence.
+    expected: check.expect
+      ? { sourceIp: check.expect.sourceIp ?? null, path: check.expect.path }
+      : { sourceIp: null, path: 'unrecorded' },
+    observed: {
+      sourceIp: verdict.observed.sourceIp ?? null,
+      path: verdict.observed.path,
+      httpStatus: verdict.observed.httpStatus ?? null,
+    },
+    pass: verdict.pass,
+    reasons: verdict.reasons,
+    seen: verdict.seen,
+    captures: evidence.captures.map((capture) => ({
+      label: capture.label,
+      node: capture.node,
+      iface: capture.iface,
+      packets: countable(capture.packets).length,
+      flows: summarizeFlows(capture.packets).slice(0, 6).map(describeFlow),
+      ...(capture.absent ? { absent: capture.absent } : {}),
+      ...(kept && capture.pcap ? { pcap: `${dir}/${pcapName(capture.label)}` } : {}),
+    })),
+    logLine: evidence.logEntries[0]?.line ?? null,
+    ...(check.note ? { note: check.note } : {}),
+    seconds: result.seconds,
+  };
+}
+
+/** A scenario's report from its run: the lab's shape, each check, timings, the configs (redacted) and lint. */
+export function scenarioReport(run: ScenarioRun, checks: CheckReport[]): ScenarioReport {
+  const { plan } = run;
+  const scenario = plan.scenario;
+  const topology: TopologyReport = {
+    endpoints: Object.values(scenario.endpoints).map((endpoint) => ({
+      name: endpoint.name,
+      publicIp: endpoint.publicIp,
+      wgIp: endpoint.wgIp ?? null,
+      listenPort: plan.listenPorts[endpoint.name] ?? endpoint.listenPort ?? null,
+      serves: endpoint.serves ?? null,
+      transparent: scenario.tunnel?.transparent.includes(endpoint.name) ?? false,
+    })),
+    tunnel: [...plan.wireguardOrder].reverse(),
+  };
+  return {
+    scenario: scenario.name,
+    description: scenario.description ?? null,
+    topology,
+    wireguard: run.wireguard,
+    lab: run.lab,
+    checks,
+    pass: checks.every((check) => check.pass),
+    timings: run.timings,
+    configs: redactedConfigs(plan),
+    lint: run.findings,
+  };
+}

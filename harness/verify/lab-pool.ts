@@ -1,0 +1,149 @@
+import { planLab, type LabPlan } from '../lab/lab-plan.ts';
+import { sameEndpoints, type Lab } from '../lab/lab.ts';
+import type { Progress } from '../lab/progress.ts';
+import { startLab } from '../lab/start-lab.ts';
+import type { WireguardFlavour } from '../lab/wireguard-flavour.ts';
+import type { Check, Scenario } from '../scenario/scenario.ts';
+import type { KeySource } from '../wgconf/generate-configs.ts';
+import type { Finding } from '../wgconf/lint/finding.ts';
+import { lintScenario } from '../wgconf/lint/lint.ts';
+import type { CheckResult } from './run-check.ts';
+import { runChecks } from './run-checks.ts';
+import { stopsEarly, takeLongest } from './run-order.ts';
+
+/** A scenario planned for a run: its lab plan (the files the lab installs) and lint's findings on those files. */
+export interface PlannedScenario {
+  plan: LabPlan;
+  findings: Finding[];
+}
+
+/** What running one scenario's checks in a lab gave: each check's result, and how long each phase took. */
+export interface ScenarioRun extends PlannedScenario {
+  /** The lab's id and its WireGuard. */
+  lab: string;
+  wireguard: WireguardFlavour;
+  results: CheckResult[];
+  /** Seconds per phase: lab bring-up phases (or the reconfigure), then the checks and the total. */
+  timings: Record<string, number>;
+}
+
+/**
+ * Plans a scenario once for a run: the plan's files are the ones linted, installed and reported. A file that
+ * cannot be read or parsed throws here, before any lab starts.
+ */
+export function planScenario(scenario: Scenario, keys?: KeySource): PlannedScenario {
+  const plan = planLab(scenario, { keys });
+  return { plan, findings: lintScenario(scenario, plan.configs) };
+}
+
+export interface LabPoolOptions {
+  /** Labs at once (default 2). */
+  concurrency?: number;
+  /** Pins WireGuard keys of generated configs when a scenario is given unplanned. */
+  keys?: KeySource;
+  progress?: Progress;
+  /** Leave the last lab running (detached: `wglab down` or `wglab prune --all` removes it); its id is returned. */
+  keep?: boolean;
+  /** Collect `wg show` of every node with each check (for artifacts). */
+  wgShow?: boolean;
+  /** Called when a scenario's checks are about to run in `lab`: brought up for it, or reconfigured for it. */
+  onScenario?: (scenario: Scenario, lab: Lab, how: 'bring-up' | 'reconfigure') => void;
+  onCheckStart?: (check: Check, index: number, total: number) => void;
+  onCheck?: (result: CheckResult, scenario: Scenario) => void;
+  /** Called as each scenario's checks have all been decided. */
+  onRun?: (run: ScenarioRun) => void;
+}
+
+/**
+ * Runs many scenarios on `concurrency` labs at once. A lab whose endpoints (names, public IPs, served names)
+ * fit the next scenario is reused: only WireGuard is reconfigured, which is what a user changing configs does.
+ * Runs come back in the order given.
+ */
+export async function runScenarios(
+  scenarios: (Scenario | PlannedScenario)[],
+  options: LabPoolOptions = {},
+): Promise<ScenarioRun[] & { kept?: string[] }> {
+  const concurrency = Math.max(1, Math.min(options.concurrency ?? 2, scenarios.length));
+  // Plans first: a scenario whose configs cannot be planned stops the run before any lab starts.
+  const queue = scenarios.map((item, index) => {
+    const { plan, findings } = 'plan' in item ? item : planScenario(item, options.keys);
+    return { scenario: plan.scenario, index, plan, findings };
+  });
+  const runs: ScenarioRun[] & { kept?: string[] } = [];
+  const kept: string[] = [];
+  // With several labs, the longest scenarios go first, so no lab is left with a long one at the end, and a lab
+  // stops early (its teardown overlapping the others' checks) when what is left is less work than a teardown
+  // and another lab is busy to take it. One lab, or a lab to keep (the last scenario's), runs the files in order.
+  const busy = new Set<LabPlan>(); // the plans of the scenarios labs are running now
+  let failed = false;
+  const take = (lab: Lab | undefined) => {
+    if (failed) return undefined;
+    if (concurrency === 1 || options.keep) return queue.shift();
+    if (lab && stopsEarly(queue, [...busy])) return undefined;
+    return takeLongest(queue, lab?.plan);
+  };
+  const worker = async () => {
+    let lab: Lab | undefined;
+    try {
+      for (let next = take(lab); next; next = take(lab)) {
+        busy.add(next.plan);
+        try {
+          const start = performance.now();
+          const plan = next.plan;
+          let timings: Record<string, number>;
+          if (lab && sameEndpoints(lab.plan, plan)) {
+            await lab.reconfigure(plan);
+            timings = { reconfigure: (performance.now() - start) / 1000 };
+            options.onScenario?.(next.scenario, lab, 'reconfigure');
+          } else {
+            await lab?.down();
+            lab = await startLab(plan, { progress: options.progress, detached: options.keep });
+            timings = { ...lab.timings };
+            options.onScenario?.(next.scenario, lab, 'bring-up');
+          }
+          const scenario = next.scenario;
+          const checksStart = performance.now();
+          const results = await runChecks(lab, {
+            progress: options.progress,
+            wgShow: options.wgShow,
+            onCheckStart: options.onCheckStart,
+            onCheck: options.onCheck && ((result) => options.onCheck!(result, scenario)),
+          });
+          const run: ScenarioRun = {
+            plan,
+            findings: next.findings,
+            lab: lab.id,
+            wireguard: lab.wireguard,
+            results,
+            timings: {
+              ...timings,
+              checks: (performance.now() - checksStart) / 1000,
+              total: (performance.now() - start) / 1000,
+            },
+          };
+          runs[next.index] = run;
+          options.onRun?.(run);
+        } finally {
+          busy.delete(next.plan);
+        }
+      }
+    } catch (error) {
+      failed = true; // the other labs take no more scenarios
+      await lab?.down();
+      lab = undefined;
+      throw error;
+    } finally {
+      if (lab && options.keep) {
+        // A kept lab is left as its configs say, not mid-fault; one that cannot be is not kept.
+        await lab.settleWireguard().catch(async (error: unknown) => {
+          await lab!.down();
+          throw error;
+        });
+        kept.push(lab.id);
+      } else await lab?.down();
+    }
+  };
+  await Promise.all(Array.from({ length: concurrency }, worker));
+  if (options.keep) runs.kept = kept;
+  return runs;
+}

@@ -1,0 +1,44 @@
+import { endpointOfNode } from '../lab/lab-plan.ts';
+import type { Lab } from '../lab/lab.ts';
+import type { Progress } from '../lab/progress.ts';
+import type { Check } from '../scenario/scenario.ts';
+import { runCheck, runChecksTogether, type CheckResult } from './run-check.ts';
+import { checkBatches } from './run-order.ts';
+
+export interface RunChecksOptions {
+  progress?: Progress;
+  /** Called before each check runs (for progress). */
+  onCheckStart?: (check: Check, index: number, total: number) => void;
+  /** Called as each check is decided. */
+  onCheck?: (result: CheckResult) => void;
+  /** Collect `wg show` of every node with each check (for artifacts). */
+  wgShow?: boolean;
+}
+
+/**
+ * Runs every check of the lab's scenario as `wglab run` does (checks without a fault together, faults alone,
+ * WireGuard's restart after the last fault left for whatever comes next: `lab.settleWireguard()` does it).
+ */
+export async function runChecks(lab: Lab, options: RunChecksOptions = {}): Promise<CheckResult[]> {
+  const scenario = lab.scenario;
+  const results: CheckResult[] = [];
+  const checkOptions = { wgShow: options.wgShow ?? false, progress: options.progress, deferRestart: true };
+  const waitsForEarlier = (check: Check) => lab.plan.waitsForPeers.includes(endpointOfNode(lab.plan, check.from));
+  for (const batch of checkBatches(scenario.checks, waitsForEarlier)) {
+    for (const { check, index } of batch) {
+      options.onCheckStart?.(check, index, scenario.checks.length);
+      options.progress?.(
+        `${lab.id}: check ${index + 1}/${scenario.checks.length}: ${check.from} -> ${check.url}${check.fault ? ` with ${check.fault}` : ''}`,
+      );
+    }
+    const decided =
+      batch.length === 1
+        ? [await runCheck(lab, batch[0]!.check, batch[0]!.index, checkOptions)]
+        : await runChecksTogether(lab, batch, checkOptions);
+    for (const result of decided) {
+      results.push(result);
+      options.onCheck?.(result);
+    }
+  }
+  return results;
+}
