@@ -1,4 +1,5 @@
 import test from 'ava';
+import { execa } from 'execa';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, normalize } from 'node:path';
 
@@ -90,4 +91,21 @@ test('every relative link in the README and docs/ points at a file that exists, 
     }
   }
   t.log(`${links} relative links in ${docs.length} documents`);
+});
+
+// The command names `--help` lists: the first word of each line indented by two in the "Commands:" block.
+const commandsOf = (help: string): string[] =>
+  [...(help.split(/^Commands:\n/m)[1]?.split('\n\n')[0] ?? '').matchAll(/^ {2}([a-z][\w-]*)/gm)].map(
+    (match) => match[1]!,
+  );
+
+test("every command wglab --help lists has a row in the README's command table", async (t) => {
+  const readme = read('README.md');
+  const wglab = (...args: string[]) => execa('node', ['bin/wglab.js', ...args], { cwd: root });
+  const commands = commandsOf((await wglab('--help')).stdout);
+  t.true(commands.includes('run') && commands.includes('vm'), commands.join(' '));
+  for (const command of commands)
+    t.regex(readme, new RegExp(`^\\| \`wglab ${command}\\b`, 'm'), `README has no row for wglab ${command}`);
+  for (const command of commandsOf((await wglab('vm', '--help')).stdout).filter((name) => name !== 'help'))
+    t.true(readme.includes(`vm ${command}\``), `README's command table names wglab vm ${command}`);
 });
