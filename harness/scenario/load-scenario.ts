@@ -152,7 +152,7 @@ function knownFields(path: readonly (string | number)[]): string {
   if (first === 'tunnel') return 'dialer, listener, transparent, table, priority, reachPeerWgIp, snat';
   if (first === 'checks' && third === 'expect') return 'sourceIp, path';
   if (first === 'checks') return 'from, url, insecure, fault, expect, note';
-  return 'see README "Writing a scenario"';
+  return 'see docs/scenarios.md "Writing a scenario"';
 }
 
 function hintFor(path: readonly (string | number)[]): string {
@@ -172,7 +172,7 @@ function hintFor(path: readonly (string | number)[]): string {
     name: 'a short name such as transparent-a',
     endpoints: 'a map of endpoint names to { publicIp, wgIp, listenPort, serves, names, lan, files }',
   };
-  return hints[last] ?? 'see README "Writing a scenario"';
+  return hints[last] ?? 'see docs/scenarios.md "Writing a scenario"';
 }
 
 function displayPath(file: string): string {

@@ -9,7 +9,7 @@ export interface RecordedChange {
   after: Expectation;
 }
 
-/** `{ sourceIp: 10.0.0.1, path: tunnel }`, the way the README writes an expectation. */
+/** `{ sourceIp: 10.0.0.1, path: tunnel }`, the way docs/scenarios.md writes an expectation. */
 export function expectationText(expect: Expectation): string {
   return `{ ${expect.sourceIp === undefined ? '' : `sourceIp: ${expect.sourceIp}, `}path: ${expect.path} }`;
 }

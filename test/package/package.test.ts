@@ -34,6 +34,7 @@ test.before(async () => {
     'tsconfig.json',
     'tsconfig.build.json',
     'README.md',
+    'docs',
     'bin',
     'harness',
     'lab-image',
@@ -69,6 +70,8 @@ test.serial('the tarball ships compiled JavaScript, types and the runtime files,
     'lab-image/Dockerfile',
     'scripts/setup-host.sh',
     'bin/wglab.js',
+    'README.md',
+    'docs/library.md',
   ])
     t.true(statSync(join(installed, file)).isFile(), file);
   t.throws(() => statSync(join(installed, 'harness')));
@@ -207,9 +210,9 @@ test.serial(
   },
 );
 
-test.serial("the README's AVA and node:test examples pass as pasted, against the recorded scenario", async (t) => {
-  const readme = readFileSync(join(project, 'node_modules/wglab/README.md'), 'utf8');
-  const examples = [...readme.matchAll(/```js\n(\/\/ test\/wireguard\.test\.js\n[\s\S]*?)```/g)].map(
+test.serial("docs/library.md's AVA and node:test examples pass as pasted, against the recorded scenario", async (t) => {
+  const library = readFileSync(join(project, 'node_modules/wglab/docs/library.md'), 'utf8');
+  const examples = [...library.matchAll(/```js\n(\/\/ test\/wireguard\.test\.js\n[\s\S]*?)```/g)].map(
     (match) => match[1]!,
   );
   t.is(examples.length, 2, 'an AVA example and a node:test example');
@@ -218,7 +221,7 @@ test.serial("the README's AVA and node:test examples pass as pasted, against the
   t.regex(nodeTest, /from 'node:test'/);
   mkdirSync(join(project, 'wireguard'), { recursive: true });
   mkdirSync(join(project, 'test'), { recursive: true });
-  // The scenario of "Record, then verify" as --record left it, with the configs it was recorded from.
+  // The scenario of docs/scenarios.md "Record, then verify" as --record left it, with the configs it was recorded from.
   writeFileSync(
     join(project, 'wireguard/office.yaml'),
     readFileSync(join(project, 'office.yaml'), 'utf8').replace('name: pkg-office', 'name: office'),
