@@ -192,7 +192,9 @@ function readSource({ dir, file, json }: ReportSource): ReadSource {
     if (!parsed.success) throw notReport(`shard is not { index, total } with 1 ≤ index ≤ total`, 'shard');
     shard = parsed.data;
   }
-  const items: unknown[] = list ? (object.scenarios as unknown[]) : [object];
+  // A single scenario's report is the scenario's object with the report's stamp (version, shard): not the scenario's.
+  const { wglabVersion: _version, shard: _shard, ...single } = object;
+  const items: unknown[] = list ? (object.scenarios as unknown[]) : [single];
   const runs = items.map((item, index) => {
     const parsed = scenarioSchema.safeParse(item);
     if (!parsed.success) {
