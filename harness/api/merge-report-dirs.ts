@@ -65,7 +65,6 @@ function readReportDir(dir: string): ReportSource {
   if (!stat) throw new WglabError(`cannot read report directory ${dir}: there is no such directory`, { hint: give });
   if (!stat.isDirectory())
     throw new WglabError(`${dir} is not a directory`, {
-      location: { file: dir },
       hint: `${give}; merge-reports reads DIR/report.json and the artifacts beside it`,
     });
   const file = join(dir, 'report.json');
@@ -77,7 +76,6 @@ function readReportDir(dir: string): ReportSource {
     throw new WglabError(
       code === 'ENOENT' ? `${dir} has no report.json` : `cannot read ${file}: ${code ?? String(error)}`,
       {
-        location: { file },
         hint: `${give}; a shard that stopped before writing its report must run again`,
       },
     );
@@ -86,7 +84,6 @@ function readReportDir(dir: string): ReportSource {
     return { dir, file, json: JSON.parse(text) as unknown };
   } catch (error) {
     throw new WglabError(`${file} is not JSON: ${(error as Error).message}`, {
-      location: { file },
       hint: 'the file was cut short or edited; run that shard again (wglab run FILES... --shard I/N --report DIR)',
     });
   }

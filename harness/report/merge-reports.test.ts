@@ -240,7 +240,7 @@ test("mergeReports refuses shards of different splits, a shard given twice, and 
   refusal(
     t,
     [source('s1', [run('one')], { index: 1, total: 3 }), source('s3', [run('three')], { index: 3, total: 3 })],
-    /shard 2\/3 missing/,
+    /shard 2\/3 is missing: the merged report would leave out its scenarios/,
   );
   // Negative control: with the missing shard (empty) given, they merge.
   t.notThrows(() =>

@@ -112,7 +112,6 @@ export function mergeReports(sources: readonly ReportSource[], version: string):
     throw new WglabError(
       `the reports were written by different wglab versions: ${read.map((source) => `${source.file} by ${source.version}`).join(', ')}`,
       {
-        location: { file: read.find((source) => source.version !== read[0]!.version)!.file, field: 'wglabVersion' },
         hint: 'run every shard with the same wglab (npm ci from one package-lock.json), then merge with that wglab',
       },
     );
@@ -120,20 +119,18 @@ export function mergeReports(sources: readonly ReportSource[], version: string):
     throw new WglabError(
       `the reports were written by wglab ${versions[0]}, but this is wglab ${version}: its report writers may not read them as they were meant`,
       {
-        location: { file: read[0]!.file, field: 'wglabVersion' },
         hint: `merge with the wglab that ran the shards (npx wglab from the same checkout), or ${rerun}`,
       },
     );
   const runs: ScenarioReport[] = [];
   const from = new Map<string, string>();
-  const duplicates: WglabError[] = [];
+  const twice: WglabError[] = [];
   for (const source of read) {
     for (const run of source.runs) {
       const earlier = from.get(run.scenario);
       if (earlier !== undefined) {
-        duplicates.push(
+        twice.push(
           new WglabError(`scenario ${run.scenario} appears twice: in ${earlier} and in ${source.file}`, {
-            location: { file: source.file },
             hint: "give each shard's report directory once, all from one split (the same files and the same N); a scenario is run by one shard only",
           }),
         );
@@ -143,8 +140,8 @@ export function mergeReports(sources: readonly ReportSource[], version: string):
       runs.push(run);
     }
   }
-  if (duplicates.length === 1) throw duplicates[0]!;
-  if (duplicates.length > 1) throw new WglabErrors(duplicates);
+  if (twice.length === 1) throw twice[0]!;
+  if (twice.length > 1) throw new WglabErrors(twice);
   checkShards(read);
   return {
     runs,
@@ -198,9 +195,9 @@ function readSource({ dir, file, json }: ReportSource): ReadSource {
   const runs = items.map((item, index) => {
     const parsed = scenarioSchema.safeParse(item);
     if (!parsed.success) {
-      const issue = parsed.error.issues[0]!;
-      const field = [...(list ? ['scenarios', index] : []), ...issue.path].join('.');
-      throw notReport(`${field || 'the report'}: ${issue.message}`, field || undefined);
+      const problem = parsed.error.errors[0]!;
+      const field = [...(list ? ['scenarios', index] : []), ...problem.path].join('.');
+      throw notReport(`${field || 'the report'}: ${problem.message}`, field || undefined);
     }
     const run = parsed.data as unknown as ScenarioReport;
     // A scenario with a failing check failed, whatever its own pass says.
@@ -227,7 +224,6 @@ function checkShards(sources: readonly ReadSource[]): void {
     throw new WglabError(
       `the reports are shards of different splits: ${sources.map((source) => `${source.file} is shard ${shardText(source.shard!)}`).join(', ')}`,
       {
-        location: { file: sources[0]!.file, field: 'shard' },
         hint: 'merge the shards of one run: the same files with the same --shard I/N total on every machine',
       },
     );
@@ -245,9 +241,8 @@ function checkShards(sources: readonly ReadSource[]): void {
   const missing = Array.from({ length: total }, (_, index) => index + 1).filter((index) => !byIndex.has(index));
   if (missing.length > 0)
     throw new WglabError(
-      `shard${missing.length === 1 ? '' : 's'} ${missing.map((index) => `${index}/${total}`).join(', ')} missing: the merged report would leave out their scenarios`,
+      `shard${missing.length === 1 ? '' : 's'} ${missing.map((index) => `${index}/${total}`).join(', ')} ${missing.length === 1 ? 'is' : 'are'} missing: the merged report would leave out ${missing.length === 1 ? 'its' : 'their'} scenarios`,
       {
-        location: { file: sources[0]!.file, field: 'shard' },
         hint: `give the report directories of all ${total} shards (a shard that got no scenario writes one too); if a shard's job failed before writing it, run that shard again`,
       },
     );
