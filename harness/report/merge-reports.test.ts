@@ -112,6 +112,19 @@ test('mergeReports: a failing scenario in any shard makes the merged run fail', 
   );
 });
 
+test("mergeReports: a failing scenario in a list fails the merge, whatever the list's pass says", (t) => {
+  const flipped = edited(source('shard-1', [run('one'), run('two')], { index: 1, total: 1 }), (json) => {
+    const second = (json.scenarios as ScenarioReport[])[1]!;
+    second.checks[0]!.pass = false;
+  });
+  const merged = mergeReports([flipped], wglabVersion);
+  t.false(merged.pass);
+  t.deepEqual(
+    merged.runs.map((one) => one.pass),
+    [true, false],
+  );
+});
+
 test("mergeReports: a check that failed fails its scenario, whatever the scenario's own pass says", (t) => {
   const flipped = edited(source('shard-1', [run('one')], { index: 1, total: 1 }), (json) => {
     (json.checks as CheckReport[])[0]!.pass = false;

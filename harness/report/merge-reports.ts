@@ -205,10 +205,11 @@ function readSource({ dir, file, json }: ReportSource): ReadSource {
   });
   if (list && object.pass !== undefined) {
     if (typeof object.pass !== 'boolean') throw notReport('pass is not true or false', 'pass');
-    const passed = runs.every((run) => run.pass);
-    if (object.pass !== passed)
+    // A failing scenario fails the merge whatever the list's pass says; a failing list without one is a
+    // contradiction no verdict can be taken from.
+    if (!object.pass && runs.every((run) => run.pass))
       throw new WglabError(
-        `${file} says pass: ${object.pass}, but ${passed ? 'every scenario in it passed' : 'a scenario in it failed'}; the file was edited or damaged`,
+        `${file} says pass: false, but every scenario in it passed; the file was edited or damaged`,
         { location: { file, field: 'pass' }, hint: rerun },
       );
   }
