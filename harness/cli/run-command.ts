@@ -100,13 +100,17 @@ Examples:
           const all = scenarios;
           scenarios = scenariosOfShard(all, shard);
           files = scenarios.map((scenario) => files[all.indexOf(scenario)]!);
-          const what = `shard ${shardText(shard)}: ${scenarios.length} of ${all.length} scenarios`;
           if (scenarios.length === 0) {
-            emptyShard(`${what}: nothing to run (more shards than scenarios)`, options);
+            emptyShard(
+              `shard ${shardText(shard)} gets no scenario: ${all.length} scenario${all.length === 1 ? '' : 's'} split over ${shard.total} shards; nothing to run, the report is empty`,
+              options,
+            );
             setExit(0);
             return;
           }
-          stderrProgress(`${what}: ${scenarios.map((scenario) => scenario.name).join(', ')}`);
+          stderrProgress(
+            `shard ${shardText(shard)}: ${scenarios.length} of ${all.length} scenarios: ${scenarios.map((scenario) => scenario.name).join(', ')}`,
+          );
         }
         const line = (check: CheckReport, index: number) =>
           options.record
