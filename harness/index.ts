@@ -17,3 +17,6 @@ export type { WireguardFlavour } from './lab/wireguard-flavour.ts';
 export type { Progress } from './lab/progress.ts';
 export { recordExpectations, type RecordedChange } from './scenario/record-expectations.ts';
 export { diffReports, type CheckChange } from './report/diff-reports.ts';
+export { shardScenarios, scenariosOfShard, parseShard, type Shard } from './api/shard.ts';
+export { mergeReportDirs, type MergeReportDirsOptions, type MergedReportDirs } from './api/merge-report-dirs.ts';
+export { mergeReports, type MergedReport, type ReportSource } from './report/merge-reports.ts';

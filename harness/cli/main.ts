@@ -6,6 +6,7 @@ import { registerDiff } from './diff-command.ts';
 import { registerGenerate } from './generate-command.ts';
 import { registerLabCommands } from './lab-commands.ts';
 import { registerLint } from './lint-command.ts';
+import { registerMergeReports } from './merge-reports-command.ts';
 import { registerRun } from './run-command.ts';
 import { registerVm } from './vm-command.ts';
 
@@ -25,6 +26,8 @@ export async function main(argv: string[]): Promise<number> {
 Examples:
   wglab demo                                  # the article's walkthrough, live, then a report
   wglab run scenarios/article/03-transparent-a-prefix.yaml --report report/
+  wglab run scenarios/article/*.yaml --shard 1/2 --report shard-1/   # this machine's half of the scenarios
+  wglab merge-reports shard-1/ shard-2/ --out report/                # the shards' reports joined into one
   wglab generate scenarios/article/03-transparent-a-prefix.yaml --out out/
   wglab lint out/A/wg0.conf out/B/wg0.conf
   wglab lint scenarios/article/07-snat-on-a.yaml --json
@@ -45,6 +48,7 @@ Exit codes: 0 all good, 1 a check or lint finding failed, 2 bad input or environ
   registerDemo(program, setExit);
   registerLabCommands(program, setExit);
   registerDiff(program, setExit);
+  registerMergeReports(program, setExit);
   registerVm(program, setExit);
   program.commands.forEach((command) => command.exitOverride().showSuggestionAfterError(true));
   try {

@@ -7,10 +7,11 @@ import { WglabError } from '../errors.ts';
 import { stderrProgress } from '../api/progress.ts';
 import { planScenarios, runScenarios } from '../api/run-scenarios.ts';
 import { pathText, verdictLine } from '../report/check-text.ts';
-import { writeReport } from '../report/write-report.ts';
+import { reportJson, writeReport } from '../report/write-report.ts';
 import { loadScenario } from '../wgconf/load-scenario.ts';
 import { formatFinding } from '../wgconf/lint/finding.ts';
 import type { CheckReport, ScenarioReport } from '../report/report-model.ts';
+import { parseShard, scenariosOfShard, shardText, type Shard } from '../api/shard.ts';
 
 export function registerRun(program: Command, setExit: (code: number) => void): void {
   program
@@ -37,6 +38,11 @@ export function registerRun(program: Command, setExit: (code: number) => void): 
         return n;
       },
     )
+    .option(
+      '--shard <i/n>',
+      'run part I of N: the same split of the same files on every machine, balanced by expected time (merge-reports joins the reports)',
+      parseShard,
+    )
     .addOption(
       new Option(
         '--record',
@@ -61,15 +67,23 @@ Examples:
   wglab run my-configs.yaml --json --artifacts out/
   wglab run my-configs.yaml --report report/     # then open report/report.html
   wglab run scenarios/*.yaml --report report/    # one report (and junit.xml) for all of them
-  wglab run my-configs.yaml --record             # write the observed path and source IP as each check's expect`,
+  wglab run my-configs.yaml --record             # write the observed path and source IP as each check's expect
+  wglab run scenarios/*.yaml --shard 2/3 --report shard-2/   # machine 2 of 3; then: wglab merge-reports shard-*/ --out report/`,
     )
     .action(
       async (
         files: string[],
-        options: { json?: boolean; artifacts?: string; report?: string; concurrency?: number; record?: boolean },
+        options: {
+          json?: boolean;
+          artifacts?: string;
+          report?: string;
+          concurrency?: number;
+          record?: boolean;
+          shard?: Shard;
+        },
       ) => {
         // Every file is read and validated before any container starts.
-        const scenarios = files.map((file) => loadScenario(file));
+        let scenarios = files.map((file) => loadScenario(file));
         const seen = new Map<string, string>();
         for (const [index, scenario] of scenarios.entries()) {
           const other = seen.get(scenario.name);
@@ -80,6 +94,24 @@ Examples:
           seen.set(scenario.name, files[index]!);
         }
         if (!options.record) assertRecorded(scenarios);
+        if (options.shard) {
+          // Every shard checks every file (so all refuse the same bad input), then runs its own part.
+          const shard = options.shard;
+          const all = scenarios;
+          scenarios = scenariosOfShard(all, shard);
+          files = scenarios.map((scenario) => files[all.indexOf(scenario)]!);
+          if (scenarios.length === 0) {
+            emptyShard(
+              `shard ${shardText(shard)} gets no scenario: ${all.length} scenario${all.length === 1 ? '' : 's'} split over ${shard.total} shards; nothing to run, the report is empty`,
+              options,
+            );
+            setExit(0);
+            return;
+          }
+          stderrProgress(
+            `shard ${shardText(shard)}: ${scenarios.length} of ${all.length} scenarios: ${scenarios.map((scenario) => scenario.name).join(', ')}`,
+          );
+        }
         const line = (check: CheckReport, index: number) =>
           options.record
             ? `observed ${index + 1} ${check.from} ${check.url}${check.fault ? ` [${check.fault}]` : ''}: ${pathText(check.observed)}`
@@ -133,14 +165,14 @@ Examples:
           },
         });
         const pass = reports.every((report) => report.pass);
-        const json = reports.length === 1 ? reports[0] : { scenarios: reports, pass };
+        const json = reportJson(reports, { shard: options.shard });
         if (options.artifacts) {
           mkdirSync(options.artifacts, { recursive: true });
           writeFileSync(join(options.artifacts, 'report.json'), `${JSON.stringify(json, null, 2)}\n`);
         }
         if (options.report) {
           stderrProgress(`writing the report to ${options.report}`);
-          const written = writeReport(options.report, reports);
+          const written = writeReport(options.report, reports, { shard: options.shard });
           stderrProgress(`report: ${written.html} (JUnit: ${written.junit})`);
         }
         if (options.record) {
@@ -176,6 +208,25 @@ Examples:
         setExit(pass ? 0 : 1);
       },
     );
+}
+
+/**
+ * A shard that got no scenario still reports, so merge-reports can tell it ran: the line, and an empty report
+ * (`{ wglabVersion, shard, scenarios: [], pass: true }`) wherever one was asked for.
+ */
+function emptyShard(line: string, options: { json?: boolean; artifacts?: string; report?: string; shard?: Shard }) {
+  const json = reportJson([], { shard: options.shard });
+  if (options.json) stderrProgress(line);
+  else process.stdout.write(`${line}\n`);
+  if (options.artifacts) {
+    mkdirSync(options.artifacts, { recursive: true });
+    writeFileSync(join(options.artifacts, 'report.json'), `${JSON.stringify(json, null, 2)}\n`);
+  }
+  if (options.report) {
+    const written = writeReport(options.report, [], { shard: options.shard });
+    stderrProgress(`report: ${written.html} (JUnit: ${written.junit})`);
+  }
+  if (options.json) process.stdout.write(`${JSON.stringify(json, null, 2)}\n`);
 }
 
 /** Labs at once: one per core, as free memory allows (a lab of four nodes takes about 150 MB). */
