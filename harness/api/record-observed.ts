@@ -4,10 +4,11 @@ import { pathText } from '../report/check-text.ts';
 import { expectationText, recordExpectations, type RecordedChange } from '../scenario/record-expectations.ts';
 import { paths, type Check, type Expectation, type Scenario } from '../scenario/scenario.ts';
 import type { ScenarioReport } from '../report/report-model.ts';
+import { checkLabel } from '../scenario/check-label.ts';
 
 /** `check 1 A https://app.example.com/ [tunnel-down]`: how messages name a check. */
-export function checkName(check: { from: string; url: string; fault?: string | null }, index: number): string {
-  return `check ${index + 1} ${check.from} ${check.url}${check.fault ? ` [${check.fault}]` : ''}`;
+export function checkName(check: Parameters<typeof checkLabel>[0], index: number): string {
+  return `check ${index + 1} ${checkLabel(check)}`;
 }
 
 /** The checks of these scenarios that have no `expect` yet. */

@@ -100,7 +100,7 @@ export class WglabLab implements AsyncDisposable {
     };
   }
 
-  /** Applies a fault as a scenario check's `fault` and `from` would (tunnel-down, peer-down, wireguard-blocked). */
+  /** Applies a fault as a scenario check's `fault` and `from` would (tunnel-down, peer-down, wireguard-blocked, wireguard-killed). */
   async fault(kind: Fault, from: string): Promise<ActiveFault> {
     if (!(faults as readonly string[]).includes(kind))
       throw new WglabError(`lab.fault: "${String(kind)}" is not one of: ${faults.join(', ')}`, {
@@ -115,7 +115,7 @@ export class WglabLab implements AsyncDisposable {
       throw new WglabError(`lab.fault: ${kind} acts on the tunnel end the request comes from, but ${from} is not one`, {
         hint: `use ${ends.join(' or ')}`,
       });
-    const applied = await applyFault(this.lab, kind, from);
+    const applied = await applyFault(this.lab, { fault: kind, from, url: '' });
     let undone: Promise<void> | undefined;
     const undo = () => {
       undone ??= applied.undo();

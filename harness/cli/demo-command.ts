@@ -11,6 +11,7 @@ import { writeReport } from '../report/write-report.ts';
 import { loadScenario } from '../wgconf/load-scenario.ts';
 import type { Scenario } from '../scenario/scenario.ts';
 import { keysPerEndpoint } from '../wgconf/keys.ts';
+import { checkLabel } from '../scenario/check-label.ts';
 
 export const articleScenarioDir = new URL('../../scenarios/article/', import.meta.url).pathname;
 
@@ -86,11 +87,7 @@ Exit codes: 0 every check passed, 1 a check failed, 2 bad input or the environme
         },
         onCheckStart: (check, index, total) => {
           if (colour)
-            process.stdout.write(
-              s.dim(
-                `   … ${index + 1}/${total} ${check.from} → ${check.url}${check.fault ? ` [${check.fault}]` : ''}\r`,
-              ),
-            );
+            process.stdout.write(s.dim(`   … ${index + 1}/${total} ${checkLabel(check).replace(' ', ' → ')}\r`));
         },
         onCheck: (check, _index, _scenario, faultDescription) => {
           checkCount += 1;

@@ -12,6 +12,7 @@ import { loadScenario } from '../wgconf/load-scenario.ts';
 import { formatFinding } from '../wgconf/lint/finding.ts';
 import type { CheckReport, ScenarioReport } from '../report/report-model.ts';
 import { parseShard, scenariosOfShard, shardText, type Shard } from '../api/shard.ts';
+import { checkLabel } from '../scenario/check-label.ts';
 
 export function registerRun(program: Command, setExit: (code: number) => void): void {
   program
@@ -114,7 +115,7 @@ Examples:
         }
         const line = (check: CheckReport, index: number) =>
           options.record
-            ? `observed ${index + 1} ${check.from} ${check.url}${check.fault ? ` [${check.fault}]` : ''}: ${pathText(check.observed)}`
+            ? `observed ${index + 1} ${checkLabel(check)}: ${pathText(check.observed)}`
             : verdictLine(check, index);
         // Each scenario planned once: its files are linted, installed and reported. Lint's findings are shown
         // before any lab starts, and the lab runs the configs all the same.

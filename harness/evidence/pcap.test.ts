@@ -638,12 +638,14 @@ test('IP and transport headers cut by the snapshot length decode as far as they 
   t.deepEqual(decodeOne(linkTypes.raw, v4.subarray(0, 19)), {});
   t.deepEqual(decodeOne(linkTypes.raw, v4.subarray(0, 20)), {
     ipVersion: 4,
+    ipLength: 60,
     src: '10.99.0.2',
     dst: '10.99.0.1',
     protocol: 6,
   });
   t.deepEqual(decodeOne(linkTypes.raw, v4.subarray(0, 23)), {
     ipVersion: 4,
+    ipLength: 60,
     src: '10.99.0.2',
     dst: '10.99.0.1',
     protocol: 6,
@@ -652,13 +654,20 @@ test('IP and transport headers cut by the snapshot length decode as far as they 
   // A total length equal to the header's: an IP packet with nothing in it (tcpdump: bad-len only below).
   const bare = Buffer.from(v4);
   bare.writeUInt16BE(20, 2);
-  t.deepEqual(decodeOne(linkTypes.raw, bare), { ipVersion: 4, src: '10.99.0.2', dst: '10.99.0.1', protocol: 6 });
+  t.deepEqual(decodeOne(linkTypes.raw, bare), {
+    ipVersion: 4,
+    ipLength: 20,
+    src: '10.99.0.2',
+    dst: '10.99.0.1',
+    protocol: 6,
+  });
   t.false('tcpFlags' in decodeOne(linkTypes.raw, v4.subarray(0, 33)));
   t.like(decodeOne(linkTypes.raw, v4.subarray(0, 34)), { srcPort: 8080, tcpFlags: 'S.', payloadLength: 0 });
   const v6 = frameOf('mixed-nano', 'payload length: 96').subarray(14); // IPv6 TCP with 64 bytes of data
   t.deepEqual(decodeOne(linkTypes.raw, v6.subarray(0, 39)), {});
   t.deepEqual(decodeOne(linkTypes.raw, v6.subarray(0, 40)), {
     ipVersion: 6,
+    ipLength: 136,
     src: 'fd99::1',
     dst: 'fd99::2',
     protocol: 6,
@@ -668,18 +677,21 @@ test('IP and transport headers cut by the snapshot length decode as far as they 
   const hop = frameOf('ipv6-ext', 'HBH (padn) 46001').subarray(14);
   t.deepEqual(decodeOne(linkTypes.raw, hop.subarray(0, 41)), {
     ipVersion: 6,
+    ipLength: 59,
     src: 'fd99::1',
     dst: 'fd99::2',
     protocol: 0,
   });
   t.deepEqual(decodeOne(linkTypes.raw, hop.subarray(0, 47)), {
     ipVersion: 6,
+    ipLength: 59,
     src: 'fd99::1',
     dst: 'fd99::2',
     protocol: 0,
   });
   t.deepEqual(decodeOne(linkTypes.raw, hop.subarray(0, 48)), {
     ipVersion: 6,
+    ipLength: 59,
     src: 'fd99::1',
     dst: 'fd99::2',
     protocol: 17,
@@ -687,6 +699,7 @@ test('IP and transport headers cut by the snapshot length decode as far as they 
   });
   t.deepEqual(decodeOne(linkTypes.raw, hop.subarray(0, 51)), {
     ipVersion: 6,
+    ipLength: 59,
     src: 'fd99::1',
     dst: 'fd99::2',
     protocol: 17,
@@ -700,6 +713,7 @@ test('IP and transport headers cut by the snapshot length decode as far as they 
   chain.writeUInt16BE(16, 4);
   t.deepEqual(decodeOne(linkTypes.raw, chain), {
     ipVersion: 6,
+    ipLength: 56,
     src: 'fd99::1',
     dst: 'fd99::2',
     protocol: 43,
@@ -708,6 +722,7 @@ test('IP and transport headers cut by the snapshot length decode as far as they 
   chain.writeUInt16BE(24, 4); // the routing header's first 8 bytes are inside, its other 16 are not
   t.deepEqual(decodeOne(linkTypes.raw, chain), {
     ipVersion: 6,
+    ipLength: 64,
     src: 'fd99::1',
     dst: 'fd99::2',
     protocol: 43,
@@ -723,6 +738,7 @@ test('IP and transport headers cut by the snapshot length decode as far as they 
   chain.writeUInt16BE(15, 4);
   t.deepEqual(decodeOne(linkTypes.raw, chain), {
     ipVersion: 6,
+    ipLength: 55,
     src: 'fd99::1',
     dst: 'fd99::2',
     protocol: 60,
@@ -820,6 +836,7 @@ test('UDP with no data: payload length 0; shorter than its header: ports only', 
     short.writeUInt16BE(length, 14 + 4);
     t.deepEqual(decodeOne(linkTypes.ethernet, short), {
       ipVersion: 6,
+      ipLength: 40 + length,
       src: 'fd99::1',
       dst: 'fd99::2',
       protocol: 17,
@@ -828,7 +845,13 @@ test('UDP with no data: payload length 0; shorter than its header: ports only', 
     });
   }
   short.writeUInt16BE(3, 14 + 4);
-  t.deepEqual(decodeOne(linkTypes.ethernet, short), { ipVersion: 6, src: 'fd99::1', dst: 'fd99::2', protocol: 17 });
+  t.deepEqual(decodeOne(linkTypes.ethernet, short), {
+    ipVersion: 6,
+    ipLength: 43,
+    src: 'fd99::1',
+    dst: 'fd99::2',
+    protocol: 17,
+  });
   t.like(find(packets, 42001), { ipVersion: 4, protocol: 17, dstPort: 5353, payloadLength: 0, length: 42 });
   t.like(find(packets, 46202), { ipVersion: 6, protocol: 17, dstPort: 5353, payloadLength: 0, length: 62 });
 });
@@ -857,10 +880,64 @@ test('TCP flags as tcpdump prints them, and a data offset beyond the segment', (
   synAck.writeUInt16BE(20 + 36, 2); // the TCP header says 40 bytes, the IP packet holds 36 of them
   t.deepEqual(decodeOne(linkTypes.raw, synAck), {
     ipVersion: 4,
+    ipLength: 56,
     src: '10.99.0.2',
     dst: '10.99.0.1',
     protocol: 6,
     srcPort: 8080,
     dstPort: synAck.readUInt16BE(22),
   });
+});
+
+test('ICMP and ICMPv6: type and code, and the MTU of "fragmentation needed" and "packet too big"', (t) => {
+  const ipv4 = (payload: number[]) =>
+    Uint8Array.from([
+      0x45,
+      0,
+      0,
+      20 + payload.length,
+      0,
+      0,
+      0x40,
+      0,
+      64,
+      1,
+      0,
+      0,
+      10,
+      0,
+      0,
+      1,
+      10,
+      0,
+      0,
+      2,
+      ...payload,
+    ]);
+  const ipv6 = (payload: number[]) =>
+    Uint8Array.from([
+      0x60,
+      0,
+      0,
+      0,
+      0,
+      payload.length,
+      58,
+      64,
+      ...[0xfd, 0x99, ...Array<number>(13).fill(0), 1],
+      ...[0xfd, 0x99, ...Array<number>(13).fill(0), 2],
+      ...payload,
+    ]);
+  // Fragmentation needed, next-hop MTU 1420; an echo request; port unreachable (no MTU); a header cut short.
+  t.deepEqual(decodeOne(linkTypes.raw, ipv4([3, 4, 0, 0, 0, 0, 0x05, 0x8c])).icmp, { type: 3, code: 4, mtu: 1420 });
+  t.deepEqual(decodeOne(linkTypes.raw, ipv4([8, 0, 0, 0, 0, 1, 0, 1])).icmp, { type: 8, code: 0 });
+  t.deepEqual(decodeOne(linkTypes.raw, ipv4([3, 3, 0, 0, 0, 0, 0x05, 0x8c])).icmp, { type: 3, code: 3 });
+  t.deepEqual(decodeOne(linkTypes.raw, ipv4([3, 4, 0, 0, 0, 0, 0x05])).icmp, { type: 3, code: 4 });
+  t.is(decodeOne(linkTypes.raw, ipv4([3])).icmp, undefined);
+  t.is(decodeOne(linkTypes.raw, ipv4([3, 4, 0, 0, 0, 0, 0x05, 0x8c])).ipLength, 28);
+  // Packet too big, MTU 1280; an echo reply.
+  t.deepEqual(decodeOne(linkTypes.raw, ipv6([2, 0, 0, 0, 0, 0, 0x05, 0x00])).icmp, { type: 2, code: 0, mtu: 1280 });
+  t.deepEqual(decodeOne(linkTypes.raw, ipv6([129, 0, 0, 0, 0, 0, 0, 0])).icmp, { type: 129, code: 0 });
+  t.deepEqual(decodeOne(linkTypes.raw, ipv6([2, 0, 0, 0, 0, 0])).icmp, { type: 2, code: 0 });
+  t.is(decodeOne(linkTypes.raw, ipv6([2, 0, 0, 0, 0, 0, 0x05, 0x00])).ipLength, 48);
 });

@@ -16,6 +16,10 @@ export interface Packet {
   /** 802.1Q and 802.1ad (QinQ) VLAN IDs of an Ethernet frame, outermost first. */
   vlan?: number[];
   ipVersion?: 4 | 6;
+  /** The IP packet's length as its header gives it (IPv4 total length, IPv6 40 + payload length): its size on a link. */
+  ipLength?: number;
+  /** ICMP and ICMPv6: type and code; `mtu` for "fragmentation needed" (3/4) and "packet too big" (ICMPv6 2/0). */
+  icmp?: { type: number; code: number; mtu?: number };
   src?: string;
   dst?: string;
   /**
@@ -199,6 +203,7 @@ function decodeIpv4(data: Uint8Array): Decoded {
   const protocol = data[9]!;
   const packet: Decoded = {
     ipVersion: 4,
+    ipLength: totalLength,
     src: data.subarray(12, 16).join('.'),
     dst: data.subarray(16, 20).join('.'),
     protocol,
@@ -216,7 +221,7 @@ function decodeIpv6(data: Uint8Array): Decoded {
   if (data.length < 40 || data[0]! >> 4 !== 6) return {};
   const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
   const end = 40 + view.getUint16(4);
-  const packet: Decoded = { ipVersion: 6, src: ipv6(data, 8), dst: ipv6(data, 24) };
+  const packet: Decoded = { ipVersion: 6, ipLength: end, src: ipv6(data, 8), dst: ipv6(data, 24) };
   const extensionHeaders: number[] = [];
   let next = data[6]!;
   let offset = 40;
@@ -243,6 +248,7 @@ function decodeIpv6(data: Uint8Array): Decoded {
 
 /** `data` is what was captured of the transport segment; `length` its length on the wire, per the IP header. */
 function decodeTransport(data: Uint8Array, protocol: number, length: number): Decoded {
+  if (protocol === 1 || protocol === 58) return decodeIcmp(data, protocol);
   if ((protocol !== 6 && protocol !== 17) || data.length < 4) return {};
   const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
   const ports = { srcPort: view.getUint16(0), dstPort: view.getUint16(2) };
@@ -255,6 +261,17 @@ function decodeTransport(data: Uint8Array, protocol: number, length: number): De
   const headerLength = (data[12]! >> 4) * 4;
   if (headerLength < 20 || headerLength > length) return ports; // tcpdump: bad hdr length
   return { ...ports, tcpFlags: tcpFlags(data[13]!), payloadLength: length - headerLength };
+}
+
+/** ICMP's type and code, and the MTU a "fragmentation needed" (ICMP 3/4) or "packet too big" (ICMPv6 2) names. */
+function decodeIcmp(data: Uint8Array, protocol: 1 | 58): Decoded {
+  if (data.length < 2) return {};
+  const [type, code] = [data[0]!, data[1]!];
+  const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
+  if (protocol === 1 && type === 3 && code === 4 && data.length >= 8)
+    return { icmp: { type, code, mtu: view.getUint16(6) } };
+  if (protocol === 58 && type === 2 && data.length >= 8) return { icmp: { type, code, mtu: view.getUint32(4) } };
+  return { icmp: { type, code } };
 }
 
 function tcpFlags(bits: number): string {

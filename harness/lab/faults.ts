@@ -1,4 +1,4 @@
-import type { Fault } from '../scenario/scenario.ts';
+import { faultKind, faultNode, type Check, type Fault } from '../scenario/scenario.ts';
 import type { Lab } from './lab.ts';
 import { endpointOfNode, nodeForHost, routerNode, type LabPlan } from './lab-plan.ts';
 
@@ -19,14 +19,22 @@ export function peerOf(lab: Lab, node: string): string | undefined {
 }
 
 /**
- * The endpoint each fault acts on: `tunnel-down` on `from`, or on the endpoint the LAN host `from` sits behind;
- * `peer-down` on the endpoint that holds the URL's address (or that the URL's LAN host sits behind), else the
- * other end of a two-end tunnel.
+ * The endpoint each fault acts on: the node the scenario aims it at (`{ kind, node }`, or the endpoint that LAN
+ * host sits behind); else `tunnel-down` and `wireguard-killed` on `from`, or on the endpoint the LAN host `from`
+ * sits behind; `peer-down` on the endpoint that holds the URL's address (or that the URL's LAN host sits behind),
+ * else the other end of a two-end tunnel.
  */
-export function faultTarget(plan: LabPlan, fault: Fault, from: string, url: string): string | undefined {
-  if (fault === 'tunnel-down') return endpointOfNode(plan, from);
+export function faultTarget(
+  plan: LabPlan,
+  fault: Fault,
+  from: string,
+  url: string,
+  aimedAt?: string,
+): string | undefined {
+  if (aimedAt !== undefined) return endpointOfNode(plan, aimedAt);
+  if (fault === 'tunnel-down' || fault === 'wireguard-killed') return endpointOfNode(plan, from);
   if (fault === 'peer-down') {
-    const server = nodeForHost(plan, new URL(url).hostname);
+    const server = url ? nodeForHost(plan, new URL(url).hostname) : undefined;
     const holder = server === undefined ? undefined : endpointOfNode(plan, server);
     if (holder !== undefined && holder !== endpointOfNode(plan, from) && plan.wireguardOrder.includes(holder))
       return holder;
@@ -36,24 +44,38 @@ export function faultTarget(plan: LabPlan, fault: Fault, from: string, url: stri
 }
 
 /**
- * Applies a fault before a request: `tunnel-down` runs wg-quick down on every interface of `from` (or of the
- * endpoint its LAN sits behind), `peer-down` on the endpoint that holds the URL's address, `wireguard-blocked`
- * makes the router drop every UDP flow between WireGuard listen ports. Undoing brings WireGuard back with fresh
- * sessions on every end (listeners first), so the next check does not wait for WireGuard's retry timers.
+ * Applies a check's fault before its request: `tunnel-down` runs wg-quick down (hooks and all) on every interface
+ * of its target, `peer-down` on the endpoint that holds the URL's address, `wireguard-killed` deletes the target's
+ * WireGuard interfaces without their hooks (a crash, `ip link del`), `wireguard-blocked` makes the router drop
+ * every UDP flow between WireGuard listen ports. Undoing brings WireGuard back with fresh sessions on every end
+ * (listeners first), so the next check does not wait for WireGuard's retry timers.
  */
-export async function applyFault(lab: Lab, fault: Fault, from: string, url = ''): Promise<AppliedFault> {
+export async function applyFault(lab: Lab, check: Pick<Check, 'fault' | 'from' | 'url'>): Promise<AppliedFault> {
+  const fault = faultKind(check)!;
   const restore = async (options: { deferRestart?: boolean } = {}) => {
     if (options.deferRestart) lab.deferWireguardRestart();
     else await lab.restartWireguard();
   };
+  const target = () => faultTarget(lab.plan, fault, check.from, check.url, faultNode(check))!;
   switch (fault) {
     case 'tunnel-down':
     case 'peer-down': {
-      const node = (
-        url ? faultTarget(lab.plan, fault, from, url) : fault === 'tunnel-down' ? from : peerOf(lab, from)
-      )!;
+      const node = target();
       await lab.wgDown(node);
       return { fault, description: `wg-quick down ${lab.interfacesOf(node).join(', ')} on ${node}`, undo: restore };
+    }
+    case 'wireguard-killed': {
+      const node = target();
+      const killed = await lab.killWireguard(node);
+      return {
+        fault,
+        description: `${killed.join(', ') || 'no interface'} deleted on ${node} without wg-quick (no hooks ran)`,
+        undo: async (options) => {
+          // wg-quick down on a stand-in of each interface runs the hooks the kill skipped, then WireGuard restarts.
+          await lab.reviveKilledWireguard(node, killed);
+          await restore(options);
+        },
+      };
     }
     case 'wireguard-blocked': {
       const ports = lab.plan.wireguardPorts.join(',');

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { isIpv6, parseCidr, sameAddress } from '../net/ip.ts';
-import { lanHosts as lanHostsOf, type Scenario } from '../scenario/scenario.ts';
+import { lanHosts as lanHostsOf, type Internet, type Link, type Scenario } from '../scenario/scenario.ts';
 import type { KeySource } from '../wgconf/generate-configs.ts';
 import { configAddresses, scenarioConfigs, splitConfigKey } from '../wgconf/scenario-configs.ts';
 import { redactWgConfig } from '../wgconf/redact.ts';
@@ -47,6 +47,42 @@ export interface LanHostPlan {
   prefix: number;
 }
 
+/** What a node is: the internet router, a scenario endpoint, or a host on an endpoint's LAN. */
+export type NodeKind = 'router' | 'endpoint' | 'lan-host';
+
+/** One container of the lab: its kind, the networks it is on (the first is its eth0) and its start-time sysctls. */
+export interface NodePlan {
+  name: string;
+  kind: NodeKind;
+  networks: string[];
+  /** Sysctls the container starts with (IPv6 on, forwarding on the router). */
+  sysctls: Record<string, string>;
+  /** net.* sysctls the scenario sets in the node before WireGuard starts. */
+  scenarioSysctls: Record<string, string>;
+}
+
+/** One network of the lab: an endpoint's link to the internet router, or an endpoint's LAN. */
+export interface LinkPlan {
+  /** The engine's network name: `<lab id>-<endpoint>` for a link, `<lab id>-<endpoint>-lan` for a LAN. */
+  network: string;
+  kind: 'internet' | 'lan';
+  /** The endpoint the link belongs to. */
+  endpoint: string;
+  /** Conditions on the link, both directions (internet links): MTU on both sides, netem delay, jitter and loss. */
+  conditions: Link;
+}
+
+/** A web server of the lab: nginx with a certificate from the lab's CA, logging each tagged request. */
+export interface WebService {
+  node: string;
+  /** The certificate's subject: the served name, else the node's name. */
+  name: string;
+  /** The DNS names its certificate holds. */
+  dns: string[];
+  /** Body sizes checks ask of it (`bytes:`): each is a file it serves when a request names its size. */
+  bodies: number[];
+}
+
 /** One WireGuard interface of one endpoint. */
 export interface WgInterfacePlan {
   node: string;
@@ -63,6 +99,14 @@ export interface LabPlan {
    * `<endpoint>/<iface>` otherwise): lint and the reports read these, never a second generation.
    */
   configs: Map<string, WgConfig>;
+  /** Every container, the router first: what the runtime starts. */
+  nodes: NodePlan[];
+  /** Every network, internet links first: what the runtime creates. */
+  links: LinkPlan[];
+  /** The router's behaviour: ICMP errors and fragments passed or dropped. */
+  internet: Internet;
+  /** Every web server: endpoints that serve a name or whose address a check's URL names, and LAN hosts. */
+  web: WebService[];
   endpoints: EndpointPlan[];
   lanHosts: LanHostPlan[];
   /** Names every node resolves (through /etc/hosts): served names and `names:` to public IPs, LAN hosts to theirs. */
@@ -186,10 +230,89 @@ export function planLab(scenario: Scenario, options: PlanOptions = {}): LabPlan 
     [...configs.values()].some((config) =>
       readWgSettings(config).peers.some((peer) => peer.allowedIps.some((allowed) => isIpv6(allowed.value.address))),
     );
+  const links: LinkPlan[] = [
+    ...endpoints.map((endpoint) => ({
+      network: `${id}-${endpoint.name}`,
+      kind: 'internet' as const,
+      endpoint: endpoint.name,
+      conditions: scenario.endpoints[endpoint.name]!.link ?? {},
+    })),
+    ...endpoints
+      .filter((endpoint) => endpoint.lan)
+      .map((endpoint) => ({
+        network: `${id}-${endpoint.name}-lan`,
+        kind: 'lan' as const,
+        endpoint: endpoint.name,
+        conditions: {},
+      })),
+  ];
+  const linkOf = (endpoint: string, kind: LinkPlan['kind']) =>
+    links.find((link) => link.endpoint === endpoint && link.kind === kind)!.network;
+  // IPv6 on in every node when the lab uses it; no duplicate address detection, so addresses work at once.
+  const ipv6Sysctls: Record<string, string> = ipv6
+    ? {
+        'net.ipv6.conf.all.disable_ipv6': '0',
+        'net.ipv6.conf.default.disable_ipv6': '0',
+        'net.ipv6.conf.all.accept_dad': '0',
+        'net.ipv6.conf.default.accept_dad': '0',
+      }
+    : {};
+  const nodes: NodePlan[] = [
+    {
+      name: routerNode,
+      kind: 'router',
+      networks: links.filter((link) => link.kind === 'internet').map((link) => link.network),
+      sysctls: {
+        ...ipv6Sysctls,
+        'net.ipv4.ip_forward': '1',
+        ...(ipv6 ? { 'net.ipv6.conf.all.forwarding': '1' } : {}),
+      },
+      scenarioSysctls: {},
+    },
+    ...endpoints.map((endpoint) => ({
+      name: endpoint.name,
+      kind: 'endpoint' as const,
+      networks: [linkOf(endpoint.name, 'internet'), ...(endpoint.lan ? [linkOf(endpoint.name, 'lan')] : [])],
+      sysctls: ipv6Sysctls,
+      scenarioSysctls: scenario.endpoints[endpoint.name]!.sysctls,
+    })),
+    ...lanHosts.map((host) => ({
+      name: host.name,
+      kind: 'lan-host' as const,
+      networks: [linkOf(host.endpoint, 'lan')],
+      sysctls: ipv6Sysctls,
+      scenarioSysctls: {},
+    })),
+  ];
+  const bodiesOf = (node: string) =>
+    [
+      ...new Set(
+        scenario.checks.flatMap((check) =>
+          check.bytes !== undefined && nodeForHost({ scenario, addressOwners }, new URL(check.url).hostname) === node
+            ? [check.bytes]
+            : [],
+        ),
+      ),
+    ].sort((a, b) => a - b);
+  const web: WebService[] = [
+    ...endpoints
+      .filter((endpoint) => endpoint.web)
+      .map((endpoint) => ({
+        node: endpoint.name,
+        name: endpoint.serves ?? endpoint.name,
+        dns: [...(endpoint.serves ? [endpoint.serves] : []), ...scenario.endpoints[endpoint.name]!.names],
+        bodies: bodiesOf(endpoint.name),
+      })),
+    ...lanHosts.map((host) => ({ node: host.name, name: host.name, dns: [host.name], bodies: bodiesOf(host.name) })),
+  ];
   return {
     id,
     scenario,
     configs,
+    nodes,
+    web,
+    links,
+    internet: scenario.internet ?? { icmp: 'pass', fragments: 'pass' },
     endpoints,
     lanHosts,
     hosts,

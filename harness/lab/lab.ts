@@ -183,6 +183,20 @@ export class Lab implements AsyncDisposable {
     return { from, to: from + 9 };
   }
 
+  /** When the last check's requests ended (ms, performance.now()): the lab is idle of check traffic since. */
+  private lastCheckTraffic = performance.now();
+
+  /** Notes that a check's requests have ended. */
+  checkTrafficEnded(): void {
+    this.lastCheckTraffic = performance.now();
+  }
+
+  /** Waits until the lab has carried no check traffic for `seconds` (WireGuard's keepalives and handshakes go on). */
+  async untilIdle(seconds: number): Promise<void> {
+    const wait = seconds * 1000 - (performance.now() - this.lastCheckTraffic);
+    if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+  }
+
   /** Marks WireGuard for a restart before the next check: what a fault's deferred undo leaves. */
   deferWireguardRestart(): void {
     this.restartPending = true;
@@ -248,6 +262,42 @@ export class Lab implements AsyncDisposable {
       if (!iface && !(await this.isWireguardUp(node, face))) continue;
       await this.exec(node, ['wg-quick', 'down', face], { env: wgQuickEnv(this.wireguard) });
       this.wireguardUp.set(`${node}/${face}`, false);
+    }
+  }
+
+  /**
+   * Deletes a node's WireGuard interfaces that are up without wg-quick (no PreDown or PostDown ran, as after a
+   * crash or `ip link del`); userspace WireGuard's process ends with its interface. Returns the interfaces killed.
+   */
+  async killWireguard(node: string): Promise<string[]> {
+    const killed: string[] = [];
+    for (const face of [...this.interfacesOf(node)].reverse()) {
+      if (!(await this.isWireguardUp(node, face))) continue;
+      await this.sh(
+        node,
+        `ip link del dev ${face}; pkill -x -f 'wireguard-go ${face}' 2>/dev/null; rm -f /var/run/wireguard/${face}.sock; true`,
+      );
+      this.wireguardUp.set(`${node}/${face}`, false);
+      killed.push(face);
+    }
+    return killed;
+  }
+
+  /**
+   * Brings back what killWireguard left: a stand-in of each interface with its file's settings, then wg-quick
+   * down on it, so its PreDown and PostDown hooks undo what PreUp and PostUp did (SaveConfig writes back the same).
+   */
+  async reviveKilledWireguard(node: string, interfaces: string[]): Promise<void> {
+    const env = wgQuickEnv(this.wireguard);
+    for (const face of interfaces) {
+      const create =
+        this.wireguard === 'kernel' ? `ip link add dev ${face} type wireguard` : `wireguard-go ${face} >/dev/null 2>&1`;
+      const settings = `/run/wglab-${face}.conf`;
+      await this.sh(node, `${create} && wg-quick strip ${face} > ${settings} && wg setconf ${face} ${settings}`, {
+        env,
+      });
+      this.wireguardUp.set(`${node}/${face}`, true);
+      await this.wgDown(node, face);
     }
   }
 
@@ -318,7 +368,10 @@ function firstTarEntry(tar: Buffer): Uint8Array {
   return new Uint8Array(tar.subarray(512, 512 + (Number.isFinite(size) ? size : 0)));
 }
 
-/** Whether two plans need the same lab: the same endpoints (public IPs, served names, web servers, LANs, files), LAN hosts and names. */
+/**
+ * Whether two plans need the same lab: the same endpoints (public IPs, served names, web servers, LANs, files), LAN
+ * hosts, names, link conditions, router behaviour and scenario sysctls.
+ */
 export function sameEndpoints(a: LabPlan, b: LabPlan): boolean {
   const shape = (plan: LabPlan) =>
     JSON.stringify([
@@ -333,6 +386,10 @@ export function sameEndpoints(a: LabPlan, b: LabPlan): boolean {
       plan.lanHosts,
       plan.hosts,
       plan.ipv6,
+      // What bring-up alone sets: link conditions, the router's behaviour, the scenario's sysctls.
+      plan.links.map((link) => [link.endpoint, link.kind, link.conditions]),
+      plan.internet,
+      plan.nodes.map((node) => [node.name, node.scenarioSysctls]),
     ]);
   return shape(a) === shape(b);
 }

@@ -1,4 +1,6 @@
 import { readFileSync, statSync } from 'node:fs';
+import { WglabError } from '../errors.ts';
+import { internetRules, linkConditionLines, needsNetem, sysctlLines } from './node-setup.ts';
 import type { StartedTestContainer } from 'testcontainers';
 import { isIpv6, parseCidr } from '../net/ip.ts';
 import type { Scenario } from '../scenario/scenario.ts';
@@ -10,7 +12,7 @@ import { LabNodeContainer } from './lab-node-container.ts';
 import { planLab, routerLinkIp, routerLinkIp6, routerNode, type LabPlan } from './lab-plan.ts';
 import { labLabels, nodeLabel } from './lab-resources.ts';
 import { LabTeardown } from './lab-teardown.ts';
-import { accessLogPath, nginxSite } from './nginx-site.ts';
+import { accessLogPath, bodyFileLines, nginxSite } from './nginx-site.ts';
 import { silentProgress, type Progress } from './progress.ts';
 import { throwIfInterrupted } from './shutdown.ts';
 import { makeNetSysctlsWritable } from './writable-net-sysctls.ts';
@@ -89,6 +91,11 @@ export async function startLab(planned: LabPlan | Scenario, options: StartLabOpt
       }),
       phase('nginx + TLS', () => setupServers(lab)),
     ]);
+    const withSysctls = plan.nodes.filter((node) => Object.keys(node.scenarioSysctls).length > 0);
+    if (withSysctls.length > 0)
+      await phase('scenario sysctls', () =>
+        Promise.all(withSysctls.map((node) => lab.sh(node.name, sysctlLines(node.scenarioSysctls).join('\n')))),
+      );
     const wireguard = lab.wireguard;
     if (plan.wireguardOrder.length > 0) {
       await phase(`wireguard (${wireguard})`, () => lab.startWireguard());
@@ -112,17 +119,11 @@ async function startContainers(
   detached: boolean,
 ): Promise<Map<string, StartedTestContainer>> {
   const labels = labLabels(plan.id, plan.scenario.name, detached);
-  const network = (endpoint: string) => `${plan.id}-${endpoint}`;
-  const lanNetwork = (endpoint: string) => `${plan.id}-${endpoint}-lan`;
-  const withLan = plan.endpoints.filter((endpoint) => endpoint.lan);
   await Promise.all(
-    [
-      ...plan.endpoints.map((endpoint) => network(endpoint.name)),
-      ...withLan.map((endpoint) => lanNetwork(endpoint.name)),
-    ].map((name) =>
+    plan.links.map((link) =>
       teardown.track(() =>
         engine.dockerode.createNetwork({
-          Name: name,
+          Name: link.network,
           Driver: 'bridge',
           CheckDuplicate: true,
           Labels: labels,
@@ -137,50 +138,28 @@ async function startContainers(
       ),
     ),
   );
-  // IPv6 on in every node when the lab uses it; no duplicate address detection, so addresses work at once.
-  const ipv6: Record<string, string> = plan.ipv6
-    ? {
-        'net.ipv6.conf.all.disable_ipv6': '0',
-        'net.ipv6.conf.default.disable_ipv6': '0',
-        'net.ipv6.conf.all.accept_dad': '0',
-        'net.ipv6.conf.default.accept_dad': '0',
-      }
-    : {};
-  const start = (node: string, net: string, sysctls: Record<string, string> = {}) =>
-    teardown.track(() =>
-      new LabNodeContainer({
-        name: `${plan.id}-${node}`,
-        image,
-        network: net,
-        labels: { ...labels, [nodeLabel]: node },
-        hosts: plan.hosts,
-        sysctls: { ...ipv6, ...sysctls },
-      }).start(),
-    );
-  const [first, ...others] = plan.endpoints;
-  const started = await Promise.all([
-    start(routerNode, network(first!.name), {
-      'net.ipv4.ip_forward': '1',
-      ...(plan.ipv6 ? { 'net.ipv6.conf.all.forwarding': '1' } : {}),
-    }),
-    ...plan.endpoints.map((endpoint) => start(endpoint.name, network(endpoint.name))),
-    ...plan.lanHosts.map((host) => start(host.name, lanNetwork(host.endpoint))),
-  ]);
-  const router = started[0]!;
-  const nodes = new Map<string, StartedTestContainer>([
-    [routerNode, router],
-    ...plan.endpoints.map((endpoint, index) => [endpoint.name, started[index + 1]!] as const),
-    ...plan.lanHosts.map((host, index) => [host.name, started[plan.endpoints.length + index + 1]!] as const),
-  ]);
-  for (const endpoint of others)
-    await teardown.track(() =>
-      engine.dockerode.getNetwork(network(endpoint.name)).connect({ Container: router.getId() }),
-    );
-  // The LAN is the endpoint's second interface (eth1): its internet interface stays eth0, as users' rules say.
-  for (const endpoint of withLan)
-    await teardown.track(() =>
-      engine.dockerode.getNetwork(lanNetwork(endpoint.name)).connect({ Container: nodes.get(endpoint.name)!.getId() }),
-    );
+  // Every node starts on its first network (its eth0), all at once; then each joins its others in order (the
+  // router every other link, an endpoint its LAN as eth1).
+  const started = await Promise.all(
+    plan.nodes.map((node) =>
+      teardown.track(() =>
+        new LabNodeContainer({
+          name: `${plan.id}-${node.name}`,
+          image,
+          network: node.networks[0]!,
+          labels: { ...labels, [nodeLabel]: node.name },
+          hosts: plan.hosts,
+          sysctls: node.sysctls,
+        }).start(),
+      ),
+    ),
+  );
+  const nodes = new Map(plan.nodes.map((node, index) => [node.name, started[index]!] as const));
+  for (const node of plan.nodes)
+    for (const network of node.networks.slice(1))
+      await teardown.track(() =>
+        engine.dockerode.getNetwork(network).connect({ Container: nodes.get(node.name)!.getId() }),
+      );
   return nodes;
 }
 
@@ -192,6 +171,20 @@ async function settleAll(work: Promise<unknown>[]): Promise<void> {
   const results = await Promise.allSettled(work);
   const failed = results.find((result) => result.status === 'rejected');
   if (failed) throw (failed as PromiseRejectedResult).reason;
+}
+
+/** Delay, jitter and loss need the kernel's netem qdisc: a kernel without it stops the lab with what to do. */
+async function assertNetem(lab: Lab): Promise<void> {
+  const probe = await lab.sh(routerNode, 'tc qdisc add dev lo root netem delay 0ms && tc qdisc del dev lo root', {
+    allowFailure: true,
+  });
+  if (probe.exitCode !== 0)
+    throw new WglabError(
+      `this engine's kernel has no netem qdisc (sch_netem), which link delay, jitter and loss need: ${probe.stderr.trim() || 'tc refused it'}`,
+      {
+        hint: 'run the scenario in wglab vm (export $(wglab vm up | tail -1)), on a kernel with sch_netem, or leave out delay, jitter and loss',
+      },
+    );
 }
 
 /** Whether the kernel can create WireGuard links (probed on the router). */
@@ -213,6 +206,9 @@ async function kernelHasWireguard(lab: Lab): Promise<boolean> {
 async function configureAddresses(engine: Engine, lab: Lab): Promise<void> {
   const { plan, nodes } = lab;
   const router = nodes.get(routerNode)!;
+  const conditionsOf = (endpoint: string) =>
+    plan.links.find((link) => link.kind === 'internet' && link.endpoint === endpoint)?.conditions ?? {};
+  if (plan.links.some((link) => needsNetem(link.conditions))) await assertNetem(lab);
   const inspect = await engine.dockerode.getContainer(router.getId()).inspect();
   const macs = plan.endpoints.map(
     (endpoint) => [endpoint, inspect.NetworkSettings.Networks[`${plan.id}-${endpoint.name}`]?.MacAddress] as const,
@@ -228,6 +224,7 @@ async function configureAddresses(engine: Engine, lab: Lab): Promise<void> {
     'ip -4 route flush table main',
     ...macs.flatMap(([endpoint, mac]) => [
       `d=$(dev_of ${mac})`,
+      ...linkConditionLines('"$d"', conditionsOf(endpoint.name)),
       `ip addr add ${routerLinkIp}/32 dev "$d"`,
       ...(plan.ipv6 ? [`ip -6 addr add ${routerLinkIp6}/64 dev "$d" nodad`] : []),
       ...endpoint.publicIps.map(
@@ -235,6 +232,8 @@ async function configureAddresses(engine: Engine, lab: Lab): Promise<void> {
       ),
     ]),
   ];
+  const rules = internetRules(plan.internet);
+  if (rules) routerScript.push(`nft -f - <<'WGLAB_NFT'\n${rules}WGLAB_NFT`);
   const exec = (node: string, script: string) => lab.sh(node, script);
   const lanMacs = new Map(
     await Promise.all(
@@ -253,6 +252,7 @@ async function configureAddresses(engine: Engine, lab: Lab): Promise<void> {
       devOf,
       'ip -4 addr flush dev eth0',
       'ip -4 route flush table main',
+      ...linkConditionLines('eth0', conditionsOf(endpoint.name)),
       ...endpoint.publicIps.map(
         (address) =>
           `ip ${family(address)} addr add ${address}/${isIpv6(address) ? 128 : 32} dev eth0${nodad(address)}`,
@@ -312,16 +312,7 @@ async function installFiles(plan: LabPlan, nodes: Map<string, StartedTestContain
  */
 async function setupServers(lab: Lab): Promise<void> {
   const plan = lab.plan;
-  const servers = [
-    ...plan.endpoints
-      .filter((endpoint) => endpoint.web)
-      .map((endpoint) => ({
-        node: endpoint.name,
-        name: endpoint.serves ?? endpoint.name,
-        dns: [...(endpoint.serves ? [endpoint.serves] : []), ...plan.scenario.endpoints[endpoint.name]!.names],
-      })),
-    ...plan.lanHosts.map((host) => ({ node: host.name, name: host.name, dns: [host.name] })),
-  ];
+  const servers = plan.web;
   if (servers.length === 0) return;
   const ec = '-newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes';
   await lab.sh(
@@ -361,7 +352,11 @@ openssl x509 -req -in '${file}.csr' -CA ca.pem -CAkey ca.key -CAcreateserial -da
       ]);
       await lab.sh(
         server.node,
-        `set -e; : > ${accessLogPath}; nginx -t 2>&1 | grep -v 'syntax is ok' >&2 || true; nginx`,
+        [
+          'set -e',
+          ...bodyFileLines(server.bodies),
+          `: > ${accessLogPath}; nginx -t 2>&1 | grep -v 'syntax is ok' >&2 || true; nginx`,
+        ].join('\n'),
       );
     }),
     ...allNodes.map(async (name) => {

@@ -1,8 +1,19 @@
 import type { CheckReport } from '../report/report-model.ts';
+import { checkLabel } from '../scenario/check-label.ts';
 
 /** `tunnel as 10.0.0.1`, `none`: a path and the source IP the server logged, as every report writes them. */
-export function pathText(side: { path: string; sourceIp: string | null }): string {
-  return `${side.path}${side.sourceIp ? ` as ${side.sourceIp}` : ''}`;
+export function pathText(side: { path: string; sourceIp: string | null; stalls?: boolean; bytes?: number }): string {
+  const transfer =
+    side.stalls === undefined
+      ? ''
+      : side.stalls
+        ? side.bytes === undefined
+          ? ', stalling'
+          : `, stalled after ${side.bytes} bytes`
+        : side.bytes === undefined
+          ? ', completing'
+          : `, ${side.bytes} bytes`;
+  return `${side.path}${side.sourceIp ? ` as ${side.sourceIp}` : ''}${transfer}`;
 }
 
 /** `expected internet as 198.51.100.1, observed tunnel as 10.0.0.1 (HTTP 200)` */
@@ -15,7 +26,7 @@ export function verdictText(check: CheckReport): string {
  * and for a failure the reasons and what each capture point saw beneath it.
  */
 export function verdictLine(check: CheckReport, index: number): string {
-  const head = `${check.pass ? 'PASS' : 'FAIL'} ${index + 1} ${check.from} ${check.url}${check.fault ? ` [${check.fault}]` : ''}: ${verdictText(check)}`;
+  const head = `${check.pass ? 'PASS' : 'FAIL'} ${index + 1} ${checkLabel(check)}: ${verdictText(check)}`;
   return check.pass
     ? head
     : [

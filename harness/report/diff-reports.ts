@@ -1,6 +1,7 @@
 import { WglabError } from '../errors.ts';
 import type { CheckReport } from '../report/report-model.ts';
 import { pathText } from './check-text.ts';
+import { checkLabel } from '../scenario/check-label.ts';
 
 /** A check whose observed path or source IP differs between two reports, or that only one report has. */
 export interface CheckChange {
@@ -73,5 +74,5 @@ function change(
 /** `office check 2 A https://app.example.com/ [tunnel-down]: tunnel as 10.0.0.1 -> internet as 198.51.100.1` */
 export function changeLine(change: CheckChange): string {
   const side = (value: CheckChange['old']) => (value ? pathText(value) : '(no such check)');
-  return `${change.scenario} check ${change.number} ${change.from} ${change.url}${change.fault ? ` [${change.fault}]` : ''}: ${side(change.old)} -> ${side(change.new)}`;
+  return `${change.scenario} check ${change.number} ${checkLabel(change)}: ${side(change.old)} -> ${side(change.new)}`;
 }

@@ -1,6 +1,7 @@
 import { create } from 'xmlbuilder2';
 import type { ScenarioReport } from '../report/report-model.ts';
 import { pathText } from './check-text.ts';
+import { checkLabel } from '../scenario/check-label.ts';
 
 /**
  * JUnit XML for CI systems: a testsuite per scenario, a testcase per check, a failing check carrying its
@@ -34,7 +35,7 @@ export function junitReport(runs: ScenarioReport[]): string {
     for (const [index, check] of run.checks.entries()) {
       const testcase = suite.ele('testcase', {
         classname: `wglab.${run.scenario}`,
-        name: `${index + 1}. ${check.from} ${check.url}${check.fault ? ` [${check.fault}]` : ''}: expect ${pathText(check.expected)}`,
+        name: `${index + 1}. ${checkLabel(check)}: expect ${pathText(check.expected)}`,
         time: seconds(check.seconds),
       });
       const evidence = [

@@ -8,8 +8,15 @@ export interface CheckReport {
   to: string;
   url: string;
   fault: string | null;
-  expected: { sourceIp: string | null; path: string };
-  observed: { sourceIp: string | null; path: string; httpStatus: number | null };
+  /** The node the fault was aimed at, when the scenario named one (`fault: { kind, node }`). */
+  faultNode?: string;
+  /** With `bytes`, whether the transfer stalls (`stalls`), as expected and as observed with the bytes that arrived. */
+  expected: { sourceIp: string | null; path: string; stalls?: boolean };
+  observed: { sourceIp: string | null; path: string; httpStatus: number | null; stalls?: boolean; bytes?: number };
+  /** The body size the check asked the server for (`bytes:`). */
+  bytes?: number;
+  /** Seconds the lab was idle before the check was sent (`idle:`). */
+  idle?: number;
   pass: boolean;
   reasons: string[];
   /** What each capture point saw of the request. */

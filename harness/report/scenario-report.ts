@@ -1,5 +1,6 @@
 import { countable, describeFlow, summarizeFlows } from '../evidence/flows.ts';
 import { redactedConfigs } from '../lab/lab-plan.ts';
+import { faultKind, faultNode } from '../scenario/scenario.ts';
 import type { CheckResult } from '../verify/run-check.ts';
 import type { ScenarioRun } from '../verify/lab-pool.ts';
 import { checkArtifactDir, pcapName } from './artifacts.ts';
@@ -8,21 +9,31 @@ import type { CheckReport, ScenarioReport, TopologyReport } from './report-model
 /** A check's report from its result; with `kept`, each capture names its pcap under the artifacts. */
 export function checkReport(result: CheckResult, kept: boolean): CheckReport {
   const { check, verdict, evidence } = result;
-  const dir = checkArtifactDir(result.index, { from: check.from, fault: check.fault ?? null });
+  const dir = checkArtifactDir(result.index, { from: check.from, fault: faultKind(check) ?? null });
   return {
     from: check.from,
     to: result.server,
     url: check.url,
-    fault: check.fault ?? null,
+    fault: faultKind(check) ?? null,
+    ...(faultNode(check) ? { faultNode: faultNode(check) } : {}),
     // A check without expect (being recorded) has nothing to pass or fail on but its evidence.
     expected: check.expect
-      ? { sourceIp: check.expect.sourceIp ?? null, path: check.expect.path }
+      ? {
+          sourceIp: check.expect.sourceIp ?? null,
+          path: check.expect.path,
+          ...(check.bytes === undefined ? {} : { stalls: check.expect.stalls ?? false }),
+        }
       : { sourceIp: null, path: 'unrecorded' },
     observed: {
       sourceIp: verdict.observed.sourceIp ?? null,
       path: verdict.observed.path,
       httpStatus: verdict.observed.httpStatus ?? null,
+      ...(verdict.observed.stalls === undefined
+        ? {}
+        : { stalls: verdict.observed.stalls, bytes: verdict.observed.bytes ?? 0 }),
     },
+    ...(check.bytes === undefined ? {} : { bytes: check.bytes }),
+    ...(check.idle === undefined ? {} : { idle: check.idle }),
     pass: verdict.pass,
     reasons: verdict.reasons,
     seen: verdict.seen,

@@ -86,6 +86,7 @@ export function parseScenarioWith(text: string, file: string, readers: ScenarioF
           ),
         ]),
       ),
+    ...(data.internet ? { internet: data.internet } : {}),
     checks: data.checks,
   };
   const problems = validateScenario(scenario, {
@@ -135,6 +136,14 @@ function zodMessage(issue: ZodIssue): string {
       return issue.received === 'undefined' ? 'is missing' : `must be ${issue.expected}, not ${issue.received}`;
     case 'invalid_enum_value':
       return `"${String(issue.received)}" is not one of: ${issue.options.join(', ')}`;
+    case 'invalid_union': {
+      // A field of one value or another (a fault's kind, or { kind, node }): say what the value was not.
+      const options = issue.unionErrors
+        .flatMap((error) => error.issues)
+        .flatMap((inner) => (inner.code === 'invalid_enum_value' ? [inner] : []));
+      if (options[0]) return `"${String(options[0].received)}" is not one of: ${options[0].options.join(', ')}`;
+      return issue.message;
+    }
     case 'too_small':
       return `must be at least ${String(issue.minimum)}`;
     case 'too_big':
@@ -146,12 +155,15 @@ function zodMessage(issue: ZodIssue): string {
 
 function knownFields(path: readonly (string | number)[]): string {
   const [first, , third] = path;
-  if (path.length === 0) return 'name, description, endpoints, tunnel, configs, checks';
+  if (path.length === 0) return 'name, description, endpoints, tunnel, configs, internet, checks';
   if (first === 'endpoints' && third === 'lan') return 'address, hosts';
-  if (first === 'endpoints') return 'publicIp, wgIp, listenPort, serves, names, lan, files';
+  if (first === 'endpoints' && third === 'link') return 'mtu, delay, jitter, loss';
+  if (first === 'endpoints') return 'publicIp, wgIp, listenPort, serves, names, lan, files, link, sysctls';
+  if (first === 'internet') return 'icmp, fragments';
   if (first === 'tunnel') return 'dialer, listener, transparent, table, priority, reachPeerWgIp, snat';
-  if (first === 'checks' && third === 'expect') return 'sourceIp, path';
-  if (first === 'checks') return 'from, url, insecure, fault, expect, note';
+  if (first === 'checks' && third === 'expect') return 'sourceIp, path, stalls';
+  if (first === 'checks' && third === 'fault') return 'kind, node';
+  if (first === 'checks') return 'from, url, insecure, fault, bytes, idle, expect, note';
   return 'see docs/scenarios.md "Writing a scenario"';
 }
 
@@ -167,7 +179,12 @@ function hintFor(path: readonly (string | number)[]): string {
     priority: 'a rule priority from 1 to 32763 (the table rule takes +1, the reach rule +2)',
     reachPeerWgIp: "one of prefix, route, rule (the article's three fixes)",
     path: 'one of tunnel, internet, none',
-    fault: 'one of tunnel-down, peer-down, wireguard-blocked',
+    fault:
+      'one of tunnel-down, peer-down, wireguard-blocked, wireguard-killed, or { kind: <one of them>, node: <name> }',
+    kind: 'one of tunnel-down, peer-down, wireguard-blocked, wireguard-killed',
+    mtu: 'a link MTU from 576 to 9000, e.g. 1492 (PPPoE)',
+    loss: 'a share of packets in percent, e.g. 1%',
+    bytes: 'how many bytes the server answers with, e.g. 2000000',
     url: 'a full URL such as https://app.example.com/',
     name: 'a short name such as transparent-a',
     endpoints: 'a map of endpoint names to { publicIp, wgIp, listenPort, serves, names, lan, files }',

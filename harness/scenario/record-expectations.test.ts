@@ -84,7 +84,7 @@ test('record replaces a changed expect in place (flow and block) and leaves an u
 test('a scenario may leave expect out; a given expect is still checked', (t) => {
   t.is(parseScenario(scenario).checks[0]!.expect, undefined);
   const error = t.throws(() =>
-    parseScenario(scenario.replace('{ sourceIp: 10.0.0.1, path: tunnel } }', '{ path: tunnel } }')),
+    parseScenario(scenario.replace('{ sourceIp: 10.0.0.1, path: tunnel } }', '{ sourceIp: 10.0.0.1, path: none } }')),
   );
-  t.regex(error.message, /checks\.1\.expect: path: tunnel needs the sourceIp/);
+  t.regex(error.message, /checks\.1\.expect\.sourceIp: a request expected to reach nothing has no source IP/);
 });

@@ -36,6 +36,33 @@ export const lanSchema = z.strictObject({
   hosts: z.record(nodeName, ip).default({}),
 });
 
+/** `20ms`, `1.5s`: a duration as netem takes it. */
+const duration = z.string().regex(/^\d+(\.\d+)?(us|ms|s)$/, 'is not a duration with a unit (e.g. 20ms, 1.5s, 500us)');
+
+/** Conditions on an endpoint's link to the internet, both directions. */
+export const linkSchema = z.strictObject({
+  /** The link's MTU (e.g. 1492 for PPPoE), on the endpoint's interface and the router's side alike. */
+  mtu: z.number().int().min(576).max(9000).optional(),
+  /** Added one-way delay (netem), each direction. */
+  delay: duration.optional(),
+  /** Variation of the delay (netem), each direction; needs `delay`. */
+  jitter: duration.optional(),
+  /** Share of packets lost (netem), each direction: `1%`, `0.5%`. */
+  loss: z
+    .string()
+    .regex(/^\d+(\.\d+)?%$/, 'is not a share in percent (e.g. 1%)')
+    .refine((text) => Number.parseFloat(text) <= 100, { message: 'is more than 100%' })
+    .optional(),
+});
+
+/** The router between all public links. */
+export const internetSchema = z.strictObject({
+  /** The router drops ICMP error messages (fragmentation needed, packet too big, unreachable): PMTU discovery breaks. */
+  icmp: z.enum(['drop', 'pass']).default('pass'),
+  /** The router drops IP fragments. */
+  fragments: z.enum(['drop', 'pass']).default('pass'),
+});
+
 export const endpointSchema = z.strictObject({
   publicIp: ipOrPair,
   wgIp: ipOrPair.optional(),
@@ -48,10 +75,19 @@ export const endpointSchema = z.strictObject({
   files: z
     .record(z.string().regex(/^\/[^\0]*[^/]$/, 'is not an absolute file path in the node'), z.string())
     .default({}),
+  /** The endpoint's link to the internet: MTU, delay, jitter, loss. */
+  link: linkSchema.optional(),
+  /** net.* sysctls set in the node before WireGuard starts (e.g. net.ipv4.conf.all.rp_filter: "1"). */
+  sysctls: z
+    .record(
+      z.string().regex(/^net\.[a-z0-9_.*-]+$/i, 'is not a net.* sysctl (only network sysctls are set in a lab node)'),
+      z.union([z.string(), z.number()]).transform(String),
+    )
+    .default({}),
 });
 
 export const reachFixes = ['prefix', 'route', 'rule'] as const;
-export const faults = ['tunnel-down', 'peer-down', 'wireguard-blocked'] as const;
+export const faults = ['tunnel-down', 'peer-down', 'wireguard-blocked', 'wireguard-killed'] as const;
 export const paths = ['tunnel', 'internet', 'none'] as const;
 
 export const tunnelSchema = z.strictObject({
@@ -81,12 +117,24 @@ export const checkSchema = z.strictObject({
     .url()
     .refine((url) => /^https?:/.test(url), { message: 'must be an http:// or https:// URL' }),
   insecure: z.boolean().default(false),
-  fault: z.enum(faults).optional(),
+  /** A fault applied before the check: its kind, aimed as the kind says, or `{ kind, node }` at a node named. */
+  fault: z
+    .union([
+      z.enum(faults),
+      z.strictObject({ kind: z.enum(faults), node: z.string() }).transform((aimed) => aimed as AimedFault),
+    ])
+    .optional(),
+  /** The server answers this request with exactly this many bytes; all must arrive (unless `expect.stalls`). */
+  bytes: z.number().int().min(1).max(100_000_000).optional(),
+  /** Seconds without check traffic in the lab before the check is sent (after its fault, if any). */
+  idle: z.number().min(0).max(600).optional(),
   /** Left out until `wglab run --record` writes what the lab observed. */
   expect: z
     .strictObject({
       sourceIp: ip.optional(),
       path: z.enum(paths),
+      /** The transfer connects and then stops short of `bytes` (an MTU blackhole): the truth for a broken setup. */
+      stalls: z.boolean().optional(),
     })
     .optional(),
   /** Free text shown in reports. */
@@ -113,6 +161,7 @@ export const scenarioSchema = z.strictObject({
       ]),
     )
     .optional(),
+  internet: internetSchema.optional(),
   checks: z.array(checkSchema).default([]),
 });
 
@@ -132,6 +181,23 @@ export type Check = z.output<typeof checkSchema>;
 export type Expectation = NonNullable<Check['expect']>;
 export type ReachFix = (typeof reachFixes)[number];
 export type Fault = (typeof faults)[number];
+/** A fault aimed at a node the check does not name. */
+export interface AimedFault {
+  kind: Fault;
+  node: string;
+}
+export type Link = z.output<typeof linkSchema>;
+export type Internet = z.output<typeof internetSchema>;
+
+/** A check's fault kind, however it was written. */
+export function faultKind(check: Pick<Check, 'fault'>): Fault | undefined {
+  return typeof check.fault === 'object' ? check.fault.kind : check.fault;
+}
+
+/** The node a check's fault is aimed at when the scenario names one (`{ kind, node }`). */
+export function faultNode(check: Pick<Check, 'fault'>): string | undefined {
+  return typeof check.fault === 'object' ? check.fault.node : undefined;
+}
 export type CheckPath = (typeof paths)[number];
 
 /** A validated scenario: every name it uses exists, every address is sound. */
@@ -144,6 +210,8 @@ export interface Scenario {
   tunnel?: Tunnel;
   /** Hand-written wg-quick files by endpoint, then by interface name, as absolute paths. */
   configs?: Record<string, Record<string, string>>;
+  /** The router's behaviour; ICMP and fragments pass when left out. */
+  internet?: Internet;
   checks: Check[];
 }
 

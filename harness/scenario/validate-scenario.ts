@@ -1,5 +1,5 @@
 import { cidrContains, isIpAddress, parseCidr, sameAddress } from '../net/ip.ts';
-import { endpointForHost, lanHostForHost, lanHosts, type Scenario } from './scenario.ts';
+import { endpointForHost, faultKind, faultNode, lanHostForHost, lanHosts, type Scenario } from './scenario.ts';
 
 /** A rule of the scenario format broken, with the field path it concerns. */
 export interface ScenarioProblem {
@@ -47,6 +47,12 @@ export function validateScenario(
       for (const address of endpoint[field])
         own(address, `${endpoint.name}.${field.slice(0, -1)}`, ['endpoints', endpoint.name, field.slice(0, -1)]);
     }
+    if (endpoint.link?.jitter !== undefined && endpoint.link.delay === undefined)
+      add(
+        ['endpoints', endpoint.name, 'link', 'jitter'],
+        'jitter varies a delay, and the link has none',
+        'add delay: (e.g. delay: 20ms, jitter: 5ms)',
+      );
     for (const [target, source] of Object.entries(endpoint.files)) {
       if (!io.fileExists(source))
         add(
@@ -184,23 +190,43 @@ export function validateScenario(
         'omit sourceIp with path: none',
       );
     }
-    if (check.expect && check.expect.path !== 'none' && check.expect.sourceIp === undefined) {
+    if (check.expect?.stalls && check.bytes === undefined) {
       add(
-        at('expect'),
-        `path: ${check.expect.path} needs the sourceIp the server should log`,
-        'add sourceIp, e.g. sourceIp: 10.0.0.1',
+        at('expect', 'stalls'),
+        'stalls: true says a transfer stops short, and this check asks for no transfer',
+        'add bytes: N (e.g. bytes: 2000000) so the server answers with that many bytes',
       );
     }
-    if (check.fault && from) {
+    if (check.expect?.stalls && check.expect.path === 'none') {
+      add(at('expect', 'stalls'), 'a request that reaches nothing cannot stall', 'use path: tunnel or internet');
+    }
+    const kind = faultKind(check);
+    const aimed = faultNode(check);
+    if (kind && aimed !== undefined) {
+      const node = scenario.endpoints[aimed] ? aimed : hosts.find((host) => host.name === aimed)?.name;
+      if (!node) add(at('fault', 'node'), `node "${aimed}" does not exist`, known);
+      else if (kind === 'wireguard-blocked')
+        add(
+          at('fault', 'node'),
+          'wireguard-blocked acts on the internet router, not on a node',
+          'write fault: wireguard-blocked',
+        );
+      else if (!tunnelNames.includes(behind(node)))
+        add(
+          at('fault', 'node'),
+          `fault ${kind} acts on a WireGuard endpoint, and ${behind(node)} runs no WireGuard`,
+          `aim it at ${tunnelNames.join(' or ') || 'an endpoint with a tunnel'}`,
+        );
+    } else if (kind && from) {
       if (tunnelNames.length === 0)
-        add(at('fault'), `fault ${check.fault} needs a tunnel`, 'add tunnel: or configs: to the scenario');
-      else if (check.fault === 'tunnel-down' && !tunnelNames.includes(behind(from))) {
+        add(at('fault'), `fault ${kind} needs a tunnel`, 'add tunnel: or configs: to the scenario');
+      else if ((kind === 'tunnel-down' || kind === 'wireguard-killed') && !tunnelNames.includes(behind(from))) {
         add(
           at('fault'),
-          `fault tunnel-down acts on the tunnel end the request comes from (or its LAN sits behind), but ${behind(from)} runs no WireGuard`,
-          `send the request from ${tunnelNames.join(' or ')} or a LAN host behind one`,
+          `fault ${kind} acts on the tunnel end the request comes from (or its LAN sits behind), but ${behind(from)} runs no WireGuard`,
+          `send the request from ${tunnelNames.join(' or ')} or a LAN host behind one, or aim it: fault: { kind: ${kind}, node: <endpoint> }`,
         );
-      } else if (check.fault === 'peer-down') {
+      } else if (kind === 'peer-down') {
         const holder = lanHost?.endpoint ?? endpoint?.name ?? configOwner?.endpoint;
         const acts =
           holder !== undefined && holder !== behind(from) && tunnelNames.includes(holder)

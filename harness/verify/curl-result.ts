@@ -5,7 +5,7 @@ import type { RequestResult } from './verdict.ts';
  * wrote (run-check's request). curl writes 000 and 0 for what it never had: no HTTP answer, no connection.
  */
 export function parseCurlResult(exitCode: number, stdout: string, stderr: string): RequestResult {
-  const [status, localPort, remoteIp, remotePort, connect, tls] = stdout.trim().split(' ');
+  const [status, localPort, remoteIp, remotePort, connect, tls, size] = stdout.trim().split(' ');
   const connectSeconds = Number(connect) > 0 ? Number(connect) : undefined;
   const tlsSeconds = Number(tls) > 0 ? Number(tls) : undefined;
   return {
@@ -17,6 +17,7 @@ export function parseCurlResult(exitCode: number, stdout: string, stderr: string
     error: stderr.trim().replace(/^curl: \(\d+\) /, '') || undefined,
     ...(connectSeconds === undefined ? {} : { connectSeconds }),
     ...(tlsSeconds === undefined ? {} : { tlsSeconds }),
+    ...(size === undefined || !/^\d+$/.test(size) ? {} : { bytesReceived: Number(size) }),
   };
 }
 

@@ -6,9 +6,9 @@ import { startCapture } from '../lab/capture.ts';
 import { engineSlowness } from '../lab/engine-speed.ts';
 import { applyFault, wireguardIsUp } from '../lab/faults.ts';
 import type { Lab, PortRange } from '../lab/lab.ts';
-import { lanInterface, nodeForHost, routerNode } from '../lab/lab-plan.ts';
+import { endpointOfNode, lanInterface, nodeForHost, routerNode } from '../lab/lab-plan.ts';
 import type { Progress } from '../lab/progress.ts';
-import { accessLogPath, requestTagHeader } from '../lab/nginx-site.ts';
+import { accessLogPath, bodyBytesHeader, requestTagHeader } from '../lab/nginx-site.ts';
 import type { Check } from '../scenario/scenario.ts';
 import { parseCurlResult } from './curl-result.ts';
 import { noneWaitSeconds } from './none-wait.ts';
@@ -36,9 +36,13 @@ export async function runCheck(
   options: CheckOptions = {},
 ): Promise<CheckResult> {
   await lab.settleWireguard();
-  const fault = check.fault ? await applyFault(lab, check.fault, check.from, check.url) : undefined;
+  const fault = check.fault ? await applyFault(lab, check) : undefined;
   if (fault) options.progress?.(`${lab.id}: fault ${fault.fault}: ${fault.description}`);
   try {
+    if (check.idle !== undefined) {
+      options.progress?.(`${lab.id}: waiting until the lab has carried no check traffic for ${check.idle} s`);
+      await lab.untilIdle(check.idle);
+    }
     const [result] = await observe(lab, [{ check, index }], options);
     return { ...result!, faultDescription: fault?.description };
   } finally {
@@ -138,6 +142,7 @@ async function observe(
     await Promise.allSettled(running.map((capture) => capture?.stop()));
     throw error;
   }
+  lab.checkTrafficEnded();
   const pcaps = await Promise.all(running.map((capture) => capture?.stop()));
   const captures: CapturePoint[] = points.map((point, at) =>
     pcaps[at]
@@ -159,13 +164,28 @@ async function observe(
       wgShow[node] = (await lab.exec(node, ['wg', 'show'], { allowFailure: true })).stdout || '(wg0 is down)';
   }
   const seconds = (performance.now() - start) / 1000;
+  const publicAddresses = lab.plan.endpoints.flatMap((endpoint) =>
+    endpoint.publicIps.map((address) => ({ node: endpoint.name, address })),
+  );
+  /** The capture point nearest a client: its endpoint's LAN (a LAN host), its endpoint's tunnel when that saw packets, else the router. */
+  const clientPointOf = (from: string, endpoint: string, points: CapturePoint[]) => {
+    if (from !== endpoint) return points.find((point) => point.node === endpoint && point.role === 'lan')?.label;
+    return (
+      points.find((point) => point.node === endpoint && point.role === 'tunnel' && point.packets.length > 0)?.label ??
+      'internet'
+    );
+  };
   return requests.map((request, at) => {
+    const fromEndpoint = endpointOfNode(lab.plan, request.check.from);
     const evidence: Evidence = {
       request: answers[at]!,
       serverPort: request.serverPort,
       logEntries: entriesTagged(logs.get(request.server) ?? '', request.tag),
       captures,
       wireguardPorts: lab.plan.wireguardPorts,
+      fromEndpoint,
+      publicAddresses,
+      clientPoint: clientPointOf(request.check.from, fromEndpoint, captures),
     };
     return {
       index: request.index,
@@ -193,6 +213,12 @@ async function sendRequest(
 ): Promise<RequestResult> {
   const quick = check.expect?.path === 'none';
   const slow = await engineSlowness(lab); // 1 on a native engine; timeouts grow with a slow (emulated) one
+  // A transfer (bytes:) is given up as stalled when nothing arrives for 3 s; it may take longer as a whole.
+  const transfer =
+    check.bytes === undefined
+      ? []
+      : ['-H', `${bodyBytesHeader}: ${check.bytes}`, '--speed-limit', '1', '--speed-time', String(3 * slow)];
+  const maxTime = (quick ? 2 : 8 + (check.bytes ?? 0) / 5_000_000) * slow;
   const result = await lab.exec(
     check.from,
     [
@@ -201,7 +227,7 @@ async function sendRequest(
       '-o',
       '/dev/null',
       '-w',
-      '%{http_code} %{local_port} %{remote_ip} %{remote_port} %{time_connect} %{time_appconnect}',
+      '%{http_code} %{local_port} %{remote_ip} %{remote_port} %{time_connect} %{time_appconnect} %{size_download}',
       '-H',
       `${requestTagHeader}: ${tag}`,
       '--local-port',
@@ -209,7 +235,8 @@ async function sendRequest(
       '--connect-timeout',
       String(quick ? noneWaitSeconds(slowestConnect.get(lab), slow) : 3 * slow),
       '--max-time',
-      String((quick ? 2 : 8) * slow),
+      String(maxTime),
+      ...transfer,
       ...(check.insecure ? ['--insecure'] : []),
       check.url,
     ],

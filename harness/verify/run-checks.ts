@@ -1,6 +1,7 @@
 import { endpointOfNode } from '../lab/lab-plan.ts';
 import type { Lab } from '../lab/lab.ts';
 import type { Progress } from '../lab/progress.ts';
+import { checkLabel } from '../scenario/check-label.ts';
 import type { Check } from '../scenario/scenario.ts';
 import { runCheck, runChecksTogether, type CheckResult } from './run-check.ts';
 import { checkBatches } from './run-order.ts';
@@ -27,9 +28,7 @@ export async function runChecks(lab: Lab, options: RunChecksOptions = {}): Promi
   for (const batch of checkBatches(scenario.checks, waitsForEarlier)) {
     for (const { check, index } of batch) {
       options.onCheckStart?.(check, index, scenario.checks.length);
-      options.progress?.(
-        `${lab.id}: check ${index + 1}/${scenario.checks.length}: ${check.from} -> ${check.url}${check.fault ? ` with ${check.fault}` : ''}`,
-      );
+      options.progress?.(`${lab.id}: check ${index + 1}/${scenario.checks.length}: ${checkLabel(check)}`);
     }
     const decided =
       batch.length === 1

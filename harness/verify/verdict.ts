@@ -8,6 +8,8 @@ import {
   wireguardPackets,
   type CapturePoint,
 } from '../evidence/flows.ts';
+import { describeTrace, traceTransfer } from '../evidence/transfer.ts';
+import { sameAddress } from '../net/ip.ts';
 import type { Check, CheckPath } from '../scenario/scenario.ts';
 
 /** What curl said about one request. */
@@ -25,6 +27,8 @@ export interface RequestResult {
   connectSeconds?: number;
   /** Seconds until TLS was up (curl's time_appconnect), for https when it was. */
   tlsSeconds?: number;
+  /** Bytes of the answer's body that arrived (curl's size_download), for a check that asks for `bytes`. */
+  bytesReceived?: number;
   error?: string;
 }
 
@@ -36,6 +40,12 @@ export interface Evidence {
   captures: CapturePoint[];
   /** The tunnel's listen ports, to tell WireGuard's UDP from anything else. */
   wireguardPorts: number[];
+  /** The endpoint the request left from (itself, or the endpoint its LAN sits behind). */
+  fromEndpoint?: string;
+  /** Each node's public addresses: clear packets from a tunnel's far end are that end's own, after the tunnel. */
+  publicAddresses?: { node: string; address: string }[];
+  /** The capture point nearest the client (its LAN, its WireGuard interface, or the router), for transfers. */
+  clientPoint?: string;
 }
 
 /**
@@ -46,7 +56,14 @@ export interface Evidence {
 export type ObservedPath = CheckPath | 'both' | 'unclear';
 
 export interface Verdict {
-  observed: { path: ObservedPath; sourceIp?: string; httpStatus?: number };
+  observed: {
+    path: ObservedPath;
+    sourceIp?: string;
+    httpStatus?: number;
+    /** For a check with `bytes`: whether the transfer stopped short, and how many bytes of the body arrived. */
+    stalls?: boolean;
+    bytes?: number;
+  };
   pass: boolean;
   /** Why it failed, in words that name the evidence. */
   reasons: string[];
@@ -81,10 +98,33 @@ export function decideVerdict(check: Check, evidence: Evidence): Verdict {
   const curlFailed = request.exitCode !== 0;
   const curlText = `curl failed (exit ${request.exitCode}${request.error ? `: ${request.error}` : ''})`;
 
+  // Clear packets at the router that are the far end's own, after the tunnel: it is where the request left the
+  // tunnel (an exit peer, a full-tunnel VPN), not the client's way around it.
+  const exitAddresses = (evidence.publicAddresses ?? []).filter(
+    (owner) => owner.node !== evidence.fromEndpoint && inTunnel.some((capture) => capture.node === owner.node),
+  );
+  const clientSide = (packet: (typeof inClear)[number]) => (packet.dstPort === serverPort ? packet.src : packet.dst);
+  const exit =
+    inClear.length > 0 &&
+    inClear.every((packet) => exitAddresses.some((owner) => sameAddress(owner.address, clientSide(packet) ?? '')))
+      ? exitAddresses.find((owner) => sameAddress(owner.address, clientSide(inClear[0]!) ?? ''))
+      : undefined;
+  // A transfer that connected and then stopped short of the bytes asked for: a stall (e.g. an MTU blackhole).
+  const asked = check.bytes;
+  const received = request.bytesReceived ?? 0;
+  const stalled = asked !== undefined && clientPort !== undefined && curlFailed && received < asked;
+
   let path: ObservedPath;
   let why: string;
+  if (stalled && router && !router.absent && (inTunnel.length > 0 || inClear.length > 0))
+    [path, why] =
+      inTunnel.length > 0 && inClear.length > 0 && !exit
+        ? ['both', `the stalled transfer's TCP was both on ${tunnelNames} and in clear at the router`]
+        : inTunnel.length > 0
+          ? ['tunnel', `the stalled transfer's TCP was on ${tunnelNames}`]
+          : ['internet', `the stalled transfer's TCP crossed the internet in clear`];
   // A timeout after the TCP connection was made is no proof that nothing gets through: curl gave up too soon.
-  if (curlFailed && !logged && request.exitCode === 28 && clientPort)
+  else if (curlFailed && !logged && request.exitCode === 28 && clientPort)
     [path, why] = [
       'unclear',
       `${curlText} after its TCP connection was made (client port ${clientPort}): the path answered, more slowly than curl waited`,
@@ -101,6 +141,11 @@ export function decideVerdict(check: Check, evidence: Evidence): Verdict {
       'unclear',
       `the router was not captured${router?.absent ? ` (${router.absent})` : ''}, so nothing shows whether the request crossed the internet in clear`,
     ];
+  else if (inTunnel.length > 0 && exit)
+    [path, why] = [
+      'tunnel',
+      `the request's TCP was on ${tunnelNames} and left the tunnel at ${exit.node}: the internet carried it in clear only from ${exit.node}'s address ${exit.address} (${packets(inClear.length)}), after the tunnel`,
+    ];
   else if (inTunnel.length > 0 && inClear.length > 0)
     [path, why] = [
       'both',
@@ -115,10 +160,33 @@ export function decideVerdict(check: Check, evidence: Evidence): Verdict {
     ];
   else [path, why] = ['unclear', 'nginx logged the request but no capture point saw its TCP'];
 
-  const observed = { path, sourceIp: logged?.remoteAddr, httpStatus: request.httpStatus };
+  const observed = {
+    path,
+    sourceIp: logged?.remoteAddr,
+    httpStatus: request.httpStatus,
+    ...(asked === undefined ? {} : { stalls: stalled, bytes: received }),
+  };
   const reasons: string[] = [];
   const expected = check.expect; // none until `wglab run --record` writes what was observed
   if (expected && path !== expected.path) reasons.push(`expected path ${expected.path}, observed ${path}: ${why}`);
+  if (asked !== undefined && expected && path !== 'none') {
+    const trace = () =>
+      describeTrace(
+        traceTransfer(evidence.captures, serverPort, clientPort ?? request.localPorts, evidence.clientPoint),
+      );
+    if (stalled && !expected.stalls)
+      reasons.push(
+        `the transfer stalled: ${received} of ${asked} bytes arrived before curl gave up (${request.error ?? `exit ${request.exitCode}`}); ${trace()}`,
+      );
+    else if (!stalled && expected.stalls)
+      reasons.push(
+        curlFailed
+          ? `expected the transfer to stall, and it made no connection: ${curlText}`
+          : `expected the transfer to stall, and all ${received} bytes arrived`,
+      );
+    else if (!stalled && !curlFailed && received !== asked)
+      reasons.push(`the server was asked for ${asked} bytes and ${received} arrived`);
+  }
   if (expected?.sourceIp !== undefined && observed.sourceIp !== expected.sourceIp) {
     reasons.push(
       logged

@@ -1,0 +1,60 @@
+import test from 'ava';
+import { internetRules, linkConditionLines, needsNetem, sysctlLines } from './node-setup.ts';
+
+test('a link with no conditions changes nothing', (t) => {
+  t.deepEqual(linkConditionLines('eth0', {}), []);
+  t.false(needsNetem({}));
+  t.false(needsNetem({ mtu: 1492 }));
+});
+
+test('a link MTU sets the interface MTU, before any qdisc', (t) => {
+  t.deepEqual(linkConditionLines('"$d"', { mtu: 1492 }), ['ip link set dev "$d" mtu 1492']);
+  t.deepEqual(linkConditionLines('eth0', { mtu: 1280, loss: '1%' }), [
+    'ip link set dev eth0 mtu 1280',
+    'tc qdisc replace dev eth0 root netem loss 1%',
+  ]);
+});
+
+test('delay, jitter and loss are one netem qdisc, in the order netem takes them', (t) => {
+  t.deepEqual(linkConditionLines('eth0', { delay: '20ms', jitter: '5ms', loss: '0.5%' }), [
+    'tc qdisc replace dev eth0 root netem delay 20ms 5ms loss 0.5%',
+  ]);
+  t.deepEqual(linkConditionLines('eth0', { delay: '1.5s' }), ['tc qdisc replace dev eth0 root netem delay 1.5s']);
+  t.true(needsNetem({ delay: '1ms' }));
+  t.true(needsNetem({ loss: '1%' }));
+});
+
+test('the internet router passes everything unless told to drop', (t) => {
+  t.is(internetRules({ icmp: 'pass', fragments: 'pass' }), undefined);
+});
+
+test('icmp: drop drops ICMP and ICMPv6 error messages, forwarded and the router’s own, and nothing else', (t) => {
+  const rules = internetRules({ icmp: 'drop', fragments: 'pass' })!;
+  t.regex(rules, /^table inet wglab_internet \{$/m);
+  t.regex(
+    rules,
+    /hook forward priority 0;[\s\S]*icmp type \{ destination-unreachable, time-exceeded, parameter-problem \} counter drop/,
+  );
+  t.regex(
+    rules,
+    /hook output priority 0;[\s\S]*icmpv6 type \{ destination-unreachable, packet-too-big, time-exceeded, parameter-problem \} counter drop/,
+  );
+  t.notRegex(rules, /echo-request|echo-reply/);
+  t.notRegex(rules, /frag-off/);
+});
+
+test('fragments: drop drops IPv4 and IPv6 fragments before reassembly', (t) => {
+  const rules = internetRules({ icmp: 'pass', fragments: 'drop' })!;
+  t.regex(
+    rules,
+    /hook prerouting priority -500;[\s\S]*ip frag-off & 0x3fff != 0 counter drop[\s\S]*exthdr frag exists counter drop/,
+  );
+  t.notRegex(rules, /icmp/);
+});
+
+test('sysctls are set quietly, values quoted only where the shell needs it', (t) => {
+  t.deepEqual(sysctlLines({ 'net.ipv4.conf.all.rp_filter': '1', 'net.ipv4.ip_local_port_range': '1024 65000' }), [
+    'sysctl -q -w net.ipv4.conf.all.rp_filter=1',
+    "sysctl -q -w net.ipv4.ip_local_port_range='1024 65000'",
+  ]);
+});
