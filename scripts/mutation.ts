@@ -12,11 +12,13 @@ import { fileURLToPath } from 'node:url';
 
 /** Directories whose every module is mutated, and single modules; a module's tests sit beside it. */
 const defaultModules = [
-  ...modulesIn('harness/verify', ['run-check.ts', 'run-scenario.ts']), // those two drive Docker; their pure parts live in modules of their own
+  // run-check, run-checks and lab-pool drive Docker; their pure parts live in modules of their own.
+  ...modulesIn('harness/verify', ['run-check.ts', 'run-checks.ts', 'lab-pool.ts']),
   ...modulesIn('harness/evidence'),
   ...modulesIn('harness/wgconf/lint'),
   'harness/wgconf/parse-wg-config.ts',
   'harness/lab/lab-resources.ts',
+  'harness/lab/node-setup.ts',
 ];
 
 function modulesIn(dir: string, except: string[] = []): string[] {

@@ -275,7 +275,8 @@ export class Lab implements AsyncDisposable {
       if (!(await this.isWireguardUp(node, face))) continue;
       await this.sh(
         node,
-        `ip link del dev ${face}; pkill -x -f 'wireguard-go ${face}' 2>/dev/null; rm -f /var/run/wireguard/${face}.sock; true`,
+        // Its running settings (the fwmark wg-quick gave it included) are kept for reviveKilledWireguard.
+        `wg showconf ${face} > /run/wglab-${face}.killed; ip link del dev ${face}; pkill -x -f 'wireguard-go ${face}' 2>/dev/null; rm -f /var/run/wireguard/${face}.sock; true`,
       );
       this.wireguardUp.set(`${node}/${face}`, false);
       killed.push(face);
@@ -284,7 +285,7 @@ export class Lab implements AsyncDisposable {
   }
 
   /**
-   * Brings back what killWireguard left: a stand-in of each interface with its file's settings, then wg-quick
+   * Brings back what killWireguard left: a stand-in of each interface with the settings it ran with, then wg-quick
    * down on it, so its PreDown and PostDown hooks undo what PreUp and PostUp did (SaveConfig writes back the same).
    */
   async reviveKilledWireguard(node: string, interfaces: string[]): Promise<void> {
@@ -292,10 +293,7 @@ export class Lab implements AsyncDisposable {
     for (const face of interfaces) {
       const create =
         this.wireguard === 'kernel' ? `ip link add dev ${face} type wireguard` : `wireguard-go ${face} >/dev/null 2>&1`;
-      const settings = `/run/wglab-${face}.conf`;
-      await this.sh(node, `${create} && wg-quick strip ${face} > ${settings} && wg setconf ${face} ${settings}`, {
-        env,
-      });
+      await this.sh(node, `${create} && wg setconf ${face} /run/wglab-${face}.killed`, { env });
       this.wireguardUp.set(`${node}/${face}`, true);
       await this.wgDown(node, face);
     }

@@ -517,3 +517,139 @@ test('a LAN capture point is not the tunnel, whatever its interface is called; a
   const named: CapturePoint = { label: 'A office', node: 'A', iface: 'office', role: 'tunnel', packets: aOnWg0 };
   t.is(decideVerdict(check('tunnel'), evidence({ captures: [router(), named] })).observed.path, 'tunnel');
 });
+
+// An exit peer: A sends through the tunnel to B, which forwards to C (192.0.2.3:443) under its own address.
+const exitEvidence = (clear: Packet[], more: Partial<Evidence> = {}) => ({
+  ...evidence({
+    log: [entry('203.0.113.2')],
+    captures: [
+      router(wireguardUdp, clear),
+      wg0('A', conversation('10.0.0.1', 40000, '192.0.2.3', 443, 3)),
+      wg0('B', conversation('10.0.0.1', 40000, '192.0.2.3', 443, 3)),
+    ],
+  }),
+  fromEndpoint: 'A',
+  publicAddresses: [
+    { node: 'A', address: '198.51.100.1' },
+    { node: 'B', address: '203.0.113.2' },
+  ],
+  ...more,
+});
+const fromExit = forwarded(conversation('203.0.113.2', 40000, '192.0.2.3', 443, 2));
+const fromA = forwarded(conversation('198.51.100.1', 40000, '192.0.2.3', 443, 1));
+
+test('tunnel, not both: clear packets at the router only from the exit peer that carried the request in its tunnel', (t) => {
+  const verdict = decideVerdict(check('tunnel', '203.0.113.2'), exitEvidence(fromExit));
+  t.deepEqual(verdict.observed, { path: 'tunnel', sourceIp: '203.0.113.2', httpStatus: 200 });
+  t.true(verdict.pass);
+  const flipped = decideVerdict(check('internet', '203.0.113.2'), exitEvidence(fromExit));
+  t.deepEqual(flipped.reasons, [
+    "expected path internet, observed tunnel: the request's TCP was on A wg0 and B wg0 and left the tunnel at B: the internet carried it in clear only from B's address 203.0.113.2 (4 packets), after the tunnel",
+  ]);
+});
+
+test("both, still: clear packets from the client's own address beside the exit's, or an exit whose tunnel never saw it", (t) => {
+  t.is(decideVerdict(check('tunnel'), exitEvidence([...fromExit, ...fromA])).observed.path, 'both');
+  // The sender's own endpoint is never its exit, even when its tunnel carried the request.
+  t.is(decideVerdict(check('tunnel'), exitEvidence(fromExit, { fromEndpoint: 'B' })).observed.path, 'both');
+  // Without the nodes' addresses nothing is an exit.
+  t.is(decideVerdict(check('tunnel'), exitEvidence(fromExit, { publicAddresses: [] })).observed.path, 'both');
+  // B's address, but B's tunnel did not carry the request: A's wg0 alone did.
+  const onlyA = exitEvidence(fromExit);
+  onlyA.captures = onlyA.captures.filter((capture) => capture.label !== 'B wg0');
+  t.is(decideVerdict(check('tunnel'), onlyA).observed.path, 'both');
+});
+
+// A transfer of 2000000 bytes from C (192.0.2.3:443) to A through the tunnel and its exit B; the router saw 1500-byte
+// packets, B's ICMP "fragmentation needed" and the largest that reached A's wg0 was 935 bytes.
+const transferCheck = (stalls?: boolean): Check => ({
+  ...check('tunnel'),
+  bytes: 2_000_000,
+  expect: { path: 'tunnel', ...(stalls === undefined ? {} : { stalls }) },
+});
+const big = (src: string, dst: string, ipLength: number) => packet(src, 443, dst, 40000, { ipLength });
+const stallEvidence = (request: Partial<RequestResult>, more: Partial<Evidence> = {}) => ({
+  ...evidence({
+    request,
+    log: [],
+    captures: [
+      router(wireguardUdp, forwarded([big('192.0.2.3', '203.0.113.2', 1500)]), [
+        packet('203.0.113.2', 0, '192.0.2.3', 0, { protocol: 1, icmp: { type: 3, code: 4, mtu: 1420 } }),
+      ]),
+      wg0('A', conversation('10.0.0.1', 40000, '192.0.2.3', 443, 2), [big('192.0.2.3', '10.0.0.1', 935)]),
+      wg0('B', conversation('10.0.0.1', 40000, '192.0.2.3', 443, 2)),
+    ],
+  }),
+  clientPoint: 'A wg0',
+  fromEndpoint: 'A',
+  publicAddresses: [{ node: 'B', address: '203.0.113.2' }],
+  ...more,
+});
+const tooSlow = { exitCode: 28, httpStatus: undefined, error: 'Operation too slow', bytesReceived: 0 };
+
+test('a transfer that connects and then stops short is a stall, on the path its packets took', (t) => {
+  const verdict = decideVerdict(transferCheck(true), stallEvidence(tooSlow));
+  t.deepEqual(verdict.observed, { path: 'tunnel', sourceIp: undefined, httpStatus: undefined, stalls: true, bytes: 0 });
+  t.true(verdict.pass);
+  const unexpected = decideVerdict(transferCheck(false), stallEvidence({ ...tooSlow, bytesReceived: 1200 }));
+  t.false(unexpected.pass);
+  t.deepEqual(unexpected.reasons, [
+    'the transfer stalled: 1200 of 2000000 bytes arrived before curl gave up (Operation too slow); the largest packet of the answer that got through was 935 bytes; larger ones stopped after internet (up to 1500 bytes as captured there); ICMP size errors: 1 at internet (MTU 1420)',
+  ]);
+  // Left out, stalls means false: the transfer must complete.
+  t.false(decideVerdict(transferCheck(), stallEvidence(tooSlow)).pass);
+});
+
+test('a completed transfer passes unless it was expected to stall; a short but successful one fails', (t) => {
+  const done = { exitCode: 0, httpStatus: 200, bytesReceived: 2_000_000 };
+  const evidenceDone = stallEvidence(done, { logEntries: [entry('10.0.0.1')] });
+  const complete = decideVerdict(transferCheck(false), evidenceDone);
+  t.deepEqual(complete.observed, {
+    path: 'tunnel',
+    sourceIp: '10.0.0.1',
+    httpStatus: 200,
+    stalls: false,
+    bytes: 2_000_000,
+  });
+  t.true(complete.pass);
+  t.deepEqual(decideVerdict(transferCheck(true), evidenceDone).reasons, [
+    'expected the transfer to stall, and all 2000000 bytes arrived',
+  ]);
+  t.deepEqual(
+    decideVerdict(
+      transferCheck(false),
+      stallEvidence({ ...done, bytesReceived: 5 }, { logEntries: [entry('10.0.0.1')] }),
+    ).reasons,
+    ['the server was asked for 2000000 bytes and 5 arrived'],
+  );
+  // No connection at all is no stall: curl never had a client port.
+  const refused = decideVerdict(
+    transferCheck(true),
+    stallEvidence({ exitCode: 7, httpStatus: undefined, localPort: undefined, error: 'Connection refused' }),
+  );
+  t.is(refused.observed.stalls, false);
+  t.deepEqual(refused.reasons, [
+    'expected path tunnel, observed none: curl failed (exit 7: Connection refused) and nginx logged nothing',
+  ]);
+  // Refused after nginx logged it (unclear): still no stall, and the reason says there was no connection.
+  const odd = decideVerdict(
+    transferCheck(true),
+    stallEvidence(
+      { exitCode: 7, httpStatus: undefined, localPort: undefined, error: 'Connection refused' },
+      { logEntries: [entry('10.0.0.1')] },
+    ),
+  );
+  t.deepEqual(odd.reasons.slice(-1), [
+    'expected the transfer to stall, and it made no connection: curl failed (exit 7: Connection refused)',
+  ]);
+});
+
+test('a stall whose packets were in the tunnel and in clear from the client is both; in clear alone, internet', (t) => {
+  const leak = stallEvidence(tooSlow);
+  leak.captures = [...leak.captures, { ...router(forwarded([big('192.0.2.3', '198.51.100.1', 1500)])), label: 'x' }];
+  leak.captures[0] = router(wireguardUdp, forwarded([big('192.0.2.3', '198.51.100.1', 1500)]));
+  t.is(decideVerdict(transferCheck(true), leak).observed.path, 'both');
+  const clear = stallEvidence(tooSlow);
+  clear.captures = [router(forwarded([big('192.0.2.3', '198.51.100.1', 1500)])), wg0('A')];
+  t.deepEqual(decideVerdict(transferCheck(true), clear).observed.path, 'internet');
+});

@@ -1,0 +1,80 @@
+import test from 'ava';
+import { readdirSync, readFileSync } from 'node:fs';
+import { runScenarios } from '../../harness/api/run-scenarios.ts';
+import type { ScenarioReport } from '../../harness/report/report-model.ts';
+import { loadScenario, parseScenario } from '../../harness/wgconf/load-scenario.ts';
+
+// Failures people published, each as a pair: the broken setup with expectations that state the failure truthfully
+// (a stall, a leak) and the published fix with the working setup's. Both must pass; a flipped expectation in each
+// broken one must fail on that check, for a reason taken from the evidence.
+const dir = new URL('../../scenarios/failures/', import.meta.url).pathname;
+const files = readdirSync(dir)
+  .filter((name) => name.endsWith('.yaml'))
+  .sort();
+let truth: Promise<ScenarioReport[]> | undefined;
+const truthful = () =>
+  (truth ??= runScenarios(
+    files.map((file) => loadScenario(dir + file)),
+    { concurrency: 2 },
+  ).then((run) => run.reports));
+
+test.serial('the failures corpus holds pairs: every broken setup has its fix beside it', (t) => {
+  t.true(files.length >= 8, files.join(', '));
+  for (const file of files.filter((name) => !/-(fixed|loose)\.yaml$/.test(name) && name !== 'kill-switch.yaml')) {
+    const fix = file === 'kill-switch-missing.yaml' ? 'kill-switch.yaml' : file.replace(/\.yaml$/, '-fixed.yaml');
+    t.true(files.includes(fix), `${file} has its fix ${fix}`);
+  }
+});
+
+for (const [position, file] of files.entries()) {
+  test.serial(`failures: ${file} passes with the truth as its expectation`, async (t) => {
+    const report = (await truthful())[position]!;
+    for (const check of report.checks)
+      t.log(`${check.pass ? 'PASS' : 'FAIL'} ${check.from} ${check.url}: ${check.reasons.join('; ')}`);
+    t.is(report.scenario, loadScenario(dir + file).name);
+    t.true(report.pass);
+  });
+}
+
+/** A broken scenario with one expectation flipped, under a name of its own. */
+function flipped(file: string, from: string, to: string) {
+  const text = readFileSync(dir + file, 'utf8');
+  t_assert(text.includes(from), `${file} holds ${from}`);
+  return parseScenario(text.replace(/^name: (.*)$/m, 'name: flipped-$1').replace(from, to), dir + `flipped-${file}`);
+}
+function t_assert(ok: boolean, what: string): void {
+  if (!ok) throw new Error(`the negative control cannot be built: ${what}`);
+}
+
+test.serial(
+  'negative control: one flipped expectation in each broken setup fails that check, saying why',
+  async (t) => {
+    const { reports } = await runScenarios(
+      [
+        flipped('mtu-blackhole-exit-gateway.yaml', 'stalls: true', 'stalls: false'),
+        flipped('pppoe-mtu.yaml', 'stalls: true', 'stalls: false'),
+        flipped(
+          'kill-switch-missing.yaml',
+          'fault: wireguard-killed, expect: { path: internet, sourceIp: 198.51.100.1 }',
+          'fault: wireguard-killed, expect: { path: none }',
+        ),
+        flipped(
+          'ipv6-leak.yaml',
+          'expect: { path: internet, sourceIp: "2001:db8:a::12" }',
+          'expect: { path: tunnel, sourceIp: "2001:db8:b::70" }',
+        ),
+      ],
+      { concurrency: 2 },
+    );
+    const failing = reports.map((report) => report.checks.flatMap((check, index) => (check.pass ? [] : [index + 1])));
+    t.deepEqual(failing, [[2], [2], [2], [2]], 'exactly the flipped check fails in each');
+    const reason = (at: number) => reports[at]!.checks[1]!.reasons.join(' ');
+    t.regex(
+      reason(0),
+      /^the transfer stalled: 0 of 2000000 bytes arrived .*larger ones stopped after internet .*ICMP size errors: \d+ at internet \(MTU 1420\)/,
+    );
+    t.regex(reason(1), /^the transfer stalled: \d+ of 2000000 bytes arrived/);
+    t.regex(reason(2), /^expected path none, observed internet: the request's TCP crossed the internet in clear/);
+    t.regex(reason(3), /^expected path tunnel, observed internet/);
+  },
+);
