@@ -1,6 +1,6 @@
 import test, { type ExecutionContext } from 'ava';
 import { execa } from 'execa';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readPcap } from '../../harness/evidence/pcap.ts';
@@ -130,13 +130,31 @@ const hostSysctls = [
   'net.ipv6.conf.all.accept_dad',
   'net.core.somaxconn',
   'net.ipv4.tcp_syncookies',
+  'net.netfilter.nf_conntrack_udp_timeout',
+  'net.netfilter.nf_conntrack_udp_timeout_stream',
+  'net.netfilter.nf_conntrack_max',
   'kernel.domainname',
   'vm.swappiness',
 ];
 const readSysctls = () =>
   Object.fromEntries(
-    hostSysctls.map((key) => [key, readFileSync(`/proc/sys/${key.replace(/\./g, '/')}`, 'utf8').trim()]),
+    hostSysctls.map((key) => {
+      const path = `/proc/sys/${key.replace(/\./g, '/')}`;
+      // Conntrack's settings exist once its module is loaded: absent before and after is unchanged too.
+      return [key, existsSync(path) ? readFileSync(path, 'utf8').trim() : '(absent)'];
+    }),
   );
+/** The host's nftables tables and interface MTUs: a lab's router rules and link MTUs stay in the lab's nodes. */
+async function readHostFilters(): Promise<{ tables: string; mtus: string }> {
+  const tables = await execa('nft', ['list', 'tables'], { reject: false });
+  const links = await execa('ip', ['-o', 'link', 'show'], { reject: false });
+  const mtus = links.stdout
+    .split('\n')
+    .filter((line) => !/veth|br-|docker/.test(line))
+    .map((line) => /^\d+: ([^:@]+).* mtu (\d+)/.exec(line)?.slice(1, 3).join(' ') ?? '')
+    .join(', ');
+  return { tables: tables.stdout, mtus };
+}
 
 test.serial(
   "labs whose configs run sysctl PostUps (and nodes that set net.* themselves) leave the host's sysctls, addresses and routes as they were",
@@ -146,10 +164,16 @@ test.serial(
     const labAddresses = new Set<string>();
     // Values unlike the host's, so a leak would show.
     const flip = (key: string) => `${key}=${before.sysctls[key] === '1' ? '0' : '1'}`;
-    for (const name of ['three-site-mesh', 'transparent-ipv6']) {
-      await using lab = await startLab(
-        loadScenario(new URL(`../../scenarios/own-network/${name}.yaml`, import.meta.url).pathname),
-      );
+    const filters = await readHostFilters();
+    // Users' own files (sysctl PostUps), and the failures corpus: link MTUs, the router's nftables table (ICMP and
+    // fragments dropped), scenario sysctls, exit peers that masquerade.
+    for (const name of [
+      'own-network/three-site-mesh',
+      'own-network/transparent-ipv6',
+      'failures/mtu-blackhole-exit-gateway',
+      'failures/pppoe-mtu',
+    ]) {
+      await using lab = await startLab(loadScenario(new URL(`../../scenarios/${name}.yaml`, import.meta.url).pathname));
       const node = lab.plan.endpoints[0]!.name;
       for (const key of [
         'net.ipv4.ip_forward',
@@ -171,6 +195,10 @@ test.serial(
         t.not((await lab.exec(node, ['sysctl', '-w', key], { allowFailure: true })).exitCode, 0, `${key} is refused`);
       const during = { sysctls: readSysctls(), network: await readHostNetwork() };
       t.deepEqual(during.sysctls, before.sysctls, `${name}: host sysctls unchanged while the lab runs`);
+      const duringFilters = await readHostFilters();
+      t.is(duringFilters.tables, filters.tables, `${name}: no nftables table of the lab on the host`);
+      t.is(duringFilters.mtus, filters.mtus, `${name}: host interface MTUs unchanged`);
+      t.notRegex(duringFilters.tables, /wglab_internet/);
       t.deepEqual(
         hostNetworkChanges(before.network, during.network, isDockerLink),
         [],
