@@ -82,14 +82,14 @@ ${
 function checkSection(run: ScenarioReport, check: CheckReport, index: number, linkPcaps: boolean): string {
   const id = `${anchor(run.scenario)}-${index + 1}`;
   return `<article class="check ${check.pass ? 'pass' : 'fail'}" id="${id}" data-check="${index + 1}">
-<h3>${index + 1}. ${e(check.from)} → ${e(check.url)}${check.fault ? ` <span class="fault">fault: ${e(check.fault)}</span>` : ''} ${badge(check.pass)}</h3>
+<h3>${index + 1}. ${e(check.from)} → ${e(check.url)}${check.fault ? ` <span class="fault">fault: ${e(check.fault)}${check.faultNode ? ` on ${e(check.faultNode)}` : ''}</span>` : ''}${check.bytes === undefined ? '' : ` <span class="transfer">${check.bytes} bytes</span>`}${check.idle === undefined ? '' : ` <span class="idle">after ${check.idle} s idle</span>`} ${badge(check.pass)}</h3>
 <div class="check-body">
 ${topologySvg(run.topology, { check }, `check ${index + 1}: ${check.observed.path}`)}
 <div class="facts">
 <table class="verdict">
-<tr><th></th><th>path</th><th>server saw</th></tr>
-<tr><th>expected</th><td>${e(check.expected.path)}</td><td>${e(check.expected.sourceIp ?? (check.expected.path === 'none' ? 'no request' : 'any'))}</td></tr>
-<tr class="${check.pass ? 'pass' : 'fail'}"><th>observed</th><td>${e(check.observed.path)}</td><td>${e(check.observed.sourceIp ?? 'no request')}${check.observed.httpStatus ? ` (HTTP ${check.observed.httpStatus})` : ''}</td></tr>
+<tr><th></th><th>path</th><th>server saw</th>${check.bytes === undefined ? '' : '<th>transfer</th>'}</tr>
+<tr><th>expected</th><td>${e(check.expected.path)}</td><td>${e(check.expected.sourceIp ?? (check.expected.path === 'none' ? 'no request' : 'any'))}</td>${check.bytes === undefined ? '' : `<td>${check.expected.stalls ? 'stalls' : `all ${check.bytes} bytes`}</td>`}</tr>
+<tr class="${check.pass ? 'pass' : 'fail'}"><th>observed</th><td>${e(check.observed.path)}</td><td>${e(check.observed.sourceIp ?? 'no request')}${check.observed.httpStatus ? ` (HTTP ${check.observed.httpStatus})` : ''}</td>${check.bytes === undefined ? '' : `<td>${check.observed.stalls ? `stalled after ${check.observed.bytes ?? 0} bytes` : `${check.observed.bytes ?? 0} bytes`}</td>`}</tr>
 </table>
 ${check.reasons.length > 0 ? `<div class="reasons"><strong>Why it failed</strong><ul>${check.reasons.map((reason) => `<li>${e(reason)}</li>`).join('')}</ul></div>` : ''}
 ${check.note ? `<p class="note">${e(check.note)}</p>` : ''}

@@ -48,7 +48,13 @@ export interface TopologyReport {
     listenPort: number | null;
     serves: string | null;
     transparent: boolean;
+    /** Conditions on its link to the internet, when the scenario sets any. */
+    link?: { mtu?: number; delay?: string; jitter?: string; loss?: string };
+    /** net.* sysctls the scenario sets in it. */
+    sysctls?: Record<string, string>;
   }[];
+  /** What the internet router drops, when the scenario says (`icmp`, `fragments`). */
+  internet?: { icmp: string; fragments: string };
   /** The WireGuard endpoints, the dialing end first. */
   tunnel: string[];
 }

@@ -327,3 +327,52 @@ test("the report keeps lint's findings on the configs, escaped", (t) => {
     /Lint: no findings on these configs\./,
   );
 });
+
+test('conditions in the picture: link MTU, delay and loss on the link, what the internet drops under the router', (t) => {
+  const run = scenario('conditions', [check()]);
+  run.topology.endpoints[0]!.link = { mtu: 1492, delay: '20ms', jitter: '5ms', loss: '1%' };
+  run.topology.internet = { icmp: 'drop', fragments: 'pass' };
+  const svg = topologySvg(run.topology);
+  t.regex(svg, /<text class="link-label"[^>]*>MTU 1492 · delay 20ms±5ms · loss 1%<\/text>/);
+  t.regex(svg, /<text class="router-drops"[^>]*>drops ICMP errors<\/text>/);
+  run.topology.internet = { icmp: 'drop', fragments: 'drop' };
+  t.regex(topologySvg(run.topology), />drops ICMP errors and fragments</);
+  run.topology.internet = { icmp: 'pass', fragments: 'pass' };
+  run.topology.endpoints[0]!.link = { mtu: 1280 };
+  const plain = topologySvg(run.topology);
+  t.notRegex(plain, /router-drops/);
+  t.regex(plain, />MTU 1280</);
+  t.notRegex(topologySvg(scenario('plain', [check()]).topology), /link-label|router-drops/);
+});
+
+test('a transfer in the report: bytes asked, expected to stall or not, what arrived, in words and in HTML', (t) => {
+  const stalled = check({
+    bytes: 2_000_000,
+    expected: { sourceIp: null, path: 'tunnel', stalls: true },
+    observed: { sourceIp: null, path: 'tunnel', httpStatus: null, stalls: true, bytes: 0 },
+  });
+  t.is(
+    verdictLine(stalled, 1),
+    'PASS 2 A https://app.example.com/: expected tunnel, stalling, observed tunnel, stalled after 0 bytes',
+  );
+  const done = check({
+    bytes: 2_000_000,
+    idle: 8,
+    expected: { sourceIp: null, path: 'tunnel', stalls: false },
+    observed: { sourceIp: '10.0.0.1', path: 'tunnel', httpStatus: 200, stalls: false, bytes: 2_000_000 },
+  });
+  t.regex(
+    verdictLine(done, 0),
+    /expected tunnel, completing, observed tunnel as 10\.0\.0\.1, 2000000 bytes \(HTTP 200\)$/,
+  );
+  const html = htmlReport({ runs: [scenario('transfer', [stalled, done])], generated: new Date(0), linkPcaps: false });
+  t.regex(html, /<span class="transfer">2000000 bytes<\/span>/);
+  t.regex(html, /<span class="idle">after 8 s idle<\/span>/);
+  t.regex(html, /<td>stalls<\/td>/);
+  t.regex(html, /<td>stalled after 0 bytes<\/td>/);
+  t.regex(html, /<td>all 2000000 bytes<\/td>/);
+  t.notRegex(
+    htmlReport({ runs: [scenario('plain', [check()])], generated: new Date(0), linkPcaps: false }),
+    /<th>transfer<\/th>/,
+  );
+});

@@ -64,8 +64,11 @@ export function scenarioReport(run: ScenarioRun, checks: CheckReport[]): Scenari
       listenPort: plan.listenPorts[endpoint.name] ?? endpoint.listenPort ?? null,
       serves: endpoint.serves ?? null,
       transparent: scenario.tunnel?.transparent.includes(endpoint.name) ?? false,
+      ...(endpoint.link && Object.keys(endpoint.link).length > 0 ? { link: endpoint.link } : {}),
+      ...(Object.keys(endpoint.sysctls).length > 0 ? { sysctls: endpoint.sysctls } : {}),
     })),
     tunnel: [...plan.wireguardOrder].reverse(),
+    ...(scenario.internet ? { internet: scenario.internet } : {}),
   };
   return {
     scenario: scenario.name,

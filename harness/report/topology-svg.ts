@@ -67,6 +67,11 @@ export function topologySvg(topology: TopologyReport, overlay?: PathOverlay, tit
   for (const endpoint of topology.endpoints) {
     const p = at.get(endpoint.name)!;
     parts.push(`<line class="link" x1="${p.x}" y1="${p.y}" x2="${router.x}" y2="${router.y}"/>`);
+    const conditions = linkText(endpoint.link);
+    if (conditions)
+      parts.push(
+        `<text class="link-label" x="${(p.x + router.x) / 2}" y="${(p.y + router.y) / 2 - 4}">${escapeHtml(conditions)}</text>`,
+      );
   }
   if (tunnel) {
     parts.push(`<path class="tunnel" d="${tunnel}"/>`);
@@ -82,6 +87,14 @@ export function topologySvg(topology: TopologyReport, overlay?: PathOverlay, tit
   parts.push(
     `<circle class="router" cx="${router.x}" cy="${router.y}" r="30"/><text class="router-label" x="${router.x}" y="${router.y + 4}">internet</text>`,
   );
+  const drops = [
+    topology.internet?.icmp === 'drop' ? 'ICMP errors' : '',
+    topology.internet?.fragments === 'drop' ? 'fragments' : '',
+  ].filter(Boolean);
+  if (drops.length > 0)
+    parts.push(
+      `<text class="router-drops" x="${router.x}" y="${router.y + 46}">drops ${escapeHtml(drops.join(' and '))}</text>`,
+    );
   for (const endpoint of topology.endpoints) {
     const p = at.get(endpoint.name)!;
     const wg = endpoint.wgIp
@@ -112,6 +125,18 @@ export function topologySvg(topology: TopologyReport, overlay?: PathOverlay, tit
     .join('')}</defs>
 ${parts.join('\n')}
 </svg>`;
+}
+
+/** `MTU 1492 · delay 20ms±5ms · loss 1%`: a link's conditions as the picture labels the link. */
+export function linkText(link: TopologyReport['endpoints'][number]['link']): string {
+  if (!link) return '';
+  return [
+    link.mtu === undefined ? '' : `MTU ${link.mtu}`,
+    link.delay === undefined ? '' : `delay ${link.delay}${link.jitter ? `±${link.jitter}` : ''}`,
+    link.loss === undefined ? '' : `loss ${link.loss}`,
+  ]
+    .filter(Boolean)
+    .join(' · ');
 }
 
 function drawPath(check: PathOverlay['check'], at: Map<string, Point>, tunnel: string | undefined): string {
@@ -155,6 +180,7 @@ svg.topology text { font: 12px system-ui, sans-serif; text-anchor: middle; fill:
 svg.topology .tunnel-label { fill: #4b5868; font-style: italic; }
 svg.topology .router { fill: #eef2f7; stroke: #7a8799; stroke-width: 2; }
 svg.topology .router-label { font-weight: 600; }
+svg.topology .router-drops, svg.topology .link-label { fill: #b3261e; font-size: 11px; }
 svg.topology .node rect { fill: #ffffff; stroke: #7a8799; stroke-width: 1.5; }
 svg.topology .node.client rect { stroke: #1d2733; stroke-width: 3; }
 svg.topology .node.server rect { stroke: #1d2733; stroke-width: 3; fill: #f6f8fb; }
