@@ -1,6 +1,6 @@
 import test from 'ava';
 import { parseScenario } from '../wgconf/load-scenario.ts';
-import { recordExpectations } from './record-expectations.ts';
+import { expectationText, recordExpectations } from './record-expectations.ts';
 
 const scenario = `# My office tunnel: recorded, then verified on every change.
 name: office   # short
@@ -87,4 +87,17 @@ test('a scenario may leave expect out; a given expect is still checked', (t) => 
     parseScenario(scenario.replace('{ sourceIp: 10.0.0.1, path: tunnel } }', '{ sourceIp: 10.0.0.1, path: none } }')),
   );
   t.regex(error.message, /checks\.1\.expect\.sourceIp: a request expected to reach nothing has no source IP/);
+});
+
+test('a stall is recorded as one, and an expect that differs only in stalls is changed', (t) => {
+  t.is(expectationText({ path: 'tunnel', stalls: true }), '{ path: tunnel, stalls: true }');
+  t.is(
+    expectationText({ sourceIp: '10.0.0.1', path: 'tunnel', stalls: false }),
+    '{ sourceIp: 10.0.0.1, path: tunnel }',
+  );
+  const text = 'name: x\nchecks:\n  - { from: A, url: "https://a.example/", bytes: 5, expect: { path: tunnel } }\n';
+  const stalled = recordExpectations(text, new Map([[0, { path: 'tunnel', stalls: true }]]));
+  t.is(stalled.text, text.replace('expect: { path: tunnel }', 'expect: { path: tunnel, stalls: true }'));
+  t.is(stalled.changes.length, 1);
+  t.is(recordExpectations(text, new Map([[0, { path: 'tunnel', stalls: false }]])).changes.length, 0);
 });

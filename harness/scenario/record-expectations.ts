@@ -11,7 +11,7 @@ export interface RecordedChange {
 
 /** `{ sourceIp: 10.0.0.1, path: tunnel }`, the way docs/scenarios.md writes an expectation. */
 export function expectationText(expect: Expectation): string {
-  return `{ ${expect.sourceIp === undefined ? '' : `sourceIp: ${expect.sourceIp}, `}path: ${expect.path} }`;
+  return `{ ${expect.sourceIp === undefined ? '' : `sourceIp: ${expect.sourceIp}, `}path: ${expect.path}${expect.stalls ? ', stalls: true' : ''} }`;
 }
 
 /**
@@ -48,7 +48,13 @@ export function recordExpectations(
     const pair = check.items.find((item) => isScalar(item.key) && item.key.value === 'expect') as
       Pair<unknown, unknown> | undefined;
     const before = pair && isMap(pair.value) ? (pair.value.toJSON() as Expectation) : undefined;
-    if (before && before.path === after.path && before.sourceIp === after.sourceIp) continue;
+    if (
+      before &&
+      before.path === after.path &&
+      before.sourceIp === after.sourceIp &&
+      Boolean(before.stalls) === Boolean(after.stalls)
+    )
+      continue;
     changes.push({ index, ...(before ? { before } : {}), after });
     edits.push(pair ? replaceValue(text, pair, after) : appendPair(text, check, after));
   }
