@@ -217,7 +217,7 @@ async function sendRequest(
   const transfer =
     check.bytes === undefined
       ? []
-      : ['-H', `${bodyBytesHeader}: ${check.bytes}`, '--speed-limit', '1', '--speed-time', String(3 * slow)];
+      : ['-H', `${bodyBytesHeader}: ${check.bytes}`, '--speed-limit', '1', '--speed-time', String(Math.ceil(3 * slow))];
   const maxTime = (quick ? 2 : 8 + (check.bytes ?? 0) / 5_000_000) * slow;
   const result = await lab.exec(
     check.from,

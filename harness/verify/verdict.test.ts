@@ -653,3 +653,25 @@ test('a stall whose packets were in the tunnel and in clear from the client is b
   clear.captures = [router(forwarded([big('192.0.2.3', '198.51.100.1', 1500)])), wg0('A')];
   t.deepEqual(decideVerdict(transferCheck(true), clear).observed.path, 'internet');
 });
+
+test('unclear, not none: curl could not make the request at all (a bad option, a bad URL)', (t) => {
+  for (const exitCode of [2, 3, 43, 48]) {
+    const verdict = decideVerdict(
+      check('none'),
+      evidence({
+        request: { exitCode, httpStatus: undefined, localPort: undefined, error: 'option --x: is unknown' },
+        log: [],
+        captures: [router(), wg0('A')],
+      }),
+    );
+    t.is(verdict.observed.path, 'unclear', `exit ${exitCode}`);
+    t.deepEqual(verdict.reasons, [
+      `expected path none, observed unclear: curl failed (exit ${exitCode}: option --x: is unknown): curl could not make the request, so nothing was tested`,
+    ]);
+  }
+  t.is(
+    decideVerdict(check('none'), evidence({ request: { ...failed, exitCode: 7 }, log: [], captures: [router()] }))
+      .observed.path,
+    'none',
+  );
+});

@@ -123,6 +123,9 @@ export function decideVerdict(check: Check, evidence: Evidence): Verdict {
         : inTunnel.length > 0
           ? ['tunnel', `the stalled transfer's TCP was on ${tunnelNames}`]
           : ['internet', `the stalled transfer's TCP crossed the internet in clear`];
+  // curl could not make the request at all (its init, the URL, an option): that proves nothing about the path.
+  else if (curlFailed && curlCouldNotRun.includes(request.exitCode))
+    [path, why] = ['unclear', `${curlText}: curl could not make the request, so nothing was tested`];
   // A timeout after the TCP connection was made is no proof that nothing gets through: curl gave up too soon.
   else if (curlFailed && !logged && request.exitCode === 28 && clientPort)
     [path, why] = [
@@ -223,5 +226,8 @@ export function decideVerdict(check: Check, evidence: Evidence): Verdict {
   });
   return { observed, pass: reasons.length === 0, reasons, seen };
 }
+
+/** curl's exit codes for a request it never made: failed to initialise, bad URL, bad internal call, unknown option. */
+const curlCouldNotRun = [2, 3, 43, 48];
 
 const packets = (count: number) => `${count} packet${count === 1 ? '' : 's'}`;
