@@ -12,6 +12,21 @@ const check = (from: string, fault?: Check['fault']): Check => ({
   ...(fault ? { fault } : {}),
 });
 
+test('checkBatches: an idle wait and a transfer run alone, like a fault', (t) => {
+  const checks = [
+    check('A'),
+    { ...check('C'), idle: 3 },
+    check('A'),
+    check('C'),
+    { ...check('A'), bytes: 5 },
+    check('C'),
+  ];
+  t.deepEqual(
+    checkBatches(checks, () => false).map((batch) => batch.map(({ index }) => index)),
+    [[0], [1], [2, 3], [4], [5]],
+  );
+});
+
 test('checkBatches: runs of checks without a fault go together, each fault alone, in file order', (t) => {
   const checks = [
     check('A'),

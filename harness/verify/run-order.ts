@@ -6,7 +6,7 @@ import type { Check, Scenario } from '../scenario/scenario.ts';
 
 /**
  * The order checks run in: each run of consecutive checks without a fault goes together (runChecksTogether),
- * each check with a fault or an `idle:` wait alone, so a fault never overlaps another check. A check for which `waitsForEarlier`
+ * each check with a fault, an `idle:` wait or a transfer (`bytes:`) alone, so a fault never overlaps another check. A check for which `waitsForEarlier`
  * holds (sent from an end that cannot start its WireGuard session itself) begins a new run, after every check
  * before it, as in file order. Report order stays the file's.
  */
@@ -15,8 +15,9 @@ export function checkBatches(
   waitsForEarlier: (check: Check) => boolean,
 ): { check: Check; index: number }[][] {
   const batches: { check: Check; index: number }[][] = [];
-  // A fault, or a wait for an idle lab (`idle:`), needs the lab to itself.
-  const alone = (check: Check) => check.fault !== undefined || check.idle !== undefined;
+  // A fault, a wait for an idle lab (`idle:`) or a transfer (`bytes:`, which would starve its neighbours on a slow
+  // engine) needs the lab to itself.
+  const alone = (check: Check) => check.fault !== undefined || check.idle !== undefined || check.bytes !== undefined;
   for (const [index, check] of checks.entries()) {
     const last = batches.at(-1);
     if (!alone(check) && last && !alone(last[0]!.check) && !waitsForEarlier(check)) last.push({ check, index });
