@@ -56,3 +56,9 @@ export class WglabErrors extends WglabError {
     return this.errors.map((error) => error.format()).join('\n');
   }
 }
+
+/** The first line of an error's message (or of what was thrown): what one-line messages quote. */
+export function firstLine(error: unknown): string {
+  const message = (error as { message?: unknown } | null | undefined)?.message;
+  return String(message ?? error).split('\n')[0] ?? '';
+}

@@ -1,5 +1,5 @@
 import { relative } from 'node:path';
-import { WglabError } from '../errors.ts';
+import { firstLine, WglabError } from '../errors.ts';
 import { EngineGoneError, engineAddress, isEngineConnectionError } from '../api/progress.ts';
 
 /** What the CLI prints for an error, and the exit code: no stack trace unless WGLAB_DEBUG=1. */
@@ -86,9 +86,4 @@ function fullTrace(error: Error): string {
     lines.push(`caused by: ${error.cause.stack}`);
   }
   return lines.join('\n');
-}
-
-function firstLine(error: unknown): string {
-  const { message } = (error ?? {}) as SystemLikeError;
-  return String(message ?? error).split('\n')[0] ?? '';
 }

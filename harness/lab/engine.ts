@@ -1,5 +1,5 @@
 import type Dockerode from 'dockerode';
-import { WglabError } from '../errors.ts';
+import { firstLine, WglabError } from '../errors.ts';
 
 // testcontainers' reaper image cannot be pulled where no registry is reachable; wglab labels and removes its own resources.
 process.env.TESTCONTAINERS_RYUK_DISABLED ??= 'true';
@@ -31,8 +31,4 @@ export function connectEngine(): Promise<Engine> {
     }
   })();
   return engine;
-}
-
-function firstLine(error: unknown): string {
-  return String(error instanceof Error ? error.message : error).split('\n')[0] ?? '';
 }

@@ -6,11 +6,3 @@ export const stderrProgress: Progress = (message) => {
 };
 
 export const silentProgress: Progress = () => {};
-
-/** Runs `work` and reports how long it took. */
-export async function timed<T>(progress: Progress, label: string, work: () => Promise<T>): Promise<T> {
-  const start = performance.now();
-  const result = await work();
-  progress(`${label} (${((performance.now() - start) / 1000).toFixed(1)} s)`);
-  return result;
-}

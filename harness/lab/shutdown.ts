@@ -1,4 +1,4 @@
-import { WglabError } from '../errors.ts';
+import { firstLine, WglabError } from '../errors.ts';
 
 /**
  * The process's one shutdown path. Whoever creates something that must not outlive the process (a lab, an
@@ -23,7 +23,7 @@ const owners = new Set<Teardown>();
 let interruption: Interruption | undefined;
 let shutdown: Promise<void> | undefined;
 let installed = false;
-let write: (text: string) => void = (text) => {
+const write: (text: string) => void = (text) => {
   process.stderr.write(text);
 };
 
@@ -109,10 +109,6 @@ function describeOwners(): string {
   return parts.join(' and ');
 }
 
-function firstLine(error: unknown): string {
-  return String(error instanceof Error ? error.message : error).split('\n')[0] ?? '';
-}
-
 function installHandlers(): void {
   if (installed) return;
   installed = true;
@@ -122,9 +118,4 @@ function installHandlers(): void {
 /** Installs the signal handlers now (the CLI does, so an interrupt before the first lab still exits cleanly). */
 export function handleSignals(): void {
   installHandlers();
-}
-
-/** For tests: where messages go. */
-export function setShutdownOutput(output: (text: string) => void): void {
-  write = output;
 }

@@ -165,7 +165,6 @@ export const scenarioSchema = z.strictObject({
   checks: z.array(checkSchema).default([]),
 });
 
-export type ScenarioInput = z.input<typeof scenarioSchema>;
 type EndpointFields = z.output<typeof endpointSchema>;
 /** An endpoint: the first address of each field as `publicIp`/`wgIp`, every one in `publicIps`/`wgIps`. */
 export type Endpoint = Omit<EndpointFields, 'publicIp' | 'wgIp'> & {
@@ -244,16 +243,4 @@ export function lanHosts(scenario: Scenario): LanHost[] {
 export function lanHostForHost(scenario: Scenario, host: string): LanHost | undefined {
   const bare = host.replace(/^\[|\]$/g, '');
   return lanHosts(scenario).find((lanHost) => lanHost.name === bare || sameAddress(lanHost.address, bare));
-}
-
-/** Where a check may start: an endpoint or a LAN host. */
-export function isNode(scenario: Scenario, name: string): boolean {
-  return scenario.endpoints[name] !== undefined || lanHosts(scenario).some((lanHost) => lanHost.name === name);
-}
-
-/** The two tunnel ends, dialer first, when the scenario generates its configs. */
-export function tunnelEnds(scenario: Scenario): [Endpoint, Endpoint] | undefined {
-  const tunnel = scenario.tunnel;
-  if (!tunnel) return undefined;
-  return [scenario.endpoints[tunnel.dialer]!, scenario.endpoints[tunnel.listener]!];
 }
