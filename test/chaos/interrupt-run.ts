@@ -42,6 +42,9 @@ export async function interruptRun(options: InterruptOptions): Promise<Interrupt
     all: false,
     env: { NO_COLOR: '1', ...options.env },
     timeout: options.timeoutMs ?? 180_000,
+    // execa follows a signal with SIGKILL 5 s later by default: a teardown on a busy machine can take longer, and
+    // the test must see how wglab itself ends.
+    forceKillAfterDelay: false,
   });
   let stderr = '';
   let fired = false;
