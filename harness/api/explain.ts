@@ -97,7 +97,7 @@ function compare(scenario: string, prediction: CheckPrediction): CheckComparison
 
 /** The step where the prediction leaves the expected way: where it enters or misses the tunnel, drops, or changes the source. */
 function partingStep(steps: Step[], expected: string, predicted: string, pathDiffers: boolean): number {
-  const request = steps.filter((step) => !step.text.startsWith('reply: '));
+  const request = steps.filter((step) => !step.reply);
   const find = (test: (step: Step) => boolean, list: Step[] = steps) => {
     const found = list.find(test);
     return found ? steps.indexOf(found) : -1;

@@ -26,4 +26,6 @@ export interface Step {
   kind: 'route' | 'wireguard' | 'nat' | 'filter' | 'internet' | 'deliver' | 'drop' | 'note';
   /** For route steps: the device the packet leaves by. */
   dev?: string;
+  /** A step of the server's reply (the request's own steps have none). */
+  reply?: true;
 }

@@ -380,7 +380,7 @@ export function sendOuter(
   const src = first.kind === 'route' ? selectSource(node, first.route, outer.family) : undefined;
   walk.steps.push({
     kind: 'wireguard',
-    text: `outer UDP ${src === undefined ? '' : bracketed(src)}:${outer.sport} → ${bracketed(address)}:${port}${face.fwmark ? ` (fwmark 0x${face.fwmark.toString(16)})` : ''}${learned ? ' (where it last heard from the peer)' : ''}`,
+    text: `outer UDP ${src === undefined ? '' : bracketed(src)}:${outer.sport} → ${bracketed(address)}:${port}${face.fwmark ? ` (fwmark 0x${face.fwmark.toString(16)})` : ''}${learned && !peer.endpoint ? ' (where it last heard from the peer)' : ''}`,
   });
   if (first.kind === 'route' && first.route.dev === face.iface) {
     walk.steps.push({

@@ -110,7 +110,7 @@ function predictCheck(network: Network, input: ModelInput, check: Check, index: 
           kind: 'deliver' as const,
           text: `nginx on ${server} sees ${attempt.sourceIp}${request.nat.length === 0 ? ' (no SNAT)' : ''}`,
         },
-        ...reply.steps.map((step) => ({ ...step, text: `reply: ${step.text}` })),
+        ...replySteps(reply.steps),
       ];
       const tunnel = request.tunnel || reply.tunnel;
       const clear = request.clear || reply.clear;
@@ -187,7 +187,7 @@ function connect(network: Network, from: string, server: string | undefined, add
     mark: 0,
   };
   const home = output(network, network.nodes.get(there.node)!, back, reply);
-  const steps = () => [...request.steps, ...reply.steps.map((step) => ({ ...step, text: `reply: ${step.text}` }))];
+  const steps = () => [...request.steps, ...replySteps(reply.steps)];
   if (home.kind !== 'delivered') {
     if (home.kind === 'unknown') return { kind: 'unknown', steps: steps(), reason: home.reason };
     return { kind: 'failed', steps: steps(), reason: `the reply is lost: ${home.reason}`, stalls: true };
@@ -208,4 +208,9 @@ function originalSource(walk: Walk, delivered: string): string {
 function fail(walk: Walk, outcome: Exclude<Outcome, { kind: 'delivered' }>): Attempt {
   if (outcome.kind === 'unknown') return { kind: 'unknown', steps: walk.steps, reason: outcome.reason };
   return { kind: 'failed', steps: walk.steps, reason: outcome.reason, stalls: outcome.stalls };
+}
+
+/** The reply's steps, marked as such; the first one says `reply:`. */
+function replySteps(steps: Step[]): Step[] {
+  return steps.map((step, at) => ({ ...step, text: at === 0 ? `reply: ${step.text}` : step.text, reply: true }));
 }
