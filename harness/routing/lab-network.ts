@@ -26,6 +26,8 @@ export interface Network {
   /** Names every node resolves (/etc/hosts). */
   hosts: { host: string; ipAddress: string }[];
   learned: Learned;
+  /** Set when an earlier check's outcome was unknown: what peers learned from it is unknown too. */
+  learningUnknown?: string;
   /** The node (and interface, when it has several) a public key belongs to, for "peer B". */
   keyOwners: Map<string, string>;
   /** Nodes running nginx. */
@@ -47,6 +49,7 @@ export interface NetworkOptions {
   down?: string;
   wireguardBlocked?: boolean;
   learned?: Learned;
+  learningUnknown?: string;
 }
 
 /**
@@ -159,6 +162,7 @@ export function buildNetwork(input: ModelInput, options: NetworkOptions = {}): N
     lans,
     hosts: plan.hosts,
     learned: options.learned ?? new Map(),
+    ...(options.learningUnknown === undefined ? {} : { learningUnknown: options.learningUnknown }),
     keyOwners,
     web: new Set([
       ...plan.endpoints.filter((endpoint) => endpoint.web).map((endpoint) => endpoint.name),

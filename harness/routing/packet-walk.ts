@@ -361,6 +361,11 @@ export function sendOuter(
     if (address === undefined)
       return dropped(walk, `${node.name} ${face.iface}: Endpoint ${peer.endpoint.host} resolves to no address`, false);
   }
+  if ((address === undefined || port === undefined) && network.learningUnknown !== undefined)
+    return {
+      kind: 'unknown',
+      reason: `peer ${peerName(network, peer)} of ${node.name} ${face.iface} has no Endpoint, and whether it heard from it depends on an earlier check that is unknown (${network.learningUnknown})`,
+    };
   if (address === undefined || port === undefined)
     return dropped(
       walk,

@@ -39,6 +39,7 @@ const clientPort = 20000;
 export function predictChecks(input: ModelInput): CheckPrediction[] {
   const { plan } = input;
   let learned: Learned = startingHandshakes(input);
+  let learningUnknown: string | undefined;
   return plan.scenario.checks.map((check, position) => {
     const down =
       check.fault && check.fault !== 'wireguard-blocked'
@@ -48,14 +49,17 @@ export function predictChecks(input: ModelInput): CheckPrediction[] {
       ...(down === undefined ? {} : { down }),
       wireguardBlocked: check.fault === 'wireguard-blocked',
       learned,
+      ...(learningUnknown === undefined ? {} : { learningUnknown }),
     });
     if (down !== undefined) for (const key of [...learned.keys()]) if (key.startsWith(`${down} `)) learned.delete(key);
     const prediction = predictCheck(network, input, check, position + 1);
+    if (prediction.predicted.path === 'unknown') learningUnknown ??= `check ${position + 1}`;
     if (check.fault) {
       if (down !== undefined) prediction.steps.unshift({ kind: 'note', text: `fault: wg-quick down on ${down}` });
       else prediction.steps.unshift({ kind: 'note', text: 'fault: the internet drops WireGuard UDP' });
       // After a fault the lab restarts WireGuard everywhere: what peers learned is gone.
       learned = startingHandshakes(input);
+      learningUnknown = undefined;
     }
     return prediction;
   });

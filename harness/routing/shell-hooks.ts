@@ -33,6 +33,9 @@ const controlWords = new Set([
   '}',
 ]);
 const shells = new Set(['sh', 'bash', 'dash', 'zsh']);
+/** Programs a hook may name by path that are the system's own, not a script to read. */
+const systemPrograms =
+  /^(ip|ip6?tables(-legacy|-nft|-save|-restore)?|nft|sysctl|wg|wg-quick|echo|printf|logger|true|false|resolvconf|resolvectl|systemctl|modprobe)$/;
 
 /**
  * What a wg-quick hook runs: `%i` replaced, split into simple commands, `$(wg show %i fwmark)` and variables
@@ -95,7 +98,8 @@ function runScript(text: string, args: readonly string[], context: ShellContext,
     const program = words[0] === 'sudo' || words[0] === 'exec' ? words.slice(1) : words;
     const scriptPath = shells.has(program[0] ?? '') ? program[1] : program[0];
     const script = scriptPath !== undefined && scriptPath.startsWith('/') ? scriptPath : undefined;
-    if (!unreadable && script !== undefined && (script in context.files || shells.has(program[0] ?? ''))) {
+    const system = script !== undefined && systemPrograms.test(script.split('/').at(-1)!);
+    if (!unreadable && script !== undefined && (script in context.files || shells.has(program[0] ?? '') || !system)) {
       const content = context.files[script];
       if (content === undefined || depth >= 3) {
         invocations.push({
