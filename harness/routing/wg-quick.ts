@@ -40,6 +40,15 @@ export function readWgQuickFile(iface: string, config: WgConfig): WgQuickFile {
   return { iface, settings, keepalive, dns, ...(refused ? { refused } : {}) };
 }
 
+const publicKeys = new Map<string, string>();
+
+/** publicKeyOf, once per key: the model rebuilds every node for every check. */
+function publicKeyFor(privateKey: string): string {
+  let key = publicKeys.get(privateKey);
+  if (key === undefined) publicKeys.set(privateKey, (key = publicKeyOf(privateKey)));
+  return key;
+}
+
 export interface HookRunContext {
   files: Readonly<Record<string, string | undefined>>;
 }
@@ -66,7 +75,7 @@ export function wgQuickUp(node: NodeState, file: WgQuickFile, context: HookRunCo
     iface,
     ...(settings.interface.listenPort ? { listenPort: settings.interface.listenPort.value } : {}),
     fwmark: settings.interface.fwMark?.value ?? 0,
-    publicKey: publicKeyOf(settings.interface.privateKey!.value),
+    publicKey: publicKeyFor(settings.interface.privateKey!.value),
     peers,
     dns: file.dns,
   };
