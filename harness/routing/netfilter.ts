@@ -76,6 +76,12 @@ const withValue = new Set([
   '--goto',
 ]);
 const harmlessTargets = new Set(['TCPMSS', 'LOG', 'NFLOG', 'CONNMARK', 'CT', 'NOTRACK']);
+/** Options without a value, and TCP flag matches: fine beside a target that changes no path (MSS clamping). */
+const flagOptions = new Set(['--clamp-mss-to-pmtu', '--random', '--random-fully', '--persistent', '--log-uid']);
+const tcpFlagOptions = new Map([
+  ['--syn', 0],
+  ['--tcp-flags', 2],
+]);
 
 /** Reads an iptables/ip6tables command line (the words after the program). */
 export function readIptables(words: readonly string[], family: Family, origin: string): IptablesCommand | Unreadable {
@@ -128,6 +134,7 @@ function readRule(words: string[], family: Family, table: string, chain: string,
   const options = new Map<string, string>();
   let unreadable: string | undefined;
   let negate = false;
+  let flagMatch: string | undefined;
   for (let index = 0; index < words.length; index++) {
     const word = words[index]!;
     if (word === '!') {
@@ -135,6 +142,13 @@ function readRule(words: string[], family: Family, table: string, chain: string,
       continue;
     }
     const value = words[index + 1] ?? '';
+    if (flagOptions.has(word)) continue;
+    if (tcpFlagOptions.has(word)) {
+      flagMatch = word;
+      index += tcpFlagOptions.get(word)!;
+      negate = false;
+      continue;
+    }
     if (!withValue.has(word)) {
       unreadable ??= `the iptables option ${word} is not modelled`;
       negate = false;
@@ -228,6 +242,8 @@ function readRule(words: string[], family: Family, table: string, chain: string,
     } else if (harmlessTargets.has(jump)) target = { kind: 'continue' };
     else unreadable ??= `-j ${jump} is a chain or target that is not modelled`;
   }
+  if (flagMatch !== undefined && target.kind !== 'continue')
+    unreadable ??= `${flagMatch} (TCP flags) is modelled only beside a target that changes no path`;
   return {
     family,
     table,
