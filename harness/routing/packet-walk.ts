@@ -222,6 +222,24 @@ function input(
       }
     }
   }
+  const rp = iif === 'lo' ? 0 : rpFilter(node, iif, current.family);
+  if (rp > 0) {
+    // The kernel's reverse path check: the way back to the source must leave by iif (strict) or exist (loose).
+    const back = decideRoute(node.rules, node.routes, {
+      ...current,
+      src: current.dst,
+      dst: current.src,
+      sport: current.dport,
+      dport: current.sport,
+      iif: 'lo',
+    });
+    if (back.kind === 'fail' || (rp === 1 && back.route.dev !== iif))
+      return dropped(
+        walk,
+        `${node.name}: rp_filter=${rp} drops it (the way back to ${current.src} ${back.kind === 'fail' ? 'does not exist' : `leaves by ${back.route.dev}, not ${iif}`})`,
+        true,
+      );
+  }
   if (isLocal(node, current.dst)) {
     const filtered = runChain(node.netfilter, node.policies, 'filter', 'INPUT', filterPacket(node, current, walk, iif));
     const stop = chainStops(node, filtered.result, walk);
@@ -262,12 +280,6 @@ function forward(
       true,
     );
   const flow: Flow = { ...packet, iif };
-  const rp = rpFilter(node, iif, packet.family);
-  if (rp > 0) {
-    const back = decideRoute(node.rules, node.routes, { ...flow, src: packet.dst, dst: packet.src, iif: 'lo' });
-    if (back.kind === 'fail' || (rp === 1 && back.route.dev !== iif))
-      return dropped(walk, `${node.name}: rp_filter drops it (the way back to ${packet.src} is not ${iif})`, true);
-  }
   const decision = decideRoute(node.rules, node.routes, flow);
   for (const note of decision.notes) walk.steps.push({ kind: 'note', text: `${node.name}: ${note}` });
   if (decision.kind === 'fail') return dropped(walk, `${node.name}: ${decision.reason}`, false);
