@@ -15,6 +15,7 @@ const defaultModules = [
   ...modulesIn('harness/verify', ['run-check.ts', 'run-scenario.ts']), // those two drive Docker; their pure parts live in modules of their own
   ...modulesIn('harness/evidence'),
   ...modulesIn('harness/wgconf/lint'),
+  ...modulesIn('harness/routing'), // the routing model behind wglab explain and lint
   'harness/wgconf/parse-wg-config.ts',
   'harness/lab/lab-resources.ts',
 ];
