@@ -1,4 +1,4 @@
-import { shellCommands } from '../wgconf/hook-commands.ts';
+import { shellCommands } from './shell-words.ts';
 
 /** One simple command a hook runs, its words expanded; `unreadable` when an expansion or construct is not modelled. */
 export interface Invocation {
