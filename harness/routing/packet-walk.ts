@@ -55,7 +55,7 @@ export function newWalk(reply = false): Walk {
 export function output(network: Network, node: NodeState, packet: Packet, walk: Walk, depth = 0): Outcome {
   if (node.unknown.length > 0) return unknownOn(node);
   if (packet.family === 6 && !node.ipv6) return dropped(walk, `${node.name} has IPv6 off`, false);
-  let current = reverseNat(network, node, packet, walk);
+  let current = reverseNat(node, packet, walk);
   const mangled = runChain(node.netfilter, node.policies, 'mangle', 'OUTPUT', filterPacket(node, current, walk, 'lo'));
   if (mangled.result.kind === 'unknown') return unknownRule(node, mangled.result);
   current = { ...current, mark: mangled.mark };
@@ -147,7 +147,7 @@ function transmit(
   const device = node.devices.find((candidate) => candidate.name === route.dev);
   if (!device) return dropped(walk, `${node.name}: no device ${route.dev}`, false);
   if (device.link.kind === 'wireguard') return throughWireguard(network, node, device.name, packet, walk, depth);
-  if (device.link.kind === 'internet') return router(network, node, packet, walk, depth);
+  if (device.link.kind === 'internet') return router(network, packet, walk, depth);
   const hop = route.via ?? packet.dst;
   const members = network.lans.get(device.link.endpoint) ?? [];
   const next = members
@@ -161,13 +161,7 @@ function transmit(
 }
 
 /** The internet router: host routes to each endpoint's public addresses, nothing else; wireguard-blocked drops WireGuard's UDP. */
-function router(
-  network: Network,
-  from: NodeState,
-  packet: Packet & { src: string },
-  walk: Walk,
-  depth: number,
-): Outcome {
+function router(network: Network, packet: Packet & { src: string }, walk: Walk, depth: number): Outcome {
   if (depth === 0) walk.clear = true;
   if (packet.family === 6 && !network.ipv6) return dropped(walk, 'the internet carries no IPv6 in this lab', false);
   if (
@@ -182,7 +176,6 @@ function router(
       `the internet has no route to ${packet.dst} (only the endpoints' public addresses are routed there)`,
       false,
     );
-  void from;
   walk.steps.push({ kind: 'internet', text: `internet → ${owner.node} eth0` });
   return input(network, network.nodes.get(owner.node)!, 'eth0', packet, walk, depth);
 }
@@ -198,7 +191,7 @@ function input(
 ): Outcome {
   if (node.unknown.length > 0) return unknownOn(node);
   if (packet.family === 6 && !node.ipv6) return dropped(walk, `${node.name} has IPv6 off`, true);
-  let current = reverseNat(network, node, packet, walk) as Packet & { src: string };
+  let current = reverseNat(node, packet, walk) as Packet & { src: string };
   if (iif !== 'lo') {
     const raw = runChain(node.netfilter, node.policies, 'raw', 'PREROUTING', filterPacket(node, current, walk, iif));
     const stop = chainStops(node, raw.result, walk);
@@ -332,7 +325,7 @@ function throughWireguard(
   if (!allowed)
     return dropped(
       walk,
-      `${target.name} ${targetFace.iface} drops it: ${packet.src} is not in the AllowedIPs of its peer ${peerName(network, targetPeer, face)} (WireGuard's source check)`,
+      `${target.name} ${targetFace.iface} drops it: ${packet.src} is not in the AllowedIPs of its peer ${peerName(network, targetPeer)} (WireGuard's source check)`,
       true,
     );
   walk.steps.push({ kind: 'wireguard', text: `${target.name} ${targetFace.iface}` });
@@ -448,7 +441,7 @@ function portOfDownFace(network: Network, node: string, iface: string): number |
   return file?.settings.interface.listenPort?.value ?? ephemeralPort;
 }
 
-function peerName(network: Network, peer: WgPeer, _face?: WgInterface): string {
+function peerName(network: Network, peer: WgPeer): string {
   return (peer.publicKey && network.keyOwners.get(peer.publicKey)) ?? peer.publicKey?.slice(0, 8) ?? '(no key)';
 }
 
@@ -468,8 +461,7 @@ function isLinkLocal(address: string): boolean {
 }
 
 /** Conntrack on a reply: a node that NATed the request undoes it on the way back. */
-function reverseNat(network: Network, node: NodeState, packet: Packet, walk: Walk): Packet {
-  void network;
+function reverseNat(node: NodeState, packet: Packet, walk: Walk): Packet {
   if (!walk.reply) return packet;
   let current = packet;
   for (const nat of walk.nat.filter((record) => record.node === node.name)) {
