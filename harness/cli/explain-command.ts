@@ -67,7 +67,7 @@ export function explainLines(comparison: CheckComparison): string {
 }
 
 function outcome(prediction: Pick<Prediction, 'sourceIp'> & { path: string }): string {
-  return prediction.sourceIp && prediction.path !== 'none'
+  return prediction.sourceIp && (prediction.path === 'tunnel' || prediction.path === 'internet')
     ? `${prediction.path} as ${prediction.sourceIp}`
     : prediction.path;
 }
