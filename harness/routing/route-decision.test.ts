@@ -61,6 +61,9 @@ test('a table without a route, or with throw, goes on to the next rule, and says
   t.is(via(thrown), '32766 eth0');
   t.regex(thrown.notes[0]!, /throw 203\.0\.113\.0\/24 table 9, on to the next rule/);
   t.deepEqual(decideRoute(kernelRules(4), base, flow()).notes, [], 'kernel rules say nothing');
+  const kernelThrow = decideRoute(kernelRules(4), [...routes('throw 203.0.113.0/24'), ...base], flow());
+  t.deepEqual(kernelThrow.notes, [], 'nor when main throws');
+  t.is(via(kernelThrow), 'fail unreachable', 'main threw and default is empty');
 });
 
 test('suppress_prefixlength N refuses routes of prefix N or shorter, not longer ones', (t) => {
@@ -73,6 +76,14 @@ test('suppress_prefixlength N refuses routes of prefix N or shorter, not longer 
       ),
     );
   t.is(suppress(0, 0), '20 wg9');
+  const noted = decideRoute(
+    rules('table main suppress_prefixlength 0 priority 10', 'table 9 priority 20'),
+    routes('default via 169.254.0.1 dev eth0', 'default dev wg9 table 9'),
+    flow(),
+  );
+  t.deepEqual(noted.notes, [
+    'rule 10 lookup main suppress_prefixlength 0: default via 169.254.0.1 dev eth0 suppressed',
+  ]);
   t.is(suppress(24, 24), '20 wg9');
   t.is(suppress(23, 24), '10 eth1');
   t.is(suppress(25, 24), '20 wg9');

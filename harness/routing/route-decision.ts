@@ -20,21 +20,18 @@ export type RouteDecision =
  * `notes` tells, for rules a user added, where a lookup fell through.
  */
 export function decideRoute(rules: readonly PolicyRule[], routes: readonly Route[], flow: Flow): RouteDecision {
-  const ordered = rules
-    .map((rule, order) => ({ rule, order }))
-    .filter(({ rule }) => rule.family === flow.family)
-    .sort((a, b) => a.rule.priority - b.rule.priority || a.order - b.order)
-    .map(({ rule }) => rule);
+  // Array.prototype.sort is stable: rules of equal priority keep the order they were added in.
+  const ordered = [...rules].sort((a, b) => a.priority - b.priority);
   const notes: string[] = [];
-  let gotoPriority: number | undefined;
+  /** After a goto, rules below its target are skipped (priorities only grow, so no reset is needed). */
+  let skipBelow = -1;
   for (const rule of ordered) {
-    if (gotoPriority !== undefined && rule.priority < gotoPriority) continue;
-    gotoPriority = undefined;
+    if (rule.priority < skipBelow) continue;
     if (!ruleMatches(rule, flow)) continue;
     const action = rule.action;
     if (action.kind === 'nop') continue;
     if (action.kind === 'goto') {
-      gotoPriority = action.priority;
+      skipBelow = action.priority;
       continue;
     }
     if (action.kind !== 'lookup')
@@ -50,7 +47,7 @@ export function decideRoute(rules: readonly PolicyRule[], routes: readonly Route
       continue;
     }
     if (rule.suppressPrefixlength !== undefined && route.destination.prefix <= rule.suppressPrefixlength) {
-      if (userRule) notes.push(`${describeRule(rule)}: ${describeRoute(route)} suppressed`);
+      notes.push(`${describeRule(rule)}: ${describeRoute(route)} suppressed`);
       continue;
     }
     if (route.type === 'blackhole' || route.type === 'unreachable' || route.type === 'prohibit')
