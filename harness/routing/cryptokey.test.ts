@@ -25,6 +25,11 @@ test('a prefix in two peers belongs to the last one (wg moves it)', (t) => {
   t.is(peerForDestination(peers, '10.1.0.5')?.peer.publicKey, 'first');
   t.is(peerForDestination([peer('a', '10.0.0.0/24'), peer('b', '10.0.0.7/24')], '10.0.0.5')?.peer.publicKey, 'b');
   t.is(peerForDestination([peer('a', '10.0.0.0/24'), peer('b', '10.0.0.0/25')], '10.0.0.200')?.peer.publicKey, 'a');
+  t.is(
+    peerForDestination([peer('a', '10.0.0.0/24'), peer('b', '10.1.0.0/16', '10.0.0.0/24')], '10.0.0.5')?.peer.publicKey,
+    'b',
+    "any of the later peer's prefixes takes it",
+  );
 });
 
 test("the inbound source check: a packet's source must route back to the peer it came from", (t) => {

@@ -1,4 +1,4 @@
-import { cidrContains, formatCidr, type Cidr } from '../net/ip.ts';
+import { cidrContains, type Cidr } from '../net/ip.ts';
 
 /** A peer as WireGuard holds it: its key, where it is reached, and the addresses it owns. */
 export interface WgPeer {
@@ -37,8 +37,4 @@ function ownedByLater(peers: readonly WgPeer[], index: number, allowed: Cidr): b
 export function sourceAllowed(peers: readonly WgPeer[], from: WgPeer, src: string): Cidr | undefined {
   const owner = peerForDestination(peers, src);
   return owner?.peer === from ? owner.allowed : undefined;
-}
-
-export function describeAllowed(cidr: Cidr): string {
-  return formatCidr(cidr);
 }

@@ -116,6 +116,16 @@ test('blackhole, unreachable and prohibit end the lookup, as rules and as routes
   t.regex(nowhere.kind === 'fail' ? nowhere.reason : '', /no rule finds a route to 203\.0\.113\.2/);
 });
 
+test('rule 0 looks up local first: an own address is delivered locally whatever comes later', (t) => {
+  const local = routes('local 198.51.100.1 table local');
+  const decision = decideRoute(
+    rules('to 198.51.100.1 blackhole priority 1'),
+    [...local, ...base],
+    flow({ dst: '198.51.100.1' }),
+  );
+  t.is(decision.kind === 'route' ? `${decision.rule.priority} ${decision.route.type}` : decision.kind, '0 local');
+});
+
 test('goto skips to the first rule at or after its target; nop does nothing; a rule of the other family never applies', (t) => {
   const jump = rules(
     'goto 300 priority 10',

@@ -46,7 +46,7 @@ export function decideRoute(rules: readonly PolicyRule[], routes: readonly Route
       if (userRule) notes.push(`${describeRule(rule)}: ${describeRoute(route)}, on to the next rule`);
       continue;
     }
-    if (rule.suppressPrefixlength !== undefined && route.destination.prefix <= rule.suppressPrefixlength) {
+    if (route.destination.prefix <= (rule.suppressPrefixlength ?? -1)) {
       notes.push(`${describeRule(rule)}: ${describeRoute(route)} suppressed`);
       continue;
     }
