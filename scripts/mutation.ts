@@ -16,6 +16,7 @@ const defaultModules = [
   ...modulesIn('harness/verify', ['run-check.ts', 'run-checks.ts', 'lab-pool.ts']),
   ...modulesIn('harness/evidence'),
   ...modulesIn('harness/wgconf/lint'),
+  ...modulesIn('harness/routing'), // the routing model behind wglab explain and lint
   'harness/wgconf/parse-wg-config.ts',
   'harness/lab/lab-resources.ts',
   'harness/lab/node-setup.ts',

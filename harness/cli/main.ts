@@ -3,6 +3,7 @@ import { handleSignals, interrupted, requestShutdown, shutdownFinished } from '.
 import { describeError } from './describe-error.ts';
 import { registerDemo } from './demo-command.ts';
 import { registerDiff } from './diff-command.ts';
+import { registerExplain } from './explain-command.ts';
 import { registerGenerate } from './generate-command.ts';
 import { registerLabCommands } from './lab-commands.ts';
 import { registerLint } from './lint-command.ts';
@@ -31,6 +32,7 @@ Examples:
   wglab generate scenarios/article/03-transparent-a-prefix.yaml --out out/
   wglab lint out/A/wg0.conf out/B/wg0.conf
   wglab lint scenarios/article/07-snat-on-a.yaml --json
+  wglab explain scenarios/article/03-transparent-a-prefix.yaml   # predictions from the configs, no lab
   LAB=$(wglab up scenarios/article/03-transparent-a-prefix.yaml | tail -1)
   wglab exec --lab $LAB A -- curl -s https://app.example.com/
   wglab down --lab $LAB
@@ -44,6 +46,7 @@ Exit codes: 0 all good, 1 a check or lint finding failed, 2 bad input or environ
   };
   registerGenerate(program, setExit);
   registerLint(program, setExit);
+  registerExplain(program, setExit);
   registerRun(program, setExit);
   registerDemo(program, setExit);
   registerLabCommands(program, setExit);

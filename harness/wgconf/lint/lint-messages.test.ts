@@ -32,6 +32,15 @@ const cases: Record<string, [string, string][]> = {
   'endpoint-bypass-order (listening end alone)': [['b.conf', B.replaceAll('priority 456', 'priority 454')]],
   'endpoint-bypass-mismatch': [['a.conf', A.replaceAll('dport 51822', 'dport 51820')]],
   'rule-without-route': [['a.conf', A.replace('AllowedIPs = 10.0.0.2/32, 203.0.113.2/32', 'AllowedIPs = 10.0.0.2/32')]],
+  'rule-without-route (Table = off)': [
+    [
+      'a.conf',
+      A.replace('Table = 123', 'Table = off\nPostUp = ip route add 203.0.113.2 via 169.254.0.1 dev eth0').replace(
+        'priority 456',
+        'priority 456\nPostUp = ip rule add to 192.0.2.0/24 table 124 priority 457\nPostDown = ip rule del to 192.0.2.0/24 table 124 priority 457',
+      ),
+    ],
+  ],
   'peer-wgip-unreachable': [['a.conf', A.replace('10.0.0.1/30', '10.0.0.1/32')]],
   'undo-missing (ip rule, iptables)': [
     [

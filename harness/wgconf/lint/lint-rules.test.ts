@@ -1136,7 +1136,64 @@ test('table routes from hooks count for rule-without-route; a rule to another ta
   ]);
   t.deepEqual(rules(one(file([...rule, 'PostUp = ip route add $NET dev %i table 123']))), ['rule-without-route']);
   t.deepEqual(one(file(rule.map((line) => line.replaceAll('table 123', 'table 7')))), []);
-  t.deepEqual(one(conf(['Address = 10.0.0.1/24', 'Table = off', ...rule])), []);
+  // Table = off fills no table: the routing model finds table 123 empty and 10.9.0.0/24 outside the tunnel.
+  t.deepEqual(rules(one(conf(['Address = 10.0.0.1/24', 'Table = off', ...rule]))), ['rule-without-route']);
+});
+
+test('rule-without-route with Table = off, through the routing model: a rule into a table nothing fills is never the tunnel', (t) => {
+  const rule = [
+    'PostUp = ip rule add to 10.9.0.0/24 lookup 123 priority 5',
+    'PostDown = ip rule del to 10.9.0.0/24 lookup 123 priority 5',
+  ];
+  const off = (hooks: string[], allowed = '10.9.0.0/24') =>
+    one(
+      conf(
+        ['Address = 10.0.0.1/24', 'Table = off', ...rule, ...hooks],
+        [`PublicKey = ${pubB}`, `AllowedIPs = ${allowed}`],
+      ),
+    );
+  const [finding] = off([]);
+  t.is(finding?.rule, 'rule-without-route');
+  t.is(finding?.severity, 'error');
+  t.is(finding?.line, 5);
+  t.regex(
+    finding!.message,
+    /sends 10\.9\.0\.0\/24 to table 123, but nothing fills table 123 \(Table = off on line 4: wg-quick puts no AllowedIPs there/,
+  );
+  t.regex(finding!.hint, /PostUp = ip route add 10\.9\.0\.0\/24 dev %i table 123/);
+  t.deepEqual(off(['PostUp = ip route add 10.9.0.0/16 dev %i table 123']), [], 'a hook fills the table');
+  t.deepEqual(off(['PostUp = ip route add blackhole 10.9.0.0/24 table 123']), [], 'a blackhole is a decision too');
+  t.deepEqual(
+    rules(off(['PostUp = ip route add 10.9.1.0/24 dev %i table 123'])),
+    ['rule-without-route'],
+    'not for this address',
+  );
+  t.deepEqual(off(['PostUp = ip route add 10.9.0.0/24 dev %i']), [], 'main sends it into the interface anyway');
+  t.deepEqual(off(['PostUp = /etc/wireguard/routes.sh %i']), [], 'a script it cannot read may fill the table');
+  t.deepEqual(
+    one(
+      conf([
+        'Address = 10.0.0.1/24',
+        'Table = off',
+        'PostUp = ip rule add to 10.9.0.0/24 lookup main priority 5',
+        'PostDown = ip rule del to 10.9.0.0/24 lookup main priority 5',
+      ]),
+    ),
+    [],
+    'main is not a custom table',
+  );
+  t.deepEqual(
+    one(
+      conf([
+        'Address = 10.0.0.1/24',
+        'Table = off',
+        'PostUp = ip rule add not to 10.9.0.0/24 lookup 123 priority 5',
+        'PostDown = ip rule del not to 10.9.0.0/24 lookup 123 priority 5',
+      ]),
+    ),
+    [],
+    'a not rule sends everything else',
+  );
 });
 
 test("edges of the loop check: wg-quick's own rules only for a /0 of the Endpoint's family; equal prefixes do not escape", (t) => {

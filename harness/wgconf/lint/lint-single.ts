@@ -1,6 +1,7 @@
 import ipaddr from 'ipaddr.js';
 import { anyContains, cidrContains, formatCidr, isIpAddress, parseCidr, sameAddress, type Cidr } from '../../net/ip.ts';
 import { sameIpRule, sameIptablesRule, type IpRuleCommand, type IptablesCommand } from '../hook-commands.ts';
+import { entersInterface, nodeWithFile, tableHolds } from '../../routing/single-node.ts';
 import type { PeerSettings } from '../wg-settings.ts';
 import { lines, type Finding } from './finding.ts';
 import {
@@ -44,6 +45,7 @@ export function lintSingle(target: LintTarget, peers: PeerFacts[] = []): Finding
     ...endpointLoop(target),
     ...endpointBypass(target, peers),
     ...rulesWithoutRoute(target),
+    ...rulesIntoEmptyTables(target),
     ...unreachableAllowedIps(target, peers),
     ...undoMissing(target),
     ...addedOnDown(target),
@@ -287,6 +289,40 @@ function rulesWithoutRoute(target: LintTarget): Finding[] {
         'rule-without-route',
         `${describeRule(rule)} sends ${formatCidr(ruleTo(rule)!)} to table ${target.table}, but no AllowedIPs (${lines(...allowedIps(target).map((located) => located.line))}) covers it, so the lookup silently falls through to main and the traffic never enters the tunnel`,
         `add ${formatCidr(ruleTo(rule)!)} to the peer's AllowedIPs, or drop the rule`,
+      ),
+    );
+}
+
+/**
+ * `Table = off` (wg-quick adds no route) with a hook rule that sends an address to a custom table nothing fills:
+ * the routing model brings the file up and finds no route there, and the address's traffic does not enter the
+ * interface by any other way, so nothing ever goes through the tunnel. Hooks it cannot read: no finding.
+ */
+function rulesIntoEmptyTables(target: LintTarget): Finding[] {
+  if (target.settings.interface.table.value.kind !== 'off') return [];
+  const candidates = target.rulesAdded.filter((rule) => {
+    const table = ruleTable(rule);
+    return (
+      !rule.not && ruleTo(rule) !== undefined && table !== undefined && !['main', 'local', 'default'].includes(table)
+    );
+  });
+  if (candidates.length === 0) return [];
+  const node = nodeWithFile(target.config, target.interfaceName);
+  if (node.unknown.length > 0 || node.wireguard.length === 0) return [];
+  const tableText = `Table = off on line ${target.settings.interface.table.line}`;
+  return candidates
+    .filter(
+      (rule) =>
+        !tableHolds(node, ruleTable(rule)!, ruleTo(rule)!) &&
+        !entersInterface(node, target.interfaceName, ruleTo(rule)!),
+    )
+    .map((rule) =>
+      finding(
+        target,
+        rule.hook.line,
+        'rule-without-route',
+        `${describeRule(rule)} sends ${formatCidr(ruleTo(rule)!)} to table ${ruleTable(rule)}, but nothing fills table ${ruleTable(rule)} (${tableText}: wg-quick puts no AllowedIPs there, and no hook adds a route to it), so the lookup falls through to main and the traffic never enters the tunnel`,
+        `add \`PostUp = ip route add ${formatCidr(ruleTo(rule)!)} dev %i table ${ruleTable(rule)}\` (and its PreDown del), or set Table = ${ruleTable(rule)} so wg-quick fills it from AllowedIPs`,
       ),
     );
 }

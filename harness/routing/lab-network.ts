@@ -1,0 +1,182 @@
+import { hostPrefix, isIpAddress, isIpv6, parseCidr } from '../net/ip.ts';
+import { routerLinkIp, routerLinkIp6, type LabPlan } from '../lab/lab-plan.ts';
+import { configKey } from '../wgconf/scenario-configs.ts';
+import type { WgConfig } from '../wgconf/wg-config.ts';
+import { addAddress, type NodeState } from './node-state.ts';
+import { kernelRules } from './policy-rule.ts';
+import { readWgQuickFile, wgQuickDown, wgQuickUp, type WgQuickFile } from './wg-quick.ts';
+
+/** Which interface of which node a peer reaches, once it has heard from it (WireGuard roaming). */
+export type Learned = Map<string, { node: string; iface: string }>;
+
+export function learnedKey(node: string, iface: string, peerKey: string | undefined): string {
+  return `${node} ${iface} ${peerKey ?? '?'}`;
+}
+
+/** The whole lab as the model sees it: every node's state, the router's routes, the fault in effect. */
+export interface Network {
+  nodes: Map<string, NodeState>;
+  /** The router's host routes: each endpoint's public addresses. */
+  publicOwners: { address: string; node: string }[];
+  ipv6: boolean;
+  /** With wireguard-blocked: the router drops UDP from or to these ports. */
+  blockedUdpPorts: number[];
+  /** Nodes on each endpoint's LAN (the endpoint and its hosts). */
+  lans: Map<string, string[]>;
+  /** Names every node resolves (/etc/hosts). */
+  hosts: { host: string; ipAddress: string }[];
+  learned: Learned;
+  /** Set when an earlier check's outcome was unknown: what peers learned from it is unknown too. */
+  learningUnknown?: string;
+  /** The node (and interface, when it has several) a public key belongs to, for "peer B". */
+  keyOwners: Map<string, string>;
+  /** Nodes running nginx. */
+  web: Set<string>;
+  /** The lab's wg-quick files, by node, in bring-up order. */
+  files: Map<string, WgQuickFile[]>;
+}
+
+/** What the model needs from a scenario: its plan, the wg-quick files it installs, the files: it puts on nodes. */
+export interface ModelInput {
+  plan: LabPlan;
+  configs: Map<string, WgConfig>;
+  /** Node → path in the node → content (undefined when the local file cannot be read). */
+  nodeFiles: Record<string, Record<string, string | undefined>>;
+}
+
+export interface NetworkOptions {
+  /** The endpoint whose WireGuard is down (tunnel-down, peer-down): wg-quick down with its hooks. */
+  down?: string;
+  wireguardBlocked?: boolean;
+  learned?: Learned;
+  learningUnknown?: string;
+}
+
+/**
+ * The lab's network before a check: the addresses and routes start-lab installs (each endpoint's public IPs on eth0
+ * with a default route via the router, its LAN on eth1, each LAN host routed through its endpoint), then every
+ * wg-quick file brought up in the lab's order with its hooks, and the fault's wg-quick down.
+ */
+export function buildNetwork(input: ModelInput, options: NetworkOptions = {}): Network {
+  const { plan } = input;
+  const nodes = new Map<string, NodeState>();
+  const fresh = (name: string): NodeState => ({
+    name,
+    devices: [],
+    rules: [...kernelRules(4), ...(plan.ipv6 ? kernelRules(6) : [])],
+    routes: [],
+    netfilter: [],
+    policies: new Map(),
+    sysctls: new Map(),
+    wireguard: [],
+    unknown: [],
+    ipv6: plan.ipv6,
+  });
+  const lans = new Map<string, string[]>();
+  for (const endpoint of plan.endpoints) {
+    const node = fresh(endpoint.name);
+    node.devices.push({ name: 'eth0', addresses: [], link: { kind: 'internet' } });
+    for (const address of endpoint.publicIps)
+      addAddress(node, 'eth0', { address, prefix: hostPrefix(address) }, 'the lab (public IP)');
+    node.routes.push(
+      {
+        family: 4,
+        table: 'main',
+        destination: { address: routerLinkIp, prefix: 32 },
+        type: 'unicast',
+        dev: 'eth0',
+        metric: 0,
+        origin: 'the lab',
+      },
+      {
+        family: 4,
+        table: 'main',
+        destination: { address: '0.0.0.0', prefix: 0 },
+        type: 'unicast',
+        dev: 'eth0',
+        via: routerLinkIp,
+        metric: 0,
+        origin: 'the lab',
+      },
+    );
+    if (plan.ipv6)
+      node.routes.push({
+        family: 6,
+        table: 'main',
+        destination: { address: '::', prefix: 0 },
+        type: 'unicast',
+        dev: 'eth0',
+        via: routerLinkIp6,
+        metric: 1024,
+        origin: 'the lab',
+      });
+    if (endpoint.lan) {
+      node.devices.push({ name: 'eth1', addresses: [], link: { kind: 'lan', endpoint: endpoint.name } });
+      addAddress(node, 'eth1', parseCidr(endpoint.lan.address)!, 'the lab (LAN)');
+      lans.set(endpoint.name, [endpoint.name]);
+    }
+    nodes.set(endpoint.name, node);
+  }
+  for (const host of plan.lanHosts) {
+    const node = fresh(host.name);
+    node.devices.push({ name: 'eth0', addresses: [], link: { kind: 'lan', endpoint: host.endpoint } });
+    addAddress(node, 'eth0', { address: host.address, prefix: host.prefix }, 'the lab (LAN host)');
+    const gateway = parseCidr(plan.endpoints.find((endpoint) => endpoint.name === host.endpoint)!.lan!.address)!;
+    node.routes.push({
+      family: isIpv6(gateway.address) ? 6 : 4,
+      table: 'main',
+      destination: { address: isIpv6(gateway.address) ? '::' : '0.0.0.0', prefix: 0 },
+      type: 'unicast',
+      dev: 'eth0',
+      via: gateway.address,
+      metric: isIpv6(gateway.address) ? 1024 : 0,
+      origin: 'the lab',
+    });
+    lans.get(host.endpoint)?.push(host.name);
+    nodes.set(host.name, node);
+  }
+  const files = new Map<string, WgQuickFile[]>();
+  const keyOwners = new Map<string, string>();
+  for (const face of plan.interfaces) {
+    const config = input.configs.get(configKey(face.node, face.iface));
+    if (!config) continue;
+    const file = readWgQuickFile(face.iface, config);
+    files.set(face.node, [...(files.get(face.node) ?? []), file]);
+    wgQuickUp(nodes.get(face.node)!, file, { files: input.nodeFiles[face.node] ?? {} });
+  }
+  for (const [node, list] of files) {
+    for (const face of nodes.get(node)!.wireguard)
+      if (face.publicKey) keyOwners.set(face.publicKey, list.length > 1 ? `${node} ${face.iface}` : node);
+  }
+  if (options.down !== undefined) {
+    for (const file of [...(files.get(options.down) ?? [])].reverse())
+      wgQuickDown(nodes.get(options.down)!, file, { files: input.nodeFiles[options.down] ?? {} });
+  }
+  return {
+    nodes,
+    publicOwners: plan.endpoints.flatMap((endpoint) =>
+      endpoint.publicIps.map((address) => ({ address, node: endpoint.name })),
+    ),
+    ipv6: plan.ipv6,
+    blockedUdpPorts: options.wireguardBlocked ? plan.wireguardPorts : [],
+    lans,
+    hosts: plan.hosts,
+    learned: options.learned ?? new Map(),
+    ...(options.learningUnknown === undefined ? {} : { learningUnknown: options.learningUnknown }),
+    keyOwners,
+    web: new Set([
+      ...plan.endpoints.filter((endpoint) => endpoint.web).map((endpoint) => endpoint.name),
+      ...plan.lanHosts.map((host) => host.name),
+    ]),
+    files,
+  };
+}
+
+/** A host name's addresses as /etc/hosts in the lab gives them; an address stands for itself. */
+export function resolveHost(network: Pick<Network, 'hosts'>, host: string): string[] {
+  const bare = host.replace(/^\[|\]$/g, '');
+  if (isIpAddress(bare)) return [bare];
+  return network.hosts
+    .filter((entry) => entry.host.toLowerCase() === bare.toLowerCase())
+    .map((entry) => entry.ipAddress);
+}

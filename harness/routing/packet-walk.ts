@@ -1,0 +1,518 @@
+import { bracketed, isIpv6, sameAddress } from '../net/ip.ts';
+import { peerForDestination, sourceAllowed, type WgPeer } from './cryptokey.ts';
+import type { Family, Flow, Step } from './flow.ts';
+import { familyOf } from './flow.ts';
+import { learnedKey, resolveHost, type Network } from './lab-network.ts';
+import { describeNetfilterRule, runChain, type ChainResult, type FilterPacket } from './netfilter.ts';
+import { addressesOf, isLocal, type NodeState, type WgInterface } from './node-state.ts';
+import { describeRule } from './policy-rule.ts';
+import { decideRoute } from './route-decision.ts';
+import { describeRoute, type Route } from './route-table.ts';
+import { formatCidr } from '../net/ip.ts';
+
+export interface Packet {
+  family: Family;
+  src?: string;
+  dst: string;
+  protocol: 'tcp' | 'udp';
+  sport: number;
+  dport: number;
+  mark: number;
+}
+
+/** A NAT a node applied to the connection: conntrack undoes it on the replies that pass that node. */
+export interface NatRecord {
+  node: string;
+  kind: 'snat' | 'dnat';
+  before: string;
+  after: string;
+}
+
+/** One connection's walk: its steps, its NATs, and where its TCP was seen. */
+export interface Walk {
+  steps: Step[];
+  nat: NatRecord[];
+  /** The request's own packets went through a WireGuard interface. */
+  tunnel: boolean;
+  /** The request's own packets crossed the router in clear. */
+  clear: boolean;
+  reply: boolean;
+}
+
+export type Outcome =
+  | { kind: 'delivered'; node: string; packet: Packet & { src: string } }
+  | { kind: 'dropped'; reason: string; stalls: boolean }
+  | { kind: 'unknown'; reason: string };
+
+const ephemeralPort = 40000;
+const maxDepth = 4;
+
+export function newWalk(reply = false): Walk {
+  return { steps: [], nat: [], tunnel: false, clear: false, reply };
+}
+
+/** A packet this node makes: rules and tables pick the route (and the source), then it leaves. */
+export function output(network: Network, node: NodeState, packet: Packet, walk: Walk, depth = 0): Outcome {
+  if (node.unknown.length > 0) return unknownOn(node);
+  if (packet.family === 6 && !node.ipv6) return dropped(walk, `${node.name} has IPv6 off`, false);
+  let current = reverseNat(node, packet, walk);
+  const mangled = runChain(node.netfilter, node.policies, 'mangle', 'OUTPUT', filterPacket(node, current, walk, 'lo'));
+  if (mangled.result.kind === 'unknown') return unknownRule(node, mangled.result);
+  current = { ...current, mark: mangled.mark };
+  const flow = (src?: string): Flow => ({
+    family: current.family,
+    ...(src === undefined ? {} : { src }),
+    dst: current.dst,
+    protocol: current.protocol,
+    sport: current.sport,
+    dport: current.dport,
+    mark: current.mark,
+    iif: 'lo',
+  });
+  let decision = decideRoute(node.rules, node.routes, flow(current.src));
+  if (decision.kind === 'route' && current.src === undefined) {
+    const src = selectSource(node, decision.route, current.family);
+    if (src === undefined)
+      return dropped(walk, `${node.name} has no ${current.family === 4 ? 'IPv4' : 'IPv6'} address to send from`, false);
+    current = { ...current, src };
+    decision = decideRoute(node.rules, node.routes, flow(src));
+  }
+  for (const note of decision.notes) walk.steps.push({ kind: 'note', text: `${node.name}: ${note}` });
+  if (decision.kind === 'fail')
+    return dropped(
+      walk,
+      `${node.name}: ${decision.reason} (${decision.error}: the sender gets an error at once)`,
+      false,
+    );
+  const route = decision.route;
+  walk.steps.push({
+    kind: 'route',
+    text: `${node.name}: ${describeRule(decision.rule)} → ${describeRoute(route)}`,
+    ...(route.dev === undefined ? {} : { dev: route.dev }),
+  });
+  const sending = { ...current, src: current.src ?? selectSource(node, route, current.family)! };
+  if (route.type === 'local') return input(network, node, 'lo', sending, walk, depth);
+  const filtered = runChain(node.netfilter, node.policies, 'filter', 'OUTPUT', {
+    ...filterPacket(node, sending, walk, undefined),
+    oif: route.dev,
+  });
+  const stop = chainStops(node, filtered.result, walk);
+  if (stop) return stop;
+  return postrouting(network, node, route, sending, walk, depth);
+}
+
+/** nat POSTROUTING (SNAT, MASQUERADE) on a connection's first packet, then onto the wire. */
+function postrouting(
+  network: Network,
+  node: NodeState,
+  route: Route,
+  packet: Packet & { src: string },
+  walk: Walk,
+  depth: number,
+): Outcome {
+  let current = packet;
+  if (!walk.reply) {
+    const nat = runChain(node.netfilter, node.policies, 'nat', 'POSTROUTING', {
+      ...filterPacket(node, current, walk, undefined),
+      oif: route.dev,
+    });
+    if (nat.result.kind === 'unknown') return unknownRule(node, nat.result);
+    const to =
+      nat.result.kind === 'snat'
+        ? nat.result.to
+        : nat.result.kind === 'masquerade'
+          ? selectSource(node, route, current.family)
+          : undefined;
+    const natRule = nat.result.kind === 'snat' || nat.result.kind === 'masquerade' ? nat.result.rule : undefined;
+    if (to !== undefined && natRule && !sameAddress(to, current.src)) {
+      walk.nat.push({ node: node.name, kind: 'snat', before: current.src, after: to });
+      walk.steps.push({
+        kind: 'nat',
+        text: `${node.name}: ${nat.result.kind === 'masquerade' ? 'MASQUERADE' : 'SNAT'} ${current.src} → ${to} (${describeNetfilterRule(natRule)})`,
+      });
+      current = { ...current, src: to };
+    }
+  }
+  return transmit(network, node, route, current, walk, depth);
+}
+
+function transmit(
+  network: Network,
+  node: NodeState,
+  route: Route,
+  packet: Packet & { src: string },
+  walk: Walk,
+  depth: number,
+): Outcome {
+  const device = node.devices.find((candidate) => candidate.name === route.dev);
+  if (!device) return dropped(walk, `${node.name}: no device ${route.dev}`, false);
+  if (device.link.kind === 'wireguard') return throughWireguard(network, node, device.name, packet, walk, depth);
+  if (device.link.kind === 'internet') return router(network, packet, walk, depth);
+  const hop = route.via ?? packet.dst;
+  const members = network.lans.get(device.link.endpoint) ?? [];
+  const next = members
+    .filter((name) => name !== node.name)
+    .map((name) => network.nodes.get(name)!)
+    .find((candidate) => isLocal(candidate, hop));
+  if (!next) return dropped(walk, `no node on ${device.link.endpoint}'s LAN holds ${hop}`, true);
+  const iif = next.name === device.link.endpoint ? 'eth1' : 'eth0';
+  walk.steps.push({ kind: 'route', text: `LAN → ${next.name} ${iif}` });
+  return input(network, next, iif, packet, walk, depth);
+}
+
+/** The internet router: host routes to each endpoint's public addresses, nothing else; wireguard-blocked drops WireGuard's UDP. */
+function router(network: Network, packet: Packet & { src: string }, walk: Walk, depth: number): Outcome {
+  if (depth === 0) walk.clear = true;
+  if (packet.family === 6 && !network.ipv6) return dropped(walk, 'the internet carries no IPv6 in this lab', false);
+  if (
+    packet.protocol === 'udp' &&
+    (network.blockedUdpPorts.includes(packet.sport) || network.blockedUdpPorts.includes(packet.dport))
+  )
+    return dropped(walk, 'the internet drops WireGuard UDP (wireguard-blocked)', true);
+  const owner = network.publicOwners.find((entry) => sameAddress(entry.address, packet.dst));
+  if (!owner)
+    return dropped(
+      walk,
+      `the internet has no route to ${packet.dst} (only the endpoints' public addresses are routed there)`,
+      false,
+    );
+  walk.steps.push({ kind: 'internet', text: `internet → ${owner.node} eth0` });
+  return input(network, network.nodes.get(owner.node)!, 'eth0', packet, walk, depth);
+}
+
+/** A packet arriving on `iif`: raw and nat PREROUTING, then delivered (filter and nat INPUT) or forwarded. */
+function input(
+  network: Network,
+  node: NodeState,
+  iif: string,
+  packet: Packet & { src: string },
+  walk: Walk,
+  depth: number,
+): Outcome {
+  if (node.unknown.length > 0) return unknownOn(node);
+  if (packet.family === 6 && !node.ipv6) return dropped(walk, `${node.name} has IPv6 off`, true);
+  let current = reverseNat(node, packet, walk) as Packet & { src: string };
+  if (iif !== 'lo') {
+    const raw = runChain(node.netfilter, node.policies, 'raw', 'PREROUTING', filterPacket(node, current, walk, iif));
+    const stop = chainStops(node, raw.result, walk);
+    if (stop) return stop;
+    const mangled = runChain(
+      node.netfilter,
+      node.policies,
+      'mangle',
+      'PREROUTING',
+      filterPacket(node, current, walk, iif),
+    );
+    if (mangled.result.kind === 'unknown') return unknownRule(node, mangled.result);
+    current = { ...current, mark: mangled.mark };
+    if (!walk.reply) {
+      const nat = runChain(node.netfilter, node.policies, 'nat', 'PREROUTING', filterPacket(node, current, walk, iif));
+      if (nat.result.kind === 'unknown') return unknownRule(node, nat.result);
+      if (nat.result.kind === 'dnat') {
+        walk.nat.push({ node: node.name, kind: 'dnat', before: current.dst, after: nat.result.to });
+        walk.steps.push({ kind: 'nat', text: `${node.name}: DNAT ${current.dst} → ${nat.result.to}` });
+        current = { ...current, dst: nat.result.to, ...(nat.result.port ? { dport: nat.result.port } : {}) };
+      }
+    }
+  }
+  const rp = iif === 'lo' ? 0 : rpFilter(node, iif, current.family);
+  if (rp > 0) {
+    // The kernel's reverse path check: the way back to the source must leave by iif (strict) or exist (loose).
+    const back = decideRoute(node.rules, node.routes, {
+      ...current,
+      src: current.dst,
+      dst: current.src,
+      sport: current.dport,
+      dport: current.sport,
+      iif: 'lo',
+    });
+    if (back.kind === 'fail' || (rp === 1 && back.route.dev !== iif))
+      return dropped(
+        walk,
+        `${node.name}: rp_filter=${rp} drops it (the way back to ${current.src} ${back.kind === 'fail' ? 'does not exist' : `leaves by ${back.route.dev}, not ${iif}`})`,
+        true,
+      );
+  }
+  if (isLocal(node, current.dst)) {
+    const filtered = runChain(node.netfilter, node.policies, 'filter', 'INPUT', filterPacket(node, current, walk, iif));
+    const stop = chainStops(node, filtered.result, walk);
+    if (stop) return stop;
+    if (!walk.reply) {
+      const nat = runChain(node.netfilter, node.policies, 'nat', 'INPUT', filterPacket(node, current, walk, iif));
+      if (nat.result.kind === 'unknown') return unknownRule(node, nat.result);
+      if (nat.result.kind === 'snat' && !sameAddress(nat.result.to, current.src)) {
+        walk.nat.push({ node: node.name, kind: 'snat', before: current.src, after: nat.result.to });
+        walk.steps.push({
+          kind: 'nat',
+          text: `${node.name}: SNAT in nat INPUT ${current.src} → ${nat.result.to} (${describeNetfilterRule(nat.result.rule)})`,
+        });
+        current = { ...current, src: nat.result.to };
+      }
+    }
+    return { kind: 'delivered', node: node.name, packet: current };
+  }
+  return forward(network, node, iif, current, walk, depth);
+}
+
+function forward(
+  network: Network,
+  node: NodeState,
+  iif: string,
+  packet: Packet & { src: string },
+  walk: Walk,
+  depth: number,
+): Outcome {
+  const forwarding =
+    packet.family === 4
+      ? (node.sysctls.get('net.ipv4.ip_forward') ?? node.sysctls.get('net.ipv4.conf.all.forwarding') ?? '1') !== '0'
+      : (node.sysctls.get('net.ipv6.conf.all.forwarding') ?? '0') !== '0';
+  if (!forwarding)
+    return dropped(
+      walk,
+      `${node.name} does not forward ${packet.family === 4 ? 'IPv4' : 'IPv6'} (${packet.family === 4 ? 'net.ipv4.ip_forward' : 'net.ipv6.conf.all.forwarding'} is 0)`,
+      true,
+    );
+  const flow: Flow = { ...packet, iif };
+  const decision = decideRoute(node.rules, node.routes, flow);
+  for (const note of decision.notes) walk.steps.push({ kind: 'note', text: `${node.name}: ${note}` });
+  if (decision.kind === 'fail') return dropped(walk, `${node.name}: ${decision.reason}`, false);
+  walk.steps.push({
+    kind: 'route',
+    text: `${node.name} forwards: ${describeRule(decision.rule)} → ${describeRoute(decision.route)}`,
+    ...(decision.route.dev === undefined ? {} : { dev: decision.route.dev }),
+  });
+  const filtered = runChain(node.netfilter, node.policies, 'filter', 'FORWARD', {
+    ...filterPacket(node, packet, walk, iif),
+    oif: decision.route.dev,
+  });
+  const stop = chainStops(node, filtered.result, walk);
+  if (stop) return stop;
+  return postrouting(network, node, decision.route, packet, walk, depth);
+}
+
+function rpFilter(node: NodeState, iif: string, family: Family): number {
+  if (family === 6) return 0;
+  const value = (key: string) => Number(node.sysctls.get(key) ?? '0') || 0;
+  return Math.max(value('net.ipv4.conf.all.rp_filter'), value(`net.ipv4.conf.${iif}.rp_filter`));
+}
+
+/** Cryptokey routing: the peer whose AllowedIPs hold the destination, then the encrypted UDP to its endpoint. */
+function throughWireguard(
+  network: Network,
+  node: NodeState,
+  iface: string,
+  packet: Packet & { src: string },
+  walk: Walk,
+  depth: number,
+): Outcome {
+  const face = node.wireguard.find((candidate) => candidate.iface === iface)!;
+  const chosen = peerForDestination(face.peers, packet.dst);
+  if (!chosen)
+    return dropped(
+      walk,
+      `${node.name} ${iface}: no peer's AllowedIPs hold ${packet.dst}, so WireGuard drops it`,
+      false,
+    );
+  if (depth === 0) walk.tunnel = true;
+  walk.steps.push({
+    kind: 'wireguard',
+    text: `${iface} → peer ${peerName(network, chosen.peer)} (AllowedIPs ${formatCidr(chosen.allowed)})`,
+  });
+  const arrived = sendOuter(network, node, face, chosen.peer, walk, depth);
+  if (arrived.kind !== 'arrived') return arrived;
+  const { target, targetFace, targetPeer } = arrived;
+  const allowed = sourceAllowed(targetFace.peers, targetPeer, packet.src);
+  if (!allowed)
+    return dropped(
+      walk,
+      `${target.name} ${targetFace.iface} drops it: ${packet.src} is not in the AllowedIPs of its peer ${peerName(network, targetPeer)} (WireGuard's source check)`,
+      true,
+    );
+  walk.steps.push({ kind: 'wireguard', text: `${target.name} ${targetFace.iface}` });
+  return input(network, target, targetFace.iface, packet, walk, depth);
+}
+
+type Arrival =
+  | { kind: 'arrived'; target: NodeState; targetFace: WgInterface; targetPeer: WgPeer }
+  | Exclude<Outcome, { kind: 'delivered' }>;
+
+/** The encrypted UDP from `face` to `peer`'s endpoint, routed with the interface's fwmark; the other end learns where it came from. */
+export function sendOuter(
+  network: Network,
+  node: NodeState,
+  face: WgInterface,
+  peer: WgPeer,
+  walk: Walk,
+  depth: number,
+): Arrival {
+  if (depth >= maxDepth)
+    return dropped(walk, `${node.name}: WireGuard's packets would loop through ${face.iface}`, true);
+  const learned = network.learned.get(learnedKey(node.name, face.iface, peer.publicKey));
+  let address: string | undefined;
+  let port: number | undefined;
+  if (learned) {
+    const other = network.nodes.get(learned.node)!;
+    const otherFace = other.wireguard.find((candidate) => candidate.iface === learned.iface);
+    address = otherFace
+      ? addressesOf(other).find((cidr) =>
+          network.publicOwners.some((owner) => sameAddress(owner.address, cidr.address)),
+        )?.address
+      : undefined;
+    address ??= network.publicOwners.find((owner) => owner.node === learned.node)?.address;
+    port = otherFace ? listenPortOf(other, otherFace) : portOfDownFace(network, learned.node, learned.iface);
+  } else if (peer.endpoint) {
+    address = resolveHost(network, peer.endpoint.host)[0];
+    port = peer.endpoint.port;
+    if (address === undefined)
+      return dropped(walk, `${node.name} ${face.iface}: Endpoint ${peer.endpoint.host} resolves to no address`, false);
+  }
+  if ((address === undefined || port === undefined) && network.learningUnknown !== undefined)
+    return {
+      kind: 'unknown',
+      reason: `peer ${peerName(network, peer)} of ${node.name} ${face.iface} has no Endpoint, and whether it heard from it depends on an earlier check that is unknown (${network.learningUnknown})`,
+    };
+  if (address === undefined || port === undefined)
+    return dropped(
+      walk,
+      `${node.name} ${face.iface}: peer ${peerName(network, peer)} has no Endpoint and has not heard from it yet, so WireGuard cannot send (host unreachable)`,
+      false,
+    );
+  const outer: Packet = {
+    family: familyOf(address),
+    dst: address,
+    protocol: 'udp',
+    sport: listenPortOf(node, face),
+    dport: port,
+    mark: face.fwmark,
+  };
+  // The kernel routes WireGuard's own packets like any other, with the interface's fwmark: into itself is a loop.
+  const first = decideRoute(node.rules, node.routes, { ...outer, iif: 'lo' });
+  const src = first.kind === 'route' ? selectSource(node, first.route, outer.family) : undefined;
+  walk.steps.push({
+    kind: 'wireguard',
+    text: `outer UDP ${src === undefined ? '' : bracketed(src)}:${outer.sport} → ${bracketed(address)}:${port}${face.fwmark ? ` (fwmark 0x${face.fwmark.toString(16)})` : ''}${learned && !peer.endpoint ? ' (where it last heard from the peer)' : ''}`,
+  });
+  if (first.kind === 'route' && first.route.dev === face.iface) {
+    walk.steps.push({
+      kind: 'route',
+      text: `${node.name}: ${describeRule(first.rule)} → ${describeRoute(first.route)}`,
+      dev: face.iface,
+    });
+    return dropped(
+      walk,
+      `${node.name}: WireGuard's own packets to ${address} would go into ${face.iface} itself (a routing loop), so nothing leaves`,
+      true,
+    );
+  }
+  const outerWalk: Walk = { steps: walk.steps, nat: [], tunnel: false, clear: false, reply: false };
+  const outcome = output(network, node, outer, outerWalk, depth + 1);
+  if (outcome.kind !== 'delivered') return outcome;
+  const target = network.nodes.get(outcome.node)!;
+  const targetFace = target.wireguard.find((candidate) => listenPortOf(target, candidate) === outer.dport);
+  if (!targetFace)
+    return dropped(walk, `nothing listens on ${target.name} UDP ${outer.dport} (WireGuard is down there)`, true);
+  if (peer.publicKey !== undefined && targetFace.publicKey !== peer.publicKey)
+    return dropped(
+      walk,
+      `${target.name} ${targetFace.iface} has another key than the peer ${node.name} ${face.iface} dials: the handshake fails`,
+      true,
+    );
+  const targetPeer = targetFace.peers.find((candidate) => candidate.publicKey === face.publicKey);
+  if (!targetPeer)
+    return dropped(
+      walk,
+      `${target.name} ${targetFace.iface} has no [Peer] with ${node.name} ${face.iface}'s key: the handshake fails`,
+      true,
+    );
+  network.learned.set(learnedKey(target.name, targetFace.iface, face.publicKey), {
+    node: node.name,
+    iface: face.iface,
+  });
+  return { kind: 'arrived', target, targetFace, targetPeer };
+}
+
+/** A ListenPort, or for an interface without one a port of its own that no listen port equals. */
+function listenPortOf(node: NodeState, face: WgInterface): number {
+  return face.listenPort ?? ephemeralPort + node.wireguard.indexOf(face);
+}
+
+function portOfDownFace(network: Network, node: string, iface: string): number | undefined {
+  const file = network.files.get(node)?.find((candidate) => candidate.iface === iface);
+  return file?.settings.interface.listenPort?.value ?? ephemeralPort;
+}
+
+function peerName(network: Network, peer: WgPeer): string {
+  return (peer.publicKey && network.keyOwners.get(peer.publicKey)) ?? peer.publicKey?.slice(0, 8) ?? '(no key)';
+}
+
+/** The source a locally made packet takes: the route's src, else the first address of its family on the device, else any. */
+export function selectSource(node: NodeState, route: Route, family: Family): string | undefined {
+  if (route.src !== undefined) return route.src;
+  const ofFamily = (address: string) => familyOf(address) === family && !isLinkLocal(address);
+  const device = node.devices.find((candidate) => candidate.name === route.dev);
+  return (
+    device?.addresses.find((cidr) => ofFamily(cidr.address))?.address ??
+    addressesOf(node).find((cidr) => ofFamily(cidr.address))?.address
+  );
+}
+
+function isLinkLocal(address: string): boolean {
+  return isIpv6(address) ? /^fe80:/i.test(address) : address.startsWith('169.254.');
+}
+
+/** Conntrack on a reply: a node that NATed the request undoes it on the way back. */
+function reverseNat(node: NodeState, packet: Packet, walk: Walk): Packet {
+  if (!walk.reply) return packet;
+  let current = packet;
+  for (const nat of walk.nat.filter((record) => record.node === node.name)) {
+    if (nat.kind === 'snat' && sameAddress(current.dst, nat.after)) {
+      walk.steps.push({ kind: 'nat', text: `${node.name}: conntrack undoes the SNAT: ${nat.after} → ${nat.before}` });
+      current = { ...current, dst: nat.before };
+    } else if (nat.kind === 'dnat' && current.src !== undefined && sameAddress(current.src, nat.after)) {
+      walk.steps.push({ kind: 'nat', text: `${node.name}: conntrack undoes the DNAT: ${nat.after} → ${nat.before}` });
+      current = { ...current, src: nat.before };
+    }
+  }
+  return current;
+}
+
+function filterPacket(node: NodeState, packet: Packet, walk: Walk, iif: string | undefined): FilterPacket {
+  return {
+    family: packet.family,
+    src: packet.src ?? (packet.family === 4 ? '0.0.0.0' : '::'),
+    dst: packet.dst,
+    protocol: packet.protocol,
+    sport: packet.sport,
+    dport: packet.dport,
+    mark: packet.mark,
+    ...(iif === undefined ? {} : { iif }),
+    state: walk.reply ? 'ESTABLISHED' : 'NEW',
+    isLocal: (address) => isLocal(node, address),
+  };
+}
+
+function chainStops(node: NodeState, result: ChainResult, walk: Walk): Outcome | undefined {
+  if (result.kind === 'unknown') return unknownRule(node, result);
+  if (result.kind === 'drop' || result.kind === 'reject') {
+    const what = result.rule ? describeNetfilterRule(result.rule) : 'the chain policy DROP';
+    return dropped(
+      walk,
+      `${node.name}: ${what} ${result.kind === 'drop' ? 'drops' : 'rejects'} it`,
+      result.kind === 'drop',
+    );
+  }
+  return undefined;
+}
+
+function dropped(walk: Walk, reason: string, stalls: boolean): Outcome & { kind: 'dropped' } {
+  walk.steps.push({ kind: 'drop', text: reason });
+  return { kind: 'dropped', reason, stalls };
+}
+
+function unknownOn(node: NodeState): Outcome {
+  return { kind: 'unknown', reason: `${node.name}: ${node.unknown[0]}` };
+}
+
+function unknownRule(node: NodeState, result: ChainResult & { kind: 'unknown' }): Outcome {
+  return { kind: 'unknown', reason: `${node.name}: ${describeNetfilterRule(result.rule)}: ${result.reason}` };
+}

@@ -1,0 +1,193 @@
+import { cidrContains, hostPrefix, isIpAddress, type Cidr } from '../net/ip.ts';
+import { publicKeyOf } from '../wgconf/keys.ts';
+import { splitList } from '../wgconf/parse-wg-config.ts';
+import { sectionsOf, type WgConfig } from '../wgconf/wg-config.ts';
+import { isWgKey, readWgSettings, type Hook, type WgSettings } from '../wgconf/wg-settings.ts';
+import type { WgPeer } from './cryptokey.ts';
+import { familyOf, type Family } from './flow.ts';
+import { addAddress, applyInvocation, removeDevice, type NodeState, type WgInterface } from './node-state.ts';
+import { defaultPriority, tableName } from './policy-rule.ts';
+import { expandHook } from './shell-hooks.ts';
+
+/** What wg-quick reads from a file, beside wg-settings: keepalive per peer and DNS. */
+export interface WgQuickFile {
+  iface: string;
+  settings: WgSettings;
+  keepalive: boolean[];
+  dns: string[];
+  /** Why wg-quick would refuse the file (an invalid key or value), when it would. */
+  refused?: string;
+}
+
+export function readWgQuickFile(iface: string, config: WgConfig): WgQuickFile {
+  const problems: { message: string }[] = [];
+  const settings = readWgSettings(config, { problems: problems as never });
+  const sections = sectionsOf(config);
+  const keepalive = sections
+    .filter((section) => section.name === 'Peer')
+    .map((section) =>
+      section.entries.some((entry) => entry.key === 'PersistentKeepalive' && /^[1-9]\d*$/.test(entry.value)),
+    );
+  const dns = sections
+    .filter((section) => section.name === 'Interface')
+    .flatMap((section) => section.entries.filter((entry) => entry.key === 'DNS'))
+    .flatMap((entry) => splitList(entry.value))
+    .filter(isIpAddress);
+  const privateKey = settings.interface.privateKey?.value;
+  const refused =
+    problems[0]?.message ??
+    (privateKey === undefined || !isWgKey(privateKey) ? 'it has no valid PrivateKey' : undefined);
+  return { iface, settings, keepalive, dns, ...(refused ? { refused } : {}) };
+}
+
+const publicKeys = new Map<string, string>();
+
+/** publicKeyOf, once per key: the model rebuilds every node for every check. */
+function publicKeyFor(privateKey: string): string {
+  let key = publicKeys.get(privateKey);
+  if (key === undefined) publicKeys.set(privateKey, (key = publicKeyOf(privateKey)));
+  return key;
+}
+
+export interface HookRunContext {
+  files: Readonly<Record<string, string | undefined>>;
+}
+
+/**
+ * `wg-quick up`: PreUp, the interface with its keys and addresses, DNS, a route per AllowedIPs (none with
+ * `Table = off`; table N; main; or for a /0 under `auto` the fwmark table with `not fwmark` and
+ * `suppress_prefixlength 0` rules), then PostUp. A file wg-quick refuses leaves nothing behind but its PreUp.
+ */
+export function wgQuickUp(node: NodeState, file: WgQuickFile, context: HookRunContext): void {
+  const { iface, settings } = file;
+  runHooks(node, file, ['PreUp'], context);
+  if (file.refused) {
+    node.unknown.push(`wg-quick refuses ${iface}: ${file.refused}`);
+    return;
+  }
+  const peers: WgPeer[] = settings.peers.map((peer, index) => ({
+    ...(peer.publicKey ? { publicKey: peer.publicKey.value } : {}),
+    ...(peer.endpoint ? { endpoint: peer.endpoint.value } : {}),
+    allowedIps: peer.allowedIps.map((located) => located.value),
+    keepalive: file.keepalive[index] ?? false,
+  }));
+  const face: WgInterface = {
+    iface,
+    ...(settings.interface.listenPort ? { listenPort: settings.interface.listenPort.value } : {}),
+    fwmark: settings.interface.fwMark?.value ?? 0,
+    publicKey: publicKeyFor(settings.interface.privateKey!.value),
+    peers,
+    dns: file.dns,
+  };
+  node.devices.push({ name: iface, addresses: [], link: { kind: 'wireguard' } });
+  node.wireguard.push(face);
+  for (const address of settings.interface.addresses) addAddress(node, iface, address.value, `Address of ${iface}`);
+  const table = settings.interface.table.value;
+  const allowed = peers.flatMap((peer) => peer.allowedIps).sort((a, b) => b.prefix - a.prefix);
+  for (const cidr of allowed) {
+    const family = familyOf(cidr.address);
+    const route = (tableText: string, origin: string) =>
+      node.routes.push({
+        family,
+        table: tableText,
+        destination: cidr,
+        type: 'unicast',
+        dev: iface,
+        metric: family === 4 ? 0 : 1024,
+        origin,
+      });
+    if (table.kind === 'off') continue;
+    if (table.kind === 'number' || table.kind === 'name') {
+      route(tableName(String(table.table)), `AllowedIPs of ${iface} (Table = ${table.table})`);
+    } else if (table.kind === 'main') {
+      route('main', `AllowedIPs of ${iface} (Table = main)`);
+    } else if (cidr.prefix === 0) {
+      addDefault(node, face, family, cidr);
+    } else if (
+      !node.routes.some(
+        (existing) => existing.table === 'main' && existing.dev === iface && cidrContains(existing.destination, cidr),
+      )
+    ) {
+      route('main', `AllowedIPs of ${iface}`);
+    }
+  }
+  runHooks(node, file, ['PostUp'], context);
+}
+
+/** wg-quick's own rules for a /0 under `Table = auto`: the fwmark table, `not fwmark`, `suppress_prefixlength 0`. */
+function addDefault(node: NodeState, face: WgInterface, family: Family, cidr: Cidr): void {
+  const table = face.fwmark || 51820;
+  if (!face.fwmark) face.fwmark = table;
+  const origin = `wg-quick ${face.iface}`;
+  node.routes.push({
+    family,
+    table: String(table),
+    destination: cidr,
+    type: 'unicast',
+    dev: face.iface,
+    metric: family === 4 ? 0 : 1024,
+    origin,
+  });
+  const sameFamily = () => node.rules.filter((rule) => rule.family === family);
+  node.rules.push({
+    family,
+    priority: defaultPriority(sameFamily()),
+    not: true,
+    fwmark: { mark: table, mask: 0xffffffff },
+    action: { kind: 'lookup', table: String(table) },
+    origin,
+  });
+  node.rules.push({
+    family,
+    priority: defaultPriority(sameFamily()),
+    not: false,
+    suppressPrefixlength: 0,
+    action: { kind: 'lookup', table: 'main' },
+    origin,
+  });
+  // wg-quick's raw rule: a packet for the interface's address that arrives elsewhere, not from this host, is dropped.
+  const device = node.devices.find((candidate) => candidate.name === face.iface);
+  for (const address of device?.addresses ?? [])
+    if (familyOf(address.address) === family)
+      node.netfilter.push({
+        family,
+        table: 'raw',
+        chain: 'PREROUTING',
+        matches: [
+          { kind: 'in', iface: face.iface, negate: true },
+          { kind: 'dst', cidr: { address: address.address, prefix: hostPrefix(address.address) }, negate: false },
+          { kind: 'src-local', negate: true },
+        ],
+        target: { kind: 'DROP' },
+        text: `! -i ${face.iface} -d ${address.address} -m addrtype ! --src-type LOCAL -j DROP`,
+        origin,
+      });
+}
+
+/** `wg-quick down`: PreDown, wg-quick's own rules and the interface (its routes and addresses) gone, then PostDown. */
+export function wgQuickDown(node: NodeState, file: WgQuickFile, context: HookRunContext): void {
+  if (!node.wireguard.some((face) => face.iface === file.iface)) return;
+  runHooks(node, file, ['PreDown'], context);
+  const origin = `wg-quick ${file.iface}`;
+  node.rules = node.rules.filter((rule) => rule.origin !== origin);
+  node.netfilter = node.netfilter.filter((rule) => rule.origin !== origin);
+  node.wireguard = node.wireguard.filter((face) => face.iface !== file.iface);
+  node.routes = node.routes.filter((route) => route.origin !== `Address of ${file.iface}` || route.dev !== file.iface);
+  removeDevice(node, file.iface);
+  runHooks(node, file, ['PostDown'], context);
+}
+
+function runHooks(node: NodeState, file: WgQuickFile, keys: Hook['key'][], context: HookRunContext): void {
+  for (const hook of file.settings.interface.hooks.filter((candidate) => keys.includes(candidate.key))) {
+    const invocations = expandHook(hook.command, {
+      iface: file.iface,
+      fwmarkOf: (iface) => {
+        const mark = node.wireguard.find((face) => face.iface === iface)?.fwmark;
+        return mark ? `0x${mark.toString(16)}` : 'off';
+      },
+      files: context.files,
+      origin: `${hook.key}${hook.line === undefined ? '' : `, line ${hook.line}`}${file.settings.file ? ` of ${file.settings.file}` : ''}`,
+    });
+    for (const invocation of invocations) applyInvocation(node, invocation);
+  }
+}
