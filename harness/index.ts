@@ -9,7 +9,7 @@ export { lint, type LintOptions } from './wgconf/lint/lint.ts';
 export type { Finding } from './wgconf/lint/finding.ts';
 export { generate } from './api/generate.ts';
 export { explain, type ExplainResult, type ExplainedCheck } from './api/explain.ts';
-export type { Prediction, PredictedPath } from './routing/predict-checks.ts';
+export type { Prediction, PredictedPath } from './explain/predict-checks.ts';
 export { runScenario, type RunScenarioOptions } from './api/run-scenario.ts';
 export type { ScenarioReport, CheckReport, CaptureReport, TopologyReport } from './report/report-model.ts';
 export { startLab, WglabLab, type CheckRequest, type CheckOutcome, type ActiveFault } from './api/wglab-lab.ts';

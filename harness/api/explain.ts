@@ -1,12 +1,11 @@
 import { readFileSync } from 'node:fs';
-import { planLab } from '../lab/lab-plan.ts';
+import { planLab, type LabPlan } from '../lab/lab-plan.ts';
 import { sameAddress } from '../net/ip.ts';
-import type { ModelInput } from '../routing/lab-network.ts';
-import { predictChecks, type CheckPrediction, type Prediction } from '../routing/predict-checks.ts';
+import type { ModelInput } from '../explain/lab-network.ts';
+import { predictChecks, type CheckPrediction, type Prediction } from '../explain/predict-checks.ts';
 import type { Step } from '../routing/flow.ts';
-import { loadScenario } from '../scenario/load-scenario.ts';
+import { loadScenario } from '../wgconf/load-scenario.ts';
 import type { Check, Scenario } from '../scenario/scenario.ts';
-import { scenarioConfigs } from '../wgconf/scenario-configs.ts';
 
 /** One check's prediction, keyed by scenario name and 1-based index (as `wglab run` numbers checks). */
 export interface ExplainedCheck {
@@ -50,9 +49,11 @@ export function explainScenarios(scenarios: string | Scenario | (string | Scenar
 }
 
 /** The model's input for a scenario: the lab's plan, the wg-quick files it installs, and its files: read. */
-export function modelInput(scenario: Scenario): ModelInput {
-  const configs = scenarioConfigs(scenario);
-  const plan = planLab(scenario, configs, `explain-${scenario.name}`);
+export function modelInput(
+  scenario: Scenario,
+  plan: LabPlan = planLab(scenario, { id: `explain-${scenario.name}` }),
+): ModelInput {
+  const configs = plan.configs;
   const nodeFiles: ModelInput['nodeFiles'] = {};
   for (const endpoint of Object.values(scenario.endpoints)) {
     nodeFiles[endpoint.name] = Object.fromEntries(

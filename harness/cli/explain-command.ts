@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { explainScenarios, type CheckComparison } from '../api/explain.ts';
-import type { Prediction } from '../routing/predict-checks.ts';
+import type { Prediction } from '../explain/predict-checks.ts';
 
 export function registerExplain(program: Command, setExit: (code: number) => void): void {
   program

@@ -135,6 +135,8 @@ export interface PlanOptions {
   keys?: KeySource;
   /** The lab's id; a fresh `wglab-<scenario>-<hex>` otherwise. */
   id?: string;
+  /** wg-quick files already parsed, keyed as scenarioConfigs keys them (tests give texts of their own). */
+  configs?: Map<string, WgConfig>;
 }
 
 let plansMade = 0;
@@ -150,7 +152,7 @@ export function planCount(): number {
  */
 export function planLab(scenario: Scenario, options: PlanOptions = {}): LabPlan {
   plansMade++;
-  const configs = scenarioConfigs(scenario, options.keys);
+  const configs = options.configs ?? scenarioConfigs(scenario, options.keys);
   const id = options.id ?? newLabId(scenario.name);
   const byEndpoint = new Map<string, { iface: string; config: WgConfig }[]>();
   for (const [key, config] of configs) {

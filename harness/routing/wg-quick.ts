@@ -177,6 +177,16 @@ export function wgQuickDown(node: NodeState, file: WgQuickFile, context: HookRun
   runHooks(node, file, ['PostDown'], context);
 }
 
+/**
+ * The interface deleted without wg-quick (a crash, `ip link del`): no hook runs, so wg-quick's rules and the hooks'
+ * netfilter rules (a kill switch) stay; the device goes, and every route through it with it.
+ */
+export function wireguardKilled(node: NodeState, file: WgQuickFile): void {
+  if (!node.wireguard.some((face) => face.iface === file.iface)) return;
+  node.wireguard = node.wireguard.filter((face) => face.iface !== file.iface);
+  removeDevice(node, file.iface);
+}
+
 function runHooks(node: NodeState, file: WgQuickFile, keys: Hook['key'][], context: HookRunContext): void {
   for (const hook of file.settings.interface.hooks.filter((candidate) => keys.includes(candidate.key))) {
     const invocations = expandHook(hook.command, {

@@ -2,9 +2,9 @@ import { hostPrefix, isIpAddress, isIpv6, parseCidr } from '../net/ip.ts';
 import { routerLinkIp, routerLinkIp6, type LabPlan } from '../lab/lab-plan.ts';
 import { configKey } from '../wgconf/scenario-configs.ts';
 import type { WgConfig } from '../wgconf/wg-config.ts';
-import { addAddress, type NodeState } from './node-state.ts';
-import { kernelRules } from './policy-rule.ts';
-import { readWgQuickFile, wgQuickDown, wgQuickUp, type WgQuickFile } from './wg-quick.ts';
+import { addAddress, type NodeState } from '../routing/node-state.ts';
+import { kernelRules } from '../routing/policy-rule.ts';
+import { readWgQuickFile, wgQuickDown, wgQuickUp, wireguardKilled, type WgQuickFile } from '../routing/wg-quick.ts';
 
 /** Which interface of which node a peer reaches, once it has heard from it (WireGuard roaming). */
 export type Learned = Map<string, { node: string; iface: string }>;
@@ -47,6 +47,8 @@ export interface ModelInput {
 export interface NetworkOptions {
   /** The endpoint whose WireGuard is down (tunnel-down, peer-down): wg-quick down with its hooks. */
   down?: string;
+  /** The endpoint whose WireGuard interfaces were deleted without wg-quick (wireguard-killed): no hooks. */
+  killed?: string;
   wireguardBlocked?: boolean;
   learned?: Learned;
   learningUnknown?: string;
@@ -67,7 +69,8 @@ export function buildNetwork(input: ModelInput, options: NetworkOptions = {}): N
     routes: [],
     netfilter: [],
     policies: new Map(),
-    sysctls: new Map(),
+    // The scenario's sysctls are set before WireGuard starts, as in the lab.
+    sysctls: new Map(Object.entries(plan.nodes.find((node) => node.name === name)?.scenarioSysctls ?? {})),
     wireguard: [],
     unknown: [],
     ipv6: plan.ipv6,
@@ -152,6 +155,9 @@ export function buildNetwork(input: ModelInput, options: NetworkOptions = {}): N
     for (const file of [...(files.get(options.down) ?? [])].reverse())
       wgQuickDown(nodes.get(options.down)!, file, { files: input.nodeFiles[options.down] ?? {} });
   }
+  if (options.killed !== undefined)
+    for (const file of [...(files.get(options.killed) ?? [])].reverse())
+      wireguardKilled(nodes.get(options.killed)!, file);
   return {
     nodes,
     publicOwners: plan.endpoints.flatMap((endpoint) =>

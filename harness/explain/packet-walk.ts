@@ -1,13 +1,13 @@
 import { bracketed, isIpv6, sameAddress } from '../net/ip.ts';
-import { peerForDestination, sourceAllowed, type WgPeer } from './cryptokey.ts';
-import type { Family, Flow, Step } from './flow.ts';
-import { familyOf } from './flow.ts';
+import { peerForDestination, sourceAllowed, type WgPeer } from '../routing/cryptokey.ts';
+import type { Family, Flow, Step } from '../routing/flow.ts';
+import { familyOf } from '../routing/flow.ts';
 import { learnedKey, resolveHost, type Network } from './lab-network.ts';
-import { describeNetfilterRule, runChain, type ChainResult, type FilterPacket } from './netfilter.ts';
-import { addressesOf, isLocal, type NodeState, type WgInterface } from './node-state.ts';
-import { describeRule } from './policy-rule.ts';
-import { decideRoute } from './route-decision.ts';
-import { describeRoute, type Route } from './route-table.ts';
+import { describeNetfilterRule, runChain, type ChainResult, type FilterPacket } from '../routing/netfilter.ts';
+import { addressesOf, isLocal, type NodeState, type WgInterface } from '../routing/node-state.ts';
+import { describeRule } from '../routing/policy-rule.ts';
+import { decideRoute } from '../routing/route-decision.ts';
+import { describeRoute, type Route } from '../routing/route-table.ts';
 import { formatCidr } from '../net/ip.ts';
 
 export interface Packet {
@@ -36,6 +36,8 @@ export interface Walk {
   tunnel: boolean;
   /** The request's own packets crossed the router in clear. */
   clear: boolean;
+  /** The client's side of each clear crossing (a request's source, a reply's destination), after any NAT. */
+  clearSides: string[];
   reply: boolean;
 }
 
@@ -48,7 +50,7 @@ const ephemeralPort = 40000;
 const maxDepth = 4;
 
 export function newWalk(reply = false): Walk {
-  return { steps: [], nat: [], tunnel: false, clear: false, reply };
+  return { steps: [], nat: [], tunnel: false, clear: false, clearSides: [], reply };
 }
 
 /** A packet this node makes: rules and tables pick the route (and the source), then it leaves. */
@@ -162,7 +164,10 @@ function transmit(
 
 /** The internet router: host routes to each endpoint's public addresses, nothing else; wireguard-blocked drops WireGuard's UDP. */
 function router(network: Network, packet: Packet & { src: string }, walk: Walk, depth: number): Outcome {
-  if (depth === 0) walk.clear = true;
+  if (depth === 0) {
+    walk.clear = true;
+    walk.clearSides.push(walk.reply ? packet.dst : packet.src);
+  }
   if (packet.family === 6 && !network.ipv6) return dropped(walk, 'the internet carries no IPv6 in this lab', false);
   if (
     packet.protocol === 'udp' &&
@@ -404,7 +409,7 @@ export function sendOuter(
       true,
     );
   }
-  const outerWalk: Walk = { steps: walk.steps, nat: [], tunnel: false, clear: false, reply: false };
+  const outerWalk: Walk = { steps: walk.steps, nat: [], tunnel: false, clear: false, clearSides: [], reply: false };
   const outcome = output(network, node, outer, outerWalk, depth + 1);
   if (outcome.kind !== 'delivered') return outcome;
   const target = network.nodes.get(outcome.node)!;

@@ -1,10 +1,10 @@
 import { sameAddress } from '../net/ip.ts';
 import { faultTarget } from '../lab/faults.ts';
-import { nodeForHost } from '../lab/lab-plan.ts';
-import type { Check } from '../scenario/scenario.ts';
-import { familyOf, type Family, type Step } from './flow.ts';
+import { endpointOfNode, nodeForHost } from '../lab/lab-plan.ts';
+import { faultKind, faultNode, type Check } from '../scenario/scenario.ts';
+import { familyOf, type Family, type Step } from '../routing/flow.ts';
 import { buildNetwork, resolveHost, type Learned, type ModelInput, type Network } from './lab-network.ts';
-import { addressesOf } from './node-state.ts';
+import { addressesOf } from '../routing/node-state.ts';
 import { newWalk, output, sendOuter, type Outcome, type Packet, type Walk } from './packet-walk.ts';
 
 export type PredictedPath = 'tunnel' | 'internet' | 'none' | 'unknown';
@@ -16,7 +16,7 @@ export interface Prediction {
   sourceIp?: string;
   /** The DNS server the client's `DNS =` sets (names in URLs still come from /etc/hosts in the lab). */
   resolver?: string;
-  /** The request is silently dropped, so curl waits until it times out (else it fails at once). */
+  /** A transfer (`bytes:`) that connects and then stops short, as `expect.stalls` says it. */
   stalls?: true;
 }
 
@@ -41,21 +41,31 @@ export function predictChecks(input: ModelInput): CheckPrediction[] {
   let learned: Learned = startingHandshakes(input);
   let learningUnknown: string | undefined;
   return plan.scenario.checks.map((check, position) => {
-    const down =
-      check.fault && check.fault !== 'wireguard-blocked'
-        ? faultTarget(plan, check.fault, check.from, check.url)
+    const kind = faultKind(check);
+    const target =
+      kind && kind !== 'wireguard-blocked'
+        ? faultTarget(plan, kind, check.from, check.url, faultNode(check))
         : undefined;
+    const down = kind === 'wireguard-killed' ? undefined : target;
+    const killed = kind === 'wireguard-killed' ? target : undefined;
     const network = buildNetwork(input, {
       ...(down === undefined ? {} : { down }),
-      wireguardBlocked: check.fault === 'wireguard-blocked',
+      ...(killed === undefined ? {} : { killed }),
+      wireguardBlocked: kind === 'wireguard-blocked',
       learned,
       ...(learningUnknown === undefined ? {} : { learningUnknown }),
     });
-    if (down !== undefined) for (const key of [...learned.keys()]) if (key.startsWith(`${down} `)) learned.delete(key);
-    const prediction = predictCheck(network, input, check, position + 1);
+    if (target !== undefined)
+      for (const key of [...learned.keys()]) if (key.startsWith(`${target} `)) learned.delete(key);
+    const prediction = transferOutcome(plan, check, predictCheck(network, input, check, position + 1));
     if (prediction.predicted.path === 'unknown') learningUnknown ??= `check ${position + 1}`;
     if (check.fault) {
       if (down !== undefined) prediction.steps.unshift({ kind: 'note', text: `fault: wg-quick down on ${down}` });
+      else if (killed !== undefined)
+        prediction.steps.unshift({
+          kind: 'note',
+          text: `fault: WireGuard deleted on ${killed} without wg-quick (no hooks)`,
+        });
       else prediction.steps.unshift({ kind: 'note', text: 'fault: the internet drops WireGuard UDP' });
       // After a fault the lab restarts WireGuard everywhere: what peers learned is gone.
       learned = startingHandshakes(input);
@@ -63,6 +73,45 @@ export function predictChecks(input: ModelInput): CheckPrediction[] {
     }
     return prediction;
   });
+}
+
+/**
+ * A transfer (`bytes:`) on a path the model walks: whether it completes depends on MTUs, ICMP and fragments along
+ * the way, which the model does not decide; where the scenario sets none of them, it completes like any request.
+ */
+function transferOutcome(plan: ModelInput['plan'], check: Check, prediction: CheckPrediction): CheckPrediction {
+  const walked = prediction.predicted.path === 'tunnel' || prediction.predicted.path === 'internet';
+  if (check.bytes === undefined || !walked) return prediction;
+  const conditions = [
+    ...(plan.internet.icmp === 'drop' ? ['the internet drops ICMP errors'] : []),
+    ...(plan.internet.fragments === 'drop' ? ['the internet drops fragments'] : []),
+    ...plan.links.flatMap((link) =>
+      link.conditions.mtu === undefined ? [] : [`${link.endpoint}'s link has MTU ${link.conditions.mtu}`],
+    ),
+  ];
+  if (conditions.length === 0) return prediction;
+  const reason = `a ${check.bytes}-byte transfer on this path may stall: ${conditions.join(', ')}, and the model does not decide MTUs`;
+  return {
+    ...prediction,
+    predicted: { path: 'unknown' },
+    steps: [...prediction.steps, { kind: 'note', text: reason }],
+    reason,
+  };
+}
+
+/**
+ * The exit peer a request left the tunnel at, as the lab reads it: every clear crossing of the router has, on the
+ * client's side, an address of one WireGuard node other than the client's own endpoint (it forwarded the request
+ * under its own address after the tunnel). Undefined when any crossing is the client's own, or of no such node.
+ */
+function exitPeer(network: Network, input: ModelInput, from: string, sides: string[]): string | undefined {
+  const owners = new Set(
+    sides.map((side) => network.publicOwners.find((owner) => sameAddress(owner.address, side))?.node),
+  );
+  if (owners.size !== 1) return undefined;
+  const [node] = [...owners];
+  if (node === undefined || node === endpointOfNode(input.plan, from)) return undefined;
+  return input.plan.wireguardOrder.includes(node) ? node : undefined;
 }
 
 /** Right after wg-quick up, a peer with PersistentKeepalive and an Endpoint makes a handshake: the other end learns it. */
@@ -118,6 +167,22 @@ function predictCheck(network: Network, input: ModelInput, check: Check, index: 
       ];
       const tunnel = request.tunnel || reply.tunnel;
       const clear = request.clear || reply.clear;
+      const exit =
+        tunnel && clear
+          ? exitPeer(network, input, check.from, [...request.clearSides, ...reply.clearSides])
+          : undefined;
+      if (exit !== undefined)
+        return {
+          ...base,
+          predicted: { path: 'tunnel', sourceIp: attempt.sourceIp, ...extra },
+          steps: [
+            ...steps,
+            {
+              kind: 'deliver',
+              text: `tunnel (left at ${exit}: in clear only from ${exit}'s own address, after the tunnel)`,
+            },
+          ],
+        };
       if (tunnel && clear)
         return {
           ...base,
@@ -149,9 +214,9 @@ function predictCheck(network: Network, input: ModelInput, check: Check, index: 
   }
   return {
     ...base,
-    predicted: { path: 'none', ...extra, ...(first!.stalls ? { stalls: true as const } : {}) },
+    predicted: { path: 'none', ...extra },
     steps: [...first!.steps, { kind: 'deliver', text: 'none' }],
-    reason: first!.reason,
+    reason: `${first!.reason}${first!.stalls ? ' (dropped silently: curl waits for its timeout)' : ''}`,
   };
 }
 
