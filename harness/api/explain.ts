@@ -48,6 +48,18 @@ export function explainScenarios(scenarios: string | Scenario | (string | Scenar
   );
 }
 
+/**
+ * The model's prediction of each check of a planned scenario (0-based, in file order), from the plan's own files:
+ * what a run puts beside each observation. A model that cannot read the scenario predicts `unknown`, never throws.
+ */
+export function predictPlan(plan: LabPlan): Prediction[] {
+  try {
+    return predictChecks(modelInput(plan.scenario, plan)).map((prediction) => prediction.predicted);
+  } catch {
+    return plan.scenario.checks.map(() => ({ path: 'unknown' as const }));
+  }
+}
+
 /** The model's input for a scenario: the lab's plan, the wg-quick files it installs, and its files: read. */
 export function modelInput(
   scenario: Scenario,

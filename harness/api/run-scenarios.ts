@@ -2,12 +2,16 @@ import { join } from 'node:path';
 import type { Progress } from '../lab/progress.ts';
 import { redactedConfigs } from '../lab/lab-plan.ts';
 import type { WireguardFlavour } from '../lab/wireguard-flavour.ts';
+import type { Prediction } from '../explain/predict-checks.ts';
+import { sameAddress } from '../net/ip.ts';
 import { writeCheckArtifacts } from '../report/artifacts.ts';
+import { pathText } from '../report/check-text.ts';
 import type { CheckReport, ScenarioReport } from '../report/report-model.ts';
 import { checkReport, scenarioReport } from '../report/scenario-report.ts';
 import type { Check, Scenario } from '../scenario/scenario.ts';
 import type { KeySource } from '../wgconf/generate-configs.ts';
 import { planScenario, runScenarios as runInLabs, type PlannedScenario } from '../verify/lab-pool.ts';
+import { predictPlan } from './explain.ts';
 
 export type { PlannedScenario } from '../verify/lab-pool.ts';
 
@@ -40,6 +44,32 @@ export interface RunScenariosOptions {
   onReport?: (report: ScenarioReport) => void;
 }
 
+/** A check's report with the model's prediction beside it, and a finding where the model and the lab disagree. */
+export function withPrediction(report: CheckReport, prediction: Prediction | undefined): CheckReport {
+  if (!prediction) return report;
+  const predicted = {
+    path: prediction.path,
+    ...(prediction.sourceIp === undefined ? {} : { sourceIp: prediction.sourceIp }),
+  };
+  const observed = report.observed;
+  const decided = ['tunnel', 'internet', 'none'].includes(observed.path) && prediction.path !== 'unknown';
+  const differs =
+    decided &&
+    (prediction.path !== observed.path ||
+      (prediction.sourceIp !== undefined &&
+        observed.sourceIp !== null &&
+        !sameAddress(prediction.sourceIp, observed.sourceIp)));
+  return {
+    ...report,
+    predicted,
+    ...(differs
+      ? {
+          modelDisagrees: `the model predicted ${pathText({ path: predicted.path, sourceIp: predicted.sourceIp ?? null })}, the lab saw ${pathText({ path: observed.path, sourceIp: observed.sourceIp })}: wglab explain shows the model's chain`,
+        }
+      : {}),
+  };
+}
+
 /**
  * Plans each scenario once (a file that cannot be read or parsed throws here, before any lab starts): the
  * plan's files are the ones linted (`findings`), installed and reported.
@@ -64,6 +94,8 @@ export async function runScenarios(
       : join(options.artifacts, scenario.name);
   const planned = scenarios.map((item) => ('plan' in item ? item : planScenario(item, options.keys)));
   const configs = new Map(planned.map(({ plan }) => [plan.scenario.name, redactedConfigs(plan)]));
+  // The routing model's prediction of each check, from the same plan: shown beside what the lab observes.
+  const predictions = new Map(planned.map(({ plan }) => [plan.scenario.name, predictPlan(plan)]));
   const checks = new Map<string, CheckReport[]>();
   const reports = new Map<string, ScenarioReport>();
   const runs = await runInLabs(planned, {
@@ -86,7 +118,7 @@ export async function runScenarios(
     },
     onCheckStart: options.onCheckStart,
     onCheck: (result, scenario) => {
-      const report = checkReport(result, kept);
+      const report = withPrediction(checkReport(result, kept), predictions.get(scenario.name)?.[result.index]);
       checks.get(scenario.name)!.push(report);
       const dir = artifactsOf(scenario);
       if (dir !== undefined) writeCheckArtifacts(dir, result, report, configs.get(scenario.name)!);

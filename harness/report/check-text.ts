@@ -28,10 +28,13 @@ export function verdictText(check: CheckReport): string {
 export function verdictLine(check: CheckReport, index: number): string {
   const head = `${check.pass ? 'PASS' : 'FAIL'} ${index + 1} ${checkLabel(check)}: ${verdictText(check)}`;
   return check.pass
-    ? head
+    ? check.modelDisagrees
+      ? `${head}\n     model: ${check.modelDisagrees}`
+      : head
     : [
         head,
         ...check.reasons.map((reason) => `     why: ${reason}`),
         ...check.seen.map((line) => `     seen at ${line}`),
+        ...(check.modelDisagrees ? [`     model: ${check.modelDisagrees}`] : []),
       ].join('\n');
 }

@@ -13,6 +13,10 @@ export interface CheckReport {
   /** With `bytes`, whether the transfer stalls (`stalls`), as expected and as observed with the bytes that arrived. */
   expected: { sourceIp: string | null; path: string; stalls?: boolean };
   observed: { sourceIp: string | null; path: string; httpStatus: number | null; stalls?: boolean; bytes?: number };
+  /** What the routing model predicted from the configs alone (`wglab explain`), beside what the lab observed. */
+  predicted?: { path: string; sourceIp?: string };
+  /** Where the model and the lab disagree: a finding of its own, which does not change the check's verdict. */
+  modelDisagrees?: string;
   /** The body size the check asked the server for (`bytes:`). */
   bytes?: number;
   /** Seconds the lab was idle before the check was sent (`idle:`). */
