@@ -100,11 +100,15 @@ function compare(scenario: string, prediction: CheckPrediction): CheckComparison
     !pathDiffers &&
     expect.sourceIp !== undefined &&
     (predicted.sourceIp === undefined || !sameAddress(expect.sourceIp, predicted.sourceIp));
-  if (!pathDiffers && !sourceDiffers) return { ...base, verdict: 'agrees' };
+  const resolverDiffers =
+    !pathDiffers && !sourceDiffers && expect.resolver !== undefined && predicted.resolver !== expect.resolver;
+  if (!pathDiffers && !sourceDiffers && !resolverDiffers) return { ...base, verdict: 'agrees' };
   const at = partingStep(prediction.steps, expect.path, predicted.path, pathDiffers);
   const what = pathDiffers
     ? `expected ${expect.path}, predicted ${predicted.path}`
-    : `expected the server to log ${expect.sourceIp}, predicted ${predicted.sourceIp}`;
+    : sourceDiffers
+      ? `expected the server to log ${expect.sourceIp}, predicted ${predicted.sourceIp}`
+      : `expected the resolver of ${expect.resolver} to answer, predicted ${predicted.resolver ?? 'none'}`;
   return { ...base, verdict: 'contradicts', partsAt: { step: at + 1, text: prediction.steps[at]?.text ?? '', what } };
 }
 

@@ -15,6 +15,8 @@ function run(name: string, pass = true): ScenarioReport {
   const check: CheckReport = {
     from: 'A',
     to: 'B',
+    kind: 'http',
+    target: 'https://app.example.com/',
     url: 'https://app.example.com/',
     fault: null,
     expected: { sourceIp: '10.0.0.1', path: 'tunnel' },

@@ -6,6 +6,8 @@ import { withPrediction } from './run-scenarios.ts';
 const report = (observed: Partial<CheckReport['observed']>): CheckReport => ({
   from: 'A',
   to: 'B',
+  kind: 'http',
+  target: 'https://app.example.com/',
   url: 'https://app.example.com/',
   fault: null,
   expected: { sourceIp: '10.0.0.1', path: 'tunnel' },

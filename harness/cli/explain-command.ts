@@ -1,3 +1,4 @@
+import { checkLabel } from '../scenario/check-label.ts';
 import type { Command } from 'commander';
 import { explainScenarios, type CheckComparison } from '../api/explain.ts';
 import type { Prediction } from '../explain/predict-checks.ts';
@@ -48,7 +49,7 @@ Examples:
 /** One check: what is predicted, whether it agrees with expect, and the chain that decides it. */
 export function explainLines(comparison: CheckComparison): string {
   const { explained, check } = comparison;
-  const head = `${explained.index} ${check.from} ${check.url}${check.fault ? ` [${check.fault}]` : ''}`;
+  const head = `${explained.index} ${checkLabel(check)}`;
   const expected = check.expect ? outcome(check.expect) : undefined;
   const verdict = {
     agrees: `agrees with expect (${expected})`,

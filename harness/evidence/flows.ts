@@ -34,15 +34,54 @@ export function requestPackets(
   serverPort: number,
   client?: number | { from: number; to: number },
 ): Packet[] {
+  return portPackets(packets, 6, serverPort, client);
+}
+
+/** TCP (6) or UDP (17) packets between `serverPort` and the client's port(s), as requestPackets takes them. */
+function portPackets(
+  packets: readonly Packet[],
+  protocol: 6 | 17,
+  serverPort: number,
+  client?: number | { from: number; to: number },
+): Packet[] {
   const isClient = (port: number | undefined) =>
     client === undefined ||
     (typeof client === 'number' ? port === client : (port ?? NaN) >= client.from && (port ?? NaN) <= client.to);
   return countable(packets).filter(
     (packet) =>
-      packet.protocol === 6 &&
+      packet.protocol === protocol &&
       ((packet.dstPort === serverPort && isClient(packet.srcPort)) ||
         (packet.srcPort === serverPort && isClient(packet.dstPort))),
   );
+}
+
+/** Which packets belong to one check: its protocol, the server's port, the client's port(s), an echo's identifier. */
+export interface PacketSelector {
+  protocol: 'tcp' | 'udp' | 'icmp';
+  /** The server's port (tcp, udp). */
+  serverPort?: number;
+  /** The client's port when known, else the range it was given, else any (tcp, udp). */
+  client?: number | { from: number; to: number };
+  /** The echo's identifier (icmp): requests and replies carry it. */
+  echoId?: number;
+}
+
+/** The packets of one check: TCP or UDP between the client's port(s) and the server's, or ICMP echoes with its id. */
+export function checkPackets(packets: readonly Packet[], selector: PacketSelector): Packet[] {
+  if (selector.protocol === 'icmp')
+    return countable(packets).filter(
+      (packet) =>
+        (packet.protocol === 1 || packet.protocol === 58) &&
+        packet.icmp?.echoId !== undefined &&
+        (selector.echoId === undefined || packet.icmp.echoId === selector.echoId),
+    );
+  return portPackets(packets, selector.protocol === 'tcp' ? 6 : 17, selector.serverPort ?? NaN, selector.client);
+}
+
+/** Whether a check's packet goes toward its server (a request, an echo request), not back to the client. */
+export function towardServer(packet: Packet, selector: PacketSelector): boolean {
+  if (selector.protocol === 'icmp') return packet.icmp?.type === 8 || packet.icmp?.type === 128;
+  return packet.dstPort === selector.serverPort;
 }
 
 /**

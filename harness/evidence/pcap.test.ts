@@ -889,7 +889,7 @@ test('TCP flags as tcpdump prints them, and a data offset beyond the segment', (
   });
 });
 
-test('ICMP and ICMPv6: type and code, and the MTU of "fragmentation needed" and "packet too big"', (t) => {
+test('ICMP and ICMPv6: type and code, the MTU of "fragmentation needed" and "packet too big", an echo\'s id and sequence', (t) => {
   const ipv4 = (payload: number[]) =>
     Uint8Array.from([
       0x45,
@@ -930,14 +930,39 @@ test('ICMP and ICMPv6: type and code, and the MTU of "fragmentation needed" and 
     ]);
   // Fragmentation needed, next-hop MTU 1420; an echo request; port unreachable (no MTU); a header cut short.
   t.deepEqual(decodeOne(linkTypes.raw, ipv4([3, 4, 0, 0, 0, 0, 0x05, 0x8c])).icmp, { type: 3, code: 4, mtu: 1420 });
-  t.deepEqual(decodeOne(linkTypes.raw, ipv4([8, 0, 0, 0, 0, 1, 0, 1])).icmp, { type: 8, code: 0 });
+  t.deepEqual(decodeOne(linkTypes.raw, ipv4([8, 0, 0, 0, 0x12, 0x34, 0, 7])).icmp, {
+    type: 8,
+    code: 0,
+    echoId: 0x1234,
+    echoSeq: 7,
+  });
+  t.deepEqual(decodeOne(linkTypes.raw, ipv4([0, 0, 0, 0, 0, 1, 0, 1])).icmp, {
+    type: 0,
+    code: 0,
+    echoId: 1,
+    echoSeq: 1,
+  });
+  t.deepEqual(decodeOne(linkTypes.raw, ipv4([8, 0, 0, 0, 0, 1, 0])).icmp, { type: 8, code: 0 });
+  t.deepEqual(decodeOne(linkTypes.raw, ipv4([13, 0, 0, 0, 0, 1, 0, 1])).icmp, { type: 13, code: 0 });
   t.deepEqual(decodeOne(linkTypes.raw, ipv4([3, 3, 0, 0, 0, 0, 0x05, 0x8c])).icmp, { type: 3, code: 3 });
   t.deepEqual(decodeOne(linkTypes.raw, ipv4([3, 4, 0, 0, 0, 0, 0x05])).icmp, { type: 3, code: 4 });
   t.is(decodeOne(linkTypes.raw, ipv4([3])).icmp, undefined);
   t.is(decodeOne(linkTypes.raw, ipv4([3, 4, 0, 0, 0, 0, 0x05, 0x8c])).ipLength, 28);
   // Packet too big, MTU 1280; an echo reply.
   t.deepEqual(decodeOne(linkTypes.raw, ipv6([2, 0, 0, 0, 0, 0, 0x05, 0x00])).icmp, { type: 2, code: 0, mtu: 1280 });
-  t.deepEqual(decodeOne(linkTypes.raw, ipv6([129, 0, 0, 0, 0, 0, 0, 0])).icmp, { type: 129, code: 0 });
+  t.deepEqual(decodeOne(linkTypes.raw, ipv6([129, 0, 0, 0, 0, 0, 0, 0])).icmp, {
+    type: 129,
+    code: 0,
+    echoId: 0,
+    echoSeq: 0,
+  });
+  t.deepEqual(decodeOne(linkTypes.raw, ipv6([128, 0, 0, 0, 0, 9, 0, 2])).icmp, {
+    type: 128,
+    code: 0,
+    echoId: 9,
+    echoSeq: 2,
+  });
+  t.deepEqual(decodeOne(linkTypes.raw, ipv6([8, 0, 0, 0, 0, 9, 0, 2])).icmp, { type: 8, code: 0 });
   t.deepEqual(decodeOne(linkTypes.raw, ipv6([2, 0, 0, 0, 0, 0])).icmp, { type: 2, code: 0 });
   t.is(decodeOne(linkTypes.raw, ipv6([2, 0, 0, 0, 0, 0, 0x05, 0x00])).ipLength, 48);
 });

@@ -19,7 +19,8 @@ export interface Packet {
   /** The IP packet's length as its header gives it (IPv4 total length, IPv6 40 + payload length): its size on a link. */
   ipLength?: number;
   /** ICMP and ICMPv6: type and code; `mtu` for "fragmentation needed" (3/4) and "packet too big" (ICMPv6 2/0). */
-  icmp?: { type: number; code: number; mtu?: number };
+  /** ICMP: type and code; the MTU of a frag-needed/packet-too-big; an echo's identifier and sequence number. */
+  icmp?: { type: number; code: number; mtu?: number; echoId?: number; echoSeq?: number };
   src?: string;
   dst?: string;
   /**
@@ -271,7 +272,14 @@ function decodeIcmp(data: Uint8Array, protocol: 1 | 58): Decoded {
   if (protocol === 1 && type === 3 && code === 4 && data.length >= 8)
     return { icmp: { type, code, mtu: view.getUint16(6) } };
   if (protocol === 58 && type === 2 && data.length >= 8) return { icmp: { type, code, mtu: view.getUint32(4) } };
+  if (isEcho(type, protocol) && data.length >= 8)
+    return { icmp: { type, code, echoId: view.getUint16(4), echoSeq: view.getUint16(6) } };
   return { icmp: { type, code } };
+}
+
+/** Echo request or reply: ICMP 8/0, ICMPv6 128/129. */
+function isEcho(type: number, protocol: 1 | 58): boolean {
+  return protocol === 1 ? type === 8 || type === 0 : type === 128 || type === 129;
 }
 
 function tcpFlags(bits: number): string {

@@ -34,6 +34,12 @@ export interface Network {
   web: Set<string>;
   /** The lab's wg-quick files, by node, in bring-up order. */
   files: Map<string, WgQuickFile[]>;
+  /** Each node's nameservers as resolv.conf has them: `DNS =` of its wg-quick files while up (and after a kill, which runs no hook), else none (the ISP's). */
+  nameservers: Map<string, string[]>;
+  /** Nodes that run a resolver: the router (`internet`) and endpoints with `resolver: true`. */
+  resolvers: Set<string>;
+  /** Nodes with a TCP or UDP listener, as `<node> <protocol> <port>`. */
+  listeners: Set<string>;
 }
 
 /** What the model needs from a scenario: its plan, the wg-quick files it installs, the files: it puts on nodes. */
@@ -175,6 +181,15 @@ export function buildNetwork(input: ModelInput, options: NetworkOptions = {}): N
       ...plan.lanHosts.map((host) => host.name),
     ]),
     files,
+    nameservers: new Map(
+      [...files].map(([node, list]) => {
+        const up = nodes.get(node)!.wireguard.flatMap((face) => face.dns);
+        const kept = node === options.killed ? list.flatMap((file) => file.dns) : [];
+        return [node, [...up, ...kept]] as const;
+      }),
+    ),
+    resolvers: new Set(plan.resolvers.map((resolver) => resolver.node)),
+    listeners: new Set(plan.listeners.map((listener) => `${listener.node} ${listener.protocol} ${listener.port}`)),
   };
 }
 

@@ -9,12 +9,13 @@ import { describeRule } from '../routing/policy-rule.ts';
 import { decideRoute } from '../routing/route-decision.ts';
 import { describeRoute, type Route } from '../routing/route-table.ts';
 import { formatCidr } from '../net/ip.ts';
+import { routerLinkIp, routerLinkIp6, routerNode } from '../lab/lab-plan.ts';
 
 export interface Packet {
   family: Family;
   src?: string;
   dst: string;
-  protocol: 'tcp' | 'udp';
+  protocol: 'tcp' | 'udp' | 'icmp';
   sport: number;
   dport: number;
   mark: number;
@@ -174,6 +175,10 @@ function router(network: Network, packet: Packet & { src: string }, walk: Walk, 
     (network.blockedUdpPorts.includes(packet.sport) || network.blockedUdpPorts.includes(packet.dport))
   )
     return dropped(walk, 'the internet drops WireGuard UDP (wireguard-blocked)', true);
+  if (sameAddress(packet.dst, routerLinkIp) || sameAddress(packet.dst, routerLinkIp6)) {
+    walk.steps.push({ kind: 'internet', text: `internet: the router's own address ${packet.dst}` });
+    return { kind: 'delivered', node: routerNode, packet };
+  }
   const owner = network.publicOwners.find((entry) => sameAddress(entry.address, packet.dst));
   if (!owner)
     return dropped(
@@ -520,4 +525,9 @@ function unknownOn(node: NodeState): Outcome {
 
 function unknownRule(node: NodeState, result: ChainResult & { kind: 'unknown' }): Outcome {
   return { kind: 'unknown', reason: `${node.name}: ${describeNetfilterRule(result.rule)}: ${result.reason}` };
+}
+
+/** A packet the internet router itself sends (the ISP resolver's answer): its host routes to the endpoints. */
+export function fromRouter(network: Network, packet: Packet & { src: string }, walk: Walk): Outcome {
+  return router(network, packet, walk, 0);
 }

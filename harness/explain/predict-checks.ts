@@ -1,11 +1,13 @@
 import { sameAddress } from '../net/ip.ts';
-import { faultTarget } from '../lab/faults.ts';
-import { endpointOfNode, nodeForHost } from '../lab/lab-plan.ts';
+import { faultTarget, targetHost } from '../lab/faults.ts';
+import { endpointOfNode, nodeForHost, routerLinkIp, routerLinkIp6, routerNode } from '../lab/lab-plan.ts';
+import { checkTarget, type CheckTarget } from '../scenario/check-target.ts';
+import { sectionsOf } from '../wgconf/wg-config.ts';
 import { faultKind, faultNode, type Check } from '../scenario/scenario.ts';
 import { familyOf, type Family, type Step } from '../routing/flow.ts';
 import { buildNetwork, resolveHost, type Learned, type ModelInput, type Network } from './lab-network.ts';
 import { addressesOf } from '../routing/node-state.ts';
-import { newWalk, output, sendOuter, type Outcome, type Packet, type Walk } from './packet-walk.ts';
+import { fromRouter, newWalk, output, sendOuter, type Outcome, type Packet, type Walk } from './packet-walk.ts';
 
 export type PredictedPath = 'tunnel' | 'internet' | 'none' | 'unknown';
 
@@ -14,7 +16,7 @@ export interface Prediction {
   path: PredictedPath;
   /** What the server's nginx logs (after SNAT), when the request gets there and its answer gets back. */
   sourceIp?: string;
-  /** The DNS server the client's `DNS =` sets (names in URLs still come from /etc/hosts in the lab). */
+  /** For a dns check: the node whose resolver answers (`internet` for the ISP's on the router). */
   resolver?: string;
   /** A transfer (`bytes:`) that connects and then stops short, as `expect.stalls` says it. */
   stalls?: true;
@@ -44,7 +46,7 @@ export function predictChecks(input: ModelInput): CheckPrediction[] {
     const kind = faultKind(check);
     const target =
       kind && kind !== 'wireguard-blocked'
-        ? faultTarget(plan, kind, check.from, check.url, faultNode(check))
+        ? faultTarget(plan, kind, check.from, targetHost(check), faultNode(check))
         : undefined;
     const down = kind === 'wireguard-killed' ? undefined : target;
     const killed = kind === 'wireguard-killed' ? target : undefined;
@@ -126,28 +128,38 @@ export function startingHandshakes(input: ModelInput): Learned {
 }
 
 function predictCheck(network: Network, input: ModelInput, check: Check, index: number): CheckPrediction {
-  const url = new URL(check.url);
-  const port = Number(url.port || (url.protocol === 'https:' ? 443 : 80));
-  const server = nodeForHost(input.plan, url.hostname);
+  const target = checkTarget(check);
+  const port = target.port ?? 0;
+  const server = target.kind === 'dns' ? undefined : nodeForHost(input.plan, target.host);
   const client = network.nodes.get(check.from);
-  const resolver = input.plan.endpoints.some((endpoint) => endpoint.name === check.from)
-    ? client?.wireguard.flatMap((face) => face.dns)[0]
-    : undefined;
   const base = { index, check };
-  const extra = resolver === undefined ? {} : { resolver };
-  if (!client) return { ...base, predicted: { path: 'unknown', ...extra }, steps: [], reason: `no node ${check.from}` };
+  const extra = {};
+  if (!client) return { ...base, predicted: { path: 'unknown' }, steps: [], reason: `no node ${check.from}` };
   const families = new Set(
     addressesOf(client)
       .filter((cidr) => !/^(fe80:|169\.254\.)/i.test(cidr.address))
       .map((cidr) => familyOf(cidr.address)),
   );
   const score = (family: Family) => (families.has(family) ? 0 : 2) + (family === 6 ? 0 : 1);
-  const addresses = resolveHost(network, url.hostname).sort((a, b) => score(familyOf(a)) - score(familyOf(b)));
+  const nameserver = (network.nameservers.get(check.from) ?? [])[0];
+  const addresses =
+    target.kind === 'dns'
+      ? [nameserver ?? (families.has(4) ? routerLinkIp : routerLinkIp6)]
+      : resolveHost(network, target.host).sort((a, b) => score(familyOf(a)) - score(familyOf(b)));
   if (addresses.length === 0)
-    return { ...base, predicted: { path: 'none', ...extra }, steps: [], reason: `${url.hostname} resolves to nothing` };
+    return { ...base, predicted: { path: 'none' }, steps: [], reason: `${target.host} resolves to nothing` };
+  const service = serviceOf(network, target, server);
+  const mtuNote = pingMtuUnknown(input, check);
+  if (mtuNote !== undefined)
+    return {
+      ...base,
+      predicted: { path: 'unknown' },
+      steps: [{ kind: 'note', text: `unknown: ${mtuNote}` }],
+      reason: mtuNote,
+    };
   let first: { steps: Step[]; reason: string; stalls: boolean } | undefined;
   for (const address of addresses) {
-    const attempt = connect(network, check.from, server, address, port);
+    const attempt = connect(network, check.from, service, address, port, target.protocol);
     if (attempt.kind === 'unknown')
       return {
         ...base,
@@ -161,7 +173,7 @@ function predictCheck(network: Network, input: ModelInput, check: Check, index: 
         ...request.steps,
         {
           kind: 'deliver' as const,
-          text: `nginx on ${server} sees ${attempt.sourceIp}${request.nat.length === 0 ? ' (no SNAT)' : ''}`,
+          text: `${attempt.server} sees ${attempt.sourceIp}${request.nat.length === 0 ? ' (no SNAT)' : ''}`,
         },
         ...replySteps(reply.steps),
       ];
@@ -174,7 +186,7 @@ function predictCheck(network: Network, input: ModelInput, check: Check, index: 
       if (exit !== undefined)
         return {
           ...base,
-          predicted: { path: 'tunnel', sourceIp: attempt.sourceIp, ...extra },
+          predicted: { path: 'tunnel', sourceIp: attempt.sourceIp, ...attempt.resolver },
           steps: [
             ...steps,
             {
@@ -206,7 +218,7 @@ function predictCheck(network: Network, input: ModelInput, check: Check, index: 
       const path = tunnel ? 'tunnel' : 'internet';
       return {
         ...base,
-        predicted: { path, sourceIp: attempt.sourceIp, ...extra },
+        predicted: { path, sourceIp: attempt.sourceIp, ...attempt.resolver },
         steps: [...steps, { kind: 'deliver', text: path }],
       };
     }
@@ -221,41 +233,114 @@ function predictCheck(network: Network, input: ModelInput, check: Check, index: 
 }
 
 type Attempt =
-  | { kind: 'answered'; sourceIp: string; request: Walk; reply: Walk }
+  | { kind: 'answered'; sourceIp: string; request: Walk; reply: Walk; server: string; resolver: { resolver?: string } }
   | { kind: 'failed'; steps: Step[]; reason: string; stalls: boolean }
   | { kind: 'unknown'; steps: Step[]; reason: string };
 
-/** One TCP connection: the request to the server, and the server's answer back to the client's socket. */
-function connect(network: Network, from: string, server: string | undefined, address: string, port: number): Attempt {
+/** What answers a check where it arrives: nginx, a listener, the kernel (echo), a resolver; and how steps name it. */
+interface Service {
+  answers(node: string): boolean;
+  /** `nginx on B`, `the TCP listener on B:22`, `B (echo reply)`, `internet's resolver`. */
+  name(node: string): string;
+  /** What a node that does not answer does to it. */
+  refused(node: string, address: string): string;
+  /** For dns: the answering resolver's node goes into the prediction. */
+  names?: 'resolver';
+}
+
+function serviceOf(network: Network, target: CheckTarget, server: string | undefined): Service {
+  switch (target.kind) {
+    case 'dns':
+      return {
+        answers: (node) => network.resolvers.has(node),
+        name: (node) => (node === routerNode ? "the ISP's resolver (internet)" : `${node}'s resolver`),
+        refused: (node, address) => `${node} answers ${address} but runs no resolver: the query is refused`,
+        names: 'resolver',
+      };
+    case 'ping':
+      return {
+        answers: (node) => node === server,
+        name: (node) => `${node} (echo reply)`,
+        refused: (node, address) => `${node} answers ${address}, not the ping's target ${server}`,
+      };
+    case 'tcp':
+    case 'udp':
+      return {
+        answers: (node) => node === server && network.listeners.has(`${node} ${target.kind} ${target.port}`),
+        name: (node) => `the ${target.kind.toUpperCase()} listener on ${node}:${target.port}`,
+        refused: (node, address) => `${node} answers ${address} but nothing listens on ${target.kind} ${target.port}`,
+      };
+    default:
+      return {
+        answers: (node) => node === server && network.web.has(node),
+        name: (node) => `nginx on ${node}`,
+        refused: (node, address) => `${node} answers ${address} but runs no web server for it: connection refused`,
+      };
+  }
+}
+
+/**
+ * A ping with Don't Fragment whose packet may not fit the path: the model does not decide MTUs, so a packet larger
+ * than the smallest MTU the lab may put on its way (WireGuard's 1420 or an MTU its files set, 1280 for IPv6, a
+ * link's MTU less WireGuard's 80 bytes) is unknown; a smaller one fits every path of the lab.
+ */
+function pingMtuUnknown(input: ModelInput, check: Check): string | undefined {
+  if (check.ping === undefined || check.size === undefined) return undefined;
+  const v6 = check.ping.includes(':');
+  const packet = check.size + (v6 ? 48 : 28);
+  const wireguardMtus = [...input.configs.values()].flatMap((config) =>
+    sectionsOf(config)
+      .filter((section) => section.name === 'Interface')
+      .flatMap((section) => section.entries.filter((entry) => entry.key === 'MTU').map((entry) => Number(entry.value)))
+      .filter((mtu) => Number.isInteger(mtu)),
+  );
+  const linkMtus = input.plan.links.flatMap((link) => (link.conditions.mtu === undefined ? [] : [link.conditions.mtu]));
+  const limit = Math.min(v6 ? 1280 : 1420, ...wireguardMtus, ...linkMtus.map((mtu) => mtu - 80));
+  if (packet <= limit) return undefined;
+  return `a ${packet}-byte ping packet with Don't Fragment may not fit the path (the lab's smallest MTU on a tunnel's way is ${limit}), and the model does not decide MTUs`;
+}
+
+/** One exchange: the check's packet to its server, and the server's answer back to the client's socket. */
+function connect(
+  network: Network,
+  from: string,
+  service: Service,
+  address: string,
+  port: number,
+  protocol: 'tcp' | 'udp' | 'icmp',
+): Attempt {
   const request = newWalk();
   const packet: Packet = {
     family: familyOf(address),
     dst: address,
-    protocol: 'tcp',
-    sport: clientPort,
+    protocol,
+    sport: protocol === 'icmp' ? 0 : clientPort,
     dport: port,
     mark: 0,
   };
   const there = output(network, network.nodes.get(from)!, packet, request);
   if (there.kind !== 'delivered') return fail(request, there);
   const clientSrc = originalSource(request, there.packet.src);
-  if (there.node !== server || !network.web.has(there.node)) {
-    const reason = `${there.node} answers ${address} but runs no web server for it: connection refused`;
+  if (!service.answers(there.node)) {
+    const reason = service.refused(there.node, address);
     request.steps.push({ kind: 'drop', text: reason });
     return { kind: 'failed', steps: request.steps, reason, stalls: false };
   }
   const reply = newWalk(true);
   reply.nat = request.nat;
-  const back: Packet = {
+  const back: Packet & { src: string } = {
     family: packet.family,
     src: there.packet.dst,
     dst: there.packet.src,
-    protocol: 'tcp',
+    protocol,
     sport: there.packet.dport,
-    dport: clientPort,
+    dport: protocol === 'icmp' ? 0 : clientPort,
     mark: 0,
   };
-  const home = output(network, network.nodes.get(there.node)!, back, reply);
+  const home =
+    there.node === routerNode
+      ? fromRouter(network, back, reply)
+      : output(network, network.nodes.get(there.node)!, back, reply);
   const steps = () => [...request.steps, ...replySteps(reply.steps)];
   if (home.kind !== 'delivered') {
     if (home.kind === 'unknown') return { kind: 'unknown', steps: steps(), reason: home.reason };
@@ -266,7 +351,14 @@ function connect(network: Network, from: string, server: string | undefined, add
     reply.steps.push({ kind: 'drop', text: reason });
     return { kind: 'failed', steps: steps(), reason, stalls: true };
   }
-  return { kind: 'answered', sourceIp: there.packet.src, request, reply };
+  return {
+    kind: 'answered',
+    sourceIp: there.packet.src,
+    request,
+    reply,
+    server: service.name(there.node),
+    resolver: service.names === 'resolver' ? { resolver: there.node } : {},
+  };
 }
 
 /** The client's own source address: before any SNAT the client node applied. */

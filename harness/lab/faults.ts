@@ -1,3 +1,4 @@
+import { checkTarget, type CheckTargetFields } from '../scenario/check-target.ts';
 import { faultKind, faultNode, type Check, type Fault } from '../scenario/scenario.ts';
 import type { Lab } from './lab.ts';
 import { endpointOfNode, nodeForHost, routerNode, type LabPlan } from './lab-plan.ts';
@@ -28,13 +29,14 @@ export function faultTarget(
   plan: LabPlan,
   fault: Fault,
   from: string,
-  url: string,
+  /** The host the check goes to (its URL's, ping's, tcp's or udp's); none for a dns check. */
+  host: string | undefined,
   aimedAt?: string,
 ): string | undefined {
   if (aimedAt !== undefined) return endpointOfNode(plan, aimedAt);
   if (fault === 'tunnel-down' || fault === 'wireguard-killed') return endpointOfNode(plan, from);
   if (fault === 'peer-down') {
-    const server = url ? nodeForHost(plan, new URL(url).hostname) : undefined;
+    const server = host === undefined ? undefined : nodeForHost(plan, host);
     const holder = server === undefined ? undefined : endpointOfNode(plan, server);
     if (holder !== undefined && holder !== endpointOfNode(plan, from) && plan.wireguardOrder.includes(holder))
       return holder;
@@ -50,13 +52,16 @@ export function faultTarget(
  * every UDP flow between WireGuard listen ports. Undoing brings WireGuard back with fresh sessions on every end
  * (listeners first), so the next check does not wait for WireGuard's retry timers.
  */
-export async function applyFault(lab: Lab, check: Pick<Check, 'fault' | 'from' | 'url'>): Promise<AppliedFault> {
+export async function applyFault(
+  lab: Lab,
+  check: Pick<Check, 'fault' | 'from'> & CheckTargetFields,
+): Promise<AppliedFault> {
   const fault = faultKind(check)!;
   const restore = async (options: { deferRestart?: boolean } = {}) => {
     if (options.deferRestart) lab.deferWireguardRestart();
     else await lab.restartWireguard();
   };
-  const target = () => faultTarget(lab.plan, fault, check.from, check.url, faultNode(check))!;
+  const target = () => faultTarget(lab.plan, fault, check.from, targetHost(check), faultNode(check))!;
   switch (fault) {
     case 'tunnel-down':
     case 'peer-down': {
@@ -98,4 +103,10 @@ export async function applyFault(lab: Lab, check: Pick<Check, 'fault' | 'from' |
 
 export function wireguardIsUp(lab: Lab, node: string, iface = 'wg0'): Promise<boolean> {
   return lab.isWireguardUp(node, iface);
+}
+
+/** The node-bound host a check goes to, for faults aimed by it (a dns check's name is no node's). */
+export function targetHost(check: CheckTargetFields): string | undefined {
+  const target = checkTarget(check);
+  return target.kind === 'dns' ? undefined : target.host;
 }

@@ -33,9 +33,9 @@ test('a mesh plan: LAN hosts as nodes, names in /etc/hosts, servers found by nam
   );
   t.false(plan.endpoints.find((endpoint) => endpoint.name === 'siteA')!.web);
   t.false(plan.ipv6);
-  t.is(faultTarget(plan, 'tunnel-down', 'pc-a', 'https://pc-c/'), 'siteA', 'the endpoint a LAN host sits behind');
-  t.is(faultTarget(plan, 'peer-down', 'pc-b', 'https://pc-c/'), 'siteC', "the endpoint the URL's LAN host sits behind");
-  t.is(faultTarget(plan, 'peer-down', 'siteA', 'https://10.10.0.2/'), 'siteB');
+  t.is(faultTarget(plan, 'tunnel-down', 'pc-a', 'pc-c'), 'siteA', 'the endpoint a LAN host sits behind');
+  t.is(faultTarget(plan, 'peer-down', 'pc-b', 'pc-c'), 'siteC', "the endpoint the URL's LAN host sits behind");
+  t.is(faultTarget(plan, 'peer-down', 'siteA', '10.10.0.2'), 'siteB');
 });
 
 test('several interfaces on one node, and IPv6 switches nodes to IPv6', (t) => {

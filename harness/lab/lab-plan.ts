@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { checkTarget } from '../scenario/check-target.ts';
 import { isIpv6, parseCidr, sameAddress } from '../net/ip.ts';
 import { lanHosts as lanHostsOf, type Internet, type Link, type Scenario } from '../scenario/scenario.ts';
 import type { KeySource } from '../wgconf/generate-configs.ts';
@@ -83,6 +84,22 @@ export interface WebService {
   bodies: number[];
 }
 
+/** A TCP or UDP listener a check connects to: it logs each connection's peer and the tag the client sends. */
+export interface ListenerService {
+  node: string;
+  protocol: 'tcp' | 'udp';
+  port: number;
+}
+
+/**
+ * A DNS server of the lab (dnsmasq): the ISP's on the router, which every node's resolv.conf names until `DNS =`
+ * changes it, and one on each endpoint with `resolver: true`. Each answers the lab's names (`hosts`), says NXDOMAIN
+ * for any other (nothing is forwarded out of the lab) and logs every query with its source.
+ */
+export interface ResolverService {
+  node: string;
+}
+
 /** One WireGuard interface of one endpoint. */
 export interface WgInterfacePlan {
   node: string;
@@ -107,6 +124,12 @@ export interface LabPlan {
   internet: Internet;
   /** Every web server: endpoints that serve a name or whose address a check's URL names, and LAN hosts. */
   web: WebService[];
+  /** Every TCP and UDP listener that `tcp:` and `udp:` checks connect to. */
+  listeners: ListenerService[];
+  /** Nodes a `ping:` check names: each logs the echo requests that reach it. */
+  pingTargets: string[];
+  /** Every DNS server: the router's (the ISP's) first. */
+  resolvers: ResolverService[];
   endpoints: EndpointPlan[];
   lanHosts: LanHostPlan[];
   /** Names every node resolves (through /etc/hosts): served names and `names:` to public IPs, LAN hosts to theirs. */
@@ -193,9 +216,15 @@ export function planLab(scenario: Scenario, options: PlanOptions = {}): LabPlan 
       configAddresses(config).map((address) => ({ address, node: splitConfigKey(key).endpoint })),
     ),
   ];
-  const servers = new Set(
-    scenario.checks.map((check) => nodeForHost({ scenario, addressOwners }, new URL(check.url).hostname)),
-  );
+  const targets = scenario.checks.map((check) => {
+    const target = checkTarget(check);
+    return {
+      check,
+      target,
+      node: target.kind === 'dns' ? undefined : nodeForHost({ scenario, addressOwners }, target.host),
+    };
+  });
+  const servers = new Set(targets.filter(({ target }) => target.kind === 'http').map(({ node }) => node));
   const endpoints = Object.values(scenario.endpoints).map((endpoint): EndpointPlan => ({
     name: endpoint.name,
     publicIp: endpoint.publicIp,
@@ -289,9 +318,9 @@ export function planLab(scenario: Scenario, options: PlanOptions = {}): LabPlan 
   const bodiesOf = (node: string) =>
     [
       ...new Set(
-        scenario.checks.flatMap((check) =>
-          check.bytes !== undefined && nodeForHost({ scenario, addressOwners }, new URL(check.url).hostname) === node
-            ? [check.bytes]
+        targets.flatMap((target) =>
+          target.check.bytes !== undefined && target.target.kind === 'http' && target.node === node
+            ? [target.check.bytes]
             : [],
         ),
       ),
@@ -307,12 +336,31 @@ export function planLab(scenario: Scenario, options: PlanOptions = {}): LabPlan 
       })),
     ...lanHosts.map((host) => ({ node: host.name, name: host.name, dns: [host.name], bodies: bodiesOf(host.name) })),
   ];
+  const listeners: ListenerService[] = [];
+  for (const { target, node } of targets)
+    if ((target.kind === 'tcp' || target.kind === 'udp') && node !== undefined)
+      if (
+        !listeners.some((known) => known.node === node && known.protocol === target.kind && known.port === target.port)
+      )
+        listeners.push({ node, protocol: target.kind, port: target.port! });
+  const pingTargets = [
+    ...new Set(targets.flatMap(({ target, node }) => (target.kind === 'ping' && node !== undefined ? [node] : []))),
+  ];
+  const resolvers: ResolverService[] = [
+    { node: routerNode },
+    ...Object.values(scenario.endpoints)
+      .filter((endpoint) => endpoint.resolver)
+      .map((endpoint) => ({ node: endpoint.name })),
+  ];
   return {
     id,
     scenario,
     configs,
     nodes,
     web,
+    listeners,
+    pingTargets,
+    resolvers,
     links,
     internet: scenario.internet ?? { icmp: 'pass', fragments: 'pass' },
     endpoints,

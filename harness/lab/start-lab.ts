@@ -13,6 +13,7 @@ import { planLab, routerLinkIp, routerLinkIp6, routerNode, type LabPlan } from '
 import { labLabels, nodeLabel } from './lab-resources.ts';
 import { LabTeardown } from './lab-teardown.ts';
 import { accessLogPath, bodyFileLines, nginxSite } from './nginx-site.ts';
+import { listenerLines, pingLoggerLines, resolvConfLines, resolverLines } from './services.ts';
 import { silentProgress, type Progress } from './progress.ts';
 import { throwIfInterrupted } from './shutdown.ts';
 import { makeNetSysctlsWritable } from './writable-net-sysctls.ts';
@@ -90,6 +91,7 @@ export async function startLab(planned: LabPlan | Scenario, options: StartLabOpt
           await phase('files', () => installFiles(plan, nodes));
       }),
       phase('nginx + TLS', () => setupServers(lab)),
+      phase('resolvers and listeners', () => startServices(lab)),
     ]);
     const withSysctls = plan.nodes.filter((node) => Object.keys(node.scenarioSysctls).length > 0);
     if (withSysctls.length > 0)
@@ -364,4 +366,25 @@ openssl x509 -req -in '${file}.csr' -CA ca.pem -CAkey ca.key -CAcreateserial -da
       await lab.sh(name, 'cat /etc/wglab/ca.pem >> /etc/ssl/certs/ca-certificates.crt');
     }),
   ]);
+}
+
+/**
+ * The lab's other servers and its name service: the ISP's resolver on the router (and one on each endpoint with
+ * `resolver: true`), every node's resolv.conf naming the ISP's (never the engine's embedded DNS), the listeners
+ * `tcp:` and `udp:` checks connect to, and the echo log of each `ping:` target.
+ */
+async function startServices(lab: Lab): Promise<void> {
+  const { plan } = lab;
+  const clients = [...plan.endpoints.map((endpoint) => endpoint.name), ...plan.lanHosts.map((host) => host.name)];
+  const nameserverOf = (node: string) => {
+    const endpoint = plan.endpoints.find((candidate) => candidate.name === node);
+    return endpoint && endpoint.publicIps.every((address) => isIpv6(address)) ? `${routerLinkIp6}%eth0` : routerLinkIp;
+  };
+  const byNode = new Map<string, string[]>();
+  const add = (node: string, lines: string[]) => byNode.set(node, [...(byNode.get(node) ?? []), ...lines]);
+  for (const resolver of plan.resolvers) add(resolver.node, resolverLines(plan.hosts));
+  for (const node of clients) add(node, resolvConfLines(nameserverOf(node)));
+  for (const listener of plan.listeners) add(listener.node, listenerLines(listener, plan.ipv6));
+  for (const node of plan.pingTargets) add(node, pingLoggerLines());
+  await Promise.all([...byNode].map(([node, lines]) => lab.sh(node, ['set -e', ...lines].join('\n'))));
 }

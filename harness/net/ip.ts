@@ -81,3 +81,13 @@ export function sameAddress(a: string, b: string): boolean {
   if (!isIpAddress(a) || !isIpAddress(b)) return false;
   return ipaddr.parse(a).toNormalizedString() === ipaddr.parse(b).toNormalizedString();
 }
+
+/** An address in its shortest spelling (IPv6 compressed, an IPv4-mapped IPv6 address as IPv4); other text as is. */
+export function canonicalAddress(text: string): string {
+  const bare = text.replace(/^\[|\]$/g, '');
+  if (!isIpAddress(bare)) return text;
+  const parsed = ipaddr.parse(bare);
+  if (parsed.kind() === 'ipv6' && (parsed as ipaddr.IPv6).isIPv4MappedAddress())
+    return (parsed as ipaddr.IPv6).toIPv4Address().toString();
+  return parsed.toString();
+}

@@ -5,8 +5,8 @@ import { verdictText } from './check-text.ts';
 export function describeCheck(check: CheckReport, number: number, fault?: string): string[] {
   return [
     '',
-    `${number}. ${check.from} $ curl ${check.url}${fault ? `   (fault: ${fault})` : ''}`,
-    `   log: ${check.logLine ?? '(no line: the request never reached nginx)'}`,
+    `${number}. ${check.from} $ ${check.url === undefined ? check.target : `curl ${check.url}`}${fault ? `   (fault: ${fault})` : ''}`,
+    `   log: ${check.logLine ?? `(no line: the ${check.kind === 'http' || check.kind === undefined ? 'request never reached nginx' : 'check reached no server of the lab'})`}`,
     ...check.seen.map((line) => `   packets at ${line}`),
     `   ${check.pass ? 'PASS' : 'FAIL'}: ${verdictText(check)}`,
     ...check.reasons.map((reason) => `   why: ${reason}`),

@@ -9,13 +9,17 @@ export interface CheckChange {
   /** 1-based, as `wglab run` numbers checks. */
   number: number;
   from: string;
-  url: string;
+  /** What the check sends, as lists name it (the URL of an http check). */
+  target: string;
   fault: string | null;
   old: { path: string; sourceIp: string | null } | null;
   new: { path: string; sourceIp: string | null } | null;
 }
 
-type Observed = Pick<CheckReport, 'from' | 'url' | 'fault' | 'observed'>;
+type Observed = Pick<CheckReport, 'from' | 'url' | 'fault' | 'observed'> & { target?: string };
+
+/** A check's target in a report: `target`, or the URL of a report from before check kinds. */
+const targetOf = (check: Observed) => check.target ?? check.url ?? '';
 
 /** The scenarios of a `wglab run --json` report: one scenario's object, or `{ scenarios: [...] }`. */
 export function reportScenarios(json: unknown, file: string): { scenario: string; checks: Observed[] }[] {
@@ -49,7 +53,11 @@ export function diffReports(older: unknown, newer: unknown, files: [string, stri
     for (let index = 0; index < Math.max(oldChecks.length, newChecks.length); index += 1) {
       let before: Observed | undefined = oldChecks[index];
       let after: Observed | undefined = newChecks[index];
-      if (before && after && (before.from !== after.from || before.url !== after.url || before.fault !== after.fault)) {
+      if (
+        before &&
+        after &&
+        (before.from !== after.from || targetOf(before) !== targetOf(after) || before.fault !== after.fault)
+      ) {
         changes.push(change(name, index, before, seen(before), null));
         before = undefined;
       }
@@ -68,7 +76,7 @@ function change(
   old: CheckChange['old'],
   now: CheckChange['new'],
 ): CheckChange {
-  return { scenario, number: index + 1, from: check.from, url: check.url, fault: check.fault, old, new: now };
+  return { scenario, number: index + 1, from: check.from, target: targetOf(check), fault: check.fault, old, new: now };
 }
 
 /** `office check 2 A https://app.example.com/ [tunnel-down]: tunnel as 10.0.0.1 -> internet as 198.51.100.1` */

@@ -59,7 +59,7 @@ ${topologySvg(run.topology, undefined, `${run.scenario}: topology`)}
 <table class="checks">
 <thead><tr><th>#</th><th>Request</th><th>Fault</th><th>Expected</th><th>Observed</th><th>Result</th></tr></thead>
 <tbody>
-${run.checks.map((check, index) => `<tr class="${check.pass ? 'pass' : 'fail'}"><td><a href="#${anchor(run.scenario)}-${index + 1}">${index + 1}</a></td><td>${e(check.from)} → ${e(check.url)}</td><td>${e(check.fault ?? '—')}</td><td>${e(pathText(check.expected))}</td><td>${e(pathText(check.observed))}</td><td>${badge(check.pass)}</td></tr>`).join('\n')}
+${run.checks.map((check, index) => `<tr class="${check.pass ? 'pass' : 'fail'}"><td><a href="#${anchor(run.scenario)}-${index + 1}">${index + 1}</a></td><td>${e(check.from)} → ${e(check.target ?? check.url ?? '')}</td><td>${e(check.fault ?? '—')}</td><td>${e(pathText(check.expected))}</td><td>${e(pathText(check.observed))}</td><td>${badge(check.pass)}</td></tr>`).join('\n')}
 </tbody>
 </table>
 ${run.checks.map((check, index) => checkSection(run, check, index, linkPcaps)).join('\n')}
@@ -82,7 +82,7 @@ ${
 function checkSection(run: ScenarioReport, check: CheckReport, index: number, linkPcaps: boolean): string {
   const id = `${anchor(run.scenario)}-${index + 1}`;
   return `<article class="check ${check.pass ? 'pass' : 'fail'}" id="${id}" data-check="${index + 1}">
-<h3>${index + 1}. ${e(check.from)} → ${e(check.url)}${check.fault ? ` <span class="fault">fault: ${e(check.fault)}${check.faultNode ? ` on ${e(check.faultNode)}` : ''}</span>` : ''}${check.bytes === undefined ? '' : ` <span class="transfer">${check.bytes} bytes</span>`}${check.idle === undefined ? '' : ` <span class="idle">after ${check.idle} s idle</span>`} ${badge(check.pass)}</h3>
+<h3>${index + 1}. ${e(check.from)} → ${e(check.target ?? check.url ?? '')}${check.fault ? ` <span class="fault">fault: ${e(check.fault)}${check.faultNode ? ` on ${e(check.faultNode)}` : ''}</span>` : ''}${check.bytes === undefined ? '' : ` <span class="transfer">${check.bytes} bytes</span>`}${check.idle === undefined ? '' : ` <span class="idle">after ${check.idle} s idle</span>`} ${badge(check.pass)}</h3>
 <div class="check-body">
 ${topologySvg(run.topology, { check }, `check ${index + 1}: ${check.observed.path}`)}
 <div class="facts">

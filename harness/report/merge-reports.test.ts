@@ -12,6 +12,8 @@ function check(pass = true): CheckReport {
   return {
     from: 'A',
     to: 'B',
+    kind: 'http',
+    target: 'https://app.example.com/',
     url: 'https://app.example.com/',
     fault: null,
     expected: { sourceIp: '10.0.0.1', path: 'tunnel' },

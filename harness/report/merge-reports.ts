@@ -31,7 +31,9 @@ const checkSchema = z
   .object({
     from: z.string(),
     to: z.string(),
-    url: z.string(),
+    kind: z.string().optional(),
+    target: z.string().optional(),
+    url: z.string().optional(),
     fault: nullable(z.string()),
     expected: z.object({ sourceIp: nullable(z.string()), path: z.string() }).passthrough(),
     observed: z

@@ -1,18 +1,34 @@
+import type { CheckKindName } from '../scenario/check-target.ts';
 import type { WireguardFlavour } from '../lab/wireguard-flavour.ts';
 import type { Finding } from '../wgconf/lint/finding.ts';
 
 /** One check as `wglab run --json` reports it. */
 export interface CheckReport {
   from: string;
-  /** The endpoint that serves the URL. */
+  /** The node that answers the check: the URL's server, the tcp/udp listener's or ping's target, the resolver that answered a dns query. */
   to: string;
-  url: string;
+  /** What the check sends: http, dns, ping, tcp or udp. */
+  kind: CheckKindName;
+  /** What it sends as lists name it: the URL, `dns app.example.com`, `ping 10.0.0.2 size 1372`, `tcp 203.0.113.2:22`. */
+  target: string;
+  /** For an http check: its URL. */
+  url?: string;
   fault: string | null;
   /** The node the fault was aimed at, when the scenario named one (`fault: { kind, node }`). */
   faultNode?: string;
   /** With `bytes`, whether the transfer stalls (`stalls`), as expected and as observed with the bytes that arrived. */
-  expected: { sourceIp: string | null; path: string; stalls?: boolean };
-  observed: { sourceIp: string | null; path: string; httpStatus: number | null; stalls?: boolean; bytes?: number };
+  expected: { sourceIp: string | null; path: string; stalls?: boolean; resolver?: string };
+  observed: {
+    sourceIp: string | null;
+    path: string;
+    httpStatus: number | null;
+    stalls?: boolean;
+    bytes?: number;
+    /** For dns: the resolver that answered (a node, or `internet`), the answer's status and records. */
+    resolver?: string;
+    dnsStatus?: string;
+    answers?: string[];
+  };
   /** What the routing model predicted from the configs alone (`wglab explain`), beside what the lab observed. */
   predicted?: { path: string; sourceIp?: string };
   /** Where the model and the lab disagree: a finding of its own, which does not change the check's verdict. */

@@ -17,6 +17,8 @@ function check(overrides: Partial<CheckReport> = {}): CheckReport {
   return {
     from: 'A',
     to: 'B',
+    kind: 'http',
+    target: 'https://app.example.com/',
     url: 'https://app.example.com/',
     fault: null,
     expected: { sourceIp: '10.0.0.1', path: 'tunnel' },

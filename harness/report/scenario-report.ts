@@ -1,5 +1,6 @@
 import { countable, describeFlow, summarizeFlows } from '../evidence/flows.ts';
 import { redactedConfigs } from '../lab/lab-plan.ts';
+import { checkTarget } from '../scenario/check-target.ts';
 import { faultKind, faultNode } from '../scenario/scenario.ts';
 import type { CheckResult } from '../verify/run-check.ts';
 import type { ScenarioRun } from '../verify/lab-pool.ts';
@@ -9,11 +10,14 @@ import type { CheckReport, ScenarioReport, TopologyReport } from './report-model
 /** A check's report from its result; with `kept`, each capture names its pcap under the artifacts. */
 export function checkReport(result: CheckResult, kept: boolean): CheckReport {
   const { check, verdict, evidence } = result;
+  const target = checkTarget(check);
   const dir = checkArtifactDir(result.index, { from: check.from, fault: faultKind(check) ?? null });
   return {
     from: check.from,
     to: result.server,
-    url: check.url,
+    kind: target.kind,
+    target: target.text,
+    ...(check.url === undefined ? {} : { url: check.url }),
     fault: faultKind(check) ?? null,
     ...(faultNode(check) ? { faultNode: faultNode(check) } : {}),
     // A check without expect (being recorded) has nothing to pass or fail on but its evidence.
@@ -22,6 +26,7 @@ export function checkReport(result: CheckResult, kept: boolean): CheckReport {
           sourceIp: check.expect.sourceIp ?? null,
           path: check.expect.path,
           ...(check.bytes === undefined ? {} : { stalls: check.expect.stalls ?? false }),
+          ...(check.expect.resolver === undefined ? {} : { resolver: check.expect.resolver }),
         }
       : { sourceIp: null, path: 'unrecorded' },
     observed: {
@@ -31,6 +36,10 @@ export function checkReport(result: CheckResult, kept: boolean): CheckReport {
       ...(verdict.observed.stalls === undefined
         ? {}
         : { stalls: verdict.observed.stalls, bytes: verdict.observed.bytes ?? 0 }),
+      ...(verdict.observed.resolver === undefined ? {} : { resolver: verdict.observed.resolver }),
+      ...(evidence.request.dnsStatus === undefined
+        ? {}
+        : { dnsStatus: evidence.request.dnsStatus, answers: evidence.request.answers ?? [] }),
     },
     ...(check.bytes === undefined ? {} : { bytes: check.bytes }),
     ...(check.idle === undefined ? {} : { idle: check.idle }),

@@ -8,7 +8,7 @@ export interface Flow {
   /** Undefined before the kernel picks a source for a locally made packet (the first of its two lookups). */
   src?: string;
   dst: string;
-  protocol: 'tcp' | 'udp';
+  protocol: 'tcp' | 'udp' | 'icmp';
   sport?: number;
   dport?: number;
   mark: number;

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { isIpAddress, isIpv4, parseCidr, sameAddress } from '../net/ip.ts';
+import { kindsNamed, splitHostPort } from './check-target.ts';
 
 const ip = z
   .string()
@@ -77,6 +78,8 @@ export const endpointSchema = z.strictObject({
     .default({}),
   /** The endpoint's link to the internet: MTU, delay, jitter, loss. */
   link: linkSchema.optional(),
+  /** Runs a DNS server on all the node's addresses, answering the lab's names and logging each query with its source. */
+  resolver: z.boolean().default(false),
   /** net.* sysctls set in the node before WireGuard starts (e.g. net.ipv4.conf.all.rp_filter: "1"). */
   sysctls: z
     .record(
@@ -110,12 +113,28 @@ export const tunnelSchema = z.strictObject({
   snat: z.string().default('none'),
 });
 
-export const checkSchema = z.strictObject({
+const hostPort = z.string().refine((text) => splitHostPort(text) !== undefined, {
+  message: 'is not host:port (e.g. 203.0.113.2:22, [2001:db8::2]:22, app.example.com:22)',
+});
+
+const checkFields = z.strictObject({
   from: z.string(),
+  /** An HTTP(S) request: the server of the URL logs it (nginx). */
   url: z
     .string()
     .url()
-    .refine((url) => /^https?:/.test(url), { message: 'must be an http:// or https:// URL' }),
+    .refine((url) => /^https?:/.test(url), { message: 'must be an http:// or https:// URL' })
+    .optional(),
+  /** A DNS query for this name, asked of the resolver the node's /etc/resolv.conf names (what `DNS =` set). */
+  dns: hostname.optional(),
+  /** An ICMP echo to this address or name, Don't Fragment set. */
+  ping: z.union([ip, hostname]).optional(),
+  /** The echo's payload in bytes (ping -s), for `ping`. */
+  size: z.number().int().min(0).max(65000).optional(),
+  /** A TCP connection to host:port: the lab listens there and logs it. */
+  tcp: hostPort.optional(),
+  /** A UDP datagram to host:port and its answer: the lab listens there and logs it. */
+  udp: hostPort.optional(),
   insecure: z.boolean().default(false),
   /** A fault applied before the check: its kind, aimed as the kind says, or `{ kind, node }` at a node named. */
   fault: z
@@ -135,10 +154,44 @@ export const checkSchema = z.strictObject({
       path: z.enum(paths),
       /** The transfer connects and then stops short of `bytes` (an MTU blackhole): the truth for a broken setup. */
       stalls: z.boolean().optional(),
+      /** For `dns`: the node whose resolver answered, or `internet` for the ISP's resolver on the router. */
+      resolver: z.string().optional(),
     })
     .optional(),
   /** Free text shown in reports. */
   note: z.string().optional(),
+});
+
+export const checkSchema = checkFields.superRefine((check, context) => {
+  const named = kindsNamed(check);
+  if (named.length !== 1)
+    context.addIssue({
+      code: z.ZodIssueCode.custom,
+      message:
+        named.length === 0
+          ? 'names nothing to send: give one of url, dns, ping, tcp or udp'
+          : `names ${named.join(' and ')}: a check sends one thing (split it into one check each)`,
+    });
+  if (check.size !== undefined && check.ping === undefined)
+    context.addIssue({
+      code: z.ZodIssueCode.custom,
+      path: ['size'],
+      message: 'is the payload of a ping: only with ping:',
+    });
+  if (check.bytes !== undefined && check.url === undefined)
+    context.addIssue({
+      code: z.ZodIssueCode.custom,
+      path: ['bytes'],
+      message: 'asks a web server for a body: only with url:',
+    });
+  if (check.insecure && check.url === undefined)
+    context.addIssue({ code: z.ZodIssueCode.custom, path: ['insecure'], message: 'is for https URLs: only with url:' });
+  if (check.expect?.resolver !== undefined && check.dns === undefined)
+    context.addIssue({
+      code: z.ZodIssueCode.custom,
+      path: ['expect', 'resolver'],
+      message: 'names the resolver that answered a DNS query: only with dns:',
+    });
 });
 
 export const scenarioSchema = z.strictObject({

@@ -1,3 +1,4 @@
+import { checkTarget } from './check-target.ts';
 import { cidrContains, isIpAddress, parseCidr, sameAddress } from '../net/ip.ts';
 import { endpointForHost, faultKind, faultNode, lanHostForHost, lanHosts, type Scenario } from './scenario.ts';
 
@@ -168,19 +169,43 @@ export function validateScenario(
         `endpoint or LAN host "${check.from}" does not exist`,
         `${known}${hosts.length > 0 ? `; LAN hosts are: ${hosts.map((host) => host.name).join(', ')}` : ''}`,
       );
-    const host = new URL(check.url).hostname.replace(/^\[|\]$/g, '');
-    const endpoint = endpointForHost(scenario, host);
-    const lanHost = lanHostForHost(scenario, host);
+    const target = checkTarget(check);
+    const host = target.host;
+    const endpoint = target.kind === 'dns' ? undefined : endpointForHost(scenario, host);
+    const lanHost = target.kind === 'dns' ? undefined : lanHostForHost(scenario, host);
     const configOwner = configOwners.find((owner) => sameAddress(owner.address, host));
-    if (!endpoint && !lanHost && !configOwner) {
+    const field = target.kind === 'http' ? 'url' : target.kind;
+    if (target.kind !== 'dns' && !endpoint && !lanHost && !configOwner) {
       add(
-        at('url'),
+        at(field),
         isIpAddress(host)
           ? `no endpoint, LAN host or config Address has the address ${host}`
           : `no endpoint serves ${host}`,
         isIpAddress(host)
           ? 'use a publicIp, wgIp or LAN address of the scenario, or an Address of a file in configs:'
-          : `add serves: ${host} (or names: [${host}]) to the endpoint that runs the web server`,
+          : `add serves: ${host} (or names: [${host}]) to the endpoint ${target.kind === 'http' ? 'that runs the web server' : 'that answers'}`,
+      );
+    }
+    const resolver = check.expect?.resolver;
+    if (resolver !== undefined && resolver !== 'internet' && !scenario.endpoints[resolver]?.resolver) {
+      add(
+        at('expect', 'resolver'),
+        scenario.endpoints[resolver]
+          ? `${resolver} runs no resolver`
+          : `"${resolver}" is neither an endpoint nor internet (the ISP's resolver on the router)`,
+        `name an endpoint with resolver: true (${
+          Object.values(scenario.endpoints)
+            .filter((candidate) => candidate.resolver)
+            .map((candidate) => candidate.name)
+            .join(', ') || 'none has one'
+        }), or internet`,
+      );
+    }
+    if (check.expect?.path === 'none' && resolver !== undefined) {
+      add(
+        at('expect', 'resolver'),
+        'a query expected to reach nothing has no resolver',
+        'omit resolver with path: none',
       );
     }
     if (check.expect?.path === 'none' && check.expect.sourceIp !== undefined) {

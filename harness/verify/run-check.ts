@@ -1,18 +1,19 @@
 import { randomBytes } from 'node:crypto';
-import { entriesTagged } from '../evidence/access-log.ts';
 import type { CapturePoint } from '../evidence/flows.ts';
 import { readPcap } from '../evidence/pcap.ts';
 import { startCapture } from '../lab/capture.ts';
 import { engineSlowness } from '../lab/engine-speed.ts';
 import { applyFault, wireguardIsUp } from '../lab/faults.ts';
-import type { Lab, PortRange } from '../lab/lab.ts';
+import type { Lab } from '../lab/lab.ts';
 import { endpointOfNode, lanInterface, nodeForHost, routerNode } from '../lab/lab-plan.ts';
 import type { Progress } from '../lab/progress.ts';
-import { accessLogPath, bodyBytesHeader, requestTagHeader } from '../lab/nginx-site.ts';
 import type { Check } from '../scenario/scenario.ts';
-import { parseCurlResult } from './curl-result.ts';
+import { checkTarget } from '../scenario/check-target.ts';
+import type { SentCheck } from './kinds/check-kind.ts';
+import { checkKindOf } from './kinds/check-kinds.ts';
+import { echoIdOf } from './kinds/ping-check.ts';
 import { noneWaitSeconds } from './none-wait.ts';
-import { decideVerdict, type Evidence, type RequestResult, type Verdict } from './verdict.ts';
+import { decideVerdict, type Evidence, type RequestResult, type ServerLogEntry, type Verdict } from './verdict.ts';
 
 export interface CheckResult {
   index: number;
@@ -88,20 +89,19 @@ async function observe(
 ): Promise<CheckResult[]> {
   const start = performance.now();
   const seenFrom = new Map<string, number>();
-  const requests = items.map(({ check, index }) => {
-    const url = new URL(check.url);
+  const requests = items.map(({ check, index }): SentCheck => {
+    const target = checkTarget(check);
     // At most lanesPerNode requests from one node at once; more wait on a lane's shell.
     const nth = seenFrom.get(check.from) ?? 0;
     seenFrom.set(check.from, nth + 1);
-    const lane = nth % lanesPerNode;
     return {
       check,
       index,
+      target,
       tag: `${lab.id}-c${index + 1}-${randomBytes(3).toString('hex')}`,
-      server: nodeForHost(lab.plan, url.hostname)!,
-      serverPort: Number(url.port || (url.protocol === 'https:' ? 443 : 80)),
+      ...(target.kind === 'dns' ? {} : { server: nodeForHost(lab.plan, target.host)! }),
       ports: lab.clientPorts(),
-      lane,
+      lane: nth % lanesPerNode,
     };
   });
   // The router (every internet link), each WireGuard interface, each LAN interface of an endpoint.
@@ -134,9 +134,7 @@ async function observe(
   try {
     const failed = starts.find((start) => start.status === 'rejected');
     if (failed) throw (failed as PromiseRejectedResult).reason;
-    answers = await Promise.all(
-      requests.map((request) => sendRequest(lab, request.check, request.tag, request.ports, request.lane)),
-    );
+    answers = await Promise.all(requests.map((request) => sendCheck(lab, request)));
   } catch (error) {
     // No tcpdump outlives a failed check in a lab that stays up (the library's labs do).
     await Promise.allSettled(running.map((capture) => capture?.stop()));
@@ -149,15 +147,13 @@ async function observe(
       ? { ...point, packets: readPcap(pcaps[at]!, `${point.label}.pcap`).packets, pcap: pcaps[at] }
       : { ...point, packets: [], absent: `${point.iface} is down on ${point.node}` },
   );
-  const serves = (server: string) =>
-    lab.plan.endpoints.find((endpoint) => endpoint.name === server)?.web ??
-    lab.plan.lanHosts.some((host) => host.name === server);
-  const servers = [...new Set(requests.map((request) => request.server))].filter(serves);
-  const logs = new Map(
-    await Promise.all(
-      servers.map(async (server) => [server, (await lab.exec(server, ['cat', accessLogPath])).stdout] as const),
-    ),
-  );
+  // Each kind reads its servers' logs once for all its checks.
+  const entries = new Map<SentCheck, ServerLogEntry[]>();
+  for (const kind of new Set(requests.map((request) => request.target.kind))) {
+    const ofKind = requests.filter((request) => request.target.kind === kind);
+    const found = await checkKindOf(kind).logEntries(lab, ofKind);
+    ofKind.forEach((request, at) => entries.set(request, found[at] ?? []));
+  }
   const wgShow: Record<string, string> = {};
   if (options.wgShow) {
     for (const node of lab.plan.wireguardOrder)
@@ -178,9 +174,11 @@ async function observe(
   return requests.map((request, at) => {
     const fromEndpoint = endpointOfNode(lab.plan, request.check.from);
     const evidence: Evidence = {
+      kind: request.target.kind,
       request: answers[at]!,
-      serverPort: request.serverPort,
-      logEntries: entriesTagged(logs.get(request.server) ?? '', request.tag),
+      serverPort: request.target.port ?? 0,
+      ...(request.target.kind === 'ping' ? { echoId: echoIdOf(request.ports.from) } : {}),
+      logEntries: entries.get(request) ?? [],
       captures,
       wireguardPorts: lab.plan.wireguardPorts,
       fromEndpoint,
@@ -191,7 +189,7 @@ async function observe(
       index: request.index,
       check: request.check,
       tag: request.tag,
-      server: request.server,
+      server: request.server ?? entries.get(request)?.[0]?.node ?? routerNode,
       verdict: decideVerdict(request.check, evidence),
       evidence,
       wgShow,
@@ -203,51 +201,17 @@ async function observe(
 /** The slowest TCP connection (curl's time_connect) each lab has made. */
 const slowestConnect = new WeakMap<Lab, number>();
 
-/** curl as the article runs it, tagged so nginx logs which request it was; quick to give up when failure is expected. */
-async function sendRequest(
-  lab: Lab,
-  check: Check,
-  tag: string,
-  ports: PortRange,
-  lane: number,
-): Promise<RequestResult> {
-  const quick = check.expect?.path === 'none';
-  const slow = await engineSlowness(lab); // 1 on a native engine; timeouts grow with a slow (emulated) one
-  // A transfer (bytes:) is given up as stalled when nothing arrives for 3 s; it may take longer as a whole.
-  const transfer =
-    check.bytes === undefined
-      ? []
-      : ['-H', `${bodyBytesHeader}: ${check.bytes}`, '--speed-limit', '1', '--speed-time', String(Math.ceil(3 * slow))];
-  const maxTime = (quick ? 2 : 8 + (check.bytes ?? 0) / 5_000_000) * slow;
-  const result = await lab.exec(
-    check.from,
-    [
-      'curl',
-      '-sS',
-      '-o',
-      '/dev/null',
-      '-w',
-      '%{http_code} %{local_port} %{remote_ip} %{remote_port} %{time_connect} %{time_appconnect} %{size_download}',
-      '-H',
-      `${requestTagHeader}: ${tag}`,
-      '--local-port',
-      `${ports.from}-${ports.to}`,
-      '--connect-timeout',
-      // A request expected to get through may take its time (TCP and TLS, a first handshake through WireGuard on an
-      // emulated engine): waiting longer changes no verdict of a working path, and only slows a failing one.
-      String(quick ? noneWaitSeconds(slowestConnect.get(lab), slow) : 6 * slow),
-      '--max-time',
-      String(maxTime),
-      ...transfer,
-      ...(check.insecure ? ['--insecure'] : []),
-      check.url,
-    ],
-    { allowFailure: true, lane },
-  );
-  const answer = parseCurlResult(result.exitCode, result.stdout, result.stderr);
+/** Sends a check with its kind's client, waiting long for a path expected to work and briefly for one expected to fail. */
+async function sendCheck(lab: Lab, sent: SentCheck): Promise<RequestResult> {
+  const quick = sent.check.expect?.path === 'none';
+  const slowness = await engineSlowness(lab); // 1 on a native engine; timeouts grow with a slow (emulated) one
+  // A check expected to get through may take its time (TCP and TLS, a first handshake through WireGuard on an
+  // emulated engine): waiting longer changes no verdict of a working path, and only slows a failing one.
+  const connect = quick ? noneWaitSeconds(slowestConnect.get(lab), slowness) : 6 * slowness;
+  const answer = await checkKindOf(sent.target.kind).send(lab, sent, { connect, slowness });
   // TCP only: a none check whose TCP connects is wrong whatever TLS then does, and a timeout after the
   // connection reads unclear (verdict), so the wait need only cover a working path's TCP connect.
   if (answer.connectSeconds !== undefined)
     slowestConnect.set(lab, Math.max(slowestConnect.get(lab) ?? 0, answer.connectSeconds));
-  return { ...answer, localPorts: ports };
+  return answer;
 }

@@ -1,13 +1,15 @@
-import type { AccessLogEntry } from '../evidence/access-log.ts';
 import {
   captureRole,
+  checkPackets,
   describeFlow,
   isWireguard,
-  requestPackets,
   summarizeFlows,
+  towardServer,
   wireguardPackets,
   type CapturePoint,
+  type PacketSelector,
 } from '../evidence/flows.ts';
+import type { CheckKindName } from '../scenario/check-target.ts';
 import { describeTrace, traceTransfer } from '../evidence/transfer.ts';
 import { sameAddress } from '../net/ip.ts';
 import type { Check, CheckPath } from '../scenario/scenario.ts';
@@ -29,14 +31,48 @@ export interface RequestResult {
   tlsSeconds?: number;
   /** Bytes of the answer's body that arrived (curl's size_download), for a check that asks for `bytes`. */
   bytesReceived?: number;
+  /** For dns: the answer's status (NOERROR, NXDOMAIN, ...) and its records' data. */
+  dnsStatus?: string;
+  answers?: string[];
   error?: string;
 }
 
+/** A line of a server's log that belongs to one check: who it came from, and (for dns) which resolver logged it. */
+export interface ServerLogEntry {
+  remoteAddr: string;
+  line: string;
+  /** The node whose server logged it (a resolver's node, `internet` for the ISP's). */
+  node?: string;
+}
+
+/** How a verdict names a kind's client, its server and its packets. */
+interface KindWords {
+  client: string;
+  server: string;
+  /** What the check sent: request, connection, datagram, echo, query. */
+  noun: string;
+  /** Its packets: "the request's TCP". */
+  packets: string;
+}
+
+const kindWords: Record<CheckKindName, KindWords> = {
+  http: { client: 'curl', server: 'nginx', noun: 'request', packets: "the request's TCP" },
+  tcp: { client: 'socat', server: 'the TCP listener', noun: 'connection', packets: "the connection's TCP" },
+  udp: { client: 'socat', server: 'the UDP listener', noun: 'datagram', packets: "the datagram's UDP" },
+  ping: { client: 'ping', server: 'the target', noun: 'echo', packets: 'the echo' },
+  dns: { client: 'dig', server: 'no resolver', noun: 'query', packets: "the query's UDP" },
+};
+
 /** Everything gathered for one check: the request, its access-log lines and the packets at each capture point. */
 export interface Evidence {
+  /** What the check sent (http when left out). */
+  kind?: CheckKindName;
   request: RequestResult;
+  /** The server's port (none for ping: 0). */
   serverPort: number;
-  logEntries: AccessLogEntry[];
+  /** For ping: the echo's identifier, which tells its packets from any other's. */
+  echoId?: number;
+  logEntries: ServerLogEntry[];
   captures: CapturePoint[];
   /** The tunnel's listen ports, to tell WireGuard's UDP from anything else. */
   wireguardPorts: number[];
@@ -63,6 +99,8 @@ export interface Verdict {
     /** For a check with `bytes`: whether the transfer stopped short, and how many bytes of the body arrived. */
     stalls?: boolean;
     bytes?: number;
+    /** For dns: the node whose resolver answered (`internet` for the ISP's). */
+    resolver?: string;
   };
   pass: boolean;
   /** Why it failed, in words that name the evidence. */
@@ -83,11 +121,19 @@ export interface Verdict {
  */
 export function decideVerdict(check: Check, evidence: Evidence): Verdict {
   const { request, serverPort, wireguardPorts } = evidence;
+  const kind = evidence.kind ?? 'http';
+  const words = kindWords[kind];
   const clientPort = request.localPort || undefined; // curl's 0: no connection, so the ports it was given, or any
   const client = clientPort ?? request.localPorts;
-  /** The request's packets a capture point saw: none where nothing was captured. */
+  const selector: PacketSelector = {
+    protocol: kind === 'ping' ? 'icmp' : kind === 'http' || kind === 'tcp' ? 'tcp' : 'udp',
+    serverPort,
+    ...(client === undefined ? {} : { client }),
+    ...(evidence.echoId === undefined ? {} : { echoId: evidence.echoId }),
+  };
+  /** The check's packets a capture point saw: none where nothing was captured. */
   const requestAt = (capture?: CapturePoint) =>
-    capture && !capture.absent ? requestPackets(capture.packets, serverPort, client) : [];
+    capture && !capture.absent ? checkPackets(capture.packets, selector) : [];
   const router = evidence.captures.find((capture) => captureRole(capture) === 'internet');
   const inClear = requestAt(router);
   const inTunnel = evidence.captures.filter(
@@ -96,14 +142,16 @@ export function decideVerdict(check: Check, evidence: Evidence): Verdict {
   const tunnelNames = inTunnel.map((capture) => capture.label).join(' and ');
   const logged = evidence.logEntries[0];
   const curlFailed = request.exitCode !== 0;
-  const curlText = `curl failed (exit ${request.exitCode}${request.error ? `: ${request.error}` : ''})`;
+  const curlText = `${words.client} failed (exit ${request.exitCode}${request.error ? `: ${request.error}` : ''})`;
+  const server = kind === 'dns' ? (logged ? `${resolverName(logged.node)}` : words.server) : words.server;
+  const noun = words.noun;
 
   // Clear packets at the router that are the far end's own, after the tunnel: it is where the request left the
   // tunnel (an exit peer, a full-tunnel VPN), not the client's way around it.
   const exitAddresses = (evidence.publicAddresses ?? []).filter(
     (owner) => owner.node !== evidence.fromEndpoint && inTunnel.some((capture) => capture.node === owner.node),
   );
-  const clientSide = (packet: (typeof inClear)[number]) => (packet.dstPort === serverPort ? packet.src : packet.dst);
+  const clientSide = (packet: (typeof inClear)[number]) => (towardServer(packet, selector) ? packet.src : packet.dst);
   const exit =
     inClear.length > 0 &&
     inClear.every((packet) => exitAddresses.some((owner) => sameAddress(owner.address, clientSide(packet) ?? '')))
@@ -124,50 +172,55 @@ export function decideVerdict(check: Check, evidence: Evidence): Verdict {
           ? ['tunnel', `the stalled transfer's TCP was on ${tunnelNames}`]
           : ['internet', `the stalled transfer's TCP crossed the internet in clear`];
   // curl could not make the request at all (its init, the URL, an option): that proves nothing about the path.
-  else if (curlFailed && curlCouldNotRun.includes(request.exitCode))
+  else if (kind === 'http' && curlFailed && curlCouldNotRun.includes(request.exitCode))
     [path, why] = ['unclear', `${curlText}: curl could not make the request, so nothing was tested`];
   // A timeout after the TCP connection was made is no proof that nothing gets through: curl gave up too soon.
-  else if (curlFailed && !logged && request.exitCode === 28 && clientPort)
+  else if (kind === 'http' && curlFailed && !logged && request.exitCode === 28 && clientPort)
     [path, why] = [
       'unclear',
       `${curlText} after its TCP connection was made (client port ${clientPort}): the path answered, more slowly than curl waited`,
     ];
-  else if (curlFailed && !logged) [path, why] = ['none', `${curlText} and nginx logged nothing`];
-  else if (curlFailed) [path, why] = ['unclear', `${curlText}, yet nginx logged the request: ${logged!.line}`];
+  else if (curlFailed && !logged) [path, why] = ['none', `${curlText} and ${server} logged nothing`];
+  else if (curlFailed) [path, why] = ['unclear', `${curlText}, yet ${server} logged the ${noun}: ${logged!.line}`];
   else if (!logged)
     [path, why] = [
       'unclear',
-      `curl got an answer${request.httpStatus ? ` (HTTP ${request.httpStatus})` : ''}, yet nginx logged no line for this request`,
+      `${words.client} got an answer${request.httpStatus ? ` (HTTP ${request.httpStatus})` : ''}, yet ${server} logged no line for this ${noun}`,
     ];
   else if (!router || router.absent)
     [path, why] = [
       'unclear',
-      `the router was not captured${router?.absent ? ` (${router.absent})` : ''}, so nothing shows whether the request crossed the internet in clear`,
+      `the router was not captured${router?.absent ? ` (${router.absent})` : ''}, so nothing shows whether the ${noun} crossed the internet in clear`,
     ];
   else if (inTunnel.length > 0 && exit)
     [path, why] = [
       'tunnel',
-      `the request's TCP was on ${tunnelNames} and left the tunnel at ${exit.node}: the internet carried it in clear only from ${exit.node}'s address ${exit.address} (${packets(inClear.length)}), after the tunnel`,
+      `${words.packets} was on ${tunnelNames} and left the tunnel at ${exit.node}: the internet carried it in clear only from ${exit.node}'s address ${exit.address} (${packets(inClear.length)}), after the tunnel`,
     ];
   else if (inTunnel.length > 0 && inClear.length > 0)
     [path, why] = [
       'both',
-      `the request's TCP was both on ${tunnelNames} and in clear at the router (${packets(inClear.length)})`,
+      `${words.packets} was both on ${tunnelNames} and in clear at the router (${packets(inClear.length)})`,
     ];
   else if (inTunnel.length > 0)
-    [path, why] = ['tunnel', `the request's TCP was on ${tunnelNames} and the internet carried none of it in clear`];
+    [path, why] = ['tunnel', `${words.packets} was on ${tunnelNames} and the internet carried none of it in clear`];
   else if (inClear.length > 0)
     [path, why] = [
       'internet',
-      `the request's TCP crossed the internet in clear (${packets(inClear.length)} at the router) and no wg0 saw it`,
+      `${words.packets} crossed the internet in clear (${packets(inClear.length)} at the router) and no wg0 saw it`,
     ];
-  else [path, why] = ['unclear', 'nginx logged the request but no capture point saw its TCP'];
+  else
+    [path, why] = [
+      'unclear',
+      `${server} logged the ${noun} but no capture point saw ${kind === 'ping' ? 'it' : `its ${selector.protocol.toUpperCase()}`}`,
+    ];
 
   const observed = {
     path,
     sourceIp: logged?.remoteAddr,
     httpStatus: request.httpStatus,
     ...(asked === undefined ? {} : { stalls: stalled, bytes: received }),
+    ...(kind === 'dns' && logged ? { resolver: logged.node ?? 'internet' } : {}),
   };
   const reasons: string[] = [];
   const expected = check.expect; // none until `wglab run --record` writes what was observed
@@ -197,9 +250,15 @@ export function decideVerdict(check: Check, evidence: Evidence): Verdict {
         : `expected the server to log ${expected.sourceIp}, but it logged no line for this request`,
     );
   }
+  if (expected?.resolver !== undefined && observed.resolver !== expected.resolver)
+    reasons.push(
+      logged
+        ? `expected the resolver of ${expected.resolver} to answer, ${resolverName(logged.node)} did: ${logged.line}`
+        : `expected the resolver of ${expected.resolver} to answer, and no resolver of the lab logged the query`,
+    );
   if (evidence.logEntries.length > 1) {
     reasons.push(
-      `nginx logged this request ${evidence.logEntries.length} times (from ${evidence.logEntries.map((entry) => entry.remoteAddr).join(', ')})`,
+      `${server} logged this ${noun} ${evidence.logEntries.length} times (from ${evidence.logEntries.map((entry) => entry.remoteAddr).join(', ')})`,
     );
   }
 
@@ -208,7 +267,13 @@ export function decideVerdict(check: Check, evidence: Evidence): Verdict {
   const on = request.localPorts
     ? `from ports ${request.localPorts.from}-${request.localPorts.to} to port ${serverPort}`
     : `on port ${serverPort}`;
-  const [tcp, noTcp] = clientPort ? ["the request's TCP", "none of the request's TCP"] : [`TCP ${on}`, `no TCP ${on}`];
+  const protocolName = selector.protocol.toUpperCase();
+  const [tcp, noTcp] =
+    kind === 'ping'
+      ? [words.packets, `no echo with id ${evidence.echoId ?? '(any)'}`]
+      : clientPort
+        ? [words.packets, `none of ${words.packets}`]
+        : [`${protocolName} ${on}`, `no ${protocolName} ${on}`];
   const seen = evidence.captures.map((capture) => {
     if (capture.absent) return `${capture.label}: not captured (${capture.absent})`;
     const count = requestAt(capture).length;
@@ -229,5 +294,10 @@ export function decideVerdict(check: Check, evidence: Evidence): Verdict {
 
 /** curl's exit codes for a request it never made: failed to initialise, bad URL, bad internal call, unknown option. */
 const curlCouldNotRun = [2, 3, 43, 48];
+
+/** A resolver as verdicts name it: the ISP's on the router, or a node's. */
+function resolverName(node: string | undefined): string {
+  return node === undefined || node === 'internet' ? "the ISP's resolver (internet)" : `${node}'s resolver`;
+}
 
 const packets = (count: number) => `${count} packet${count === 1 ? '' : 's'}`;

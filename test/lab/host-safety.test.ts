@@ -209,9 +209,10 @@ test.serial(
       labAddresses.add('1.1.1.1');
       await lab.exec(node, ['timeout', '3', 'getent', 'hosts', 'not-in-the-lab.example'], { allowFailure: true });
       for (const check of lab.scenario.checks)
-        await lab.exec(check.from, ['curl', '-sSk', '-o', '/dev/null', '--max-time', '3', check.url], {
-          allowFailure: true,
-        });
+        if (check.url !== undefined)
+          await lab.exec(check.from, ['curl', '-sSk', '-o', '/dev/null', '--max-time', '3', check.url], {
+            allowFailure: true,
+          });
       t.deepEqual(
         during.network.addresses.filter((address) => labAddresses.has(address.local)),
         [],
