@@ -2,6 +2,8 @@ import test from 'ava';
 import { readFileSync } from 'node:fs';
 import {
   captureRole,
+  checkPackets,
+  towardServer,
   countable,
   describeFlow,
   isWireguard,
@@ -193,4 +195,46 @@ test("a capture point's role: as given, else the router by its label, a tunnel o
   t.is(captureRole({ label: 'B lan', iface: 'lan-wg' }), 'lan', 'wg at the start of the name, not anywhere');
   t.is(captureRole({ label: 'office tun', iface: 'office', role: 'tunnel' }), 'tunnel');
   t.is(captureRole({ label: 'internet', iface: 'any', role: 'lan' }), 'lan');
+});
+
+test("checkPackets: a check's UDP by its ports, its echoes by identifier, never another protocol's", (t) => {
+  const udp = (srcPort: number, dstPort: number, protocol = 17): Packet => ({
+    time: 0,
+    seconds: 0,
+    nanos: 0,
+    length: 60,
+    ipVersion: 4,
+    src: '10.0.0.1',
+    dst: '10.0.0.2',
+    protocol,
+    srcPort,
+    dstPort,
+  });
+  const echo = (type: number, echoId: number, protocol = 1): Packet => ({
+    ...udp(0, 0, protocol),
+    srcPort: undefined,
+    dstPort: undefined,
+    icmp: { type, code: 0, echoId, echoSeq: 1 },
+  });
+  const packets = [
+    udp(20010, 53),
+    udp(53, 20010),
+    udp(20010, 53, 6),
+    udp(20011, 53),
+    echo(8, 7),
+    echo(0, 7),
+    echo(128, 9, 58),
+    echo(8, 8),
+  ];
+  t.is(checkPackets(packets, { protocol: 'udp', serverPort: 53, client: 20010 }).length, 2);
+  t.is(checkPackets(packets, { protocol: 'udp', serverPort: 53, client: { from: 20010, to: 20019 } }).length, 3);
+  t.is(checkPackets(packets, { protocol: 'tcp', serverPort: 53, client: 20010 }).length, 1);
+  t.is(checkPackets(packets, { protocol: 'icmp', echoId: 7 }).length, 2);
+  t.is(checkPackets(packets, { protocol: 'icmp', echoId: 9 }).length, 1);
+  t.is(checkPackets(packets, { protocol: 'icmp' }).length, 4);
+  t.true(towardServer(echo(8, 7), { protocol: 'icmp' }));
+  t.false(towardServer(echo(0, 7), { protocol: 'icmp' }));
+  t.true(towardServer(echo(128, 9, 58), { protocol: 'icmp' }));
+  t.true(towardServer(udp(20010, 53), { protocol: 'udp', serverPort: 53 }));
+  t.false(towardServer(udp(53, 20010), { protocol: 'udp', serverPort: 53 }));
 });

@@ -966,3 +966,18 @@ test('ICMP and ICMPv6: type and code, the MTU of "fragmentation needed" and "pac
   t.deepEqual(decodeOne(linkTypes.raw, ipv6([2, 0, 0, 0, 0, 0])).icmp, { type: 2, code: 0 });
   t.is(decodeOne(linkTypes.raw, ipv6([2, 0, 0, 0, 0, 0, 0x05, 0x00])).ipLength, 48);
 });
+
+test("real tcpdump (-i any): ping's echoes carry their identifier and sequence, IPv4 and IPv6", (t) => {
+  // ping -M do -e 20030 -s 1372 127.0.0.1 and ping -e 20040 -s 8 fd00::1, captured in a lab node.
+  const { packets } = readPcap(readFileSync('fixtures/pcap/ping-echo-any.pcap'));
+  t.deepEqual(
+    packets.map((packet) => [packet.protocol, packet.icmp?.type, packet.icmp?.echoId, packet.icmp?.echoSeq]),
+    [
+      [1, 8, 20030, 1],
+      [1, 0, 20030, 1],
+      [58, 128, 20040, 1],
+      [58, 129, 20040, 1],
+    ],
+  );
+  t.is(packets[0]!.ipLength, 1400);
+});

@@ -72,6 +72,8 @@ export interface TopologyReport {
     link?: { mtu?: number; delay?: string; jitter?: string; loss?: string };
     /** net.* sysctls the scenario sets in it. */
     sysctls?: Record<string, string>;
+    /** It runs a resolver (`resolver: true`). */
+    resolver?: true;
   }[];
   /** What the internet router drops, when the scenario says (`icmp`, `fragments`). */
   internet?: { icmp: string; fragments: string };

@@ -75,6 +75,7 @@ export function scenarioReport(run: ScenarioRun, checks: CheckReport[]): Scenari
       transparent: scenario.tunnel?.transparent.includes(endpoint.name) ?? false,
       ...(endpoint.link && Object.keys(endpoint.link).length > 0 ? { link: endpoint.link } : {}),
       ...(Object.keys(endpoint.sysctls).length > 0 ? { sysctls: endpoint.sysctls } : {}),
+      ...(endpoint.resolver ? { resolver: true as const } : {}),
     })),
     tunnel: [...plan.wireguardOrder].reverse(),
     ...(scenario.internet ? { internet: scenario.internet } : {}),

@@ -85,7 +85,7 @@ export function topologySvg(topology: TopologyReport, overlay?: PathOverlay, tit
   }
   if (overlay) parts.push(drawPath(overlay.check, at, tunnel));
   parts.push(
-    `<circle class="router" cx="${router.x}" cy="${router.y}" r="30"/><text class="router-label" x="${router.x}" y="${router.y + 4}">internet</text>`,
+    `<circle class="router" cx="${router.x}" cy="${router.y}" r="30"/><text class="router-label" x="${router.x}" y="${router.y + 4}">internet</text><text class="router-resolver" x="${router.x}" y="${router.y + 16}">ISP resolver</text>`,
   );
   const drops = [
     topology.internet?.icmp === 'drop' ? 'ICMP errors' : '',
@@ -102,7 +102,11 @@ export function topologySvg(topology: TopologyReport, overlay?: PathOverlay, tit
       : topology.tunnel.includes(endpoint.name)
         ? 'WireGuard'
         : 'no WireGuard';
-    const tags = [endpoint.serves ? `serves ${endpoint.serves}` : '', endpoint.transparent ? 'transparent' : '']
+    const tags = [
+      endpoint.serves ? `serves ${endpoint.serves}` : '',
+      endpoint.transparent ? 'transparent' : '',
+      endpoint.resolver ? 'resolver' : '',
+    ]
       .filter(Boolean)
       .join(', ');
     const role =
@@ -181,6 +185,7 @@ svg.topology .tunnel-label { fill: #4b5868; font-style: italic; }
 svg.topology .router { fill: #eef2f7; stroke: #7a8799; stroke-width: 2; }
 svg.topology .router-label { font-weight: 600; }
 svg.topology .router-drops, svg.topology .link-label { fill: #b3261e; font-size: 11px; }
+svg.topology .router-resolver { fill: #555; font-size: 8px; text-anchor: middle; }
 svg.topology .node rect { fill: #ffffff; stroke: #7a8799; stroke-width: 1.5; }
 svg.topology .node.client rect { stroke: #1d2733; stroke-width: 3; }
 svg.topology .node.server rect { stroke: #1d2733; stroke-width: 3; fill: #f6f8fb; }

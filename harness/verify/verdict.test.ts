@@ -675,3 +675,151 @@ test('unclear, not none: curl could not make the request at all (a bad option, a
     'none',
   );
 });
+
+// Other kinds: the same rules, their own packets and server logs.
+const kindCheck = (fields: Partial<Check>, expect: NonNullable<Check['expect']>): Check => ({
+  from: 'A',
+  insecure: false,
+  ...fields,
+  expect,
+});
+const queryOnWg0 = conversation('10.0.0.1', 20010, '10.0.0.2', 53, 1, { protocol: 17 });
+const queryInClear = forwarded(conversation('198.51.100.1', 20010, '169.254.0.1', 53, 1, { protocol: 17 }));
+const dnsEvidence = (captures: CapturePoint[], log: Evidence['logEntries'], request: Partial<RequestResult> = {}) => ({
+  kind: 'dns' as const,
+  request: { exitCode: 0, localPort: 20010, dnsStatus: 'NOERROR', answers: ['203.0.113.2'], ...request },
+  serverPort: 53,
+  logEntries: log,
+  captures,
+  wireguardPorts: [51821, 51822],
+});
+
+test('dns: the resolver that logged the query answered, from the source it logged; the packets give the path', (t) => {
+  const viaB = [{ remoteAddr: '10.0.0.1', line: '1 10.0.0.1/20010 query[A] app.example.com from 10.0.0.1', node: 'B' }];
+  const tunnelled = decideVerdict(
+    kindCheck({ dns: 'app.example.com' }, { path: 'tunnel', sourceIp: '10.0.0.1', resolver: 'B' }),
+    dnsEvidence([router(wireguardUdp), wg0('A', queryOnWg0)], viaB),
+  );
+  t.true(tunnelled.pass, tunnelled.reasons.join('; '));
+  t.deepEqual(tunnelled.observed, { path: 'tunnel', sourceIp: '10.0.0.1', httpStatus: undefined, resolver: 'B' });
+  t.regex(tunnelled.seen.join('\n'), /A wg0: the query's UDP \(2 packets\)/);
+
+  const isp = [{ remoteAddr: '198.51.100.1', line: '1 198.51.100.1/20010 query[A] app.example.com', node: 'internet' }];
+  const leaked = decideVerdict(
+    kindCheck({ dns: 'app.example.com' }, { path: 'tunnel', sourceIp: '10.0.0.1', resolver: 'B' }),
+    dnsEvidence([router(queryInClear, wireguardUdp), wg0('A')], isp),
+  );
+  t.false(leaked.pass);
+  t.is(leaked.observed.resolver, 'internet');
+  t.deepEqual(leaked.reasons, [
+    "expected path tunnel, observed internet: the query's UDP crossed the internet in clear (2 packets at the router) and no wg0 saw it",
+    'expected the server to log 10.0.0.1, it logged 198.51.100.1: 1 198.51.100.1/20010 query[A] app.example.com',
+    "expected the resolver of B to answer, the ISP's resolver (internet) did: 1 198.51.100.1/20010 query[A] app.example.com",
+  ]);
+
+  const unanswered = decideVerdict(
+    kindCheck({ dns: 'app.example.com' }, { path: 'none' }),
+    dnsEvidence([router(), wg0('A')], [], {
+      exitCode: 9,
+      error: 'timed out',
+      dnsStatus: undefined,
+      answers: undefined,
+    }),
+  );
+  t.true(unanswered.pass, unanswered.reasons.join('; '));
+  t.is(unanswered.observed.resolver, undefined);
+  const wrongResolver = decideVerdict(
+    kindCheck({ dns: 'app.example.com' }, { path: 'tunnel', resolver: 'C' }),
+    dnsEvidence([router(wireguardUdp), wg0('A', queryOnWg0)], viaB),
+  );
+  t.deepEqual(wrongResolver.reasons, [
+    "expected the resolver of C to answer, B's resolver did: 1 10.0.0.1/20010 query[A] app.example.com from 10.0.0.1",
+  ]);
+});
+
+test('tcp: a connection that never got through with nothing logged is none; one the listener logged is unclear when the client failed', (t) => {
+  const tcpEvidence = (request: Partial<RequestResult>, log: Evidence['logEntries'], captures: CapturePoint[]) => ({
+    kind: 'tcp' as const,
+    request: { exitCode: 0, localPort: 20020, ...request },
+    serverPort: 22,
+    logEntries: log,
+    captures,
+    wireguardPorts: [51821, 51822],
+  });
+  const syn = forwarded([packet('192.0.2.3', 20020, '198.51.100.1', 22)]);
+  const none = decideVerdict(
+    kindCheck({ tcp: '198.51.100.1:22' }, { path: 'none' }),
+    tcpEvidence(
+      { exitCode: 1, localPort: undefined, localPorts: { from: 20020, to: 20029 }, error: 'timed out' },
+      [],
+      [router(syn)],
+    ),
+  );
+  t.true(none.pass, none.reasons.join('; '));
+  t.regex(none.seen[0]!, /internet: TCP from ports 20020-20029 to port 22 \(1 packet\)/);
+  const oneWay = decideVerdict(
+    kindCheck({ tcp: '198.51.100.1:22' }, { path: 'internet' }),
+    tcpEvidence(
+      { exitCode: 1, error: 'no answer' },
+      [{ remoteAddr: '192.0.2.3', line: '192.0.2.3 20020 t' }],
+      [router(syn)],
+    ),
+  );
+  t.is(oneWay.observed.path, 'unclear');
+  t.regex(oneWay.reasons[0]!, /socat failed \(exit 1: no answer\), yet the TCP listener logged the connection/);
+  const through = decideVerdict(
+    kindCheck({ tcp: '198.51.100.1:22' }, { path: 'internet', sourceIp: '192.0.2.3' }),
+    tcpEvidence(
+      {},
+      [{ remoteAddr: '192.0.2.3', line: '192.0.2.3 20020 t' }],
+      [router(forwarded(conversation('192.0.2.3', 20020, '198.51.100.1', 22, 3)))],
+    ),
+  );
+  t.true(through.pass, through.reasons.join('; '));
+});
+
+test("ping: the echo's packets are those with its id; the target's log gives the source", (t) => {
+  const echo = (id: number, src: string, dst: string) => [
+    packet(src, 0, dst, 0, {
+      protocol: 1,
+      srcPort: undefined,
+      dstPort: undefined,
+      icmp: { type: 8, code: 0, echoId: id, echoSeq: 1 },
+    }),
+    packet(dst, 0, src, 0, {
+      protocol: 1,
+      srcPort: undefined,
+      dstPort: undefined,
+      icmp: { type: 0, code: 0, echoId: id, echoSeq: 1 },
+    }),
+  ];
+  const pingEvidence = (captures: CapturePoint[], log: Evidence['logEntries'], exitCode = 0) => ({
+    kind: 'ping' as const,
+    request: { exitCode },
+    serverPort: 0,
+    echoId: 20030,
+    logEntries: log,
+    captures,
+    wireguardPorts: [51821, 51822],
+  });
+  const logged = [{ remoteAddr: '10.0.0.1', line: 'wg0 In IP 10.0.0.1 > 10.0.0.2: ICMP echo request, id 20030' }];
+  const tunnelled = decideVerdict(
+    kindCheck({ ping: '10.0.0.2' }, { path: 'tunnel', sourceIp: '10.0.0.1' }),
+    pingEvidence(
+      [
+        router(wireguardUdp, forwarded(echo(99, '198.51.100.1', '203.0.113.2'))),
+        wg0('A', echo(20030, '10.0.0.1', '10.0.0.2')),
+      ],
+      logged,
+    ),
+  );
+  t.true(tunnelled.pass, tunnelled.reasons.join('; '));
+  t.regex(tunnelled.seen.join('\n'), /A wg0: the echo \(2 packets\)/);
+  t.regex(tunnelled.seen.join('\n'), /internet: no echo with id 20030/, "another ping's echoes are not this one's");
+  const lost = decideVerdict(
+    kindCheck({ ping: '10.0.0.2', size: 1472 }, { path: 'tunnel' }),
+    pingEvidence([router(wireguardUdp), wg0('A')], [], 1),
+  );
+  t.is(lost.observed.path, 'none');
+  t.regex(lost.reasons[0]!, /ping failed \(exit 1\) and the target logged nothing/);
+});

@@ -172,6 +172,9 @@ test.serial(
       'own-network/transparent-ipv6',
       'failures/mtu-blackhole-exit-gateway',
       'failures/pppoe-mtu',
+      // Resolvers (the ISP's on the router, one on an endpoint), DNS = through resolvconf, TCP listeners.
+      'failures/dns-leak-fixed',
+      'failures/ssh-lost-fixed',
     ]) {
       await using lab = await startLab(loadScenario(new URL(`../../scenarios/${name}.yaml`, import.meta.url).pathname));
       const node = lab.plan.endpoints[0]!.name;
@@ -208,6 +211,23 @@ test.serial(
       // The mesh's files say DNS = 1.1.1.1: a lookup of a name the lab does not know asks it, and must go nowhere.
       labAddresses.add('1.1.1.1');
       await lab.exec(node, ['timeout', '3', 'getent', 'hosts', 'not-in-the-lab.example'], { allowFailure: true });
+      // Names the lab does not know, asked of the node's resolver and of one outside the lab: answered NXDOMAIN in
+      // the lab, or lost in it; never asked of the host's resolvers.
+      for (const command of [
+        ['dig', '+tries=1', '+time=2', 'not-in-the-lab.example'],
+        ['dig', '+tries=1', '+time=1', '@1.1.1.1', 'not-in-the-lab.example'],
+      ])
+        await lab.exec(node, command, { allowFailure: true });
+      t.regex(
+        (await lab.exec(node, ['cat', '/etc/resolv.conf'])).stdout,
+        /^nameserver (169\.254\.0\.1|fe80::1%eth0|\S+)$/m,
+        `${name}: the node resolves through a resolver of the lab`,
+      );
+      t.notRegex(
+        (await lab.exec(node, ['cat', '/etc/resolv.conf'])).stdout,
+        /127\.0\.0\.11/,
+        `${name}: never the engine's DNS`,
+      );
       for (const check of lab.scenario.checks)
         if (check.url !== undefined)
           await lab.exec(check.from, ['curl', '-sSk', '-o', '/dev/null', '--max-time', '3', check.url], {

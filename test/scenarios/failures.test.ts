@@ -19,7 +19,7 @@ const truthful = () =>
   ).then((run) => run.reports));
 
 test.serial('the failures corpus holds pairs: every broken setup has its fix beside it', (t) => {
-  t.true(files.length >= 8, files.join(', '));
+  t.true(files.length >= 12, files.join(', '));
   for (const file of files.filter((name) => !/-(fixed|loose)\.yaml$/.test(name) && name !== 'kill-switch.yaml')) {
     const fix = file === 'kill-switch-missing.yaml' ? 'kill-switch.yaml' : file.replace(/\.yaml$/, '-fixed.yaml');
     t.true(files.includes(fix), `${file} has its fix ${fix}`);
@@ -30,7 +30,7 @@ for (const [position, file] of files.entries()) {
   test.serial(`failures: ${file} passes with the truth as its expectation`, async (t) => {
     const report = (await truthful())[position]!;
     for (const check of report.checks)
-      t.log(`${check.pass ? 'PASS' : 'FAIL'} ${check.from} ${check.url}: ${check.reasons.join('; ')}`);
+      t.log(`${check.pass ? 'PASS' : 'FAIL'} ${check.from} ${check.target}: ${check.reasons.join('; ')}`);
     t.is(report.scenario, loadScenario(dir + file).name);
     t.true(report.pass);
   });
@@ -63,11 +63,17 @@ test.serial(
           'expect: { path: internet, sourceIp: "2001:db8:a::12" }',
           'expect: { path: tunnel, sourceIp: "2001:db8:b::70" }',
         ),
+        flipped(
+          'dns-leak.yaml',
+          'expect: { path: internet, resolver: internet, sourceIp: 198.51.100.20 }',
+          'expect: { path: internet, resolver: B, sourceIp: 198.51.100.20 }',
+        ),
+        flipped('ssh-lost.yaml', 'expect: { path: none }', 'expect: { path: internet }'),
       ],
       { concurrency: 2 },
     );
     const failing = reports.map((report) => report.checks.flatMap((check, index) => (check.pass ? [] : [index + 1])));
-    t.deepEqual(failing, [[2], [2], [2], [2]], 'exactly the flipped check fails in each');
+    t.deepEqual(failing, [[2], [2], [2], [2], [2], [2]], 'exactly the flipped check fails in each');
     const reason = (at: number) => reports[at]!.checks[1]!.reasons.join(' ');
     t.regex(
       reason(0),
@@ -76,5 +82,13 @@ test.serial(
     t.regex(reason(1), /^the transfer stalled: \d+ of 2000000 bytes arrived/);
     t.regex(reason(2), /^expected path none, observed internet: the request's TCP crossed the internet in clear/);
     t.regex(reason(3), /^expected path tunnel, observed internet/);
+    t.regex(
+      reason(4),
+      /^expected the resolver of B to answer, the ISP's resolver \(internet\) did: .*query\[A\] intranet\.example\.com from 198\.51\.100\.20/,
+    );
+    t.regex(
+      reason(5),
+      /^expected path internet, observed none: socat failed \(exit \d+: .*\) and the TCP listener logged nothing/,
+    );
   },
 );

@@ -1,0 +1,149 @@
+import test from 'ava';
+import { digResult, queryEntries } from './dns-check.ts';
+import { echoEntries, echoIdOf, pingResult } from './ping-check.ts';
+import { listenerEntries, socketResult } from './socket-check.ts';
+
+// What each kind's client and server say, as the lab's tools print it (socat 1.7.4, iputils ping 20221126,
+// dig 9.18, dnsmasq 2.90 with log-queries=extra, tcpdump 4.99 -n -i any): lines copied from lab nodes.
+
+test("socat: through on the listener's answer; a refused or timed-out connect has no client port; UDP always leaves from its port", (t) => {
+  t.deepEqual(socketResult(true, 0, 'wglab-ok\n', '', 20010), { exitCode: 0, localPort: 20010 });
+  t.deepEqual(
+    socketResult(
+      true,
+      1,
+      '',
+      '2026/12/01 18:59:03 socat[27] E connect(5, AF=2 10.9.0.1:23, 16): Connection refused\n',
+      20010,
+    ),
+    { exitCode: 1, error: 'connect(5, AF=2 10.9.0.1:23, 16): Connection refused' },
+  );
+  t.deepEqual(socketResult(true, 0, '', '', 20010), {
+    exitCode: 1,
+    localPort: 20010,
+    error: 'no answer from the listener before socat gave up',
+  });
+  t.deepEqual(socketResult(false, 0, '', '', 20020), {
+    exitCode: 1,
+    localPort: 20020,
+    error: 'no answer from the listener before socat gave up',
+  });
+  t.deepEqual(socketResult(false, 0, 'wglab-ok\n', '', 20020), { exitCode: 0, localPort: 20020 });
+  t.is(socketResult(false, 1, '', 'socat[25] E read(5, 0x5, 8192): Connection refused', 20020).localPort, undefined);
+});
+
+test('a listener log: the lines with the tag, the peer address in its shortest spelling', (t) => {
+  const log = [
+    '10.9.0.1 40001 lab-c1-aaaaaa',
+    '[fd00:0000:0000:0000:0000:0000:0000:0001] 40002 lab-c2-bbbbbb',
+    '::ffff:192.0.2.30 40003 lab-c3-cccccc',
+    'garbage',
+    '',
+  ].join('\n');
+  t.deepEqual(listenerEntries(log, 'lab-c1-aaaaaa'), [
+    { remoteAddr: '10.9.0.1', line: '10.9.0.1 40001 lab-c1-aaaaaa' },
+  ]);
+  t.is(listenerEntries(log, 'lab-c2-bbbbbb')[0]!.remoteAddr, 'fd00::1');
+  t.is(listenerEntries(log, 'lab-c3-cccccc')[0]!.remoteAddr, '192.0.2.30');
+  t.deepEqual(listenerEntries(log, 'lab-c9-zzzzzz'), []);
+});
+
+test('ping: a reply is through; otherwise what ping printed (frag needed, message too long), else the loss', (t) => {
+  t.deepEqual(pingResult(0, '1 packets transmitted, 1 received, 0% packet loss', ''), { exitCode: 0 });
+  t.deepEqual(
+    pingResult(
+      1,
+      'PING 10.0.0.2 (10.0.0.2) 1472(1500) bytes of data.\nping: local error: message too long, mtu=1420\n',
+      '',
+    ),
+    { exitCode: 1, error: 'local error: message too long, mtu=1420' },
+  );
+  t.deepEqual(
+    pingResult(
+      1,
+      'From 10.0.0.1 icmp_seq=1 Frag needed and DF set (mtu = 1420)\n1 packets transmitted, 0 received, +1 errors, 100% packet loss',
+      '',
+    ),
+    { exitCode: 1, error: 'From 10.0.0.1 icmp_seq=1 Frag needed and DF set (mtu = 1420)' },
+  );
+  t.deepEqual(pingResult(1, '1 packets transmitted, 0 received, 100% packet loss, time 0ms', ''), {
+    exitCode: 1,
+    error: 'no reply (100% packet loss)',
+  });
+  t.deepEqual(pingResult(2, '', ''), { exitCode: 2, error: 'no reply' });
+  t.is(echoIdOf(20000), 20000);
+  t.is(echoIdOf(65536 + 7), 7);
+});
+
+test("a ping target's log: the echo requests with the check's id, IPv4 and IPv6, from their source", (t) => {
+  const log = [
+    '18:59:07.578873 wg0   In  IP 10.20.0.1 > 10.20.0.2: ICMP echo request, id 20030, seq 1, length 1380',
+    '18:59:07.578900 eth0  In  IP6 2001:db8:a::12 > 2001:db8:b::70: ICMP6, echo request, id 20040, seq 1, length 64',
+    '18:59:07.579000 eth0  In  IP 10.20.0.1 > 10.20.0.2: ICMP echo request, id 20031, seq 1, length 64',
+  ].join('\n');
+  t.deepEqual(
+    echoEntries(log, 20030).map((entry) => entry.remoteAddr),
+    ['10.20.0.1'],
+  );
+  t.deepEqual(
+    echoEntries(log, 20040).map((entry) => entry.remoteAddr),
+    ['2001:db8:a::12'],
+  );
+  t.deepEqual(echoEntries(log, 1), []);
+});
+
+test('dig: status, answers and server of a response; a timeout is exit 9 with what dig said', (t) => {
+  const answered = [
+    '; <<>> DiG 9.18.41-1~deb12u1-Debian <<>> +tries=1 +time=6 +nocookie -b 0.0.0.0#20010 intranet.example.com A',
+    ';; global options: +cmd',
+    ';; Got answer:',
+    ';; ->>HEADER<<- opcode: QUERY, status: NOERROR, id: 56814',
+    ';; QUESTION SECTION:',
+    ';intranet.example.com.\t\tIN\tA',
+    '',
+    ';; ANSWER SECTION:',
+    'intranet.example.com.\t0\tIN\tA\t203.0.113.20',
+    '',
+    ';; SERVER: 10.20.0.2#53(10.20.0.2) (UDP)',
+  ].join('\n');
+  t.deepEqual(digResult(0, answered, ''), {
+    exitCode: 0,
+    dnsStatus: 'NOERROR',
+    answers: ['203.0.113.20'],
+    remoteIp: '10.20.0.2',
+  });
+  const nxdomain = answered.replace('NOERROR', 'NXDOMAIN').replace(/^intranet.*203\.0\.113\.20$/m, '');
+  t.deepEqual(digResult(0, nxdomain, ''), { exitCode: 0, dnsStatus: 'NXDOMAIN', answers: [], remoteIp: '10.20.0.2' });
+  t.deepEqual(
+    digResult(9, ';; communications error to 10.20.0.2#53: timed out\n;; no servers could be reached\n', ''),
+    {
+      exitCode: 9,
+      error: 'communications error to 10.20.0.2#53: timed out',
+    },
+  );
+  t.deepEqual(digResult(10, '', 'no nameserver in /etc/resolv.conf\n'), {
+    exitCode: 10,
+    error: 'no nameserver in /etc/resolv.conf',
+  });
+  t.deepEqual(digResult(0, '', ''), { exitCode: 9, error: 'no answer from the resolver' });
+});
+
+test("a resolver's log: the queries for the name from the check's port, whoever else asked", (t) => {
+  const log = [
+    'Dec  1 18:58:55 dnsmasq[12]: started, version 2.90 cachesize 150',
+    'Dec  1 18:58:56 dnsmasq[12]: 1 10.20.0.1/20010 query[A] intranet.example.com from 10.20.0.1',
+    'Dec  1 18:58:56 dnsmasq[12]: 1 10.20.0.1/20010 config intranet.example.com is 203.0.113.20',
+    'Dec  1 18:58:56 dnsmasq[12]: 2 198.51.100.20/20010 query[A] other.example.org from 198.51.100.20',
+    'Dec  1 18:58:57 dnsmasq[12]: 3 198.51.100.20/20011 query[A] Intranet.Example.com from 198.51.100.20',
+  ].join('\n');
+  t.deepEqual(
+    queryEntries(log, 'intranet.example.com', 20010).map((entry) => entry.remoteAddr),
+    ['10.20.0.1'],
+  );
+  t.deepEqual(
+    queryEntries(log, 'intranet.example.com.', 20011).map((entry) => entry.remoteAddr),
+    ['198.51.100.20'],
+    'names compare without case or the final dot',
+  );
+  t.deepEqual(queryEntries(log, 'intranet.example.com', 20012), []);
+});
