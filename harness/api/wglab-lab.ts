@@ -115,7 +115,7 @@ export class WglabLab implements AsyncDisposable {
       throw new WglabError(`lab.fault: ${kind} acts on the tunnel end the request comes from, but ${from} is not one`, {
         hint: `use ${ends.join(' or ')}`,
       });
-    const applied = await applyFault(this.lab, { fault: kind, from, url: '' });
+    const applied = await applyFault(this.lab, { fault: kind, from });
     let undone: Promise<void> | undefined;
     const undo = () => {
       undone ??= applied.undo();

@@ -48,7 +48,7 @@ export function predictChecks(input: ModelInput): CheckPrediction[] {
       kind && kind !== 'wireguard-blocked'
         ? faultTarget(plan, kind, check.from, targetHost(check), faultNode(check))
         : undefined;
-    const down = kind === 'wireguard-killed' ? undefined : target;
+    const down = kind === 'tunnel-down' || kind === 'peer-down' ? target : undefined;
     const killed = kind === 'wireguard-killed' ? target : undefined;
     const network = buildNetwork(input, {
       ...(down === undefined ? {} : { down }),
@@ -59,7 +59,11 @@ export function predictChecks(input: ModelInput): CheckPrediction[] {
     });
     if (target !== undefined)
       for (const key of [...learned.keys()]) if (key.startsWith(`${target} `)) learned.delete(key);
-    const prediction = transferOutcome(plan, check, predictCheck(network, input, check, position + 1));
+    const prediction = natOutcome(
+      plan,
+      check,
+      transferOutcome(plan, check, predictCheck(network, input, check, position + 1)),
+    );
     if (prediction.predicted.path === 'unknown') learningUnknown ??= `check ${position + 1}`;
     if (check.fault) {
       if (down !== undefined) prediction.steps.unshift({ kind: 'note', text: `fault: wg-quick down on ${down}` });
@@ -68,6 +72,8 @@ export function predictChecks(input: ModelInput): CheckPrediction[] {
           kind: 'note',
           text: `fault: WireGuard deleted on ${killed} without wg-quick (no hooks)`,
         });
+      else if (kind === 'nat-rebind')
+        prediction.steps.unshift({ kind: 'note', text: `fault: the NAT in front of ${target} forgets its mappings` });
       else prediction.steps.unshift({ kind: 'note', text: 'fault: the internet drops WireGuard UDP' });
       // After a fault the lab restarts WireGuard everywhere: what peers learned is gone.
       learned = startingHandshakes(input);
@@ -75,6 +81,34 @@ export function predictChecks(input: ModelInput): CheckPrediction[] {
     }
     return prediction;
   });
+}
+
+/**
+ * A NAT in front of an endpoint: the model walks its packets as if the endpoint held its public address (what
+ * leaves the NAT is the same), but it does not follow mappings: whether an inbound packet finds one (no mapping
+ * yet, expired after an idle wait, forgotten by nat-rebind) it does not decide, so such checks are unknown.
+ */
+function natOutcome(plan: ModelInput['plan'], check: Check, prediction: CheckPrediction): CheckPrediction {
+  const natted = plan.endpoints.filter((endpoint) => endpoint.nat);
+  if (natted.length === 0) return prediction;
+  const timeouts = natted.flatMap((endpoint) =>
+    endpoint.nat!.udpTimeout === undefined ? [] : [endpoint.nat!.udpTimeout],
+  );
+  const reason =
+    faultKind(check) === 'nat-rebind'
+      ? 'the NAT forgets its mappings (nat-rebind), and the model does not follow NAT mappings'
+      : check.idle !== undefined && timeouts.some((timeout) => check.idle! >= timeout)
+        ? `the check waits ${check.idle} s, as long as a NAT keeps an idle UDP mapping, and the model does not follow NAT mappings`
+        : natted.some((endpoint) => endpointOfNode(plan, check.from) !== endpoint.name)
+          ? `${natted.map((endpoint) => endpoint.name).join(', ')} sits behind a NAT, and a packet from outside may find no mapping: the model does not follow NAT mappings`
+          : undefined;
+  if (reason === undefined) return prediction;
+  return {
+    ...prediction,
+    predicted: { path: 'unknown' },
+    steps: [...prediction.steps, { kind: 'note', text: `unknown: ${reason}` }],
+    reason,
+  };
 }
 
 /**

@@ -1,7 +1,8 @@
-import { checkTarget, type CheckTargetFields } from '../scenario/check-target.ts';
+import { natRebindLines, natRebindUndoLines, reboundPorts } from './node-setup.ts';
+import { checkTarget, kindsNamed, type CheckTargetFields } from '../scenario/check-target.ts';
 import { faultKind, faultNode, type Check, type Fault } from '../scenario/scenario.ts';
 import type { Lab } from './lab.ts';
-import { endpointOfNode, nodeForHost, routerNode, type LabPlan } from './lab-plan.ts';
+import { endpointOfNode, natInFrontOf, nodeForHost, routerNode, type LabPlan } from './lab-plan.ts';
 
 /** A fault in effect, and how to take it back. */
 export interface AppliedFault {
@@ -34,7 +35,8 @@ export function faultTarget(
   aimedAt?: string,
 ): string | undefined {
   if (aimedAt !== undefined) return endpointOfNode(plan, aimedAt);
-  if (fault === 'tunnel-down' || fault === 'wireguard-killed') return endpointOfNode(plan, from);
+  if (fault === 'tunnel-down' || fault === 'wireguard-killed' || fault === 'nat-rebind')
+    return endpointOfNode(plan, from);
   if (fault === 'peer-down') {
     const server = host === undefined ? undefined : nodeForHost(plan, host);
     const holder = server === undefined ? undefined : endpointOfNode(plan, server);
@@ -82,6 +84,19 @@ export async function applyFault(
         },
       };
     }
+    case 'nat-rebind': {
+      const endpoint = target();
+      const nat = natInFrontOf(lab.plan, endpoint)!;
+      await lab.sh(nat.node, natRebindLines().join('\n'));
+      return {
+        fault,
+        description: `the NAT in front of ${endpoint} forgot its mappings and maps UDP to new public ports (${reboundPorts})`,
+        undo: async (options) => {
+          await lab.sh(nat.node, natRebindUndoLines().join('\n'));
+          await restore(options);
+        },
+      };
+    }
     case 'wireguard-blocked': {
       const ports = lab.plan.wireguardPorts.join(',');
       const rules = ['iptables', ...(lab.plan.ipv6 ? ['ip6tables'] : [])].flatMap((command) => [
@@ -107,6 +122,7 @@ export function wireguardIsUp(lab: Lab, node: string, iface = 'wg0'): Promise<bo
 
 /** The node-bound host a check goes to, for faults aimed by it (a dns check's name is no node's). */
 export function targetHost(check: CheckTargetFields): string | undefined {
+  if (kindsNamed(check).length !== 1) return undefined; // a fault applied by hand (lab.fault) names no check
   const target = checkTarget(check);
   return target.kind === 'dns' ? undefined : target.host;
 }

@@ -3,6 +3,7 @@ import { loadScenario } from '../wgconf/load-scenario.ts';
 import { scenarioConfigs } from '../wgconf/scenario-configs.ts';
 import { faultTarget } from './faults.ts';
 import { nodeForHost, planLab } from './lab-plan.ts';
+import { sameEndpoints } from './lab.ts';
 
 const scenario = (name: string) =>
   loadScenario(new URL(`../../scenarios/own-network/${name}.yaml`, import.meta.url).pathname);
@@ -48,4 +49,37 @@ test('several interfaces on one node, and IPv6 switches nodes to IPv6', (t) => {
   t.deepEqual(plan.wireguardPorts.sort(), [51820, 51821]);
   const v6 = scenario('ipv6-overlay');
   t.true(planLab(v6, { id: 'wglab-test' }).ipv6);
+});
+
+test('a plan holds the servers checks need, and a lab is reused only for a scenario that needs the same ones', (t) => {
+  const failures = (name: string) =>
+    loadScenario(new URL(`../../scenarios/failures/${name}.yaml`, import.meta.url).pathname);
+  const leak = planLab(failures('dns-leak'), { id: 'wglab-test' });
+  t.deepEqual(leak.listeners, [
+    { node: 'B', protocol: 'udp', port: 5353 },
+    { node: 'B', protocol: 'tcp', port: 22 },
+  ]);
+  t.deepEqual(leak.pingTargets, ['B']);
+  t.deepEqual(leak.resolvers, [{ node: 'internet' }, { node: 'B' }]);
+  t.true(sameEndpoints(leak, planLab(failures('dns-leak'), { id: 'wglab-other' })));
+  const fewer = { ...failures('dns-leak'), checks: failures('dns-leak').checks.slice(0, 3) };
+  t.false(sameEndpoints(leak, planLab(fewer, { id: 'wglab-other' })), 'no listener in the other: not the same lab');
+  const nat = planLab(failures('nat-keepalive'), { id: 'wglab-test' });
+  t.deepEqual(
+    nat.nodes.map((node) => [node.name, node.kind, node.networks]),
+    [
+      ['internet', 'router', ['wglab-test-A', 'wglab-test-B']],
+      ['A-nat', 'nat', ['wglab-test-A', 'wglab-test-A-inside']],
+      ['A', 'endpoint', ['wglab-test-A-inside']],
+      ['B', 'endpoint', ['wglab-test-B']],
+    ],
+  );
+  t.like(nat.endpoints[0]!.nat, {
+    node: 'A-nat',
+    address: '192.168.1.2',
+    prefix: 24,
+    gateway: '192.168.1.1',
+    udpTimeout: 5,
+  });
+  t.like(nat.nodes[1]!.sysctls, { 'net.ipv4.ip_forward': '1', 'net.netfilter.nf_conntrack_udp_timeout': '5' });
 });

@@ -1,7 +1,14 @@
 import { randomBytes } from 'node:crypto';
 import { checkTarget } from '../scenario/check-target.ts';
 import { isIpv6, parseCidr, sameAddress } from '../net/ip.ts';
-import { lanHosts as lanHostsOf, type Internet, type Link, type Scenario } from '../scenario/scenario.ts';
+import {
+  lanHosts as lanHostsOf,
+  natGateway,
+  type Internet,
+  type Link,
+  type Nat,
+  type Scenario,
+} from '../scenario/scenario.ts';
 import type { KeySource } from '../wgconf/generate-configs.ts';
 import { configAddresses, scenarioConfigs, splitConfigKey } from '../wgconf/scenario-configs.ts';
 import { redactWgConfig } from '../wgconf/redact.ts';
@@ -36,6 +43,23 @@ export interface EndpointPlan {
   lan?: { address: string };
   /** Files put on the node before WireGuard starts: path in the node -> local path. */
   files: Record<string, string>;
+  /** The NAT in front of it, when it sits behind one: the NAT holds its public address. */
+  nat?: NatPlan;
+}
+
+/** A NAT router in front of an endpoint: public address outside (eth0), `gateway` inside (eth1), masquerading. */
+export interface NatPlan {
+  /** The NAT's node: `<endpoint>-nat`. */
+  node: string;
+  /** The endpoint's address inside, and the prefix's length. */
+  address: string;
+  prefix: number;
+  /** The NAT's address inside (the prefix's first), the endpoint's default route. */
+  gateway: string;
+  /** UDP ports forwarded from the public address to the endpoint. */
+  forward: number[];
+  /** Seconds an idle UDP mapping lives, when the scenario sets it. */
+  udpTimeout?: number;
 }
 
 /** A lab node on an endpoint's LAN, its default route the endpoint; it runs nginx and can send checks. */
@@ -49,7 +73,7 @@ export interface LanHostPlan {
 }
 
 /** What a node is: the internet router, a scenario endpoint, or a host on an endpoint's LAN. */
-export type NodeKind = 'router' | 'endpoint' | 'lan-host';
+export type NodeKind = 'router' | 'endpoint' | 'lan-host' | 'nat';
 
 /** One container of the lab: its kind, the networks it is on (the first is its eth0) and its start-time sysctls. */
 export interface NodePlan {
@@ -64,9 +88,12 @@ export interface NodePlan {
 
 /** One network of the lab: an endpoint's link to the internet router, or an endpoint's LAN. */
 export interface LinkPlan {
-  /** The engine's network name: `<lab id>-<endpoint>` for a link, `<lab id>-<endpoint>-lan` for a LAN. */
+  /**
+   * The engine's network name: `<lab id>-<endpoint>` for a link (the router to the endpoint, or to its NAT),
+   * `<lab id>-<endpoint>-lan` for a LAN, `<lab id>-<endpoint>-inside` between a NAT and its endpoint.
+   */
   network: string;
-  kind: 'internet' | 'lan';
+  kind: 'internet' | 'lan' | 'inside';
   /** The endpoint the link belongs to. */
   endpoint: string;
   /** Conditions on the link, both directions (internet links): MTU on both sides, netem delay, jitter and loss. */
@@ -212,6 +239,9 @@ export function planLab(scenario: Scenario, options: PlanOptions = {}): LabPlan 
       ].map((address) => ({ address, node: endpoint.name })),
     ),
     ...lanHosts.map((host) => ({ address: host.address, node: host.name })),
+    ...Object.values(scenario.endpoints).flatMap((endpoint) =>
+      endpoint.nat ? [{ address: parseCidr(endpoint.nat.address)!.address, node: endpoint.name }] : [],
+    ),
     ...[...configs].flatMap(([key, config]) =>
       configAddresses(config).map((address) => ({ address, node: splitConfigKey(key).endpoint })),
     ),
@@ -237,6 +267,7 @@ export function planLab(scenario: Scenario, options: PlanOptions = {}): LabPlan 
     web: endpoint.serves !== undefined || servers.has(endpoint.name),
     lan: endpoint.lan && { address: endpoint.lan.address },
     files: endpoint.files,
+    ...(endpoint.nat ? { nat: natPlanOf(endpoint.name, endpoint.nat) } : {}),
   }));
   const hosts = [
     ...Object.values(scenario.endpoints).flatMap((endpoint) =>
@@ -276,6 +307,14 @@ export function planLab(scenario: Scenario, options: PlanOptions = {}): LabPlan 
         endpoint: endpoint.name,
         conditions: {},
       })),
+    ...endpoints
+      .filter((endpoint) => endpoint.nat)
+      .map((endpoint) => ({
+        network: `${id}-${endpoint.name}-inside`,
+        kind: 'inside' as const,
+        endpoint: endpoint.name,
+        conditions: {},
+      })),
   ];
   const linkOf = (endpoint: string, kind: LinkPlan['kind']) =>
     links.find((link) => link.endpoint === endpoint && link.kind === kind)!.network;
@@ -300,10 +339,35 @@ export function planLab(scenario: Scenario, options: PlanOptions = {}): LabPlan 
       },
       scenarioSysctls: {},
     },
+    ...endpoints.flatMap((endpoint) =>
+      endpoint.nat
+        ? [
+            {
+              name: endpoint.nat.node,
+              kind: 'nat' as const,
+              networks: [linkOf(endpoint.name, 'internet'), linkOf(endpoint.name, 'inside')],
+              sysctls: {
+                ...ipv6Sysctls,
+                'net.ipv4.ip_forward': '1',
+                ...(endpoint.nat.udpTimeout === undefined
+                  ? {}
+                  : {
+                      'net.netfilter.nf_conntrack_udp_timeout': String(endpoint.nat.udpTimeout),
+                      'net.netfilter.nf_conntrack_udp_timeout_stream': String(endpoint.nat.udpTimeout),
+                    }),
+              },
+              scenarioSysctls: {},
+            },
+          ]
+        : [],
+    ),
     ...endpoints.map((endpoint) => ({
       name: endpoint.name,
       kind: 'endpoint' as const,
-      networks: [linkOf(endpoint.name, 'internet'), ...(endpoint.lan ? [linkOf(endpoint.name, 'lan')] : [])],
+      networks: [
+        linkOf(endpoint.name, endpoint.nat ? 'inside' : 'internet'),
+        ...(endpoint.lan ? [linkOf(endpoint.name, 'lan')] : []),
+      ],
       sysctls: ipv6Sysctls,
       scenarioSysctls: scenario.endpoints[endpoint.name]!.sysctls,
     })),
@@ -413,4 +477,21 @@ export function newLabId(scenarioName: string): string {
       .replace(/^[-.]+|[-.]+$/g, '')
       .slice(0, 32) || 'lab';
   return `wglab-${slug}-${randomBytes(3).toString('hex')}`;
+}
+
+function natPlanOf(endpoint: string, nat: Nat): NatPlan {
+  const inside = parseCidr(nat.address)!;
+  return {
+    node: `${endpoint}-nat`,
+    address: inside.address,
+    prefix: inside.prefix,
+    gateway: natGateway(nat.address),
+    forward: nat.forward,
+    ...(nat.udpTimeout === undefined ? {} : { udpTimeout: nat.udpTimeout }),
+  };
+}
+
+/** The NAT in front of a node (an endpoint behind one, or a LAN host behind such an endpoint). */
+export function natInFrontOf(plan: Pick<LabPlan, 'endpoints' | 'lanHosts'>, node: string): NatPlan | undefined {
+  return plan.endpoints.find((endpoint) => endpoint.name === endpointOfNode(plan, node))?.nat;
 }

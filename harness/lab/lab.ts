@@ -380,6 +380,7 @@ export function sameEndpoints(a: LabPlan, b: LabPlan): boolean {
         endpoint.web,
         endpoint.lan ?? null,
         endpoint.files,
+        endpoint.nat ?? null,
       ]),
       plan.lanHosts,
       plan.hosts,
@@ -387,7 +388,12 @@ export function sameEndpoints(a: LabPlan, b: LabPlan): boolean {
       // What bring-up alone sets: link conditions, the router's behaviour, the scenario's sysctls.
       plan.links.map((link) => [link.endpoint, link.kind, link.conditions]),
       plan.internet,
-      plan.nodes.map((node) => [node.name, node.scenarioSysctls]),
+      plan.nodes.map((node) => [node.name, node.kind, node.sysctls, node.scenarioSysctls]),
+      // The servers bring-up starts: web bodies, listeners, ping logs, resolvers.
+      plan.web,
+      plan.listeners,
+      plan.pingTargets,
+      plan.resolvers,
     ]);
   return shape(a) === shape(b);
 }

@@ -1,3 +1,4 @@
+import type { NatPlan } from './lab-plan.ts';
 import type { Internet, Link } from '../scenario/scenario.ts';
 
 /**
@@ -74,3 +75,35 @@ export function sysctlLines(sysctls: Record<string, string>): string[] {
 }
 
 const shellWord = (text: string) => (/^[\w.:/,-]+$/.test(text) ? text : `'${text.replace(/'/g, `'\\''`)}'`);
+
+/**
+ * A NAT's rules: everything leaving by eth0 (the public side) masqueraded, each forwarded UDP port sent on to the
+ * endpoint inside. Mappings live as conntrack keeps them (the NAT's own UDP timeouts, set when it starts).
+ */
+export function natRuleLines(nat: Pick<NatPlan, 'address' | 'forward'>): string[] {
+  return [
+    'iptables -t nat -A POSTROUTING -o eth0 -j MASQUERADE',
+    ...nat.forward.map(
+      (port) => `iptables -t nat -A PREROUTING -i eth0 -p udp --dport ${port} -j DNAT --to-destination ${nat.address}`,
+    ),
+  ];
+}
+
+/** Public ports a NAT takes for new UDP mappings after `nat-rebind`: none it used before. */
+export const reboundPorts = '61000-61999';
+
+/** `nat-rebind`: the NAT forgets every mapping, and maps UDP to new public ports from now on. */
+export function natRebindLines(): string[] {
+  return [
+    `iptables -t nat -I POSTROUTING 1 -o eth0 -p udp -j MASQUERADE --to-ports ${reboundPorts}`,
+    'conntrack -F 2>/dev/null || true',
+  ];
+}
+
+/** Undoes `nat-rebind`: the NAT's first rules again, its mappings forgotten once more. */
+export function natRebindUndoLines(): string[] {
+  return [
+    `iptables -t nat -D POSTROUTING -o eth0 -p udp -j MASQUERADE --to-ports ${reboundPorts}`,
+    'conntrack -F 2>/dev/null || true',
+  ];
+}

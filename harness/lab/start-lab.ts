@@ -1,6 +1,6 @@
 import { readFileSync, statSync } from 'node:fs';
 import { WglabError } from '../errors.ts';
-import { internetRules, linkConditionLines, needsNetem, sysctlLines } from './node-setup.ts';
+import { internetRules, linkConditionLines, natRuleLines, needsNetem, sysctlLines } from './node-setup.ts';
 import type { StartedTestContainer } from 'testcontainers';
 import { isIpv6, parseCidr } from '../net/ip.ts';
 import type { Scenario } from '../scenario/scenario.ts';
@@ -247,21 +247,33 @@ async function configureAddresses(engine: Engine, lab: Lab): Promise<void> {
         }),
     ),
   );
+  // An endpoint behind a NAT holds its inside address on eth0 and routes through the NAT, which holds the public
+  // address (and the link's conditions) and masquerades; otherwise the endpoint holds them itself.
+  const publicSide = (endpoint: LabPlan['endpoints'][number]) => [
+    'ip -4 addr flush dev eth0',
+    'ip -4 route flush table main',
+    ...linkConditionLines('eth0', conditionsOf(endpoint.name)),
+    ...endpoint.publicIps.map(
+      (address) => `ip ${family(address)} addr add ${address}/${isIpv6(address) ? 128 : 32} dev eth0${nodad(address)}`,
+    ),
+    `ip route add ${routerLinkIp}/32 dev eth0 scope link`,
+    `ip route add default via ${routerLinkIp} dev eth0 onlink`,
+    ...(plan.ipv6 ? [`ip -6 route add default via ${routerLinkIp6} dev eth0`] : []),
+  ];
   const endpointScript = (endpoint: LabPlan['endpoints'][number]) => {
     const lan = endpoint.lan && parseCidr(endpoint.lan.address)!;
+    const nat = endpoint.nat;
     return [
       'set -e',
       devOf,
-      'ip -4 addr flush dev eth0',
-      'ip -4 route flush table main',
-      ...linkConditionLines('eth0', conditionsOf(endpoint.name)),
-      ...endpoint.publicIps.map(
-        (address) =>
-          `ip ${family(address)} addr add ${address}/${isIpv6(address) ? 128 : 32} dev eth0${nodad(address)}`,
-      ),
-      `ip route add ${routerLinkIp}/32 dev eth0 scope link`,
-      `ip route add default via ${routerLinkIp} dev eth0 onlink`,
-      ...(plan.ipv6 ? [`ip -6 route add default via ${routerLinkIp6} dev eth0`] : []),
+      ...(nat
+        ? [
+            'ip -4 addr flush dev eth0',
+            'ip -4 route flush table main',
+            `ip addr add ${nat.address}/${nat.prefix} dev eth0`,
+            `ip route add default via ${nat.gateway} dev eth0`,
+          ]
+        : publicSide(endpoint)),
       ...(lan
         ? [
             `d=$(dev_of ${lanMacs.get(endpoint.name)})`,
@@ -284,8 +296,37 @@ async function configureAddresses(engine: Engine, lab: Lab): Promise<void> {
       `ip ${family(gateway)} route add default via ${gateway} dev eth0`,
     ].join('\n');
   };
+  const insideMacs = new Map(
+    await Promise.all(
+      plan.endpoints
+        .filter((endpoint) => endpoint.nat)
+        .map(async (endpoint) => {
+          const info = await engine.dockerode.getContainer(nodes.get(endpoint.nat!.node)!.getId()).inspect();
+          return [
+            endpoint.name,
+            info.NetworkSettings.Networks[`${plan.id}-${endpoint.name}-inside`]?.MacAddress,
+          ] as const;
+        }),
+    ),
+  );
+  const natScript = (endpoint: LabPlan['endpoints'][number]) => {
+    const nat = endpoint.nat!;
+    return [
+      'set -e',
+      devOf,
+      ...publicSide(endpoint),
+      `d=$(dev_of ${insideMacs.get(endpoint.name)})`,
+      '[ "$d" = eth1 ] || { ip link set "$d" down; ip link set "$d" name eth1; ip link set eth1 up; }',
+      'ip -4 addr flush dev eth1',
+      `ip addr add ${nat.gateway}/${nat.prefix} dev eth1`,
+      ...natRuleLines(nat),
+    ].join('\n');
+  };
   await Promise.all([
     exec(routerNode, routerScript.join('\n')),
+    ...plan.endpoints
+      .filter((endpoint) => endpoint.nat)
+      .map((endpoint) => exec(endpoint.nat!.node, natScript(endpoint))),
     ...plan.endpoints.map((endpoint) => exec(endpoint.name, endpointScript(endpoint))),
     ...plan.lanHosts.map((host) => exec(host.name, lanHostScript(host))),
   ]);

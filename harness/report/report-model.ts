@@ -74,6 +74,8 @@ export interface TopologyReport {
     sysctls?: Record<string, string>;
     /** It runs a resolver (`resolver: true`). */
     resolver?: true;
+    /** The NAT in front of it: its address inside, the NAT's idle UDP timeout and forwarded ports. */
+    nat?: { address: string; udpTimeout?: number; forward: number[] };
   }[];
   /** What the internet router drops, when the scenario says (`icmp`, `fragments`). */
   internet?: { icmp: string; fragments: string };

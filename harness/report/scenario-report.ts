@@ -76,6 +76,7 @@ export function scenarioReport(run: ScenarioRun, checks: CheckReport[]): Scenari
       ...(endpoint.link && Object.keys(endpoint.link).length > 0 ? { link: endpoint.link } : {}),
       ...(Object.keys(endpoint.sysctls).length > 0 ? { sysctls: endpoint.sysctls } : {}),
       ...(endpoint.resolver ? { resolver: true as const } : {}),
+      ...(endpoint.nat ? { nat: endpoint.nat } : {}),
     })),
     tunnel: [...plan.wireguardOrder].reverse(),
     ...(scenario.internet ? { internet: scenario.internet } : {}),

@@ -106,6 +106,9 @@ export function topologySvg(topology: TopologyReport, overlay?: PathOverlay, tit
       endpoint.serves ? `serves ${endpoint.serves}` : '',
       endpoint.transparent ? 'transparent' : '',
       endpoint.resolver ? 'resolver' : '',
+      endpoint.nat
+        ? `behind NAT as ${endpoint.nat.address}${endpoint.nat.udpTimeout === undefined ? '' : ` (UDP ${endpoint.nat.udpTimeout} s)`}`
+        : '',
     ]
       .filter(Boolean)
       .join(', ');

@@ -56,6 +56,16 @@ export const linkSchema = z.strictObject({
     .optional(),
 });
 
+/** A NAT router in front of an endpoint: it holds the public address, the endpoint an address behind it. */
+export const natSchema = z.strictObject({
+  /** The endpoint's address inside, with the prefix: the prefix's first address is the NAT (its default route). */
+  address: cidr,
+  /** Seconds an idle UDP mapping lives (replied or not): conntrack's UDP timeouts in the NAT. */
+  udpTimeout: z.number().int().min(1).max(3600).optional(),
+  /** UDP ports forwarded from the public address to the endpoint. */
+  forward: z.array(port).default([]),
+});
+
 /** The router between all public links. */
 export const internetSchema = z.strictObject({
   /** The router drops ICMP error messages (fragmentation needed, packet too big, unreachable): PMTU discovery breaks. */
@@ -78,6 +88,8 @@ export const endpointSchema = z.strictObject({
     .default({}),
   /** The endpoint's link to the internet: MTU, delay, jitter, loss. */
   link: linkSchema.optional(),
+  /** A NAT router in front of the endpoint: it holds `publicIp`, the endpoint `nat.address` behind it. */
+  nat: natSchema.optional(),
   /** Runs a DNS server on all the node's addresses, answering the lab's names and logging each query with its source. */
   resolver: z.boolean().default(false),
   /** net.* sysctls set in the node before WireGuard starts (e.g. net.ipv4.conf.all.rp_filter: "1"). */
@@ -90,7 +102,7 @@ export const endpointSchema = z.strictObject({
 });
 
 export const reachFixes = ['prefix', 'route', 'rule'] as const;
-export const faults = ['tunnel-down', 'peer-down', 'wireguard-blocked', 'wireguard-killed'] as const;
+export const faults = ['tunnel-down', 'peer-down', 'wireguard-blocked', 'wireguard-killed', 'nat-rebind'] as const;
 export const paths = ['tunnel', 'internet', 'none'] as const;
 
 export const tunnelSchema = z.strictObject({
@@ -239,6 +251,7 @@ export interface AimedFault {
   node: string;
 }
 export type Link = z.output<typeof linkSchema>;
+export type Nat = z.output<typeof natSchema>;
 export type Internet = z.output<typeof internetSchema>;
 
 /** A check's fault kind, however it was written. */
@@ -296,4 +309,14 @@ export function lanHosts(scenario: Scenario): LanHost[] {
 export function lanHostForHost(scenario: Scenario, host: string): LanHost | undefined {
   const bare = host.replace(/^\[|\]$/g, '');
   return lanHosts(scenario).find((lanHost) => lanHost.name === bare || sameAddress(lanHost.address, bare));
+}
+
+/** The NAT's address inside: the first address of the endpoint's `nat.address` prefix (192.168.1.1 for 192.168.1.2/24). */
+export function natGateway(address: string): string {
+  const cidr = parseCidr(address)!;
+  const octets = cidr.address.split('.').map(Number);
+  const value = ((octets[0]! << 24) | (octets[1]! << 16) | (octets[2]! << 8) | octets[3]!) >>> 0;
+  const mask = cidr.prefix === 0 ? 0 : (0xffffffff << (32 - cidr.prefix)) >>> 0;
+  const first = ((value & mask) + 1) >>> 0;
+  return [first >>> 24, (first >>> 16) & 255, (first >>> 8) & 255, first & 255].join('.');
 }

@@ -1,6 +1,14 @@
 import { checkTarget } from './check-target.ts';
-import { cidrContains, isIpAddress, parseCidr, sameAddress } from '../net/ip.ts';
-import { endpointForHost, faultKind, faultNode, lanHostForHost, lanHosts, type Scenario } from './scenario.ts';
+import { cidrContains, isIpAddress, isIpv4, parseCidr, sameAddress } from '../net/ip.ts';
+import {
+  endpointForHost,
+  faultKind,
+  faultNode,
+  lanHostForHost,
+  lanHosts,
+  natGateway,
+  type Scenario,
+} from './scenario.ts';
 
 /** A rule of the scenario format broken, with the field path it concerns. */
 export interface ScenarioProblem {
@@ -47,6 +55,35 @@ export function validateScenario(
     for (const field of ['publicIps', 'wgIps'] as const) {
       for (const address of endpoint[field])
         own(address, `${endpoint.name}.${field.slice(0, -1)}`, ['endpoints', endpoint.name, field.slice(0, -1)]);
+    }
+    if (endpoint.nat) {
+      const inside = parseCidr(endpoint.nat.address)!;
+      const at = ['endpoints', endpoint.name, 'nat'];
+      if (!isIpv4(inside.address) || inside.prefix > 30)
+        add(
+          [...at, 'address'],
+          `${endpoint.nat.address} is not an IPv4 address in a prefix with room for the NAT (at most /30)`,
+          'write the address behind the NAT with its network, e.g. 192.168.1.2/24 (the NAT takes 192.168.1.1)',
+        );
+      else if (sameAddress(natGateway(endpoint.nat.address), inside.address))
+        add(
+          [...at, 'address'],
+          `${inside.address} is the prefix's first address, which the NAT holds`,
+          `use another address of the prefix, e.g. ${natGateway(endpoint.nat.address).replace(/\d+$/, (last) => String(Number(last) + 1))}`,
+        );
+      else own(inside.address, `${endpoint.name}.nat`, [...at, 'address']);
+      if (endpoint.publicIps.some((address) => !isIpv4(address)))
+        add(
+          ['endpoints', endpoint.name, 'publicIp'],
+          'an endpoint behind a NAT takes one IPv4 public address (the NAT is IPv4)',
+          'give the endpoint one IPv4 publicIp, or leave out nat:',
+        );
+      if (scenario.endpoints[`${endpoint.name}-nat`])
+        add(
+          at,
+          `the NAT in front of ${endpoint.name} is the node ${endpoint.name}-nat, a name an endpoint already has`,
+          'rename that endpoint',
+        );
     }
     if (endpoint.link?.jitter !== undefined && endpoint.link.delay === undefined)
       add(
@@ -227,7 +264,16 @@ export function validateScenario(
     }
     const kind = faultKind(check);
     const aimed = faultNode(check);
-    if (kind && aimed !== undefined) {
+    if (kind === 'nat-rebind') {
+      const node = aimed ?? from;
+      const natted = node === undefined ? undefined : scenario.endpoints[behind(node)];
+      if (node !== undefined && !natted?.nat)
+        add(
+          aimed !== undefined ? at('fault', 'node') : at('fault'),
+          `fault nat-rebind acts on the NAT in front of ${behind(node)}, and ${behind(node)} has none`,
+          `give ${behind(node)} nat: { address: 192.168.1.2/24 }, or aim it: fault: { kind: nat-rebind, node: <endpoint behind a NAT> }`,
+        );
+    } else if (kind && aimed !== undefined) {
       const node = scenario.endpoints[aimed] ? aimed : hosts.find((host) => host.name === aimed)?.name;
       if (!node) add(at('fault', 'node'), `node "${aimed}" does not exist`, known);
       else if (kind === 'wireguard-blocked')

@@ -121,6 +121,15 @@ async function observe(
         iface: lanInterface,
         role: 'lan' as const,
       })),
+    // Both sides of each NAT: what the endpoint sent, and what the NAT made of it.
+    ...lab.plan.endpoints.flatMap((endpoint) =>
+      endpoint.nat
+        ? [
+            { label: `${endpoint.nat.node} inside`, node: endpoint.nat.node, iface: 'eth1', role: 'lan' as const },
+            { label: `${endpoint.nat.node} outside`, node: endpoint.nat.node, iface: 'eth0', role: 'lan' as const },
+          ]
+        : [],
+    ),
   ];
   const isWireguard = (point: { role: string }) => point.role === 'tunnel';
   const up = await Promise.all(

@@ -175,6 +175,8 @@ test.serial(
       // Resolvers (the ISP's on the router, one on an endpoint), DNS = through resolvconf, TCP listeners.
       'failures/dns-leak-fixed',
       'failures/ssh-lost-fixed',
+      // A NAT node: its own conntrack timeouts and masquerade.
+      'failures/nat-keepalive',
     ]) {
       await using lab = await startLab(loadScenario(new URL(`../../scenarios/${name}.yaml`, import.meta.url).pathname));
       const node = lab.plan.endpoints[0]!.name;

@@ -19,7 +19,7 @@ const truthful = () =>
   ).then((run) => run.reports));
 
 test.serial('the failures corpus holds pairs: every broken setup has its fix beside it', (t) => {
-  t.true(files.length >= 12, files.join(', '));
+  t.true(files.length >= 16, files.join(', '));
   for (const file of files.filter((name) => !/-(fixed|loose)\.yaml$/.test(name) && name !== 'kill-switch.yaml')) {
     const fix = file === 'kill-switch-missing.yaml' ? 'kill-switch.yaml' : file.replace(/\.yaml$/, '-fixed.yaml');
     t.true(files.includes(fix), `${file} has its fix ${fix}`);
@@ -69,11 +69,13 @@ test.serial(
           'expect: { path: internet, resolver: B, sourceIp: 198.51.100.20 }',
         ),
         flipped('ssh-lost.yaml', 'expect: { path: none }', 'expect: { path: internet }'),
+        flipped('nat-keepalive.yaml', 'idle: 8, expect: { path: none }', 'idle: 8, expect: { path: tunnel }'),
+        flipped('nat-rebind.yaml', 'idle: 3, expect: { path: none }', 'idle: 3, expect: { path: tunnel }'),
       ],
       { concurrency: 2 },
     );
     const failing = reports.map((report) => report.checks.flatMap((check, index) => (check.pass ? [] : [index + 1])));
-    t.deepEqual(failing, [[2], [2], [2], [2], [2], [2]], 'exactly the flipped check fails in each');
+    t.deepEqual(failing, [[2], [2], [2], [2], [2], [2], [4], [2]], 'exactly the flipped check fails in each');
     const reason = (at: number) => reports[at]!.checks[1]!.reasons.join(' ');
     t.regex(
       reason(0),
@@ -86,6 +88,8 @@ test.serial(
       reason(4),
       /^expected the resolver of B to answer, the ISP's resolver \(internet\) did: .*query\[A\] intranet\.example\.com from 198\.51\.100\.20/,
     );
+    t.regex(reports[6]!.checks[3]!.reasons.join(' '), /^expected path tunnel, observed none: curl failed \(exit 28/);
+    t.regex(reports[7]!.checks[1]!.reasons.join(' '), /^expected path tunnel, observed none: curl failed \(exit 28/);
     t.regex(
       reason(5),
       /^expected path internet, observed none: socat failed \(exit \d+: .*\) and the TCP listener logged nothing/,
