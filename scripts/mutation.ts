@@ -20,6 +20,10 @@ const defaultModules = [
   'harness/wgconf/parse-wg-config.ts',
   'harness/lab/lab-resources.ts',
   'harness/lab/node-setup.ts',
+  'harness/lab/services.ts',
+  // What each check kind's client printed and its server logged, read into evidence; where a check goes.
+  'harness/verify/kinds/client-output.ts',
+  'harness/scenario/check-target.ts',
 ];
 
 function modulesIn(dir: string, except: string[] = []): string[] {

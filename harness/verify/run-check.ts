@@ -11,7 +11,7 @@ import type { Check } from '../scenario/scenario.ts';
 import { checkTarget } from '../scenario/check-target.ts';
 import type { SentCheck } from './kinds/check-kind.ts';
 import { checkKindOf } from './kinds/check-kinds.ts';
-import { echoIdOf } from './kinds/ping-check.ts';
+import { echoIdOf } from './kinds/client-output.ts';
 import { noneWaitSeconds } from './none-wait.ts';
 import { decideVerdict, type Evidence, type RequestResult, type ServerLogEntry, type Verdict } from './verdict.ts';
 

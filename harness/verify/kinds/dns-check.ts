@@ -1,7 +1,5 @@
-import { routerNode } from '../../lab/lab-plan.ts';
+import { digResult, queryEntries } from './client-output.ts';
 import { resolverLogPath } from '../../lab/services.ts';
-import { canonicalAddress } from '../../net/ip.ts';
-import type { RequestResult, ServerLogEntry } from '../verdict.ts';
 import { readOnce, type CheckKind } from './check-kind.ts';
 
 /**
@@ -40,40 +38,3 @@ export const dnsCheck: CheckKind = {
     );
   },
 };
-
-/** What dig said: the status and answers of a response, the server that gave it; or that none came. */
-export function digResult(exitCode: number, stdout: string, stderr: string): RequestResult {
-  const status = /status: ([A-Z]+)/.exec(stdout)?.[1];
-  const server = /^;; SERVER: ([^#\s]+)#/m.exec(stdout)?.[1];
-  const answers = stdout
-    .split('\n')
-    .filter((line) => line.trim() !== '' && !line.startsWith(';'))
-    .map((line) => line.trim().split(/\s+/))
-    .filter((words) => words.length >= 5 && words[2] === 'IN')
-    .map((words) => words.slice(4).join(' '));
-  if (exitCode === 0 && status !== undefined)
-    return { exitCode, dnsStatus: status, answers, ...(server ? { remoteIp: server } : {}) };
-  const said = [...stderr.split('\n'), ...stdout.split('\n')]
-    .map((line) => line.replace(/^;; /, '').trim())
-    .find((line) => /timed out|no servers|unreachable|refused|nameserver/i.test(line));
-  return { exitCode: exitCode === 0 ? 9 : exitCode, error: said ?? 'no answer from the resolver' };
-}
-
-/**
- * A resolver log's queries for `name` from source port `port` (dnsmasq, log-queries=extra:
- * `dnsmasq[12]: 3 10.0.0.1/20000 query[A] app.example.com from 10.0.0.1`).
- */
-export function queryEntries(log: string, name: string, port: number): ServerLogEntry[] {
-  const wanted = name.toLowerCase().replace(/\.$/, '');
-  return log
-    .split('\n')
-    .map((line) => ({ line: line.trim(), match: /\d+ (\S+)\/(\d+) query\[\w+\] (\S+) from (\S+)$/.exec(line.trim()) }))
-    .filter(
-      ({ match }) =>
-        match !== null && Number(match[2]) === port && match[3]!.toLowerCase().replace(/\.$/, '') === wanted,
-    )
-    .map(({ line, match }) => ({ remoteAddr: canonicalAddress(match![4]!), line }));
-}
-
-/** The node name a resolver's log entry stands for: `internet` for the ISP's on the router. */
-export const ispResolver = routerNode;

@@ -1,7 +1,13 @@
 import test from 'ava';
-import { digResult, queryEntries } from './dns-check.ts';
-import { echoEntries, echoIdOf, pingResult } from './ping-check.ts';
-import { listenerEntries, socketResult } from './socket-check.ts';
+import {
+  digResult,
+  echoEntries,
+  echoIdOf,
+  listenerEntries,
+  pingResult,
+  queryEntries,
+  socketResult,
+} from './client-output.ts';
 
 // What each kind's client and server say, as the lab's tools print it (socat 1.7.4, iputils ping 20221126,
 // dig 9.18, dnsmasq 2.90 with log-queries=extra, tcpdump 4.99 -n -i any): lines copied from lab nodes.
