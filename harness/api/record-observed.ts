@@ -67,6 +67,7 @@ export function recordObserved(scenario: Scenario, report: ScenarioReport): Reco
               ...(check.observed.sourceIp === null ? {} : { sourceIp: check.observed.sourceIp }),
               path,
               ...(check.observed.stalls ? { stalls: true } : {}),
+              ...(check.observed.resolver === undefined ? {} : { resolver: check.observed.resolver }),
             };
       return [index, expect] as const;
     }),

@@ -101,3 +101,14 @@ test('a stall is recorded as one, and an expect that differs only in stalls is c
   t.is(stalled.changes.length, 1);
   t.is(recordExpectations(text, new Map([[0, { path: 'tunnel', stalls: false }]])).changes.length, 0);
 });
+
+test('the resolver of a dns check is recorded, and an expect that differs only in it is changed', (t) => {
+  t.is(
+    expectationText({ sourceIp: '10.0.0.1', path: 'tunnel', resolver: 'B' }),
+    '{ sourceIp: 10.0.0.1, path: tunnel, resolver: B }',
+  );
+  const text = 'name: x\nchecks:\n  - { from: A, dns: a.example, expect: { path: internet, resolver: internet } }\n';
+  const moved = recordExpectations(text, new Map([[0, { path: 'internet', resolver: 'B' }]]));
+  t.is(moved.text, text.replace('resolver: internet', 'resolver: B'));
+  t.is(recordExpectations(text, new Map([[0, { path: 'internet', resolver: 'internet' }]])).changes.length, 0);
+});

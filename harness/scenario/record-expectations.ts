@@ -11,7 +11,7 @@ export interface RecordedChange {
 
 /** `{ sourceIp: 10.0.0.1, path: tunnel }`, the way docs/scenarios.md writes an expectation. */
 export function expectationText(expect: Expectation): string {
-  return `{ ${expect.sourceIp === undefined ? '' : `sourceIp: ${expect.sourceIp}, `}path: ${expect.path}${expect.stalls ? ', stalls: true' : ''} }`;
+  return `{ ${expect.sourceIp === undefined ? '' : `sourceIp: ${expect.sourceIp}, `}path: ${expect.path}${expect.stalls ? ', stalls: true' : ''}${expect.resolver === undefined ? '' : `, resolver: ${expect.resolver}`} }`;
 }
 
 /**
@@ -52,7 +52,8 @@ export function recordExpectations(
       before &&
       before.path === after.path &&
       before.sourceIp === after.sourceIp &&
-      Boolean(before.stalls) === Boolean(after.stalls)
+      Boolean(before.stalls) === Boolean(after.stalls) &&
+      before.resolver === after.resolver
     )
       continue;
     changes.push({ index, ...(before ? { before } : {}), after });
