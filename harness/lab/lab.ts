@@ -1,12 +1,13 @@
 import type { StartedTestContainer } from 'testcontainers';
 import type { Scenario } from '../scenario/scenario.ts';
 import type { Engine } from './engine.ts';
-import type { LabPlan } from './lab-plan.ts';
+import { routerNode, type LabPlan } from './lab-plan.ts';
 import { EngineGoneError, engineAnswers } from './engine-gone.ts';
 import { LabClosedError, type LabTeardown } from './lab-teardown.ts';
 import { NodeCommandError } from './node-command-error.ts';
 import { NodeShell } from './node-shell.ts';
 import { wgQuickEnv, type WireguardFlavour } from './wireguard-flavour.ts';
+import { slownessFactor } from './engine-speed.ts';
 
 export interface ExecResult {
   exitCode: number;
@@ -49,6 +50,10 @@ export class Lab implements AsyncDisposable {
   private requests = 0;
   /** A fault was undone except for WireGuard's restart, which the next check (or reconfigure) does first. */
   private restartPending = false;
+  /** The engine's slowness, measured once (see engineSlowness). */
+  private slowness?: Promise<number>;
+  /** The slowest TCP connection (curl's time_connect, seconds) a check of this lab has made. */
+  private slowestConnectSeconds?: number;
 
   constructor(init: {
     plan: LabPlan;
@@ -181,6 +186,37 @@ export class Lab implements AsyncDisposable {
   clientPorts(): PortRange {
     const from = 20000 + (this.requests++ % 1000) * 10;
     return { from, to: from + 9 };
+  }
+
+  /**
+   * How many times slower than a native engine this lab's engine is (1 on a native engine, ≈10 on an emulated VM):
+   * the fastest of three trivial commands in the router, measured once per lab. Timeouts are multiplied by it, so a
+   * slow engine gets time to answer and a native one keeps quick `none` verdicts. WGLAB_ENGINE_FACTOR sets it.
+   */
+  engineSlowness(): Promise<number> {
+    this.slowness ??= (async () => {
+      const given = Number(process.env.WGLAB_ENGINE_FACTOR);
+      if (given > 0) return given;
+      await this.exec(routerNode, ['true'], { allowFailure: true }); // opens the shell session
+      let fastest = Infinity;
+      for (let round = 0; round < 3; round++) {
+        const start = performance.now();
+        await this.exec(routerNode, ['true'], { allowFailure: true });
+        fastest = Math.min(fastest, (performance.now() - start) / 1000);
+      }
+      return slownessFactor(fastest);
+    })();
+    return this.slowness;
+  }
+
+  /** The slowest TCP connection a check of this lab has made (seconds), for how long a `none` check waits. */
+  get slowestConnect(): number | undefined {
+    return this.slowestConnectSeconds;
+  }
+
+  /** Notes how long a check's TCP connection took. */
+  noteConnect(seconds: number): void {
+    this.slowestConnectSeconds = Math.max(this.slowestConnectSeconds ?? 0, seconds);
   }
 
   /** When the last check's requests ended (ms, performance.now()): the lab is idle of check traffic since. */

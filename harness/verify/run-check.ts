@@ -2,7 +2,6 @@ import { randomBytes } from 'node:crypto';
 import type { CapturePoint } from '../evidence/flows.ts';
 import { readPcap } from '../evidence/pcap.ts';
 import { startCapture } from '../lab/capture.ts';
-import { engineSlowness } from '../lab/engine-speed.ts';
 import { applyFault, wireguardIsUp } from '../lab/faults.ts';
 import type { Lab } from '../lab/lab.ts';
 import { endpointOfNode, lanInterface, nodeForHost, routerNode } from '../lab/lab-plan.ts';
@@ -207,20 +206,16 @@ async function observe(
   });
 }
 
-/** The slowest TCP connection (curl's time_connect) each lab has made. */
-const slowestConnect = new WeakMap<Lab, number>();
-
 /** Sends a check with its kind's client, waiting long for a path expected to work and briefly for one expected to fail. */
 async function sendCheck(lab: Lab, sent: SentCheck): Promise<RequestResult> {
   const quick = sent.check.expect?.path === 'none';
-  const slowness = await engineSlowness(lab); // 1 on a native engine; timeouts grow with a slow (emulated) one
+  const slowness = await lab.engineSlowness(); // 1 on a native engine; timeouts grow with a slow (emulated) one
   // A check expected to get through may take its time (TCP and TLS, a first handshake through WireGuard on an
   // emulated engine): waiting longer changes no verdict of a working path, and only slows a failing one.
-  const connect = quick ? noneWaitSeconds(slowestConnect.get(lab), slowness) : 6 * slowness;
+  const connect = quick ? noneWaitSeconds(lab.slowestConnect, slowness) : 6 * slowness;
   const answer = await checkKindOf(sent.target.kind).send(lab, sent, { connect, slowness });
   // TCP only: a none check whose TCP connects is wrong whatever TLS then does, and a timeout after the
   // connection reads unclear (verdict), so the wait need only cover a working path's TCP connect.
-  if (answer.connectSeconds !== undefined)
-    slowestConnect.set(lab, Math.max(slowestConnect.get(lab) ?? 0, answer.connectSeconds));
+  if (answer.connectSeconds !== undefined) lab.noteConnect(answer.connectSeconds);
   return answer;
 }
