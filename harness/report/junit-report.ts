@@ -41,7 +41,12 @@ export function junitReport(runs: ScenarioReport[]): string {
       const evidence = [
         `observed ${pathText(check.observed)}${check.observed.httpStatus ? ` (HTTP ${check.observed.httpStatus})` : ''}`,
         ...check.seen.map((line) => `seen at ${line}`),
-        `access log: ${check.logLine ?? '(no line)'}`,
+        `${check.kind === undefined || check.kind === 'http' ? 'access log' : 'server log'}: ${check.logLine ?? '(no line)'}`,
+        // The routing model's prediction beside the observation (wglab explain), and where the two disagree.
+        ...(check.predicted
+          ? [`predicted ${pathText({ path: check.predicted.path, sourceIp: check.predicted.sourceIp ?? null })}`]
+          : []),
+        ...(check.modelDisagrees ? [`model: ${check.modelDisagrees}`] : []),
       ].join('\n');
       if (!check.pass) {
         testcase

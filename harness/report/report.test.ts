@@ -378,3 +378,19 @@ test('a transfer in the report: bytes asked, expected to stall or not, what arri
     /<th>transfer<\/th>/,
   );
 });
+
+test("JUnit XML: the model's prediction beside the observation, its disagreement, and a kind's server log", (t) => {
+  const xml = junitReport([
+    scenario('m', [
+      check({
+        predicted: { path: 'internet', sourceIp: '198.51.100.1' },
+        modelDisagrees: 'the model predicted internet as 198.51.100.1, the lab saw tunnel as 10.0.0.1',
+      }),
+      check({ kind: 'dns', target: 'dns app.example.com', url: undefined, logLine: '1 10.0.0.1/20010 query[A]' }),
+    ]),
+  ]);
+  t.regex(xml, /predicted internet as 198\.51\.100\.1/);
+  t.regex(xml, /model: the model predicted internet as 198\.51\.100\.1, the lab saw tunnel as 10\.0\.0\.1/);
+  t.regex(xml, /name="2\. A dns app\.example\.com: expect/);
+  t.regex(xml, /server log: 1 10\.0\.0\.1\/20010 query\[A\]/);
+});

@@ -21,12 +21,12 @@ export function socketResult(
     .map((line) => line.replace(/^.*? socat\[\d+\] [EW] /, '').trim())
     .filter(Boolean)
     .at(-1);
-  const connected = tcp ? exitCode === 0 || !/connect\(/.test(stderr) : true;
   if (answered && exitCode === 0) return { exitCode: 0, localPort: sourcePort };
+  // socat ends 0 once it sent (UDP) or connected (TCP) and the answer did not come; a failed connect ends it 1.
   return {
     exitCode: exitCode === 0 ? 1 : exitCode,
-    ...(connected && exitCode === 0 ? { localPort: sourcePort } : {}),
-    error: error ?? 'no answer from the listener before socat gave up',
+    ...(exitCode === 0 ? { localPort: sourcePort } : {}),
+    error: error ?? `no answer from the listener before socat gave up${tcp ? '' : ' (UDP: the datagram left)'}`,
   };
 }
 
