@@ -167,7 +167,6 @@ function predictCheck(network: Network, input: ModelInput, check: Check, index: 
   const server = target.kind === 'dns' ? undefined : nodeForHost(input.plan, target.host);
   const client = network.nodes.get(check.from);
   const base = { index, check };
-  const extra = {};
   if (!client) return { ...base, predicted: { path: 'unknown' }, steps: [], reason: `no node ${check.from}` };
   const families = new Set(
     addressesOf(client)
@@ -197,7 +196,7 @@ function predictCheck(network: Network, input: ModelInput, check: Check, index: 
     if (attempt.kind === 'unknown')
       return {
         ...base,
-        predicted: { path: 'unknown', ...extra },
+        predicted: { path: 'unknown' },
         steps: [...attempt.steps, { kind: 'note', text: `unknown: ${attempt.reason}` }],
         reason: attempt.reason,
       };
@@ -232,7 +231,7 @@ function predictCheck(network: Network, input: ModelInput, check: Check, index: 
       if (tunnel && clear)
         return {
           ...base,
-          predicted: { path: 'unknown', sourceIp: attempt.sourceIp, ...extra },
+          predicted: { path: 'unknown', sourceIp: attempt.sourceIp },
           steps: [
             ...steps,
             { kind: 'note', text: 'unknown: the TCP would be both in the tunnel and in clear (the lab reads both)' },
@@ -242,7 +241,7 @@ function predictCheck(network: Network, input: ModelInput, check: Check, index: 
       if (!tunnel && !clear)
         return {
           ...base,
-          predicted: { path: 'unknown', sourceIp: attempt.sourceIp, ...extra },
+          predicted: { path: 'unknown', sourceIp: attempt.sourceIp },
           steps: [
             ...steps,
             { kind: 'note', text: 'unknown: neither a tunnel nor the router carries it (the lab reads unclear)' },
@@ -260,7 +259,7 @@ function predictCheck(network: Network, input: ModelInput, check: Check, index: 
   }
   return {
     ...base,
-    predicted: { path: 'none', ...extra },
+    predicted: { path: 'none' },
     steps: [...first!.steps, { kind: 'deliver', text: 'none' }],
     reason: `${first!.reason}${first!.stalls ? ' (dropped silently: curl waits for its timeout)' : ''}`,
   };

@@ -237,14 +237,23 @@ async function configureAddresses(engine: Engine, lab: Lab): Promise<void> {
   const rules = internetRules(plan.internet);
   if (rules) routerScript.push(`nft -f - <<'WGLAB_NFT'\n${rules}WGLAB_NFT`);
   const exec = (node: string, script: string) => lab.sh(node, script);
+  /** A node's MAC address on a network of the lab: which of its interfaces that network is. */
+  const macOn = async (node: string, network: string) =>
+    (await engine.dockerode.getContainer(nodes.get(node)!.getId()).inspect()).NetworkSettings.Networks[network]
+      ?.MacAddress;
+  /** Shell lines that name the interface with that MAC eth1 (the second network a node joined). */
+  const asEth1 = (mac: string | undefined) => [
+    `d=$(dev_of ${mac})`,
+    '[ "$d" = eth1 ] || { ip link set "$d" down; ip link set "$d" name eth1; ip link set eth1 up; }',
+    'ip -4 addr flush dev eth1',
+  ];
   const lanMacs = new Map(
     await Promise.all(
       plan.endpoints
         .filter((endpoint) => endpoint.lan)
-        .map(async (endpoint) => {
-          const info = await engine.dockerode.getContainer(nodes.get(endpoint.name)!.getId()).inspect();
-          return [endpoint.name, info.NetworkSettings.Networks[`${plan.id}-${endpoint.name}-lan`]?.MacAddress] as const;
-        }),
+        .map(
+          async (endpoint) => [endpoint.name, await macOn(endpoint.name, `${plan.id}-${endpoint.name}-lan`)] as const,
+        ),
     ),
   );
   // An endpoint behind a NAT holds its inside address on eth0 and routes through the NAT, which holds the public
@@ -276,9 +285,7 @@ async function configureAddresses(engine: Engine, lab: Lab): Promise<void> {
         : publicSide(endpoint)),
       ...(lan
         ? [
-            `d=$(dev_of ${lanMacs.get(endpoint.name)})`,
-            '[ "$d" = eth1 ] || { ip link set "$d" down; ip link set "$d" name eth1; ip link set eth1 up; }',
-            'ip -4 addr flush dev eth1',
+            ...asEth1(lanMacs.get(endpoint.name)),
             `ip ${family(lan.address)} addr add ${lan.address}/${lan.prefix} dev eth1${nodad(lan.address)}`,
           ]
         : []),
@@ -300,13 +307,10 @@ async function configureAddresses(engine: Engine, lab: Lab): Promise<void> {
     await Promise.all(
       plan.endpoints
         .filter((endpoint) => endpoint.nat)
-        .map(async (endpoint) => {
-          const info = await engine.dockerode.getContainer(nodes.get(endpoint.nat!.node)!.getId()).inspect();
-          return [
-            endpoint.name,
-            info.NetworkSettings.Networks[`${plan.id}-${endpoint.name}-inside`]?.MacAddress,
-          ] as const;
-        }),
+        .map(
+          async (endpoint) =>
+            [endpoint.name, await macOn(endpoint.nat!.node, `${plan.id}-${endpoint.name}-inside`)] as const,
+        ),
     ),
   );
   const natScript = (endpoint: LabPlan['endpoints'][number]) => {
@@ -315,9 +319,7 @@ async function configureAddresses(engine: Engine, lab: Lab): Promise<void> {
       'set -e',
       devOf,
       ...publicSide(endpoint),
-      `d=$(dev_of ${insideMacs.get(endpoint.name)})`,
-      '[ "$d" = eth1 ] || { ip link set "$d" down; ip link set "$d" name eth1; ip link set eth1 up; }',
-      'ip -4 addr flush dev eth1',
+      ...asEth1(insideMacs.get(endpoint.name)),
       `ip addr add ${nat.gateway}/${nat.prefix} dev eth1`,
       ...natRuleLines(nat),
     ].join('\n');

@@ -1,5 +1,5 @@
 import test from 'ava';
-import { cidrContains, commonPrefixLength, parseCidr, sameAddress } from './ip.ts';
+import { firstHostAddress, cidrContains, commonPrefixLength, parseCidr, sameAddress } from './ip.ts';
 
 test('parseCidr takes prefixes and bare addresses', (t) => {
   t.deepEqual(parseCidr('10.0.0.1/30'), { address: '10.0.0.1', prefix: 30 });
@@ -30,4 +30,11 @@ test('commonPrefixLength finds the smallest prefix holding both', (t) => {
 test('sameAddress compares normalized forms', (t) => {
   t.true(sameAddress('fd00::1', 'fd00:0:0::1'));
   t.false(sameAddress('10.0.0.1', '10.0.0.2'));
+});
+
+test('firstHostAddress: the address after the network address, whatever address of the prefix is given', (t) => {
+  t.is(firstHostAddress('192.168.1.2/24'), '192.168.1.1');
+  t.is(firstHostAddress('10.1.2.3/8'), '10.0.0.1');
+  t.is(firstHostAddress('172.16.5.6/30'), '172.16.5.5');
+  t.is(firstHostAddress('198.51.100.255/23'), '198.51.100.1');
 });

@@ -91,3 +91,10 @@ export function canonicalAddress(text: string): string {
     return (parsed as ipaddr.IPv6).toIPv4Address().toString();
   return parsed.toString();
 }
+
+/** The first address after an IPv4 prefix's network address (at most /31): 192.168.1.1 for 192.168.1.2/24. */
+export function firstHostAddress(cidr: string): string {
+  const bytes = ipaddr.IPv4.networkAddressFromCIDR(cidr).toByteArray();
+  bytes[3] = bytes[3]! + 1; // a network address of /31 or shorter ends in an even byte: no carry
+  return ipaddr.fromByteArray(bytes).toString();
+}

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { isIpAddress, isIpv4, parseCidr, sameAddress } from '../net/ip.ts';
+import { firstHostAddress, isIpAddress, isIpv4, parseCidr, sameAddress } from '../net/ip.ts';
 import { kindsNamed, splitHostPort } from './check-target.ts';
 
 const ip = z
@@ -313,10 +313,5 @@ export function lanHostForHost(scenario: Scenario, host: string): LanHost | unde
 
 /** The NAT's address inside: the first address of the endpoint's `nat.address` prefix (192.168.1.1 for 192.168.1.2/24). */
 export function natGateway(address: string): string {
-  const cidr = parseCidr(address)!;
-  const octets = cidr.address.split('.').map(Number);
-  const value = ((octets[0]! << 24) | (octets[1]! << 16) | (octets[2]! << 8) | octets[3]!) >>> 0;
-  const mask = cidr.prefix === 0 ? 0 : (0xffffffff << (32 - cidr.prefix)) >>> 0;
-  const first = ((value & mask) + 1) >>> 0;
-  return [first >>> 24, (first >>> 16) & 255, (first >>> 8) & 255, first & 255].join('.');
+  return firstHostAddress(address);
 }
