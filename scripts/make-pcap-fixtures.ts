@@ -23,12 +23,7 @@ async function main(): Promise<void> {
     await lab.exec('A', ['curl', '-sS', '-o', '/dev/null', 'https://app.example.com/']);
     await lab.exec('C', ['curl', '-sS', '-o', '/dev/null', 'https://app.example.com/']);
     await lab.sh(node, 'sleep 0.3; kill -INT $(cat /tmp/cap.pid); sleep 0.3');
-    const pcap = await lab.nodes.get(node)!.copyArchiveFromContainer('/tmp/cap.pcap');
-    const chunks: Buffer[] = [];
-    for await (const chunk of pcap) chunks.push(chunk as Buffer);
-    const tar = Buffer.concat(chunks);
-    const size = parseInt(tar.subarray(124, 136).toString().trim(), 8);
-    writeFileSync(`fixtures/pcap/${name}.pcap`, tar.subarray(512, 512 + size));
+    writeFileSync(`fixtures/pcap/${name}.pcap`, await lab.readFile(node, '/tmp/cap.pcap'));
     const text = await lab.exec(node, ['tcpdump', '-nn', '-tt', '-r', '/tmp/cap.pcap']);
     writeFileSync(`fixtures/pcap/${name}.txt`, text.stdout);
   }

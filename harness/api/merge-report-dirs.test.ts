@@ -47,6 +47,7 @@ function run(name: string, pass = true): ScenarioReport {
       ],
       tunnel: ['A', 'B'],
     },
+    engine: 'unix:///var/run/docker.sock',
     wireguard: 'userspace (wireguard-go)' as ScenarioReport['wireguard'],
     lab: `wglab-${name}`,
     checks: [check],

@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import { engineSlots } from '../lab/engine.ts';
 import type { Progress } from '../lab/progress.ts';
 import { redactedConfigs } from '../lab/lab-plan.ts';
 import type { WireguardFlavour } from '../lab/wireguard-flavour.ts';
@@ -14,6 +15,7 @@ import { planScenario, runScenarios as runInLabs, type PlannedScenario } from '.
 import { predictPlan } from './explain.ts';
 
 export type { PlannedScenario } from '../verify/lab-pool.ts';
+export { engineUrls } from '../lab/engine.ts';
 
 /** A lab as a run shows it: its id, its WireGuard, the files it installed (keys redacted) and its bring-up order. */
 export interface RunLab {
@@ -26,8 +28,14 @@ export interface RunLab {
 }
 
 export interface RunScenariosOptions {
-  /** Labs at once (default 2); one lab runs the scenarios in the order given. */
+  /** Labs at once (default 2; with `engines`, at most this many on each); one lab runs the scenarios in the order given. */
   concurrency?: number;
+  /**
+   * Docker engines to place labs on at once (`unix:///…`, `tcp://HOST:PORT`, `ssh://USER@HOST`), each running as
+   * many labs as its measured speed allows; an engine that stops answering hands its scenarios to the others.
+   * Default: the user's one engine (DOCKER_HOST).
+   */
+  engines?: string[];
   /** Pins WireGuard keys of generated configs (e.g. the same keys in every step of a walkthrough). */
   keys?: KeySource;
   /** Leave the last lab running; its id is in `kept`. */
@@ -98,8 +106,15 @@ export async function runScenarios(
   const predictions = new Map(planned.map(({ plan }) => [plan.scenario.name, predictPlan(plan)]));
   const checks = new Map<string, CheckReport[]>();
   const reports = new Map<string, ScenarioReport>();
+  const slots =
+    options.engines && options.engines.length > 0 ? await engineSlots(options.engines, options.concurrency) : undefined;
+  for (const slot of slots ?? [])
+    options.progress?.(
+      `engine ${slot.engine.name}: ${slot.measure.cpus} CPUs, ${(slot.measure.memoryBytes / 2 ** 30).toFixed(1)} GiB, info ${(slot.measure.infoSeconds * 1000).toFixed(0)} ms: ${slot.labs} lab${slot.labs === 1 ? '' : 's'} at once`,
+    );
   const runs = await runInLabs(planned, {
     concurrency: options.concurrency,
+    engines: slots,
     keep: options.keep,
     wgShow: kept,
     progress: options.progress,

@@ -37,7 +37,7 @@ Examples:
   wglab exec --lab $LAB A -- curl -s https://app.example.com/
   wglab down --lab $LAB
 
-Environment: WGLAB_WIREGUARD=kernel|userspace|auto, WGLAB_IMAGE=<tag>, DOCKER_HOST.
+Environment: WGLAB_WIREGUARD=kernel|userspace|auto, WGLAB_IMAGE=<tag>, DOCKER_HOST, WGLAB_ENGINES=URL,URL.
 Exit codes: 0 all good, 1 a check or lint finding failed, 2 bad input or environment not ready.`,
     );
   let exitCode = 0;

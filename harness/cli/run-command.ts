@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { assertRecorded, recordedLine, recordObserved } from '../api/record-observed.ts';
 import { WglabError } from '../errors.ts';
 import { stderrProgress } from '../api/progress.ts';
-import { planScenarios, runScenarios } from '../api/run-scenarios.ts';
+import { engineUrls, planScenarios, runScenarios } from '../api/run-scenarios.ts';
 import { pathText, verdictLine } from '../report/check-text.ts';
 import { reportJson, writeReport } from '../report/write-report.ts';
 import { loadScenario } from '../wgconf/load-scenario.ts';
@@ -38,6 +38,11 @@ export function registerRun(program: Command, setExit: (code: number) => void): 
           });
         return n;
       },
+    )
+    .option(
+      '--engine <url>',
+      'place labs on this Docker engine (unix://, tcp://, ssh://; repeat for several at once, each as many labs as its measured speed allows; default WGLAB_ENGINES=URL,URL, else DOCKER_HOST)',
+      (value: string, previous: string[] = []) => [...previous, value],
     )
     .option(
       '--shard <i/n>',
@@ -81,8 +86,10 @@ Examples:
           concurrency?: number;
           record?: boolean;
           shard?: Shard;
+          engine?: string[];
         },
       ) => {
+        const engines = engineUrls(options.engine);
         // Every file is read and validated before any container starts.
         let scenarios = files.map((file) => loadScenario(file));
         const seen = new Map<string, string>();
@@ -132,7 +139,7 @@ Examples:
         const concurrency = Math.min(scenarios.length, options.concurrency ?? defaultConcurrency());
         const pending = new Map<string, string[]>();
         const print = (scenario: string, line: string) => {
-          if (concurrency === 1) process.stdout.write(`${line}\n`);
+          if (concurrency === 1 && engines.length === 0) process.stdout.write(`${line}\n`);
           else pending.set(scenario, [...(pending.get(scenario) ?? []), line]);
         };
         // Scenarios end in any order; their lines come out in the order the files were given.
@@ -146,13 +153,17 @@ Examples:
           }
         };
         const { reports } = await runScenarios(planned, {
-          concurrency,
+          // With several engines, --concurrency caps each engine's labs; each engine's own measure decides the rest.
+          concurrency: engines.length > 0 ? options.concurrency : concurrency,
+          engines,
           progress: stderrProgress,
           // One scenario keeps its artifacts in the directory given (a report's still go under its name).
           artifacts: options.report ?? options.artifacts,
           artifactsPerScenario: scenarios.length > 1 || options.report !== undefined,
           // Labs at once: each scenario's lines are printed together when it ends, so they never interleave.
           onScenario: (scenario) => {
+            // A scenario moved from an engine that stopped answering starts its lines again.
+            pending.delete(scenario.name);
             if (!options.json && scenarios.length > 1) print(scenario.name, `== ${scenario.name}`);
           },
           onCheck: (check, index, scenario) => {
@@ -160,7 +171,7 @@ Examples:
           },
           onReport: (report) => {
             if (!options.json && scenarios.length > 1) {
-              print(report.scenario, summaryLine(report));
+              print(report.scenario, summaryLine(report, engines.length > 1));
               flush(report.scenario);
             }
           },
@@ -191,7 +202,7 @@ Examples:
         if (options.json) {
           process.stdout.write(`${JSON.stringify(json, null, 2)}\n`);
         } else if (reports.length === 1) {
-          process.stdout.write(`${summaryLine(reports[0]!)}\n`);
+          process.stdout.write(`${summaryLine(reports[0]!, engines.length > 1)}\n`);
         } else {
           const checks = reports.flatMap((report) => report.checks);
           const failed = checks.filter((check) => !check.pass).length;
@@ -235,7 +246,7 @@ export function defaultConcurrency(cores = availableParallelism(), free = freeme
   return Math.max(1, Math.min(cores, Math.floor(free / (400 * 1024 * 1024))));
 }
 
-function summaryLine(report: ScenarioReport): string {
+function summaryLine(report: ScenarioReport, withEngine = false): string {
   const failed = report.checks.filter((check) => !check.pass).length;
-  return `${report.scenario}: ${report.checks.length - failed} passed, ${failed} failed (WireGuard: ${report.wireguard})`;
+  return `${report.scenario}: ${report.checks.length - failed} passed, ${failed} failed (WireGuard: ${report.wireguard}${withEngine ? `, engine ${report.engine}` : ''})`;
 }

@@ -33,8 +33,8 @@ export function isEngineConnectionError(error: unknown): boolean {
 
 /** The Docker engine went away mid-run: one message, whichever request noticed first. */
 export class EngineGoneError extends WglabError {
-  constructor(cause?: unknown) {
-    super(`the Docker engine (${engineAddress()}) stopped answering`, {
+  constructor(cause?: unknown, engine?: string) {
+    super(`the Docker engine (${engine ?? engineAddress()}) stopped answering`, {
       hint: 'start it again (npm run setup:host), then remove what the run left: wglab prune',
       cause,
     });

@@ -1,4 +1,4 @@
-import { GenericContainer } from 'testcontainers';
+import type { Engine } from './engine.ts';
 
 export interface LabNodeSpec {
   name: string;
@@ -9,36 +9,41 @@ export interface LabNodeSpec {
   sysctls?: Record<string, string>;
 }
 
+/** A started lab node: its container's id and name on its engine. */
+export interface LabNode {
+  id: string;
+  name: string;
+}
+
 /**
- * A lab node: testcontainers' builder plus what it has no API for (the TUN device, sysctls, DNS sealed off).
- * Runs `sleep infinity`; everything else is configured through exec.
+ * Starts a lab node on its engine: `sleep infinity` under docker-init, the TUN device, NET_ADMIN and NET_RAW,
+ * sysctls, and DNS sealed off. Everything else is configured through exec.
  */
-export class LabNodeContainer extends GenericContainer {
-  constructor(spec: LabNodeSpec) {
-    super(spec.image);
-    this.withName(spec.name)
-      .withLabels(spec.labels)
-      .withCommand(['sleep', 'infinity'])
-      .withAddedCapabilities('NET_ADMIN', 'NET_RAW')
-      .withNetworkMode(spec.network)
-      .withExtraHosts(spec.hosts)
-      // wglab labels and removes its own resources (the reaper is off). Without this, each start would first
-      // take testcontainers' reaper file lock, and the lab's containers would start one after another.
-      .withAutoCleanup(false);
-    // docker-init as PID 1 reaps what exits in the lab (tcpdump, wireguard-go, nginx workers).
-    this.hostConfig.Init = true;
-    this.hostConfig.Devices = [
-      { PathOnHost: '/dev/net/tun', PathInContainer: '/dev/net/tun', CgroupPermissions: 'rwm' },
-    ];
-    // Loose reverse-path filtering, as Debian and Ubuntu hosts have it: replies that arrive on wg0 are accepted.
-    this.hostConfig.Sysctls = {
-      'net.ipv4.conf.all.src_valid_mark': '1',
-      'net.ipv4.conf.all.rp_filter': '2',
-      'net.ipv4.conf.default.rp_filter': '2',
-      'net.ipv6.conf.all.disable_ipv6': '1',
-      ...spec.sysctls,
-    };
-    // No DNS server: names the lab uses are in /etc/hosts, and no query may leave the machine.
-    this.hostConfig.Dns = ['127.0.0.1'];
-  }
+export async function startNode(engine: Engine, spec: LabNodeSpec): Promise<LabNode> {
+  const container = await engine.dockerode.createContainer({
+    name: spec.name,
+    Image: spec.image,
+    Cmd: ['sleep', 'infinity'],
+    Labels: spec.labels,
+    HostConfig: {
+      NetworkMode: spec.network,
+      ExtraHosts: spec.hosts.map((entry) => `${entry.host}:${entry.ipAddress}`),
+      CapAdd: ['NET_ADMIN', 'NET_RAW'],
+      // docker-init as PID 1 reaps what exits in the lab (tcpdump, wireguard-go, nginx workers).
+      Init: true,
+      Devices: [{ PathOnHost: '/dev/net/tun', PathInContainer: '/dev/net/tun', CgroupPermissions: 'rwm' }],
+      // Loose reverse-path filtering, as Debian and Ubuntu hosts have it: replies that arrive on wg0 are accepted.
+      Sysctls: {
+        'net.ipv4.conf.all.src_valid_mark': '1',
+        'net.ipv4.conf.all.rp_filter': '2',
+        'net.ipv4.conf.default.rp_filter': '2',
+        'net.ipv6.conf.all.disable_ipv6': '1',
+        ...spec.sysctls,
+      },
+      // No DNS server: names the lab uses are in /etc/hosts and its own resolvers; no query may leave the machine.
+      Dns: ['127.0.0.1'],
+    },
+  });
+  await container.start();
+  return { id: container.id, name: spec.name };
 }

@@ -1,6 +1,6 @@
-import type { StartedTestContainer } from 'testcontainers';
 import type { Scenario } from '../scenario/scenario.ts';
 import type { Engine } from './engine.ts';
+import type { LabNode } from './lab-node-container.ts';
 import { routerNode, type LabPlan } from './lab-plan.ts';
 import { EngineGoneError, engineAnswers } from './engine-gone.ts';
 import { LabClosedError, type LabTeardown } from './lab-teardown.ts';
@@ -37,7 +37,7 @@ export class Lab implements AsyncDisposable {
   readonly id: string;
   private currentPlan: LabPlan;
   private flavour?: WireguardFlavour;
-  readonly nodes: ReadonlyMap<string, StartedTestContainer>;
+  readonly nodes: ReadonlyMap<string, LabNode>;
   /** Seconds each bring-up phase took, for progress and benchmarks. */
   readonly timings: Record<string, number>;
   private readonly engine: Engine;
@@ -58,7 +58,7 @@ export class Lab implements AsyncDisposable {
   constructor(init: {
     plan: LabPlan;
     wireguard?: WireguardFlavour;
-    nodes: Map<string, StartedTestContainer>;
+    nodes: Map<string, LabNode>;
     engine: Engine;
     timings: Record<string, number>;
     teardown: LabTeardown;
@@ -100,13 +100,9 @@ export class Lab implements AsyncDisposable {
     node: string,
     files: { content: string | Uint8Array; target: string; mode: number }[],
   ): Promise<void> {
-    // The whole script is one command-line argument, limited to 128 KiB on Linux: large files go as an archive.
+    // The whole script is one command-line argument, limited to 128 KiB on Linux: large files go in pieces.
     if (files.reduce((sum, file) => sum + Buffer.byteLength(file.content), 0) > 64 * 1024) {
-      await this.nodes
-        .get(node)!
-        .copyContentToContainer(
-          files.map((file) => ({ content: Buffer.from(file.content), target: file.target, mode: file.mode })),
-        );
+      for (const file of files) await this.writeLargeFile(node, file);
       return;
     }
     const script = files
@@ -118,6 +114,21 @@ export class Lab implements AsyncDisposable {
       })
       .join(' &&\n');
     await this.sh(node, `set -e; umask 077\n${script}`);
+  }
+
+  /** One file in pieces of 48 KiB through the node's shell, then its mode, then in place. */
+  private async writeLargeFile(
+    node: string,
+    file: { content: string | Uint8Array; target: string; mode: number },
+  ): Promise<void> {
+    const bytes = Buffer.from(file.content);
+    const target = `'${file.target.replace(/'/g, `'\\''`)}'`;
+    await this.sh(node, `(umask 022; mkdir -p "$(dirname ${target})") && umask 077 && : > ${target}.wglab-new`);
+    for (let at = 0; at < bytes.length; at += 48 * 1024) {
+      const data = bytes.subarray(at, at + 48 * 1024).toString('base64');
+      await this.sh(node, `printf %s '${data}' | base64 -d >> ${target}.wglab-new`);
+    }
+    await this.sh(node, `chmod ${file.mode.toString(8)} ${target}.wglab-new && mv -f ${target}.wglab-new ${target}`);
   }
 
   /** The plan of the scenario the lab runs now (reconfigure swaps it). */
@@ -168,11 +179,11 @@ export class Lab implements AsyncDisposable {
     return { exitCode: result.exitCode, stdout: result.stdout, stderr: result.stderr };
   }
 
-  private shell(node: string, container: StartedTestContainer, lane: number): Promise<NodeShell> {
+  private shell(node: string, container: LabNode, lane: number): Promise<NodeShell> {
     const key = `${node}#${lane}`;
     let shell = this.shells.get(key);
     if (!shell) {
-      shell = NodeShell.open(this.engine.dockerode, container.getId());
+      shell = NodeShell.open(this.engine.dockerode, container.id);
       shell.catch(() => this.shells.delete(key));
       this.shells.set(key, shell);
     }
@@ -263,7 +274,7 @@ export class Lab implements AsyncDisposable {
   async readFile(node: string, path: string): Promise<Uint8Array> {
     const container = this.nodes.get(node);
     if (!container) throw new NodeCommandError(node, ['cat', path], -1, '', `no node ${node} in lab ${this.id}`);
-    const archive = await container.copyArchiveFromContainer(path);
+    const archive = await this.engine.dockerode.getContainer(container.id).getArchive({ path });
     const chunks: Buffer[] = [];
     for await (const chunk of archive) chunks.push(chunk as Buffer);
     return firstTarEntry(Buffer.concat(chunks));

@@ -1,14 +1,13 @@
 import { readFileSync, statSync } from 'node:fs';
 import { WglabError } from '../errors.ts';
 import { internetRules, linkConditionLines, natRuleLines, needsNetem, sysctlLines } from './node-setup.ts';
-import type { StartedTestContainer } from 'testcontainers';
 import { isIpv6, parseCidr } from '../net/ip.ts';
 import type { Scenario } from '../scenario/scenario.ts';
 import type { KeySource } from '../wgconf/generate-configs.ts';
 import { connectEngine, type Engine } from './engine.ts';
 import { Lab } from './lab.ts';
 import { ensureLabImage } from './lab-image.ts';
-import { LabNodeContainer } from './lab-node-container.ts';
+import { startNode, type LabNode } from './lab-node-container.ts';
 import { planLab, routerLinkIp, routerLinkIp6, routerNode, type LabPlan } from './lab-plan.ts';
 import { labLabels, nodeLabel } from './lab-resources.ts';
 import { LabTeardown } from './lab-teardown.ts';
@@ -25,6 +24,8 @@ export interface StartLabOptions {
   detached?: boolean;
   /** Pins WireGuard keys (tests) when given a scenario to plan; fresh pairs otherwise. */
   keys?: KeySource;
+  /** The engine to start it on (default: the user's, DOCKER_HOST). */
+  engine?: Engine;
 }
 
 function isLabPlan(value: LabPlan | Scenario): value is LabPlan {
@@ -39,7 +40,7 @@ function isLabPlan(value: LabPlan | Scenario): value is LabPlan {
 export async function startLab(planned: LabPlan | Scenario, options: StartLabOptions = {}): Promise<Lab> {
   const progress = options.progress ?? silentProgress;
   const plan = isLabPlan(planned) ? planned : planLab(planned, { keys: options.keys });
-  const engine = await connectEngine();
+  const engine = options.engine ?? (await connectEngine());
   const image = await ensureLabImage(engine, progress);
   throwIfInterrupted();
   // The lab's one teardown exists before its first resource: a signal from here on removes what was made.
@@ -67,7 +68,7 @@ export async function startLab(planned: LabPlan | Scenario, options: StartLabOpt
         makeNetSysctlsWritable(
           engine,
           image.tag,
-          plan.endpoints.map((endpoint) => nodes.get(endpoint.name)!.getId()),
+          plan.endpoints.map((endpoint) => nodes.get(endpoint.name)!.id),
           `${plan.id}-sysctl`,
           labLabels(plan.id, plan.scenario.name, options.detached ?? false),
         ),
@@ -88,7 +89,7 @@ export async function startLab(planned: LabPlan | Scenario, options: StartLabOpt
       })(),
       phase('addresses', () => configureAddresses(engine, lab)).then(async () => {
         if (plan.endpoints.some((endpoint) => Object.keys(endpoint.files).length > 0))
-          await phase('files', () => installFiles(plan, nodes));
+          await phase('files', () => installFiles(lab));
       }),
       phase('nginx + TLS', () => setupServers(lab)),
       phase('resolvers and listeners', () => startServices(lab)),
@@ -119,7 +120,7 @@ async function startContainers(
   plan: LabPlan,
   image: string,
   detached: boolean,
-): Promise<Map<string, StartedTestContainer>> {
+): Promise<Map<string, LabNode>> {
   const labels = labLabels(plan.id, plan.scenario.name, detached);
   await Promise.all(
     plan.links.map((link) =>
@@ -145,23 +146,21 @@ async function startContainers(
   const started = await Promise.all(
     plan.nodes.map((node) =>
       teardown.track(() =>
-        new LabNodeContainer({
+        startNode(engine, {
           name: `${plan.id}-${node.name}`,
           image,
           network: node.networks[0]!,
           labels: { ...labels, [nodeLabel]: node.name },
           hosts: plan.hosts,
           sysctls: node.sysctls,
-        }).start(),
+        }),
       ),
     ),
   );
   const nodes = new Map(plan.nodes.map((node, index) => [node.name, started[index]!] as const));
   for (const node of plan.nodes)
     for (const network of node.networks.slice(1))
-      await teardown.track(() =>
-        engine.dockerode.getNetwork(network).connect({ Container: nodes.get(node.name)!.getId() }),
-      );
+      await teardown.track(() => engine.dockerode.getNetwork(network).connect({ Container: nodes.get(node.name)!.id }));
   return nodes;
 }
 
@@ -211,7 +210,7 @@ async function configureAddresses(engine: Engine, lab: Lab): Promise<void> {
   const conditionsOf = (endpoint: string) =>
     plan.links.find((link) => link.kind === 'internet' && link.endpoint === endpoint)?.conditions ?? {};
   if (plan.links.some((link) => needsNetem(link.conditions))) await assertNetem(lab);
-  const inspect = await engine.dockerode.getContainer(router.getId()).inspect();
+  const inspect = await engine.dockerode.getContainer(router.id).inspect();
   const macs = plan.endpoints.map(
     (endpoint) => [endpoint, inspect.NetworkSettings.Networks[`${plan.id}-${endpoint.name}`]?.MacAddress] as const,
   );
@@ -239,8 +238,7 @@ async function configureAddresses(engine: Engine, lab: Lab): Promise<void> {
   const exec = (node: string, script: string) => lab.sh(node, script);
   /** A node's MAC address on a network of the lab: which of its interfaces that network is. */
   const macOn = async (node: string, network: string) =>
-    (await engine.dockerode.getContainer(nodes.get(node)!.getId()).inspect()).NetworkSettings.Networks[network]
-      ?.MacAddress;
+    (await engine.dockerode.getContainer(nodes.get(node)!.id).inspect()).NetworkSettings.Networks[network]?.MacAddress;
   /** Shell lines that name the interface with that MAC eth1 (the second network a node joined). */
   const asEth1 = (mac: string | undefined) => [
     `d=$(dev_of ${mac})`,
@@ -335,12 +333,13 @@ async function configureAddresses(engine: Engine, lab: Lab): Promise<void> {
 }
 
 /** The scenario's `files:`, each with its local file's mode, put on its node before WireGuard starts. */
-async function installFiles(plan: LabPlan, nodes: Map<string, StartedTestContainer>): Promise<void> {
+async function installFiles(lab: Lab): Promise<void> {
   await Promise.all(
-    plan.endpoints
+    lab.plan.endpoints
       .filter((endpoint) => Object.keys(endpoint.files).length > 0)
       .map((endpoint) =>
-        nodes.get(endpoint.name)!.copyContentToContainer(
+        lab.writeFiles(
+          endpoint.name,
           Object.entries(endpoint.files).map(([target, source]) => ({
             content: readFileSync(source),
             target,

@@ -54,7 +54,7 @@ function scenarioSection(run: ScenarioReport, linkPcaps: boolean): string {
   return `<section class="scenario" id="${anchor(run.scenario)}" data-scenario="${e(run.scenario)}">
 <h2>${e(run.scenario)} ${badge(run.pass)}</h2>
 ${run.description ? `<p class="description">${e(run.description)}</p>` : ''}
-<p class="muted">Lab ${e(run.lab)} · WireGuard ${e(run.wireguard)}</p>
+<p class="muted">Lab ${e(run.lab)} · WireGuard ${e(run.wireguard)} · engine ${e(run.engine)}</p>
 ${topologySvg(run.topology, undefined, `${run.scenario}: topology`)}
 <table class="checks">
 <thead><tr><th>#</th><th>Request</th><th>Fault</th><th>Expected</th><th>Observed</th><th>Result</th></tr></thead>

@@ -30,6 +30,8 @@ export function junitReport(runs: ScenarioReport[]): string {
       .ele('properties')
       .ele('property', { name: 'wireguard', value: run.wireguard })
       .up()
+      .ele('property', { name: 'engine', value: run.engine })
+      .up()
       .ele('property', { name: 'lab', value: run.lab })
       .up();
     for (const [index, check] of run.checks.entries()) {

@@ -39,6 +39,7 @@ function run(name: string, ...checks: CheckReport[]): ScenarioReport {
       ],
       tunnel: ['A'],
     },
+    engine: 'unix:///var/run/docker.sock',
     wireguard: 'userspace (wireguard-go)' as ScenarioReport['wireguard'],
     lab: `wglab-${name}`,
     checks: checks.length > 0 ? checks : [check()],

@@ -82,6 +82,7 @@ const scenarioSchema = z
         tunnel: z.array(z.string()),
       })
       .passthrough(),
+    engine: z.string(),
     wireguard: z.string(),
     lab: z.string(),
     checks: z.array(checkSchema),

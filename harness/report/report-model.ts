@@ -87,6 +87,8 @@ export interface ScenarioReport {
   scenario: string;
   description: string | null;
   topology: TopologyReport;
+  /** The Docker engine the scenario's lab ran on, as given (`--engine`, WGLAB_ENGINES, DOCKER_HOST) or the local socket. */
+  engine: string;
   wireguard: WireguardFlavour;
   lab: string;
   checks: CheckReport[];

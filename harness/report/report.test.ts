@@ -69,6 +69,7 @@ function scenario(name: string, checks: CheckReport[]): ScenarioReport {
       ],
       tunnel: ['A', 'B'],
     },
+    engine: 'unix:///var/run/docker.sock',
     wireguard: 'userspace (wireguard-go)' as ScenarioReport['wireguard'],
     lab: 'wglab-test-1',
     checks,

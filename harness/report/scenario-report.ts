@@ -85,6 +85,7 @@ export function scenarioReport(run: ScenarioRun, checks: CheckReport[]): Scenari
     scenario: scenario.name,
     description: scenario.description ?? null,
     topology,
+    engine: run.engine,
     wireguard: run.wireguard,
     lab: run.lab,
     checks,

@@ -1,3 +1,6 @@
+import { firstLine } from '../errors.ts';
+import { connectEngine, type Engine } from '../lab/engine.ts';
+import { engineAnswers, EngineGoneError, isEngineConnectionError } from '../lab/engine-gone.ts';
 import { planLab, type LabPlan } from '../lab/lab-plan.ts';
 import { sameEndpoints, type Lab } from '../lab/lab.ts';
 import type { Progress } from '../lab/progress.ts';
@@ -19,8 +22,9 @@ export interface PlannedScenario {
 
 /** What running one scenario's checks in a lab gave: each check's result, and how long each phase took. */
 export interface ScenarioRun extends PlannedScenario {
-  /** The lab's id and its WireGuard. */
+  /** The lab's id, the engine it ran on (as given) and its WireGuard. */
   lab: string;
+  engine: string;
   wireguard: WireguardFlavour;
   results: CheckResult[];
   /** Seconds per phase: lab bring-up phases (or the reconfigure), then the checks and the total. */
@@ -36,9 +40,22 @@ export function planScenario(scenario: Scenario, keys?: KeySource): PlannedScena
   return { plan, findings: lintScenario(scenario, plan.configs) };
 }
 
+/** An engine a run places labs on, and how many labs it runs at once. */
+export interface EngineSlot {
+  engine: Engine;
+  labs: number;
+  /** How many times slower than a native engine it answers (1 when not measured): a slow one takes short scenarios. */
+  slowness?: number;
+}
+
 export interface LabPoolOptions {
-  /** Labs at once (default 2). */
+  /** Labs at once (default 2) on the user's engine, when `engines` is not given. */
   concurrency?: number;
+  /**
+   * The engines to place labs on, each with its labs at once. An engine that stops answering mid-run gives its
+   * scenarios back to the others; the run fails only when none is left.
+   */
+  engines?: EngineSlot[];
   /** Pins WireGuard keys of generated configs when a scenario is given unplanned. */
   keys?: KeySource;
   progress?: Progress;
@@ -63,12 +80,19 @@ export async function runScenarios(
   scenarios: (Scenario | PlannedScenario)[],
   options: LabPoolOptions = {},
 ): Promise<ScenarioRun[] & { kept?: string[] }> {
-  const concurrency = Math.max(1, Math.min(options.concurrency ?? 2, scenarios.length));
   // Plans first: a scenario whose configs cannot be planned stops the run before any lab starts.
   const queue = scenarios.map((item, index) => {
     const { plan, findings } = 'plan' in item ? item : planScenario(item, options.keys);
     return { scenario: plan.scenario, index, plan, findings };
   });
+  const slots = options.engines ?? [{ engine: await connectEngine(), labs: options.concurrency ?? 2 }];
+  const concurrency = Math.max(
+    1,
+    Math.min(
+      slots.reduce((sum, slot) => sum + slot.labs, 0),
+      queue.length,
+    ),
+  );
   const runs: ScenarioRun[] & { kept?: string[] } = [];
   const kept: string[] = [];
   // With several labs, the longest scenarios go first, so no lab is left with a long one at the end, and a lab
@@ -76,16 +100,19 @@ export async function runScenarios(
   // and another lab is busy to take it. One lab, or a lab to keep (the last scenario's), runs the files in order.
   const busy = new Set<LabPlan>(); // the plans of the scenarios labs are running now
   let failed = false;
-  const take = (lab: Lab | undefined) => {
+  const fastest = Math.min(...slots.map((slot) => slot.slowness ?? 1));
+  const take = (lab: Lab | undefined, slot: EngineSlot) => {
     if (failed) return undefined;
     if (concurrency === 1 || options.keep) return queue.shift();
     if (lab && stopsEarly(queue, [...busy])) return undefined;
-    return takeLongest(queue, lab?.plan);
+    return takeLongest(queue, lab?.plan, (slot.slowness ?? 1) >= 2 * fastest);
   };
-  const worker = async () => {
+  const gone = new Set<Engine>(); // engines that stopped answering mid-run
+  const worker = async (slot: EngineSlot) => {
     let lab: Lab | undefined;
+    let next: ReturnType<typeof take>;
     try {
-      for (let next = take(lab); next; next = take(lab)) {
+      for (next = take(lab, slot); next; next = take(lab, slot)) {
         busy.add(next.plan);
         try {
           const start = performance.now();
@@ -97,7 +124,7 @@ export async function runScenarios(
             options.onScenario?.(next.scenario, lab, 'reconfigure');
           } else {
             await lab?.down();
-            lab = await startLab(plan, { progress: options.progress, detached: options.keep });
+            lab = await startLab(plan, { progress: options.progress, detached: options.keep, engine: slot.engine });
             timings = { ...lab.timings };
             options.onScenario?.(next.scenario, lab, 'bring-up');
           }
@@ -113,6 +140,7 @@ export async function runScenarios(
             plan,
             findings: next.findings,
             lab: lab.id,
+            engine: slot.engine.name,
             wireguard: lab.wireguard,
             results,
             timings: {
@@ -127,7 +155,28 @@ export async function runScenarios(
           busy.delete(next.plan);
         }
       }
+      next = undefined;
     } catch (error) {
+      if (next && (gone.has(slot.engine) || (await engineStopped(slot, error)))) {
+        // The scenario goes back to the queue for the engines still answering; this engine's lab is gone with it.
+        const first = !gone.has(slot.engine);
+        gone.add(slot.engine);
+        const others = slots.filter((other) => !gone.has(other.engine));
+        if (others.length > 0) {
+          if (first)
+            options.progress?.(
+              `engine ${slot.engine.name} stopped answering (${firstLine(error)}): its scenarios move to ${others.map((other) => other.engine.name).join(', ')}`,
+            );
+          queue.unshift(next);
+          await lab?.down().catch(() => undefined);
+          lab = undefined;
+          return;
+        }
+        failed = true;
+        await lab?.down().catch(() => undefined);
+        lab = undefined;
+        throw error instanceof EngineGoneError ? error : new EngineGoneError(error, slot.engine.name);
+      }
       failed = true; // the other labs take no more scenarios
       await lab?.down();
       lab = undefined;
@@ -143,7 +192,20 @@ export async function runScenarios(
       } else await lab?.down();
     }
   };
-  await Promise.all(Array.from({ length: concurrency }, worker));
+  const workers = slots.flatMap((slot) => Array.from({ length: Math.min(slot.labs, concurrency) }, () => slot));
+  await Promise.all(workers.map((slot) => worker(slot)));
+  // Scenarios handed back after every other worker had finished: run them on the engines still answering.
+  while (queue.length > 0 && !failed) {
+    const alive = slots.filter((slot) => !gone.has(slot.engine));
+    if (alive.length === 0) break;
+    await Promise.all(alive.map((slot) => worker(slot)));
+  }
   if (options.keep) runs.kept = kept;
   return runs;
+}
+
+/** Whether a failure came from the slot's engine going away (a refused or reset connection, or no answer to a ping). */
+async function engineStopped(slot: EngineSlot, error: unknown): Promise<boolean> {
+  if (error instanceof EngineGoneError || isEngineConnectionError(error)) return true;
+  return !(await engineAnswers(slot.engine));
 }

@@ -162,3 +162,12 @@ test('planLab: waitsForPeers names the ends with a peer they have no Endpoint fo
   t.deepEqual(queued('05-transparent-a-rule')[0]!.plan.waitsForPeers, ['B'], "the article's B only listens");
   t.deepEqual(queued('01-no-tunnel')[0]!.plan.waitsForPeers, []);
 });
+
+test('takeLongest for a slow engine: the shortest scenario, the one its lab fits first, file order on a tie', (t) => {
+  const queue = queued('01-no-tunnel', '02-point-to-point', '03-transparent-a-prefix', '06-transparent-both');
+  t.is(takeLongest(queue, undefined, true)!.scenario.name, 'no-tunnel');
+  t.is(takeLongest(queue, undefined, true)!.scenario.name, 'point-to-point');
+  t.is(takeLongest(queue, undefined, false)!.scenario.name, 'transparent-a-prefix');
+  const tie = queued('04-transparent-a-route', '03-transparent-a-prefix');
+  t.is(takeLongest(tie, undefined, true)!.scenario.name, 'transparent-a-route', 'on a tie, file order');
+});

@@ -61,11 +61,13 @@ export function estimatedCheckMs(scenario: Scenario): number {
 export function takeLongest<T extends { scenario: Scenario; plan: LabPlan }>(
   queue: T[],
   labPlan?: LabPlan,
+  shortest = false,
 ): T | undefined {
   if (queue.length === 0) return undefined;
-  // On a tie the earlier in the queue (file order) wins.
-  const longest = (items: T[]) =>
-    items.reduce((best, item) => (estimatedCheckMs(item.scenario) > estimatedCheckMs(best.scenario) ? item : best));
+  // On a tie the earlier in the queue (file order) wins. A slow engine (`shortest`) takes the shortest instead,
+  // so the run does not end waiting for it on a long scenario.
+  const cost = (item: T) => (shortest ? -1 : 1) * estimatedCheckMs(item.scenario);
+  const longest = (items: T[]) => items.reduce((best, item) => (cost(item) > cost(best) ? item : best));
   const fitting = labPlan ? queue.filter((item) => sameEndpoints(labPlan, item.plan)) : [];
   const next = longest(fitting.length > 0 ? fitting : queue);
   queue.splice(queue.indexOf(next), 1);

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # npm run test:kernel: the article suite on kernel WireGuard, in wglab's VM (a Docker engine on a kernel that has
 # the module), whatever the host's kernel. Boots the VM, runs every article scenario there with
-# WGLAB_WIREGUARD=kernel, asserts each report says `wireguard: kernel` and passes, and always shuts the VM down.
+# WGLAB_WIREGUARD=kernel, asserts each report says `wireguard: kernel` and passes; then runs the suite over this
+# host's engine and the VM's at once, and again with the VM killed mid-run; always shuts the VM down.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 wglab() { node bin/wglab.js "$@"; }
@@ -28,3 +29,8 @@ node -e '
 ' "$out/report.json" || { say "FAIL: every article report must say wireguard kernel and pass"; exit 1; }
 [ "$status" = 0 ] || exit "$status"
 say "PASS: ${host#DOCKER_HOST=} ran the article suite on kernel WireGuard"
+
+# Two engines at once (this host's and the VM's), then the VM killed mid-run: its scenarios move to the host's.
+start=$SECONDS
+env -u DOCKER_HOST -u WGLAB_WIREGUARD WGLAB_VM_ENGINE="${host#DOCKER_HOST=}" npx ava test/engines/two-engines.test.ts >&2
+say "two engines, then one killed: $((SECONDS - start)) s"

@@ -49,7 +49,7 @@ export async function vmUp(progress: Progress): Promise<{ dockerHost: string; vm
       const vm = await bootVm(disk, { snapshot: false, progress, onPid: remember });
       const start = performance.now();
       await ensureLabImage(
-        { dockerode: new Dockerode({ host: '127.0.0.1', port: vm.port, protocol: 'http' }) },
+        { dockerode: new Dockerode({ host: '127.0.0.1', port: vm.port, protocol: 'http' }), name: dockerHostOf(vm) },
         progress,
       );
       progress(
@@ -61,7 +61,7 @@ export async function vmUp(progress: Progress): Promise<{ dockerHost: string; vm
     }
     const vm = await bootVm(disk, { snapshot: true, progress, onPid: remember });
     await ensureLabImage(
-      { dockerode: new Dockerode({ host: '127.0.0.1', port: vm.port, protocol: 'http' }) },
+      { dockerode: new Dockerode({ host: '127.0.0.1', port: vm.port, protocol: 'http' }), name: dockerHostOf(vm) },
       progress,
     );
     return { dockerHost: dockerHostOf(vm), vm };
