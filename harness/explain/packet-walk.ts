@@ -9,7 +9,7 @@ import { describeRule } from '../routing/policy-rule.ts';
 import { decideRoute } from '../routing/route-decision.ts';
 import { describeRoute, type Route } from '../routing/route-table.ts';
 import { formatCidr } from '../net/ip.ts';
-import { routerLinkIp, routerLinkIp6, routerNode } from '../lab/lab-plan.ts';
+import { baseRpFilter, baseSrcValidMark, routerLinkIp, routerLinkIp6, routerNode } from '../lab/lab-plan.ts';
 
 export interface Packet {
   family: Family;
@@ -226,15 +226,20 @@ function input(
     }
   }
   const rp = iif === 'lo' ? 0 : rpFilter(node, iif, current.family);
-  if (rp > 0) {
-    // The kernel's reverse path check: the way back to the source must leave by iif (strict) or exist (loose).
+  // The kernel checks the way back as if the packet came in where its own route leaves: for a forwarded packet, the
+  // forward route's device (so `iif` rules for the other side match), for one delivered here, none (lo); with the
+  // packet's mark only under src_valid_mark.
+  const ahead = isLocal(node, current.dst) ? undefined : decideRoute(node.rules, node.routes, { ...current, iif });
+  if (rp > 0 && ahead?.kind !== 'fail') {
+    const srcValidMark = (node.sysctls.get('net.ipv4.conf.all.src_valid_mark') ?? baseSrcValidMark) !== '0';
     const back = decideRoute(node.rules, node.routes, {
       ...current,
       src: current.dst,
       dst: current.src,
       sport: current.dport,
       dport: current.sport,
-      iif: 'lo',
+      iif: ahead?.route.dev ?? 'lo',
+      mark: srcValidMark ? current.mark : 0,
     });
     if (back.kind === 'fail' || (rp === 1 && back.route.dev !== iif))
       return dropped(
@@ -300,10 +305,16 @@ function forward(
   return postrouting(network, node, decision.route, packet, walk, depth);
 }
 
+/**
+ * The reverse-path filter on an interface: the larger of `all` and the interface's own, as the kernel takes it. An
+ * interface takes `default` when it is made: eth0 before any sysctl (0), eth1 and the other links after the lab's
+ * (loose), WireGuard's after the scenario's.
+ */
 function rpFilter(node: NodeState, iif: string, family: Family): number {
   if (family === 6) return 0;
-  const value = (key: string) => Number(node.sysctls.get(key) ?? '0') || 0;
-  return Math.max(value('net.ipv4.conf.all.rp_filter'), value(`net.ipv4.conf.${iif}.rp_filter`));
+  const get = (scope: string) => node.sysctls.get(`net.ipv4.conf.${scope}.rp_filter`);
+  const made = iif === 'eth0' ? '0' : /^eth\d+$/.test(iif) ? baseRpFilter : (get('default') ?? baseRpFilter);
+  return Math.max(Number(get('all') ?? baseRpFilter) || 0, Number(get(iif) ?? made) || 0);
 }
 
 /** Cryptokey routing: the peer whose AllowedIPs hold the destination, then the encrypted UDP to its endpoint. */

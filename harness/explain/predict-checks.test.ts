@@ -152,3 +152,54 @@ test('an address that no web server holds is refused at once', (t) => {
   const input = model(['{ from: C, url: "https://198.51.100.1/", insecure: true }'], { A, B });
   t.deepEqual(outcome(input), ['internet 192.0.2.3']);
 });
+
+// A gateway that policy-routes its LAN into the tunnel (fixtures/failures/policy-gateway-site.conf) under strict
+// reverse-path filtering, as the lab showed it (scenarios/failures/rp-filter-strict*.yaml and by hand on 6.18).
+const failures = new URL('../../fixtures/failures/', import.meta.url).pathname;
+const pbrSite = readFileSync(`${failures}policy-gateway-site.conf`, 'utf8');
+function gateway(site: string, sysctls: string): ModelInput {
+  const scenario = parseScenario(`name: g
+endpoints:
+  site:
+    publicIp: 198.51.100.10
+    lan: { address: 192.168.10.1/24, hosts: { laptop: 192.168.10.20 } }
+    sysctls: { net.ipv4.ip_forward: "1"${sysctls} }
+  exit: { publicIp: 203.0.113.50, sysctls: { net.ipv4.ip_forward: "1" } }
+  web: { publicIp: 192.0.2.80, serves: www.example.org }
+configs: { site: ${failures}policy-gateway-site.conf, exit: ${failures}exit-peer.conf }
+checks:
+  - { from: laptop, url: "https://www.example.org/" }
+`);
+  const exit = readFileSync(`${failures}exit-peer.conf`, 'utf8');
+  const map = new Map([
+    ['site', parseWgConfig(site, 'site.conf')],
+    ['exit', parseWgConfig(exit, 'exit.conf')],
+  ]);
+  return { plan: planLab(scenario, { configs: map, id: 'test' }), configs: map, nodeFiles: {} };
+}
+const strict = ', net.ipv4.conf.all.rp_filter: "1", net.ipv4.conf.default.rp_filter: "1"';
+
+test('strict rp_filter drops the tunnel answers to a LAN routed by mark: the check of the way back carries no mark', (t) => {
+  const input = gateway(pbrSite, strict);
+  t.deepEqual(outcome(input), ['none']);
+  t.regex(reasons(input)[0]!, /site: rp_filter=1 drops it \(the way back to 192\.0\.2\.80 leaves by eth0, not wg0\)/);
+  t.deepEqual(outcome(gateway(pbrSite, strict.replaceAll('"1"', '"2"'))), ['tunnel 203.0.113.50'], 'loose: it passes');
+});
+
+test('strict rp_filter checks a forwarded packet as if it came in where it leaves: an iif rule for the LAN matches', (t) => {
+  const byIif = pbrSite
+    .replace(/^Post(Up|Down) = iptables .*$/gm, '')
+    .replaceAll('fwmark 0x10000 lookup 123', 'iif eth1 lookup 123');
+  t.deepEqual(outcome(gateway(byIif, strict)), ['tunnel 203.0.113.50']);
+});
+
+test("rp_filter=1 for all alone leaves wg0 loose: it takes default (the lab's 2) when it is made", (t) => {
+  t.deepEqual(outcome(gateway(pbrSite, ', net.ipv4.conf.all.rp_filter: "1"')), ['tunnel 203.0.113.50']);
+  const hooked = pbrSite.replace(/^Table = 123$/m, 'Table = 123\nPostUp = sysctl -w net.ipv4.conf.wg0.rp_filter=1');
+  t.deepEqual(outcome(gateway(hooked, '')), ['tunnel 203.0.113.50'], "wg0's own 1 under all=2: the larger, loose");
+  t.deepEqual(
+    outcome(gateway(hooked, ', net.ipv4.conf.all.rp_filter: "0"')),
+    ['none'],
+    "wg0's own 1 under all=0: strict",
+  );
+});

@@ -1,4 +1,5 @@
 import type { Engine } from './engine.ts';
+import { baseRpFilter, baseSrcValidMark } from './lab-plan.ts';
 
 export interface LabNodeSpec {
   name: string;
@@ -34,9 +35,9 @@ export async function startNode(engine: Engine, spec: LabNodeSpec): Promise<LabN
       Devices: [{ PathOnHost: '/dev/net/tun', PathInContainer: '/dev/net/tun', CgroupPermissions: 'rwm' }],
       // Loose reverse-path filtering, as Debian and Ubuntu hosts have it: replies that arrive on wg0 are accepted.
       Sysctls: {
-        'net.ipv4.conf.all.src_valid_mark': '1',
-        'net.ipv4.conf.all.rp_filter': '2',
-        'net.ipv4.conf.default.rp_filter': '2',
+        'net.ipv4.conf.all.src_valid_mark': baseSrcValidMark,
+        'net.ipv4.conf.all.rp_filter': baseRpFilter,
+        'net.ipv4.conf.default.rp_filter': baseRpFilter,
         'net.ipv6.conf.all.disable_ipv6': '1',
         ...spec.sysctls,
       },

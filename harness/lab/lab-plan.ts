@@ -25,6 +25,13 @@ export const routerNode = 'internet';
 export const routerLinkIp = '169.254.0.1';
 /** An endpoint's LAN interface; its internet interface stays eth0. */
 export const lanInterface = 'eth1';
+/**
+ * Every node's reverse-path filtering and source-mark use before the scenario's sysctls: loose, as Debian and
+ * Ubuntu hosts have it (for `all` and `default`, so every interface made later takes it), with the packet's mark
+ * in the check (src_valid_mark, as wg-quick sets it).
+ */
+export const baseRpFilter = '2';
+export const baseSrcValidMark = '1';
 /** The router's IPv6 address on every link, link-local for the same reasons. */
 export const routerLinkIp6 = 'fe80::1';
 

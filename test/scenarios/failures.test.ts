@@ -71,11 +71,12 @@ test.serial(
         flipped('ssh-lost.yaml', 'expect: { path: none }', 'expect: { path: internet }'),
         flipped('nat-keepalive.yaml', 'idle: 16, expect: { path: none }', 'idle: 16, expect: { path: tunnel }'),
         flipped('nat-rebind.yaml', 'idle: 3, expect: { path: none }', 'idle: 3, expect: { path: tunnel }'),
+        flipped('rp-filter-strict.yaml', 'expect: { path: none }', 'expect: { path: tunnel, sourceIp: 203.0.113.50 }'),
       ],
       { concurrency: 2 },
     );
     const failing = reports.map((report) => report.checks.flatMap((check, index) => (check.pass ? [] : [index + 1])));
-    t.deepEqual(failing, [[2], [2], [2], [2], [2], [2], [4], [2]], 'exactly the flipped check fails in each');
+    t.deepEqual(failing, [[2], [2], [2], [2], [2], [2], [4], [2], [2]], 'exactly the flipped check fails in each');
     const reason = (at: number) => reports[at]!.checks[1]!.reasons.join(' ');
     t.regex(
       reason(0),
@@ -90,6 +91,12 @@ test.serial(
     );
     t.regex(reports[6]!.checks[3]!.reasons.join(' '), /^expected path tunnel, observed none: curl failed \(exit 28/);
     t.regex(reports[7]!.checks[1]!.reasons.join(' '), /^expected path tunnel, observed none: curl failed \(exit 28/);
+    // The laptop's request went out through the tunnel; its answers reached the gateway's wg0 and no further.
+    t.regex(reason(8), /^expected path tunnel, observed none: curl failed \(exit 28/);
+    t.true(
+      reports[8]!.checks[1]!.seen.some((line) => /^site wg0: TCP from ports/.test(line)),
+      reports[8]!.checks[1]!.seen.join('\n'),
+    );
     t.regex(
       reason(5),
       /^expected path internet, observed none: socat failed \(exit \d+: .*\) and the TCP listener logged nothing/,
