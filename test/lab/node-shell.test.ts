@@ -52,10 +52,11 @@ test.serial(
 );
 
 test.serial(
-  'writeFiles puts files in a node through its shell, with their modes; a large one goes as an archive; lanes run side by side',
+  'writeFiles puts files in a node through its shell, with their modes; a large one (200 KiB, past one command line) in pieces; lanes run side by side',
   async (t) => {
     await using lab = await startLab(articleAs('node-shell-files', 'tunnel: { dialer: A, listener: B }'));
-    const large = Buffer.alloc(200 * 1024, 7);
+    // A pattern that repeats every 251 bytes: a piece out of order or lost changes the bytes read back.
+    const large = Buffer.from(Array.from({ length: 200 * 1024 }, (_, at) => at % 251));
     await lab.writeFiles('C', [
       { content: `it's "quoted" $HOME\n`, target: '/etc/wglab/t/small file', mode: 0o640 },
       { content: new Uint8Array([0, 255, 10, 39]), target: '/etc/wglab/t/binary', mode: 0o600 },
@@ -75,6 +76,7 @@ test.serial(
       ).stdout,
       `640 20\n600 4\n644 ${large.length}\n`,
     );
+    t.true(Buffer.from(await lab.readFile('C', '/etc/wglab/t/large')).equals(large), 'the large file, byte for byte');
     t.is(
       (await lab.exec('C', ['od', '-An', '-tu1', '/etc/wglab/t/binary'])).stdout.trim().split(/\s+/).join(' '),
       '0 255 10 39',
