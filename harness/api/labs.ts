@@ -1,7 +1,7 @@
 import { execa } from 'execa';
 import type Dockerode from 'dockerode';
 import { WglabError } from '../errors.ts';
-import { connectEngine } from '../lab/engine.ts';
+import { connectEngine, type Engine } from '../lab/engine.ts';
 import { findNode } from '../lab/find-lab.ts';
 import { ensureLabImage } from '../lab/lab-image.ts';
 import { listLabs, pruneLabs as pruneEngineLabs, removeLab, type LabSummary } from '../lab/lab-resources.ts';
@@ -32,25 +32,43 @@ export async function upLab(
   return { id: lab.id, nodes: [...lab.nodes.keys()], wireguard: lab.wireguard };
 }
 
-/** The labs on the engine (one, with `id`), with their nodes and networks. */
-export async function labStatus(id?: string): Promise<LabSummary[]> {
-  return await listLabs(await connectEngine(), id);
+/** The engines named (`--engine`, WGLAB_ENGINES), or the user's one engine (DOCKER_HOST) when none is. */
+async function enginesOf(urls: string[]): Promise<Engine[]> {
+  return urls.length === 0 ? [await connectEngine()] : await Promise.all(urls.map((url) => connectEngine(url)));
 }
 
-/** Removes every container and network labelled with the lab's id. */
-export async function downLab(id: string): Promise<void> {
-  const engine = await connectEngine();
-  if ((await listLabs(engine, id)).length === 0)
-    throw new WglabError(`no lab ${id}`, { hint: 'wglab status lists the labs on this engine' });
-  await removeLab(engine, id);
+/** The labs on the engine (or on each engine named), one with `id`, with their nodes, networks and engine. */
+export async function labStatus(id?: string, engines: string[] = []): Promise<(LabSummary & { engine: string })[]> {
+  const found = await Promise.all(
+    (await enginesOf(engines)).map(async (engine) =>
+      (await listLabs(engine, id)).map((lab) => ({ ...lab, engine: engine.name })),
+    ),
+  );
+  return found.flat();
+}
+
+/** Removes every container and network labelled with the lab's id, on whichever engine named holds it. */
+export async function downLab(id: string, engines: string[] = []): Promise<void> {
+  const holding = [];
+  for (const engine of await enginesOf(engines)) if ((await listLabs(engine, id)).length > 0) holding.push(engine);
+  if (holding.length === 0)
+    throw new WglabError(`no lab ${id}`, {
+      hint: 'wglab status lists the labs on this engine (--engine URL, or WGLAB_ENGINES, for others)',
+    });
+  for (const engine of holding) await removeLab(engine, id);
 }
 
 /**
  * Removes labs whose wglab process is gone (with `all`, every lab; with `scenario`, only its labs), leftover
- * lab networks, and (without `scenario`) wglab's temporary files on this host. Returns what it removed.
+ * lab networks on the engine (or each engine named), and (without `scenario`) wglab's temporary files on this
+ * host. Returns what it removed.
  */
-export async function pruneLabs(options: { all?: boolean; scenario?: string } = {}): Promise<string[]> {
-  const removed = await pruneEngineLabs(await connectEngine(), options);
+export async function pruneLabs(
+  options: { all?: boolean; scenario?: string; engines?: string[] } = {},
+): Promise<string[]> {
+  const removed: string[] = [];
+  for (const engine of await enginesOf(options.engines ?? []))
+    removed.push(...(await pruneEngineLabs(engine, { all: options.all, scenario: options.scenario })));
   const files = options.scenario === undefined ? await pruneTempFiles() : [];
   return [...removed, ...files];
 }

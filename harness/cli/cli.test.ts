@@ -111,3 +111,26 @@ test('run with several scenarios refuses bad input in any of them, and two of th
     /^wglab: two scenarios are named no-tunnel: scenarios\/article\/01-no-tunnel\.yaml and scenarios\/article\/01-no-tunnel\.yaml\n.*give each scenario its own name/m,
   );
 });
+
+test('--engine: a bad address or an engine that does not answer is exit 2 with what to give, before any lab', async (t) => {
+  for (const command of [
+    ['run', 'scenarios/article/01-no-tunnel.yaml'],
+    ['status'],
+    ['prune'],
+    ['down', '--lab', 'wglab-x'],
+  ]) {
+    const bad = await wglab(...command, '--engine', 'http://127.0.0.1:2375');
+    t.is(bad.exitCode, 2, `${command[0]}: ${bad.stderr}`);
+    t.regex(bad.stderr, /engine "http:\/\/127\.0\.0\.1:2375": http:\/\/ is not an engine address/);
+    t.regex(bad.stderr, /hint: give unix:\/\/\/var\/run\/docker\.sock, tcp:\/\/HOST:PORT or ssh:\/\/USER@HOST/);
+    const silent = await wglab(...command, '--engine', 'unix:///nonexistent/wglab-test.sock');
+    t.is(silent.exitCode, 2, `${command[0]}: ${silent.stderr}`);
+    t.regex(silent.stderr, /no Docker engine answers at unix:\/\/\/nonexistent\/wglab-test\.sock/);
+  }
+  const env = await execa('node', ['bin/wglab.js', 'status'], {
+    reject: false,
+    env: { WGLAB_ENGINES: 'tcp://127.0.0.1' },
+  });
+  t.is(env.exitCode, 2);
+  t.regex(env.stderr, /engine "tcp:\/\/127\.0\.0\.1": no port/);
+});

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { WglabError } from '../errors.ts';
 import { downLab, execInLab, labImage, labStatus, ownerIsGone, pruneLabs, routerNode, upLab } from '../api/labs.ts';
+import { engineUrls } from '../api/run-scenarios.ts';
 import { stderrProgress } from '../api/progress.ts';
 import { loadScenario } from '../wgconf/load-scenario.ts';
 
@@ -59,6 +60,11 @@ Examples:
     .description('list the labs on this Docker engine, with their nodes')
     .option('--lab <id>', 'only this lab')
     .option('--json', 'print JSON')
+    .option(
+      '--engine <url>',
+      'a Docker engine as --engine of wglab run takes it (repeat for several; default WGLAB_ENGINES, else DOCKER_HOST)',
+      (value: string, previous: string[] = []) => [...previous, value],
+    )
     .addHelpText(
       'after',
       `
@@ -66,8 +72,9 @@ Examples:
   wglab status
   wglab status --lab wglab-transparent-a-prefix-1a2b3c --json`,
     )
-    .action(async (options: { lab?: string; json?: boolean }) => {
-      const labs = await labStatus(options.lab);
+    .action(async (options: { lab?: string; json?: boolean; engine?: string[] }) => {
+      const engines = engineUrls(options.engine);
+      const labs = await labStatus(options.lab, engines);
       if (options.lab && labs.length === 0)
         throw new WglabError(`no lab ${options.lab}`, { hint: 'wglab status lists the labs on this engine' });
       if (options.json) {
@@ -80,7 +87,8 @@ Examples:
           lab.owner === 'detached'
             ? 'detached (wglab up)'
             : `${lab.owner}${ownerIsGone(lab.owner) ? ' (gone: wglab prune removes it)' : ''}`;
-        process.stdout.write(`${lab.id}  scenario ${lab.scenario}  owner ${owner}\n`);
+        const where = engines.length > 1 ? `  engine ${lab.engine}` : '';
+        process.stdout.write(`${lab.id}  scenario ${lab.scenario}  owner ${owner}${where}\n`);
         for (const container of lab.containers)
           process.stdout.write(`  ${container.node.padEnd(10)} ${container.state.padEnd(8)} ${container.name}\n`);
         process.stdout.write(`  networks: ${lab.networks.join(', ') || 'none'}\n`);
@@ -92,6 +100,11 @@ Examples:
     .command('down')
     .description('tear a lab down: every container and network with its label')
     .requiredOption('--lab <id>', 'the lab id')
+    .option(
+      '--engine <url>',
+      'a Docker engine as --engine of wglab run takes it (repeat for several; default WGLAB_ENGINES, else DOCKER_HOST)',
+      (value: string, previous: string[] = []) => [...previous, value],
+    )
     .addHelpText(
       'after',
       `
@@ -99,8 +112,8 @@ Examples:
   wglab down --lab $(wglab up scenarios/article/01-no-tunnel.yaml | tail -1)
   wglab status        # lists the lab ids`,
     )
-    .action(async (options: { lab: string }) => {
-      await downLab(options.lab);
+    .action(async (options: { lab: string; engine?: string[] }) => {
+      await downLab(options.lab, engineUrls(options.engine));
       process.stdout.write(`removed ${options.lab}\n`);
       setExit(0);
     });
@@ -112,16 +125,24 @@ Examples:
     )
     .option('--all', 'remove every wglab lab on this engine')
     .option('--scenario <name>', 'only labs of this scenario (with or without --all)')
+    .option(
+      '--engine <url>',
+      'a Docker engine as --engine of wglab run takes it (repeat for several; default WGLAB_ENGINES, else DOCKER_HOST)',
+      (value: string, previous: string[] = []) => [...previous, value],
+    )
     .addHelpText(
       'after',
       `
 Examples:
   wglab prune         # after a run was killed (kill -9, a CI timeout)
   wglab prune --all   # also labs left running by wglab up or demo --keep
-  wglab prune --all --scenario point-to-point   # every lab of one scenario`,
+  wglab prune --all --scenario point-to-point   # every lab of one scenario
+  wglab prune --engine unix:///var/run/docker.sock --engine tcp://127.0.0.1:2375   # after a run over two engines`,
     )
-    .action(async (options: { all?: boolean; scenario?: string }) => {
-      const lines = (await pruneLabs(options)).map((removed) => `removed ${removed}`);
+    .action(async (options: { all?: boolean; scenario?: string; engine?: string[] }) => {
+      const lines = (await pruneLabs({ ...options, engines: engineUrls(options.engine) })).map(
+        (removed) => `removed ${removed}`,
+      );
       process.stdout.write(lines.length === 0 ? 'nothing to prune\n' : `${lines.join('\n')}\n`);
       setExit(0);
     });
