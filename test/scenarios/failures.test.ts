@@ -69,7 +69,7 @@ test.serial(
           'expect: { path: internet, resolver: B, sourceIp: 198.51.100.20 }',
         ),
         flipped('ssh-lost.yaml', 'expect: { path: none }', 'expect: { path: internet }'),
-        flipped('nat-keepalive.yaml', 'idle: 16, expect: { path: none }', 'idle: 16, expect: { path: tunnel }'),
+        flipped('nat-keepalive.yaml', 'idle: 22, expect: { path: none }', 'idle: 22, expect: { path: tunnel }'),
         flipped('nat-rebind.yaml', 'idle: 3, expect: { path: none }', 'idle: 3, expect: { path: tunnel }'),
         flipped('rp-filter-strict.yaml', 'expect: { path: none }', 'expect: { path: tunnel, sourceIp: 203.0.113.50 }'),
       ],
