@@ -79,7 +79,7 @@ test('a plan holds the servers checks need, and a lab is reused only for a scena
     address: '192.168.1.2',
     prefix: 24,
     gateway: '192.168.1.1',
-    udpTimeout: 5,
+    udpTimeout: 8,
   });
-  t.like(nat.nodes[1]!.sysctls, { 'net.ipv4.ip_forward': '1', 'net.netfilter.nf_conntrack_udp_timeout': '5' });
+  t.like(nat.nodes[1]!.sysctls, { 'net.ipv4.ip_forward': '1', 'net.netfilter.nf_conntrack_udp_timeout': '8' });
 });
