@@ -35,16 +35,30 @@ export interface CheckComparison {
  * Predicts every check of the scenarios (files or loaded ones) with the routing model, without a lab: each
  * outcome, its source IP, and the chain of rules, routes, peers and NATs that decides it.
  */
-export function explain(scenarios: string | Scenario | (string | Scenario)[]): ExplainResult {
-  return { checks: explainScenarios(scenarios).map((comparison) => comparison.explained) };
+export function explain(
+  scenarios: string | Scenario | (string | Scenario)[],
+  options: ExplainOptions = {},
+): ExplainResult {
+  return { checks: explainScenarios(scenarios, options).map((comparison) => comparison.explained) };
+}
+
+export interface ExplainOptions {
+  /**
+   * Which WireGuard the lab would run: where it decides an outcome (whether a router may fragment WireGuard's
+   * outer IPv4 packets), the prediction is `unknown` without it.
+   */
+  wireguard?: 'kernel' | 'userspace';
 }
 
 /** explain(), with each prediction compared with its check's `expect` (what the CLI prints). */
-export function explainScenarios(scenarios: string | Scenario | (string | Scenario)[]): CheckComparison[] {
+export function explainScenarios(
+  scenarios: string | Scenario | (string | Scenario)[],
+  options: ExplainOptions = {},
+): CheckComparison[] {
   const list = Array.isArray(scenarios) ? scenarios : [scenarios];
   const loaded = list.map((item) => (typeof item === 'string' ? loadScenario(item) : item));
   return loaded.flatMap((scenario) =>
-    predictChecks(modelInput(scenario)).map((prediction) => compare(scenario.name, prediction)),
+    predictChecks({ ...modelInput(scenario), ...options }).map((prediction) => compare(scenario.name, prediction)),
   );
 }
 
@@ -52,9 +66,11 @@ export function explainScenarios(scenarios: string | Scenario | (string | Scenar
  * The model's prediction of each check of a planned scenario (0-based, in file order), from the plan's own files:
  * what a run puts beside each observation. A model that cannot read the scenario predicts `unknown`, never throws.
  */
-export function predictPlan(plan: LabPlan): Prediction[] {
+export function predictPlan(plan: LabPlan, wireguard?: 'kernel' | 'userspace'): Prediction[] {
   try {
-    return predictChecks(modelInput(plan.scenario, plan)).map((prediction) => prediction.predicted);
+    return predictChecks({ ...modelInput(plan.scenario, plan), ...(wireguard ? { wireguard } : {}) }).map(
+      (prediction) => prediction.predicted,
+    );
   } catch {
     return plan.scenario.checks.map(() => ({ path: 'unknown' as const }));
   }
@@ -102,13 +118,23 @@ function compare(scenario: string, prediction: CheckPrediction): CheckComparison
     (predicted.sourceIp === undefined || !sameAddress(expect.sourceIp, predicted.sourceIp));
   const resolverDiffers =
     !pathDiffers && !sourceDiffers && expect.resolver !== undefined && predicted.resolver !== expect.resolver;
-  if (!pathDiffers && !sourceDiffers && !resolverDiffers) return { ...base, verdict: 'agrees' };
+  const stallsDiffers =
+    !pathDiffers &&
+    !sourceDiffers &&
+    !resolverDiffers &&
+    prediction.check.bytes !== undefined &&
+    (expect.stalls ?? false) !== (predicted.stalls ?? false);
+  if (!pathDiffers && !sourceDiffers && !resolverDiffers && !stallsDiffers) return { ...base, verdict: 'agrees' };
   const at = partingStep(prediction.steps, expect.path, predicted.path, pathDiffers);
   const what = pathDiffers
     ? `expected ${expect.path}, predicted ${predicted.path}`
     : sourceDiffers
       ? `expected the server to log ${expect.sourceIp}, predicted ${predicted.sourceIp}`
-      : `expected the resolver of ${expect.resolver} to answer, predicted ${predicted.resolver ?? 'none'}`;
+      : resolverDiffers
+        ? `expected the resolver of ${expect.resolver} to answer, predicted ${predicted.resolver ?? 'none'}`
+        : expect.stalls
+          ? 'expected the transfer to stall, predicted it completes'
+          : 'expected the transfer to complete, predicted it stalls';
   return { ...base, verdict: 'contradicts', partsAt: { step: at + 1, text: prediction.steps[at]?.text ?? '', what } };
 }
 
@@ -120,7 +146,9 @@ function partingStep(steps: Step[], expected: string, predicted: string, pathDif
     return found ? steps.indexOf(found) : -1;
   };
   let at = -1;
-  if (!pathDiffers) {
+  const stall = steps.findIndex((step) => step.kind === 'drop' && step.text.startsWith('stalls: '));
+  if (!pathDiffers && stall >= 0) at = stall;
+  else if (!pathDiffers) {
     const nats = request.filter((step) => step.kind === 'nat');
     at = nats.length > 0 ? steps.indexOf(nats.at(-1)!) : find((step) => step.kind === 'route', request);
   } else if (predicted === 'none') at = find((step) => step.kind === 'drop');

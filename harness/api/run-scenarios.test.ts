@@ -57,3 +57,15 @@ test('unknown predictions and undecided observations (both, unclear) are never c
   t.is(withPrediction(report({ path: 'both' }), { path: 'tunnel' }).modelDisagrees, undefined);
   t.is(withPrediction(report({ path: 'unclear' }), { path: 'none' }).modelDisagrees, undefined);
 });
+
+test('a transfer: the prediction says whether it stalls, and a stall the lab did not see is a finding', (t) => {
+  const transfer = { ...report({ stalls: false, bytes: 2000000 }), bytes: 2000000 };
+  const agreed = withPrediction(transfer, { path: 'tunnel', sourceIp: '10.0.0.1' });
+  t.is(agreed.modelDisagrees, undefined);
+  const stalled = withPrediction(transfer, { path: 'tunnel', sourceIp: '10.0.0.1', stalls: true });
+  t.deepEqual(stalled.predicted, { path: 'tunnel', sourceIp: '10.0.0.1', stalls: true });
+  t.is(
+    stalled.modelDisagrees,
+    "the model predicted tunnel as 10.0.0.1, stalling, the lab saw tunnel as 10.0.0.1, completing: wglab explain shows the model's chain",
+  );
+});

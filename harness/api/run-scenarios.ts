@@ -58,6 +58,7 @@ export function withPrediction(report: CheckReport, prediction: Prediction | und
   const predicted = {
     path: prediction.path,
     ...(prediction.sourceIp === undefined ? {} : { sourceIp: prediction.sourceIp }),
+    ...(prediction.stalls ? { stalls: true } : {}),
   };
   const observed = report.observed;
   const decided = ['tunnel', 'internet', 'none'].includes(observed.path) && prediction.path !== 'unknown';
@@ -66,13 +67,14 @@ export function withPrediction(report: CheckReport, prediction: Prediction | und
     (prediction.path !== observed.path ||
       (prediction.sourceIp !== undefined &&
         observed.sourceIp !== null &&
-        !sameAddress(prediction.sourceIp, observed.sourceIp)));
+        !sameAddress(prediction.sourceIp, observed.sourceIp)) ||
+      (observed.stalls !== undefined && observed.path !== 'none' && (prediction.stalls ?? false) !== observed.stalls));
   return {
     ...report,
     predicted,
     ...(differs
       ? {
-          modelDisagrees: `the model predicted ${pathText({ path: predicted.path, sourceIp: predicted.sourceIp ?? null })}, the lab saw ${pathText({ path: observed.path, sourceIp: observed.sourceIp })}: wglab explain shows the model's chain`,
+          modelDisagrees: `the model predicted ${pathText({ path: predicted.path, sourceIp: predicted.sourceIp ?? null, ...(observed.stalls === undefined ? {} : { stalls: prediction.stalls ?? false }) })}, the lab saw ${pathText({ path: observed.path, sourceIp: observed.sourceIp, ...(observed.stalls === undefined ? {} : { stalls: observed.stalls }) })}: wglab explain shows the model's chain`,
         }
       : {}),
   };
@@ -102,8 +104,9 @@ export async function runScenarios(
       : join(options.artifacts, scenario.name);
   const planned = scenarios.map((item) => ('plan' in item ? item : planScenario(item, options.keys)));
   const configs = new Map(planned.map(({ plan }) => [plan.scenario.name, redactedConfigs(plan)]));
-  // The routing model's prediction of each check, from the same plan: shown beside what the lab observes.
-  const predictions = new Map(planned.map(({ plan }) => [plan.scenario.name, predictPlan(plan)]));
+  // The routing model's prediction of each check, from the same plan and for the WireGuard the lab runs: shown
+  // beside what the lab observes.
+  const predictions = new Map<string, ReturnType<typeof predictPlan>>();
   const checks = new Map<string, CheckReport[]>();
   const reports = new Map<string, ScenarioReport>();
   const slots =
@@ -120,6 +123,8 @@ export async function runScenarios(
     progress: options.progress,
     onScenario: (scenario, lab, how) => {
       checks.set(scenario.name, []);
+      const plan = planned.find((item) => item.plan.scenario.name === scenario.name)!.plan;
+      predictions.set(scenario.name, predictPlan(plan, lab.wireguard));
       options.onScenario?.(
         scenario,
         {

@@ -1,4 +1,5 @@
 import { checkLabel } from '../scenario/check-label.ts';
+import { WglabError } from '../errors.ts';
 import type { Command } from 'commander';
 import { explainScenarios, type CheckComparison } from '../api/explain.ts';
 import type { Prediction } from '../explain/predict-checks.ts';
@@ -14,6 +15,10 @@ export function registerExplain(program: Command, setExit: (code: number) => voi
       '--json',
       'print { "checks": [ { scenario, index, predicted: { path, sourceIp?, resolver?, stalls? }, why: [...] } ] }',
     )
+    .option(
+      '--wireguard <kind>',
+      'kernel or userspace: the WireGuard the lab would run, where it decides an outcome (default WGLAB_WIREGUARD when it names one)',
+    )
     .addHelpText(
       'after',
       `
@@ -24,8 +29,8 @@ Examples:
   wglab explain scenarios/negative/a-priorities-swapped.yaml
   wglab explain scenarios/own-network/*.yaml --json`,
     )
-    .action((files: string[], options: { json?: boolean }) => {
-      const comparisons = explainScenarios(files);
+    .action((files: string[], options: { json?: boolean; wireguard?: string }) => {
+      const comparisons = explainScenarios(files, wireguardOption(options.wireguard));
       if (options.json) {
         process.stdout.write(
           `${JSON.stringify({ checks: comparisons.map((comparison) => comparison.explained) }, null, 2)}\n`,
@@ -44,6 +49,17 @@ Examples:
       }
       setExit(comparisons.some((comparison) => comparison.verdict === 'contradicts') ? 1 : 0);
     });
+}
+
+/** --wireguard, else WGLAB_WIREGUARD when it is kernel or userspace (auto says nothing). */
+function wireguardOption(given: string | undefined): { wireguard?: 'kernel' | 'userspace' } {
+  const value = given ?? process.env.WGLAB_WIREGUARD;
+  if (value === 'kernel' || value === 'userspace') return { wireguard: value };
+  if (given !== undefined)
+    throw new WglabError(`--wireguard ${given} is not kernel or userspace`, {
+      hint: 'wglab explain --wireguard kernel (or userspace), or leave it out',
+    });
+  return {};
 }
 
 /** One check: what is predicted, whether it agrees with expect, and the chain that decides it. */
@@ -67,10 +83,12 @@ export function explainLines(comparison: CheckComparison): string {
   return `${lines.join('\n')}\n`;
 }
 
-function outcome(prediction: Pick<Prediction, 'sourceIp'> & { path: string }): string {
-  return prediction.sourceIp && (prediction.path === 'tunnel' || prediction.path === 'internet')
-    ? `${prediction.path} as ${prediction.sourceIp}`
-    : prediction.path;
+function outcome(prediction: Pick<Prediction, 'sourceIp'> & { path: string; stalls?: boolean }): string {
+  const path =
+    prediction.sourceIp && (prediction.path === 'tunnel' || prediction.path === 'internet')
+      ? `${prediction.path} as ${prediction.sourceIp}`
+      : prediction.path;
+  return prediction.stalls ? `${path}, stalls` : path;
 }
 
 function summary(comparisons: CheckComparison[]): string {

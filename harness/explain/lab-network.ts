@@ -40,6 +40,12 @@ export interface Network {
   resolvers: Set<string>;
   /** Nodes with a TCP or UDP listener, as `<node> <protocol> <port>`. */
   listeners: Set<string>;
+  /** The router's behaviour toward ICMP errors and IP fragments. */
+  internet: { icmp: 'pass' | 'drop'; fragments: 'pass' | 'drop' };
+  /** Each endpoint's link to the router: its MTU (both sides), and whether a NAT stands on it. */
+  links: Map<string, { mtu: number; nat: boolean }>;
+  /** Which WireGuard runs, when known: whether routers may fragment its outer IPv4 packets depends on it. */
+  wireguard?: 'kernel' | 'userspace';
 }
 
 /** What the model needs from a scenario: its plan, the wg-quick files it installs, the files: it puts on nodes. */
@@ -48,6 +54,8 @@ export interface ModelInput {
   configs: Map<string, WgConfig>;
   /** Node → path in the node → content (undefined when the local file cannot be read). */
   nodeFiles: Record<string, Record<string, string | undefined>>;
+  /** Which WireGuard the lab runs, when known (a run knows; explain takes --wireguard or WGLAB_WIREGUARD). */
+  wireguard?: 'kernel' | 'userspace';
 }
 
 export interface NetworkOptions {
@@ -82,9 +90,19 @@ export function buildNetwork(input: ModelInput, options: NetworkOptions = {}): N
     ipv6: plan.ipv6,
   });
   const lans = new Map<string, string[]>();
+  const links = new Map(
+    plan.endpoints.map((endpoint) => {
+      const link = plan.links.find(
+        (candidate) => candidate.endpoint === endpoint.name && candidate.kind === 'internet',
+      );
+      return [endpoint.name, { mtu: link?.conditions.mtu ?? 1500, nat: endpoint.nat !== undefined }] as const;
+    }),
+  );
   for (const endpoint of plan.endpoints) {
     const node = fresh(endpoint.name);
-    node.devices.push({ name: 'eth0', addresses: [], link: { kind: 'internet' } });
+    // Behind a NAT the endpoint's own link is the NAT's inside one, which has no conditions.
+    const link = links.get(endpoint.name)!;
+    node.devices.push({ name: 'eth0', addresses: [], link: { kind: 'internet' }, mtu: link.nat ? 1500 : link.mtu });
     for (const address of endpoint.publicIps)
       addAddress(node, 'eth0', { address, prefix: hostPrefix(address) }, 'the lab (public IP)');
     node.routes.push(
@@ -120,7 +138,7 @@ export function buildNetwork(input: ModelInput, options: NetworkOptions = {}): N
         origin: 'the lab',
       });
     if (endpoint.lan) {
-      node.devices.push({ name: 'eth1', addresses: [], link: { kind: 'lan', endpoint: endpoint.name } });
+      node.devices.push({ name: 'eth1', addresses: [], link: { kind: 'lan', endpoint: endpoint.name }, mtu: 1500 });
       addAddress(node, 'eth1', parseCidr(endpoint.lan.address)!, 'the lab (LAN)');
       lans.set(endpoint.name, [endpoint.name]);
     }
@@ -128,7 +146,7 @@ export function buildNetwork(input: ModelInput, options: NetworkOptions = {}): N
   }
   for (const host of plan.lanHosts) {
     const node = fresh(host.name);
-    node.devices.push({ name: 'eth0', addresses: [], link: { kind: 'lan', endpoint: host.endpoint } });
+    node.devices.push({ name: 'eth0', addresses: [], link: { kind: 'lan', endpoint: host.endpoint }, mtu: 1500 });
     addAddress(node, 'eth0', { address: host.address, prefix: host.prefix }, 'the lab (LAN host)');
     const gateway = parseCidr(plan.endpoints.find((endpoint) => endpoint.name === host.endpoint)!.lan!.address)!;
     node.routes.push({
@@ -190,6 +208,9 @@ export function buildNetwork(input: ModelInput, options: NetworkOptions = {}): N
     ),
     resolvers: new Set(plan.resolvers.map((resolver) => resolver.node)),
     listeners: new Set(plan.listeners.map((listener) => `${listener.node} ${listener.protocol} ${listener.port}`)),
+    internet: plan.internet,
+    links,
+    ...(input.wireguard === undefined ? {} : { wireguard: input.wireguard }),
   };
 }
 

@@ -19,6 +19,23 @@ export interface Packet {
   sport: number;
   dport: number;
   mark: number;
+  /** An ICMP error message (fragmentation needed, packet too big): `icmp: drop` on the internet loses it. */
+  icmpError?: true;
+}
+
+/** The size of a walk's packets, where it matters: a transfer's full segments, a large ping, WireGuard's outer UDP. */
+export interface Size {
+  /** Bytes, IP header included. */
+  bytes: number;
+  /**
+   * What the packets are: TCP segments (their sender makes smaller ones where its own route is smaller, and after
+   * an ICMP error), a ping or its echo reply (one packet: an error ends it), WireGuard's outer UDP.
+   */
+  sender: 'tcp' | 'ping' | 'echo-reply' | 'outer';
+  /** Don't Fragment; undefined where it depends on which WireGuard runs (outer IPv4). */
+  dontFragment: boolean | undefined;
+  /** Fragments of it are on the way (its sender, or a node that forwarded it, cut it up). */
+  fragmented: boolean;
 }
 
 /** A NAT a node applied to the connection: conntrack undoes it on the replies that pass that node. */
@@ -40,6 +57,10 @@ export interface Walk {
   /** The client's side of each clear crossing (a request's source, a reply's destination), after any NAT. */
   clearSides: string[];
   reply: boolean;
+  /** Set where the packets' size matters; undefined for small packets, which fit every link. */
+  size?: Size;
+  /** On a TCP request whose MSS is followed: the MSS its SYN announces, as clamps on the way lower it. */
+  syn?: { mss?: number };
 }
 
 export type Outcome =
@@ -101,10 +122,16 @@ export function output(network: Network, node: NodeState, packet: Packet, walk: 
   });
   const stop = chainStops(node, filtered.result, walk);
   if (stop) return stop;
-  return postrouting(network, node, route, sending, walk, depth);
+  if (walk.syn && walk.syn.mss === undefined && depth === 0 && !walk.reply && sending.protocol === 'tcp')
+    walk.syn.mss = routeMtu(node, route) - tcpHeaders(sending.family);
+  return postrouting(network, node, route, sending, walk, depth, undefined);
 }
 
-/** nat POSTROUTING (SNAT, MASQUERADE) on a connection's first packet, then onto the wire. */
+/**
+ * MSS clamping (mangle FORWARD for a forwarded packet, then POSTROUTING) on the SYN of a followed TCP request, then
+ * nat POSTROUTING (SNAT, MASQUERADE) on a connection's first packet, then onto the wire. `iif` is where a forwarded
+ * packet came in; undefined for one this node made.
+ */
 function postrouting(
   network: Network,
   node: NodeState,
@@ -112,7 +139,9 @@ function postrouting(
   packet: Packet & { src: string },
   walk: Walk,
   depth: number,
+  iif: string | undefined,
 ): Outcome {
+  if (walk.syn && !walk.reply && depth === 0 && packet.protocol === 'tcp') clampMss(node, route, packet, walk, iif);
   let current = packet;
   if (!walk.reply) {
     const nat = runChain(node.netfilter, node.policies, 'nat', 'POSTROUTING', {
@@ -136,7 +165,44 @@ function postrouting(
       current = { ...current, src: to };
     }
   }
-  return transmit(network, node, route, current, walk, depth);
+  return transmit(network, node, route, current, walk, depth, iif === undefined);
+}
+
+/** TCPMSS in mangle FORWARD and POSTROUTING: the SYN's MSS lowered to a number, or to the route's MTU less the headers. */
+function clampMss(
+  node: NodeState,
+  route: Route,
+  packet: Packet & { src: string },
+  walk: Walk,
+  iif: string | undefined,
+) {
+  const chains = iif === undefined ? ['POSTROUTING'] : ['FORWARD', 'POSTROUTING'];
+  for (const chain of chains) {
+    const { mss } = runChain(node.netfilter, node.policies, 'mangle', chain, {
+      ...filterPacket(node, packet, walk, iif),
+      oif: route.dev,
+    });
+    for (const clamp of mss) {
+      const to = clamp === 'pmtu' ? routeMtu(node, route) - tcpHeaders(packet.family) : clamp;
+      if (walk.syn!.mss !== undefined && to < walk.syn!.mss) {
+        walk.steps.push({
+          kind: 'nat',
+          text: `${node.name}: TCPMSS clamps the SYN's MSS ${walk.syn!.mss} → ${to}${clamp === 'pmtu' ? ` (${route.dev} MTU ${routeMtu(node, route)})` : ''}`,
+        });
+        walk.syn!.mss = to;
+      }
+    }
+  }
+}
+
+/** The MTU packets by a route leave with: the route's own `mtu`, else its device's. */
+function routeMtu(node: NodeState, route: Route): number {
+  return route.mtu ?? node.devices.find((device) => device.name === route.dev)?.mtu ?? 1500;
+}
+
+/** IP and TCP headers without options: an MSS is the MTU less these. */
+export function tcpHeaders(family: Family): number {
+  return family === 4 ? 40 : 60;
 }
 
 function transmit(
@@ -146,9 +212,16 @@ function transmit(
   packet: Packet & { src: string },
   walk: Walk,
   depth: number,
+  originated: boolean,
 ): Outcome {
   const device = node.devices.find((candidate) => candidate.name === route.dev);
   if (!device) return dropped(walk, `${node.name}: no device ${route.dev}`, false);
+  if (walk.size) {
+    const mtu = route.mtu ?? device.mtu;
+    const sendIcmp = (icmp: Packet & { src: string }, icmpWalk: Walk) => output(network, node, icmp, icmpWalk, 0);
+    const stop = fit(network, `${node.name} ${device.name}`, mtu, packet, walk, originated, sendIcmp);
+    if (stop) return stop;
+  }
   if (device.link.kind === 'wireguard') return throughWireguard(network, node, device.name, packet, walk, depth);
   if (device.link.kind === 'internet') return router(network, packet, walk, depth);
   const hop = route.via ?? packet.dst;
@@ -163,6 +236,97 @@ function transmit(
   return input(network, next, iif, packet, walk, depth);
 }
 
+/**
+ * A packet larger than the MTU it leaves by, where its size is followed. The node that made it: TCP sends smaller
+ * segments, a ping with Don't Fragment fails ("message too long"), anything else is sent in fragments. A node that
+ * forwards it: without Don't Fragment (IPv4 only) it fragments it; with it, it drops it and sends an ICMP error to
+ * the packet's source, which then sends smaller segments or fragments: unless the error never gets there, a PMTU
+ * black hole (a stall). Undefined when the packet goes on.
+ */
+function fit(
+  network: Network,
+  where: string,
+  mtu: number,
+  packet: Packet & { src: string },
+  walk: Walk,
+  originated: boolean,
+  sendIcmp: (icmp: Packet & { src: string }, icmpWalk: Walk) => Outcome,
+): Outcome | undefined {
+  const size = walk.size!;
+  if (size.bytes <= mtu) return undefined;
+  const what = `${size.bytes}-byte ${sizeName(size)}`;
+  const note = (text: string) => walk.steps.push({ kind: 'note', text: `${where}: ${text}` });
+  if (originated) {
+    if (size.sender === 'tcp') {
+      note(`MTU ${mtu}: it sends ${mtu}-byte segments`);
+      size.bytes = mtu;
+    } else if (size.sender === 'ping')
+      return dropped(walk, `${where}: the ${what} does not fit (MTU ${mtu}): "message too long"`, false);
+    else {
+      note(`MTU ${mtu}: the ${what} leaves in fragments`);
+      size.fragmented = true;
+    }
+    return undefined;
+  }
+  const dontFragment = packet.family === 6 ? true : size.dontFragment;
+  if (dontFragment === undefined)
+    return {
+      kind: 'unknown',
+      reason: `${where}: the ${what} does not fit (MTU ${mtu}); kernel WireGuard sends it without Don't Fragment (fragmented here), wireguard-go with it (dropped here, an ICMP error back): which runs decides (explain --wireguard)`,
+    };
+  if (!dontFragment) {
+    note(`MTU ${mtu}: it forwards the ${what} in fragments`);
+    size.fragmented = true;
+    return undefined;
+  }
+  const error = packet.family === 4 ? 'fragmentation needed' : 'packet too big';
+  const icmpWalk = newWalk();
+  icmpWalk.steps = [];
+  const icmp = sendIcmp(
+    {
+      family: packet.family,
+      dst: packet.src,
+      protocol: 'icmp',
+      sport: 0,
+      dport: 0,
+      mark: 0,
+      icmpError: true,
+      src: packet.family === 4 ? '0.0.0.0' : '::',
+    },
+    icmpWalk,
+  );
+  if (icmp.kind === 'unknown') return icmp;
+  const reached = icmp.kind === 'delivered' && sameAddress(icmp.packet.dst, packet.src);
+  if (!reached) {
+    const why = icmp.kind === 'dropped' ? icmp.reason : `it reaches ${icmp.node}, not ${packet.src}`;
+    return dropped(
+      walk,
+      `${where}: the ${what} does not fit (MTU ${mtu}) and has Don't Fragment; the ICMP "${error}" to ${packet.src} is lost (${why}): a PMTU black hole`,
+      true,
+    );
+  }
+  if (size.sender === 'ping' || size.sender === 'echo-reply')
+    return dropped(
+      walk,
+      `${where}: the ${what} does not fit (MTU ${mtu}); ${packet.src} gets ICMP "${error}" and the echo is lost`,
+      false,
+    );
+  if (size.sender === 'tcp') {
+    note(
+      `the ${what} does not fit (MTU ${mtu}); ICMP "${error}" reaches ${packet.src}, which sends ${mtu}-byte segments`,
+    );
+    size.bytes = mtu;
+  } else {
+    note(`the ${what} does not fit (MTU ${mtu}); ICMP "${error}" reaches ${packet.src}, which sends it in fragments`);
+    size.fragmented = true;
+  }
+  return undefined;
+}
+
+function sizeName(size: Size): string {
+  return { tcp: 'TCP segment', ping: 'ping', 'echo-reply': 'echo reply', outer: 'WireGuard packet' }[size.sender];
+}
+
 /** The internet router: host routes to each endpoint's public addresses, nothing else; wireguard-blocked drops WireGuard's UDP. */
 function router(network: Network, packet: Packet & { src: string }, walk: Walk, depth: number): Outcome {
   if (depth === 0) {
@@ -170,6 +334,18 @@ function router(network: Network, packet: Packet & { src: string }, walk: Walk, 
     walk.clearSides.push(walk.reply ? packet.dst : packet.src);
   }
   if (packet.family === 6 && !network.ipv6) return dropped(walk, 'the internet carries no IPv6 in this lab', false);
+  if (packet.icmpError && network.internet.icmp === 'drop')
+    return dropped(walk, 'the internet drops ICMP errors (icmp: drop)', true);
+  const fragmentsDropped = () =>
+    walk.size?.fragmented && network.internet.fragments === 'drop'
+      ? dropped(
+          walk,
+          `the internet drops IP fragments (fragments: drop), and the ${sizeName(walk.size)} is in fragments`,
+          true,
+        )
+      : undefined;
+  const early = fragmentsDropped();
+  if (early) return early;
   if (
     packet.protocol === 'udp' &&
     (network.blockedUdpPorts.includes(packet.sport) || network.blockedUdpPorts.includes(packet.dport))
@@ -186,6 +362,28 @@ function router(network: Network, packet: Packet & { src: string }, walk: Walk, 
       `the internet has no route to ${packet.dst} (only the endpoints' public addresses are routed there)`,
       false,
     );
+  if (walk.size) {
+    const from = network.publicOwners.find((entry) => sameAddress(entry.address, packet.src))?.node;
+    const natted = [owner.node, from].find((node) => node !== undefined && network.links.get(node)?.nat);
+    if (natted !== undefined && network.links.get(natted)!.mtu !== 1500)
+      return {
+        kind: 'unknown',
+        reason: `the link of ${natted}'s NAT has MTU ${network.links.get(natted)!.mtu}, and the model does not decide MTUs at a NAT`,
+      };
+    const sendIcmp = (icmp: Packet & { src: string }, icmpWalk: Walk): Outcome =>
+      network.internet.icmp === 'drop'
+        ? dropped(icmpWalk, 'the internet drops ICMP errors, its own too (icmp: drop)', true)
+        : router(network, { ...icmp, src: icmp.family === 4 ? routerLinkIp : routerLinkIp6 }, icmpWalk, 1);
+    const before = walk.size.fragmented;
+    const mtu = network.links.get(owner.node)?.mtu ?? 1500;
+    const stop = fit(network, `internet → ${owner.node}`, mtu, packet, walk, false, sendIcmp);
+    if (stop) return stop;
+    // Fragments the router cuts itself pass it (its fragment filter sees only what comes in); a sender that
+    // learned the MTU from its ICMP error sends fragments that come in.
+    const learned = !before && walk.size.fragmented && (packet.family === 6 || walk.size.dontFragment === true);
+    const late = learned ? fragmentsDropped() : undefined;
+    if (late) return late;
+  }
   walk.steps.push({ kind: 'internet', text: `internet → ${owner.node} eth0` });
   return input(network, network.nodes.get(owner.node)!, 'eth0', packet, walk, depth);
 }
@@ -302,7 +500,7 @@ function forward(
   });
   const stop = chainStops(node, filtered.result, walk);
   if (stop) return stop;
-  return postrouting(network, node, decision.route, packet, walk, depth);
+  return postrouting(network, node, decision.route, packet, walk, depth, iif);
 }
 
 /**
@@ -425,7 +623,15 @@ export function sendOuter(
       true,
     );
   }
-  const outerWalk: Walk = { steps: walk.steps, nat: [], tunnel: false, clear: false, clearSides: [], reply: false };
+  const outerWalk: Walk = {
+    steps: walk.steps,
+    nat: [],
+    tunnel: false,
+    clear: false,
+    clearSides: [],
+    reply: false,
+    ...(walk.size ? { size: outerSize(network, node, face, walk.size, outer.family) } : {}),
+  };
   const outcome = output(network, node, outer, outerWalk, depth + 1);
   if (outcome.kind !== 'delivered') return outcome;
   const target = network.nodes.get(outcome.node)!;
@@ -450,6 +656,22 @@ export function sendOuter(
     iface: face.iface,
   });
   return { kind: 'arrived', target, targetFace, targetPeer };
+}
+
+/**
+ * WireGuard's UDP for an inner packet: the inner padded to 16 bytes (not past the interface's MTU), 32 bytes of
+ * header and tag, UDP and IP. Kernel WireGuard never sets Don't Fragment; wireguard-go's socket (IPv4) sets it on
+ * every packet that fits its route, as Linux does by default.
+ */
+function outerSize(network: Network, node: NodeState, face: WgInterface, inner: Size, family: Family): Size {
+  const mtu = node.devices.find((device) => device.name === face.iface)?.mtu ?? 1420;
+  const padded = Math.max(inner.bytes, Math.min(Math.ceil(inner.bytes / 16) * 16, mtu));
+  return {
+    bytes: padded + 32 + 8 + (family === 4 ? 20 : 40),
+    sender: 'outer',
+    dontFragment: network.wireguard === undefined ? undefined : network.wireguard === 'userspace',
+    fragmented: false,
+  };
 }
 
 /** A ListenPort, or for an interface without one a port of its own that no listen port equals. */

@@ -7,7 +7,16 @@ import { faultKind, faultNode, type Check } from '../scenario/scenario.ts';
 import { familyOf, type Family, type Step } from '../routing/flow.ts';
 import { buildNetwork, resolveHost, type Learned, type ModelInput, type Network } from './lab-network.ts';
 import { addressesOf } from '../routing/node-state.ts';
-import { fromRouter, newWalk, output, sendOuter, type Outcome, type Packet, type Walk } from './packet-walk.ts';
+import {
+  fromRouter,
+  newWalk,
+  output,
+  sendOuter,
+  tcpHeaders,
+  type Outcome,
+  type Packet,
+  type Walk,
+} from './packet-walk.ts';
 
 export type PredictedPath = 'tunnel' | 'internet' | 'none' | 'unknown';
 
@@ -59,11 +68,7 @@ export function predictChecks(input: ModelInput): CheckPrediction[] {
     });
     if (target !== undefined)
       for (const key of [...learned.keys()]) if (key.startsWith(`${target} `)) learned.delete(key);
-    const prediction = natOutcome(
-      plan,
-      check,
-      transferOutcome(plan, check, predictCheck(network, input, check, position + 1)),
-    );
+    const prediction = natOutcome(plan, check, predictCheck(network, input, check, position + 1));
     if (prediction.predicted.path === 'unknown') learningUnknown ??= `check ${position + 1}`;
     if (check.fault) {
       if (down !== undefined) prediction.steps.unshift({ kind: 'note', text: `fault: wg-quick down on ${down}` });
@@ -107,30 +112,6 @@ function natOutcome(plan: ModelInput['plan'], check: Check, prediction: CheckPre
     ...prediction,
     predicted: { path: 'unknown' },
     steps: [...prediction.steps, { kind: 'note', text: `unknown: ${reason}` }],
-    reason,
-  };
-}
-
-/**
- * A transfer (`bytes:`) on a path the model walks: whether it completes depends on MTUs, ICMP and fragments along
- * the way, which the model does not decide; where the scenario sets none of them, it completes like any request.
- */
-function transferOutcome(plan: ModelInput['plan'], check: Check, prediction: CheckPrediction): CheckPrediction {
-  const walked = prediction.predicted.path === 'tunnel' || prediction.predicted.path === 'internet';
-  if (check.bytes === undefined || !walked) return prediction;
-  const conditions = [
-    ...(plan.internet.icmp === 'drop' ? ['the internet drops ICMP errors'] : []),
-    ...(plan.internet.fragments === 'drop' ? ['the internet drops fragments'] : []),
-    ...plan.links.flatMap((link) =>
-      link.conditions.mtu === undefined ? [] : [`${link.endpoint}'s link has MTU ${link.conditions.mtu}`],
-    ),
-  ];
-  if (conditions.length === 0) return prediction;
-  const reason = `a ${check.bytes}-byte transfer on this path may stall: ${conditions.join(', ')}, and the model does not decide MTUs`;
-  return {
-    ...prediction,
-    predicted: { path: 'unknown' },
-    steps: [...prediction.steps, { kind: 'note', text: reason }],
     reason,
   };
 }
@@ -182,17 +163,11 @@ function predictCheck(network: Network, input: ModelInput, check: Check, index: 
   if (addresses.length === 0)
     return { ...base, predicted: { path: 'none' }, steps: [], reason: `${target.host} resolves to nothing` };
   const service = serviceOf(network, target, server);
-  const mtuNote = pingMtuUnknown(input, check);
-  if (mtuNote !== undefined)
-    return {
-      ...base,
-      predicted: { path: 'unknown' },
-      steps: [{ kind: 'note', text: `unknown: ${mtuNote}` }],
-      reason: mtuNote,
-    };
+  const ping: Sizing | undefined =
+    check.ping !== undefined && check.size !== undefined ? { kind: 'ping', bytes: check.size } : undefined;
   let first: { steps: Step[]; reason: string; stalls: boolean } | undefined;
   for (const address of addresses) {
-    const attempt = connect(network, check.from, service, address, port, target.protocol);
+    const attempt = connect(network, check.from, service, address, port, target.protocol, ping);
     if (attempt.kind === 'unknown')
       return {
         ...base,
@@ -201,59 +176,10 @@ function predictCheck(network: Network, input: ModelInput, check: Check, index: 
         reason: attempt.reason,
       };
     if (attempt.kind === 'answered') {
-      const { request, reply } = attempt;
-      const steps = [
-        ...request.steps,
-        {
-          kind: 'deliver' as const,
-          text: `${attempt.server} sees ${attempt.sourceIp}${request.nat.length === 0 ? ' (no SNAT)' : ''}`,
-        },
-        ...replySteps(reply.steps),
-      ];
-      const tunnel = request.tunnel || reply.tunnel;
-      const clear = request.clear || reply.clear;
-      const exit =
-        tunnel && clear
-          ? exitPeer(network, input, check.from, [...request.clearSides, ...reply.clearSides])
-          : undefined;
-      if (exit !== undefined)
-        return {
-          ...base,
-          predicted: { path: 'tunnel', sourceIp: attempt.sourceIp, ...attempt.resolver },
-          steps: [
-            ...steps,
-            {
-              kind: 'deliver',
-              text: `tunnel (left at ${exit}: in clear only from ${exit}'s own address, after the tunnel)`,
-            },
-          ],
-        };
-      if (tunnel && clear)
-        return {
-          ...base,
-          predicted: { path: 'unknown', sourceIp: attempt.sourceIp },
-          steps: [
-            ...steps,
-            { kind: 'note', text: 'unknown: the TCP would be both in the tunnel and in clear (the lab reads both)' },
-          ],
-          reason: 'the request and its reply take different paths, one through the tunnel and one in clear',
-        };
-      if (!tunnel && !clear)
-        return {
-          ...base,
-          predicted: { path: 'unknown', sourceIp: attempt.sourceIp },
-          steps: [
-            ...steps,
-            { kind: 'note', text: 'unknown: neither a tunnel nor the router carries it (the lab reads unclear)' },
-          ],
-          reason: 'the request never crosses the router nor a WireGuard interface',
-        };
-      const path = tunnel ? 'tunnel' : 'internet';
-      return {
-        ...base,
-        predicted: { path, sourceIp: attempt.sourceIp, ...attempt.resolver },
-        steps: [...steps, { kind: 'deliver', text: path }],
-      };
+      const answered = predictAnswered(network, input, check, base, attempt);
+      if (check.bytes === undefined || target.protocol !== 'tcp' || answered.predicted.path === 'unknown')
+        return answered;
+      return transfer(network, check, service, address, port, answered);
     }
     first ??= { steps: attempt.steps, reason: attempt.reason, stalls: attempt.stalls };
   }
@@ -264,6 +190,124 @@ function predictCheck(network: Network, input: ModelInput, check: Check, index: 
     reason: `${first!.reason}${first!.stalls ? ' (dropped silently: curl waits for its timeout)' : ''}`,
   };
 }
+
+/** An HTTP response's headers: with a body of `bytes`, the first segment is at most this much larger. */
+const responseHeaders = 300;
+
+/**
+ * A transfer (`bytes:`) on a path the small request took: the server's full segments (the SYN's MSS as it
+ * arrived, after clamps) walked back to the client. Lost on the way (a PMTU black hole, fragments dropped), the
+ * transfer connects and stalls.
+ */
+function transfer(
+  network: Network,
+  check: Check,
+  service: Service,
+  address: string,
+  port: number,
+  answered: CheckPrediction,
+): CheckPrediction {
+  const attempt = connect(network, check.from, service, address, port, 'tcp', {
+    kind: 'transfer',
+    bytes: check.bytes!,
+  });
+  const steps =
+    attempt.kind === 'answered' ? [...attempt.request.steps, ...replySteps(attempt.reply.steps)] : attempt.steps;
+  const sized = steps.filter((step) => step.kind !== 'drop' && /MTU|segment|fragment|MSS/.test(step.text));
+  if (attempt.kind === 'unknown')
+    return {
+      ...answered,
+      predicted: { path: 'unknown' },
+      steps: [...answered.steps, ...sized, { kind: 'note', text: `unknown: ${attempt.reason}` }],
+      reason: attempt.reason,
+    };
+  if (attempt.kind === 'failed')
+    return {
+      ...answered,
+      predicted: { ...answered.predicted, stalls: true },
+      steps: [
+        ...answered.steps,
+        { kind: 'note', text: `the ${check.bytes}-byte transfer:` },
+        ...steps.filter((step) => step.reply || /MSS/.test(step.text)),
+        { kind: 'drop', text: 'stalls: it connects, and its full segments never arrive' },
+      ],
+      reason: `the transfer stalls: ${attempt.reason}`,
+    };
+  return {
+    ...answered,
+    steps: [
+      ...answered.steps,
+      {
+        kind: 'note',
+        text: `the ${check.bytes}-byte transfer completes${sized.length ? `: ${sized.map((step) => step.text).join('; ')}` : ''}`,
+      },
+    ],
+  };
+}
+
+/** The prediction for an exchange that was answered: its path, as the lab reads it from where its packets were. */
+function predictAnswered(
+  network: Network,
+  input: ModelInput,
+  check: Check,
+  base: { index: number; check: Check },
+  attempt: Attempt & { kind: 'answered' },
+): CheckPrediction {
+  const { request, reply } = attempt;
+  const steps = [
+    ...request.steps,
+    {
+      kind: 'deliver' as const,
+      text: `${attempt.server} sees ${attempt.sourceIp}${request.nat.length === 0 ? ' (no SNAT)' : ''}`,
+    },
+    ...replySteps(reply.steps),
+  ];
+  const tunnel = request.tunnel || reply.tunnel;
+  const clear = request.clear || reply.clear;
+  const exit =
+    tunnel && clear ? exitPeer(network, input, check.from, [...request.clearSides, ...reply.clearSides]) : undefined;
+  if (exit !== undefined)
+    return {
+      ...base,
+      predicted: { path: 'tunnel', sourceIp: attempt.sourceIp, ...attempt.resolver },
+      steps: [
+        ...steps,
+        {
+          kind: 'deliver',
+          text: `tunnel (left at ${exit}: in clear only from ${exit}'s own address, after the tunnel)`,
+        },
+      ],
+    };
+  if (tunnel && clear)
+    return {
+      ...base,
+      predicted: { path: 'unknown', sourceIp: attempt.sourceIp },
+      steps: [
+        ...steps,
+        { kind: 'note', text: 'unknown: the TCP would be both in the tunnel and in clear (the lab reads both)' },
+      ],
+      reason: 'the request and its reply take different paths, one through the tunnel and one in clear',
+    };
+  if (!tunnel && !clear)
+    return {
+      ...base,
+      predicted: { path: 'unknown', sourceIp: attempt.sourceIp },
+      steps: [
+        ...steps,
+        { kind: 'note', text: 'unknown: neither a tunnel nor the router carries it (the lab reads unclear)' },
+      ],
+      reason: 'the request never crosses the router nor a WireGuard interface',
+    };
+  const path = tunnel ? 'tunnel' : 'internet';
+  return {
+    ...base,
+    predicted: { path, sourceIp: attempt.sourceIp, ...attempt.resolver },
+    steps: [...steps, { kind: 'deliver', text: path }],
+  };
+}
+
+/** Whose size the model follows in an exchange: a transfer's segments back, or a ping's echo both ways. */
+type Sizing = { kind: 'transfer'; bytes: number } | { kind: 'ping'; bytes: number };
 
 type Attempt =
   | { kind: 'answered'; sourceIp: string; request: Walk; reply: Walk; server: string; resolver: { resolver?: string } }
@@ -312,27 +356,6 @@ function serviceOf(network: Network, target: CheckTarget, server: string | undef
   }
 }
 
-/**
- * A ping with Don't Fragment whose packet may not fit the path: the model does not decide MTUs, so a packet larger
- * than the smallest MTU the lab may put on its way (WireGuard's 1420 or an MTU its files set, 1280 for IPv6, a
- * link's MTU less WireGuard's 80 bytes) is unknown; a smaller one fits every path of the lab.
- */
-function pingMtuUnknown(input: ModelInput, check: Check): string | undefined {
-  if (check.ping === undefined || check.size === undefined) return undefined;
-  const v6 = check.ping.includes(':');
-  const packet = check.size + (v6 ? 48 : 28);
-  const wireguardMtus = [...input.configs.values()].flatMap((config) =>
-    sectionsOf(config)
-      .filter((section) => section.name === 'Interface')
-      .flatMap((section) => section.entries.filter((entry) => entry.key === 'MTU').map((entry) => Number(entry.value)))
-      .filter((mtu) => Number.isInteger(mtu)),
-  );
-  const linkMtus = input.plan.links.flatMap((link) => (link.conditions.mtu === undefined ? [] : [link.conditions.mtu]));
-  const limit = Math.min(v6 ? 1280 : 1420, ...wireguardMtus, ...linkMtus.map((mtu) => mtu - 80));
-  if (packet <= limit) return undefined;
-  return `a ${packet}-byte ping packet with Don't Fragment may not fit the path (the lab's smallest MTU on a tunnel's way is ${limit}), and the model does not decide MTUs`;
-}
-
 /** One exchange: the check's packet to its server, and the server's answer back to the client's socket. */
 function connect(
   network: Network,
@@ -341,8 +364,18 @@ function connect(
   address: string,
   port: number,
   protocol: 'tcp' | 'udp' | 'icmp',
+  sizing?: Sizing,
 ): Attempt {
   const request = newWalk();
+  const family = familyOf(address);
+  if (sizing?.kind === 'transfer') request.syn = {};
+  if (sizing?.kind === 'ping')
+    request.size = {
+      bytes: sizing.bytes + (family === 4 ? 28 : 48),
+      sender: 'ping',
+      dontFragment: true,
+      fragmented: false,
+    };
   const packet: Packet = {
     family: familyOf(address),
     dst: address,
@@ -361,6 +394,18 @@ function connect(
   }
   const reply = newWalk(true);
   reply.nat = request.nat;
+  if (sizing?.kind === 'transfer') {
+    const mss = request.syn?.mss ?? 1500 - tcpHeaders(family);
+    const bytes = Math.min(mss, sizing.bytes + responseHeaders) + tcpHeaders(family);
+    reply.size = { bytes, sender: 'tcp', dontFragment: true, fragmented: false };
+    reply.steps.push({
+      kind: 'note',
+      text: `${there.node} sends ${bytes}-byte segments (the SYN's MSS ${mss} as it arrived)`,
+    });
+  }
+  if (sizing?.kind === 'ping')
+    // The kernel's echo reply carries no Don't Fragment (IPv4): a smaller link on the way fragments it.
+    reply.size = { bytes: request.size!.bytes, sender: 'echo-reply', dontFragment: family === 6, fragmented: false };
   const back: Packet & { src: string } = {
     family: packet.family,
     src: there.packet.dst,

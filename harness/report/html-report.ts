@@ -91,7 +91,7 @@ ${topologySvg(run.topology, { check }, `check ${index + 1}: ${check.observed.pat
 <tr><th>expected</th><td>${e(check.expected.path)}</td><td>${e(check.expected.sourceIp ?? (check.expected.path === 'none' ? 'no request' : 'any'))}</td>${check.bytes === undefined ? '' : `<td>${check.expected.stalls ? 'stalls' : `all ${check.bytes} bytes`}</td>`}</tr>
 <tr class="${check.pass ? 'pass' : 'fail'}"><th>observed</th><td>${e(check.observed.path)}</td><td>${e(check.observed.sourceIp ?? 'no request')}${check.observed.httpStatus ? ` (HTTP ${check.observed.httpStatus})` : ''}</td>${check.bytes === undefined ? '' : `<td>${check.observed.stalls ? `stalled after ${check.observed.bytes ?? 0} bytes` : `${check.observed.bytes ?? 0} bytes`}</td>`}</tr>
 </table>
-${check.predicted ? `<p class="predicted">the routing model predicted ${e(check.predicted.path)}${check.predicted.sourceIp ? ` as ${e(check.predicted.sourceIp)}` : ''} from the configs alone${check.modelDisagrees ? ` <strong class="model-disagrees">(the lab disagrees: wglab explain shows the model's chain)</strong>` : ''}</p>` : ''}
+${check.predicted ? `<p class="predicted">the routing model predicted ${e(check.predicted.path)}${check.predicted.sourceIp ? ` as ${e(check.predicted.sourceIp)}` : ''}${check.predicted.stalls ? ', stalling' : ''} from the configs alone${check.modelDisagrees ? ` <strong class="model-disagrees">(the lab disagrees: wglab explain shows the model's chain)</strong>` : ''}</p>` : ''}
 ${check.reasons.length > 0 ? `<div class="reasons"><strong>Why it failed</strong><ul>${check.reasons.map((reason) => `<li>${e(reason)}</li>`).join('')}</ul></div>` : ''}
 ${check.note ? `<p class="note">${e(check.note)}</p>` : ''}
 <h4>Access log</h4>

@@ -46,7 +46,9 @@ export function junitReport(runs: ScenarioReport[]): string {
         `${check.kind === undefined || check.kind === 'http' ? 'access log' : 'server log'}: ${check.logLine ?? '(no line)'}`,
         // The routing model's prediction beside the observation (wglab explain), and where the two disagree.
         ...(check.predicted
-          ? [`predicted ${pathText({ path: check.predicted.path, sourceIp: check.predicted.sourceIp ?? null })}`]
+          ? [
+              `predicted ${pathText({ path: check.predicted.path, sourceIp: check.predicted.sourceIp ?? null, ...(check.bytes === undefined ? {} : { stalls: check.predicted.stalls ?? false }) })}`,
+            ]
           : []),
         ...(check.modelDisagrees ? [`model: ${check.modelDisagrees}`] : []),
       ].join('\n');

@@ -30,7 +30,7 @@ export interface CheckReport {
     answers?: string[];
   };
   /** What the routing model predicted from the configs alone (`wglab explain`), beside what the lab observed. */
-  predicted?: { path: string; sourceIp?: string };
+  predicted?: { path: string; sourceIp?: string; stalls?: boolean };
   /** Where the model and the lab disagree: a finding of its own, which does not change the check's verdict. */
   modelDisagrees?: string;
   /** The body size the check asked the server for (`bytes:`). */

@@ -168,6 +168,26 @@ test('MARK sets the mark and goes on; later rules see it', (t) => {
   );
 });
 
+test('TCPMSS goes on and reports the clamp, to the path MTU or a number, for TCP only', (t) => {
+  const clamp = ['-t mangle -A FORWARD -o wg0 -p tcp --tcp-flags SYN,RST SYN -j TCPMSS --clamp-mss-to-pmtu'];
+  t.deepEqual(run(clamp, 'mangle', 'FORWARD', { oif: 'wg0' }).mss, ['pmtu']);
+  t.deepEqual(run(clamp, 'mangle', 'FORWARD', { oif: 'eth0' }).mss, [], 'only where its matches hold');
+  t.deepEqual(
+    run(
+      ['-t mangle -A POSTROUTING -j TCPMSS --set-mss 1300', '-t mangle -A POSTROUTING -j TCPMSS --clamp-mss-to-pmtu'],
+      'mangle',
+      'POSTROUTING',
+    ).mss,
+    [1300, 'pmtu'],
+  );
+  t.deepEqual(
+    run(['-t mangle -A POSTROUTING -j TCPMSS --set-mss 1300'], 'mangle', 'POSTROUTING', { protocol: 'udp' }).mss,
+    [],
+  );
+  t.is(run(['-t mangle -A FORWARD -p tcp -j TCPMSS'], 'mangle', 'FORWARD').result.kind, 'unknown', 'no MSS given');
+  t.is(run(['-t mangle -A FORWARD -p tcp -j TCPMSS --set-mss x'], 'mangle', 'FORWARD').result.kind, 'unknown');
+});
+
 test('a rule it cannot read is unknown only when its readable matches hold', (t) => {
   const line = '-A OUTPUT -p tcp -m owner --uid-owner 1000 -j DROP';
   const unknown = run([line], 'filter', 'OUTPUT');

@@ -16,7 +16,9 @@ export type Target =
   | { kind: 'SNAT'; to: string }
   | { kind: 'DNAT'; to: string; port?: number }
   | { kind: 'MASQUERADE' }
-  | { kind: 'MARK'; mark: number; mask: number };
+  | { kind: 'MARK'; mark: number; mask: number }
+  /** MSS clamping on TCP SYNs: to a number, or to the outgoing route's MTU less the headers. */
+  | { kind: 'TCPMSS'; mss: number | 'pmtu' };
 
 /** One iptables rule as far as it changes a path; `unreadable` when a match or target is not modelled. */
 export interface NetfilterRule {
@@ -75,7 +77,7 @@ const withValue = new Set([
   '-g',
   '--goto',
 ]);
-const harmlessTargets = new Set(['TCPMSS', 'LOG', 'NFLOG', 'CONNMARK', 'CT', 'NOTRACK']);
+const harmlessTargets = new Set(['LOG', 'NFLOG', 'CONNMARK', 'CT', 'NOTRACK']);
 /** Options without a value, and TCP flag matches: fine beside a target that changes no path (MSS clamping). */
 const flagOptions = new Set(['--clamp-mss-to-pmtu', '--random', '--random-fully', '--persistent', '--log-uid']);
 const tcpFlagOptions = new Map([
@@ -142,7 +144,10 @@ function readRule(words: string[], family: Family, table: string, chain: string,
       continue;
     }
     const value = words[index + 1] ?? '';
-    if (flagOptions.has(word)) continue;
+    if (flagOptions.has(word)) {
+      if (word === '--clamp-mss-to-pmtu') options.set(word, '');
+      continue;
+    }
     if (tcpFlagOptions.has(word)) {
       flagMatch = word;
       index += tcpFlagOptions.get(word)!;
@@ -239,10 +244,15 @@ function readRule(words: string[], family: Family, table: string, chain: string,
       const mark = readMark(options.get('--set-mark') ?? options.get('--set-xmark') ?? '');
       if (!mark) unreadable ??= '-j MARK without a mark it can read';
       else target = { kind: 'MARK', mark: mark.mark, mask: mark.mask };
+    } else if (jump === 'TCPMSS') {
+      const set = options.get('--set-mss');
+      if (options.has('--clamp-mss-to-pmtu')) target = { kind: 'TCPMSS', mss: 'pmtu' };
+      else if (set !== undefined && /^\d+$/.test(set)) target = { kind: 'TCPMSS', mss: Number(set) };
+      else unreadable ??= '-j TCPMSS without --clamp-mss-to-pmtu or a --set-mss it can read';
     } else if (harmlessTargets.has(jump)) target = { kind: 'continue' };
     else unreadable ??= `-j ${jump} is a chain or target that is not modelled`;
   }
-  if (flagMatch !== undefined && target.kind !== 'continue')
+  if (flagMatch !== undefined && target.kind !== 'continue' && target.kind !== 'TCPMSS')
     unreadable ??= `${flagMatch} (TCP flags) is modelled only beside a target that changes no path`;
   return {
     family,
@@ -345,12 +355,13 @@ export function runChain(
   table: string,
   chain: string,
   packet: FilterPacket,
-): { result: ChainResult; mark: number } {
+): { result: ChainResult; mark: number; mss: (number | 'pmtu')[] } {
   let mark = packet.mark;
+  const mss: (number | 'pmtu')[] = [];
   for (const rule of rules) {
     if (rule.family !== packet.family || rule.table !== table || rule.chain !== chain) continue;
     if (!rule.matches.every((match) => matches(match, { ...packet, mark }))) continue;
-    if (rule.unreadable) return { result: { kind: 'unknown', reason: rule.unreadable, rule }, mark };
+    if (rule.unreadable) return { result: { kind: 'unknown', reason: rule.unreadable, rule }, mark, mss };
     const target = rule.target;
     switch (target.kind) {
       case 'continue':
@@ -358,23 +369,30 @@ export function runChain(
       case 'MARK':
         mark = (mark & ~target.mask) ^ target.mark;
         continue;
+      case 'TCPMSS':
+        if (packet.protocol === 'tcp') mss.push(target.mss);
+        continue;
       case 'RETURN':
       case 'ACCEPT':
-        return { result: { kind: 'accept', rule }, mark };
+        return { result: { kind: 'accept', rule }, mark, mss };
       case 'DROP':
-        return { result: { kind: 'drop', rule }, mark };
+        return { result: { kind: 'drop', rule }, mark, mss };
       case 'REJECT':
-        return { result: { kind: 'reject', rule }, mark };
+        return { result: { kind: 'reject', rule }, mark, mss };
       case 'SNAT':
-        return { result: { kind: 'snat', to: target.to, rule }, mark };
+        return { result: { kind: 'snat', to: target.to, rule }, mark, mss };
       case 'DNAT':
-        return { result: { kind: 'dnat', to: target.to, ...(target.port ? { port: target.port } : {}), rule }, mark };
+        return {
+          result: { kind: 'dnat', to: target.to, ...(target.port ? { port: target.port } : {}), rule },
+          mark,
+          mss,
+        };
       case 'MASQUERADE':
-        return { result: { kind: 'masquerade', rule }, mark };
+        return { result: { kind: 'masquerade', rule }, mark, mss };
     }
   }
   const policy = policies.get(`${packet.family} ${table} ${chain}`);
-  return { result: policy === 'DROP' ? { kind: 'drop', policy: true } : { kind: 'accept' }, mark };
+  return { result: policy === 'DROP' ? { kind: 'drop', policy: true } : { kind: 'accept' }, mark, mss };
 }
 
 /** Whether `del` removes `rule`: same table, chain and words, in any option order. */

@@ -14,6 +14,8 @@ export interface Device {
   name: string;
   addresses: Cidr[];
   link: Link;
+  /** The largest packet the device sends whole, IP header included. */
+  mtu: number;
 }
 
 /** A WireGuard interface that is up. */

@@ -48,12 +48,18 @@ test('readIpRoute: default per family, types, via, dev, src, metric, table; word
   t.is(route('prohibit 10.0.0.0/8').type, 'prohibit');
   t.is(route('throw 10.0.0.0/8 table 5').type, 'throw');
   t.deepEqual([defaultMetric(4), defaultMetric(6)], [0, 1024]);
+  t.is(route('10.0.0.0/8 dev eth0 mtu 1400').mtu, 1400);
+  t.is(route('10.0.0.0/8 dev eth0 mtu lock 1300 proto static').mtu, 1300);
+  t.is(route('10.0.0.0/8 dev eth0').mtu, undefined);
+  t.is(describeRoute(route('10.0.0.0/8 dev eth0 mtu 1400')), '10.0.0.0/8 dev eth0 mtu 1400');
   for (const [words, reason] of [
     ['$NET dev wg0', /is no destination/],
     ['dev wg0', /without a destination/],
     ['10.0.0.0/8 nexthop via 1.2.3.4', /not modelled/],
     ['10.0.0.0/8 dev', /ends after dev/],
     ['10.0.0.0/8 metric x', /is no number/],
+    ['10.0.0.0/8 mtu lock', /mtu {2}is no number/],
+    ['10.0.0.0/8 mtu big', /mtu big is no number/],
     ['10.0.0.0/8 10.1.0.0/16', /not an ip route word/],
   ] as const) {
     const result = readIpRoute(words.split(' '), 4, 'test');

@@ -14,6 +14,8 @@ export interface Route {
   via?: string;
   src?: string;
   metric: number;
+  /** `mtu N` (or `mtu lock N`): packets by this route are at most N bytes. */
+  mtu?: number;
   origin: string;
 }
 
@@ -42,7 +44,6 @@ const ignoredKeywords = new Set([
   'proto',
   'protocol',
   'scope',
-  'mtu',
   'advmss',
   'realm',
   'realms',
@@ -81,6 +82,13 @@ export function readIpRoute(words: readonly string[], family: Family, origin: st
       else return { unreadable: `metric ${value} is no number` };
       continue;
     }
+    if (word === 'mtu') {
+      const mtu = value === 'lock' ? words[++index + 1] : value;
+      index++;
+      if (mtu === undefined || !/^\d+$/.test(mtu)) return { unreadable: `mtu ${mtu ?? ''} is no number` };
+      route.mtu = Number(mtu);
+      continue;
+    }
     if (ignoredKeywords.has(word)) {
       index++;
       continue;
@@ -105,6 +113,7 @@ export function readIpRoute(words: readonly string[], family: Family, origin: st
     ...(route.via === undefined ? {} : { via: route.via }),
     ...(route.src === undefined ? {} : { src: route.src }),
     metric: route.metric ?? defaultMetric(destination.address.includes(':') ? 6 : 4),
+    ...(route.mtu === undefined ? {} : { mtu: route.mtu }),
     origin,
   };
 }
@@ -133,5 +142,6 @@ export function describeRoute(route: Route): string {
   if (route.dev !== undefined) parts.push(`dev ${route.dev}`);
   if (route.table !== 'main' && route.table !== 'local') parts.push(`table ${route.table}`);
   if (route.metric !== defaultMetric(route.family)) parts.push(`metric ${route.metric}`);
+  if (route.mtu !== undefined) parts.push(`mtu ${route.mtu}`);
   return parts.join(' ');
 }

@@ -13,7 +13,7 @@ import { readWgQuickFile, wgQuickUp } from './wg-quick.ts';
 export function nodeWithFile(config: WgConfig, iface: string): NodeState {
   const node: NodeState = {
     name: iface,
-    devices: [{ name: 'eth0', addresses: [], link: { kind: 'internet' } }],
+    devices: [{ name: 'eth0', addresses: [], link: { kind: 'internet' }, mtu: 1500 }],
     rules: [...kernelRules(4), ...kernelRules(6)],
     routes: [
       {

@@ -27,7 +27,9 @@ const file = (iface: string[], allowed = '10.0.0.2/32') =>
   );
 const node = (): NodeState => ({
   name: 'A',
-  devices: [{ name: 'eth0', addresses: [{ address: '198.51.100.1', prefix: 32 }], link: { kind: 'internet' } }],
+  devices: [
+    { name: 'eth0', addresses: [{ address: '198.51.100.1', prefix: 32 }], link: { kind: 'internet' }, mtu: 1500 },
+  ],
   rules: [...kernelRules(4), ...kernelRules(6)],
   routes: [],
   netfilter: [],

@@ -7,6 +7,8 @@ import type { WgPeer } from './cryptokey.ts';
 import { familyOf, type Family } from './flow.ts';
 import { addAddress, applyInvocation, removeDevice, type NodeState, type WgInterface } from './node-state.ts';
 import { defaultPriority, tableName } from './policy-rule.ts';
+import { decideRoute } from './route-decision.ts';
+import type { Route } from './route-table.ts';
 import { expandHook } from './shell-hooks.ts';
 
 /** What wg-quick reads from a file, beside wg-settings: keepalive per peer and DNS. */
@@ -15,6 +17,8 @@ export interface WgQuickFile {
   settings: WgSettings;
   keepalive: boolean[];
   dns: string[];
+  /** `MTU =`, when the file sets one. */
+  mtu?: number;
   /** Why wg-quick would refuse the file (an invalid key or value), when it would. */
   refused?: string;
 }
@@ -33,11 +37,16 @@ export function readWgQuickFile(iface: string, config: WgConfig): WgQuickFile {
     .flatMap((section) => section.entries.filter((entry) => entry.key === 'DNS'))
     .flatMap((entry) => splitList(entry.value))
     .filter(isIpAddress);
+  const mtu = sections
+    .filter((section) => section.name === 'Interface')
+    .flatMap((section) => section.entries.filter((entry) => entry.key === 'MTU'))
+    .map((entry) => Number(entry.value))
+    .find((value) => Number.isInteger(value) && value > 0);
   const privateKey = settings.interface.privateKey?.value;
   const refused =
     problems[0]?.message ??
     (privateKey === undefined || !isWgKey(privateKey) ? 'it has no valid PrivateKey' : undefined);
-  return { iface, settings, keepalive, dns, ...(refused ? { refused } : {}) };
+  return { iface, settings, keepalive, dns, ...(mtu === undefined ? {} : { mtu }), ...(refused ? { refused } : {}) };
 }
 
 const publicKeys = new Map<string, string>();
@@ -79,9 +88,11 @@ export function wgQuickUp(node: NodeState, file: WgQuickFile, context: HookRunCo
     peers,
     dns: file.dns,
   };
-  node.devices.push({ name: iface, addresses: [], link: { kind: 'wireguard' } });
+  const device = { name: iface, addresses: [], link: { kind: 'wireguard' as const }, mtu: 1420 };
+  node.devices.push(device);
   node.wireguard.push(face);
   for (const address of settings.interface.addresses) addAddress(node, iface, address.value, `Address of ${iface}`);
+  device.mtu = file.mtu ?? automaticMtu(node, peers);
   const table = settings.interface.table.value;
   const allowed = peers.flatMap((peer) => peer.allowedIps).sort((a, b) => b.prefix - a.prefix);
   for (const cidr of allowed) {
@@ -112,6 +123,37 @@ export function wgQuickUp(node: NodeState, file: WgQuickFile, context: HookRunCo
     }
   }
   runHooks(node, file, ['PostUp'], context);
+}
+
+/**
+ * wg-quick's MTU for a file without `MTU =`: the largest MTU of the routes to its peers' endpoints (`ip route get`),
+ * else the default route's, else 1500; less 80 bytes (WireGuard over IPv6).
+ */
+export function automaticMtu(node: NodeState, peers: WgPeer[]): number {
+  let largest = 0;
+  for (const peer of peers) {
+    if (!peer.endpoint || !isIpAddress(peer.endpoint.host)) continue;
+    const decision = decideRoute(node.rules, node.routes, {
+      family: familyOf(peer.endpoint.host),
+      dst: peer.endpoint.host,
+      protocol: 'udp',
+      mark: 0,
+      iif: 'lo',
+    });
+    if (decision.kind === 'route') largest = Math.max(largest, mtuOf(node, decision.route));
+  }
+  if (largest === 0) {
+    // `ip route show default`: the main table's IPv4 default route, first added.
+    const fallback = node.routes.find(
+      (route) => route.table === 'main' && route.family === 4 && route.destination.prefix === 0,
+    );
+    if (fallback) largest = mtuOf(node, fallback);
+  }
+  return (largest || 1500) - 80;
+}
+
+function mtuOf(node: NodeState, route: Route): number {
+  return route.mtu ?? node.devices.find((device) => device.name === route.dev)?.mtu ?? 0;
 }
 
 /** wg-quick's own rules for a /0 under `Table = auto`: the fwmark table, `not fwmark`, `suppress_prefixlength 0`. */
