@@ -83,7 +83,7 @@ export class LabTeardown {
       }
       this.progress(`${this.id}: tearing down`);
       await removeLab(this.engine, this.id).catch((error: unknown) => {
-        throw isEngineConnectionError(error) ? new EngineGoneError(error) : error;
+        throw isEngineConnectionError(error) ? new EngineGoneError(error, this.engine.name) : error;
       });
     })().finally(this.unregister);
     return this.done;

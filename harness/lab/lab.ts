@@ -156,7 +156,7 @@ export class Lab implements AsyncDisposable {
       .then((shell) => shell.run(command, options.env))
       .catch(async (error: unknown) => {
         if (this.teardown.closing) throw new LabClosedError(this.id);
-        if (!(await engineAnswers(this.engine))) throw new EngineGoneError(error);
+        if (!(await engineAnswers(this.engine))) throw new EngineGoneError(error, this.engine.name);
         throw new NodeCommandError(
           node,
           command,
