@@ -56,3 +56,12 @@ export async function engineAnswers(engine: Engine, timeoutMs = 3000): Promise<b
   clearTimeout(timer);
   return answered;
 }
+
+/**
+ * Whether a failure came from the engine going away: an EngineGoneError or a refused or reset connection says so
+ * at once; otherwise the engine is asked (a ping). Every caller that must tell "the engine is gone" from "this
+ * command failed" asks here.
+ */
+export async function engineWentAway(engine: Engine, error: unknown): Promise<boolean> {
+  return isEngineConnectionError(error) || !(await engineAnswers(engine));
+}

@@ -2,7 +2,7 @@ import type { Scenario } from '../scenario/scenario.ts';
 import type { Engine } from './engine.ts';
 import type { LabNode } from './lab-node-container.ts';
 import { routerNode, type LabPlan } from './lab-plan.ts';
-import { EngineGoneError, engineAnswers } from './engine-gone.ts';
+import { EngineGoneError, engineWentAway } from './engine-gone.ts';
 import { LabClosedError, type LabTeardown } from './lab-teardown.ts';
 import { NodeCommandError } from './node-command-error.ts';
 import { NodeShell } from './node-shell.ts';
@@ -156,7 +156,7 @@ export class Lab implements AsyncDisposable {
       .then((shell) => shell.run(command, options.env))
       .catch(async (error: unknown) => {
         if (this.teardown.closing) throw new LabClosedError(this.id);
-        if (!(await engineAnswers(this.engine))) throw new EngineGoneError(error, this.engine.name);
+        if (await engineWentAway(this.engine, error)) throw new EngineGoneError(error, this.engine.name);
         throw new NodeCommandError(
           node,
           command,

@@ -1,6 +1,6 @@
 import { firstLine } from '../errors.ts';
 import { connectEngine, type Engine } from '../lab/engine.ts';
-import { engineAnswers, EngineGoneError, isEngineConnectionError } from '../lab/engine-gone.ts';
+import { EngineGoneError, engineWentAway } from '../lab/engine-gone.ts';
 import { planLab, type LabPlan } from '../lab/lab-plan.ts';
 import { sameEndpoints, type Lab } from '../lab/lab.ts';
 import type { Progress } from '../lab/progress.ts';
@@ -157,7 +157,7 @@ export async function runScenarios(
       }
       next = undefined;
     } catch (error) {
-      if (next && (gone.has(slot.engine) || (await engineStopped(slot, error)))) {
+      if (next && (gone.has(slot.engine) || (await engineWentAway(slot.engine, error)))) {
         // The scenario goes back to the queue for the engines still answering; this engine's lab is gone with it.
         const first = !gone.has(slot.engine);
         gone.add(slot.engine);
@@ -202,10 +202,4 @@ export async function runScenarios(
   }
   if (options.keep) runs.kept = kept;
   return runs;
-}
-
-/** Whether a failure came from the slot's engine going away (a refused or reset connection, or no answer to a ping). */
-async function engineStopped(slot: EngineSlot, error: unknown): Promise<boolean> {
-  if (error instanceof EngineGoneError || isEngineConnectionError(error)) return true;
-  return !(await engineAnswers(slot.engine));
 }
