@@ -1,9 +1,9 @@
-import { execa } from 'execa';
-import type Dockerode from 'dockerode';
 import { WglabError } from '../errors.ts';
 import { connectEngine, type Engine } from '../lab/engine.ts';
-import { findNode } from '../lab/find-lab.ts';
+import { execAttached } from '../lab/exec-attached.ts';
+import { findNode, nodeWireguard } from '../lab/find-lab.ts';
 import { ensureLabImage } from '../lab/lab-image.ts';
+import { planLab } from '../lab/lab-plan.ts';
 import { listLabs, pruneLabs as pruneEngineLabs, removeLab, type LabSummary } from '../lab/lab-resources.ts';
 import { silentProgress, type Progress } from '../lab/progress.ts';
 import { startLab } from '../lab/start-lab.ts';
@@ -22,13 +22,16 @@ export async function checkEngine(): Promise<void> {
 
 /**
  * Starts a scenario's lab and leaves it running, detached (`downLab` or `pruneLabs({ all: true })` removes it),
- * or, with `hold`, owned by this process (signals tear it down). Its checks are not run.
+ * or, with `hold`, owned by this process (signals tear it down). Its checks are not run. On the engine `engine`
+ * names (as `--engine` of a run takes it), else the user's (DOCKER_HOST).
  */
 export async function upLab(
   scenario: Scenario,
-  options: { progress?: Progress; hold?: boolean } = {},
+  options: { progress?: Progress; hold?: boolean; engine?: string } = {},
 ): Promise<{ id: string; nodes: string[]; wireguard: WireguardFlavour }> {
-  const lab = await startLab(scenario, { progress: options.progress, detached: !options.hold });
+  const plan = planLab(scenario); // bad configs stop here, before the engine is asked
+  const engine = options.engine === undefined ? undefined : await connectEngine(options.engine);
+  const lab = await startLab(plan, { progress: options.progress, detached: !options.hold, engine });
   return { id: lab.id, nodes: [...lab.nodes.keys()], wireguard: lab.wireguard };
 }
 
@@ -47,15 +50,20 @@ export async function labStatus(id?: string, engines: string[] = []): Promise<(L
   return found.flat();
 }
 
-/** Removes every container and network labelled with the lab's id, on whichever engine named holds it. */
-export async function downLab(id: string, engines: string[] = []): Promise<void> {
+/** The engines named (or the user's one) that hold lab `id`; a WglabError when none does. */
+async function enginesHolding(id: string, urls: string[]): Promise<Engine[]> {
   const holding = [];
-  for (const engine of await enginesOf(engines)) if ((await listLabs(engine, id)).length > 0) holding.push(engine);
+  for (const engine of await enginesOf(urls)) if ((await listLabs(engine, id)).length > 0) holding.push(engine);
   if (holding.length === 0)
     throw new WglabError(`no lab ${id}`, {
       hint: 'wglab status lists the labs on this engine (--engine URL, or WGLAB_ENGINES, for others)',
     });
-  for (const engine of holding) await removeLab(engine, id);
+  return holding;
+}
+
+/** Removes every container and network labelled with the lab's id, on whichever engine named holds it. */
+export async function downLab(id: string, engines: string[] = []): Promise<void> {
+  for (const engine of await enginesHolding(id, engines)) await removeLab(engine, id);
 }
 
 /**
@@ -79,36 +87,20 @@ export async function labImage(progress?: Progress): Promise<string> {
 }
 
 /**
- * Runs a command in a node of a running lab, with wg-quick's environment for the lab's WireGuard, its output on
- * this process's, and returns its exit status. Interactive (a terminal) through the docker CLI where it exists.
+ * Runs a command in a node of a running lab, on whichever engine named (or the user's one) holds it, with wg-quick's
+ * environment for the lab's WireGuard and this process's input and output attached (a terminal when stdin and
+ * stdout are one), and returns its exit status.
  */
-export async function execInLab(id: string, node: string, command: string[]): Promise<number> {
-  const engine = await connectEngine();
-  const { container, name } = await findNode(engine, id, node);
-  const flavour = await readFlavour(container);
-  const env = Object.entries(wgQuickEnv(flavour)).map(([key, value]) => `${key}=${value}`);
-  const docker = await execa('docker', ['--version'], { reject: false });
-  if (docker.exitCode === 0) {
-    const tty = process.stdin.isTTY && process.stdout.isTTY ? ['-it'] : ['-i'];
-    const envFlags = env.flatMap((pair) => ['-e', pair]);
-    const result = await execa('docker', ['exec', ...tty, ...envFlags, name, ...command], {
-      stdio: 'inherit',
-      reject: false,
-    });
-    return result.exitCode ?? 1;
-  }
-  const exec = await container.exec({ Cmd: command, Env: env, AttachStdout: true, AttachStderr: true });
-  const stream = await exec.start({});
-  container.modem.demuxStream(stream, process.stdout, process.stderr);
-  await new Promise((resolve) => stream.on('end', resolve));
-  return (await exec.inspect()).ExitCode ?? 1;
-}
-
-async function readFlavour(container: Dockerode.Container): Promise<WireguardFlavour> {
-  const exec = await container.exec({ Cmd: ['cat', '/etc/wglab/wireguard'], AttachStdout: true, AttachStderr: true });
-  const stream = await exec.start({});
-  const chunks: Buffer[] = [];
-  stream.on('data', (chunk: Buffer) => chunks.push(chunk));
-  await new Promise((resolve) => stream.on('end', resolve));
-  return Buffer.concat(chunks).toString().includes('userspace') ? 'userspace' : 'kernel';
+export async function execInLab(id: string, node: string, command: string[], engines: string[] = []): Promise<number> {
+  const holding = await enginesHolding(id, engines);
+  if (holding.length > 1)
+    throw new WglabError(
+      `lab ${id} is on ${holding.length} engines: ${holding.map((engine) => engine.name).join(', ')}`,
+      {
+        hint: 'name the one to run in: --engine URL',
+      },
+    );
+  const engine = holding[0]!;
+  const { container } = await findNode(engine, id, node);
+  return await execAttached(engine, container.id, command, { env: wgQuickEnv(await nodeWireguard(container)) });
 }

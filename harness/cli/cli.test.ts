@@ -115,15 +115,22 @@ test('run with several scenarios refuses bad input in any of them, and two of th
 test('--engine: a bad address or an engine that does not answer is exit 2 with what to give, before any lab', async (t) => {
   for (const command of [
     ['run', 'scenarios/article/01-no-tunnel.yaml'],
+    ['up', 'scenarios/article/01-no-tunnel.yaml'],
     ['status'],
     ['prune'],
     ['down', '--lab', 'wglab-x'],
+    ['exec', '--lab', 'wglab-x', 'A', '--', 'true'],
   ]) {
-    const bad = await wglab(...command, '--engine', 'http://127.0.0.1:2375');
+    // Options go before the node's command (`--` ends them).
+    const given = (url: string) => {
+      const end = command.includes('--') ? command.indexOf('--') - 1 : command.length;
+      return [...command.slice(0, end), '--engine', url, ...command.slice(end)];
+    };
+    const bad = await wglab(...given('http://127.0.0.1:2375'));
     t.is(bad.exitCode, 2, `${command[0]}: ${bad.stderr}`);
     t.regex(bad.stderr, /engine "http:\/\/127\.0\.0\.1:2375": http:\/\/ is not an engine address/);
     t.regex(bad.stderr, /hint: give unix:\/\/\/var\/run\/docker\.sock, tcp:\/\/HOST:PORT or ssh:\/\/USER@HOST/);
-    const silent = await wglab(...command, '--engine', 'unix:///nonexistent/wglab-test.sock');
+    const silent = await wglab(...given('unix:///nonexistent/wglab-test.sock'));
     t.is(silent.exitCode, 2, `${command[0]}: ${silent.stderr}`);
     t.regex(silent.stderr, /no Docker engine answers at unix:\/\/\/nonexistent\/wglab-test\.sock/);
   }
@@ -133,4 +140,24 @@ test('--engine: a bad address or an engine that does not answer is exit 2 with w
   });
   t.is(env.exitCode, 2);
   t.regex(env.stderr, /engine "tcp:\/\/127\.0\.0\.1": no port/);
+});
+
+test('up starts one lab on one engine: two named (--engine or WGLAB_ENGINES) is exit 2 with a hint, before any lab', async (t) => {
+  const two = ['--engine', 'unix:///nonexistent/a.sock', '--engine', 'unix:///nonexistent/b.sock'];
+  const given = await wglab('up', 'scenarios/article/01-no-tunnel.yaml', ...two);
+  t.is(given.exitCode, 2, given.stderr);
+  t.regex(
+    given.stderr,
+    /^wglab: up starts one lab on one engine, and 2 are named: unix:\/\/\/nonexistent\/a\.sock, unix:\/\/\/nonexistent\/b\.sock\n {2}hint: name one: --engine URL/,
+  );
+  const env = await execa('node', ['bin/wglab.js', 'up', 'scenarios/article/01-no-tunnel.yaml'], {
+    reject: false,
+    env: { WGLAB_ENGINES: 'unix:///nonexistent/a.sock,unix:///nonexistent/b.sock' },
+  });
+  t.is(env.exitCode, 2, env.stderr);
+  t.regex(env.stderr, /and 2 are named/);
+  // The control: one engine named is taken (it is asked, and does not answer), not refused as two.
+  const one = await wglab('up', 'scenarios/article/01-no-tunnel.yaml', ...two.slice(0, 2));
+  t.is(one.exitCode, 2);
+  t.regex(one.stderr, /no Docker engine answers at unix:\/\/\/nonexistent\/a\.sock/);
 });

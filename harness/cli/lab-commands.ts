@@ -5,6 +5,13 @@ import { engineUrls } from '../api/run-scenarios.ts';
 import { stderrProgress } from '../api/progress.ts';
 import { loadScenario } from '../wgconf/load-scenario.ts';
 
+/** `--engine <url>`, repeatable, as status, down, prune and exec take it (and up, which takes one). */
+const engineOption = [
+  '--engine <url>',
+  'a Docker engine as --engine of wglab run takes it (repeat for several; default WGLAB_ENGINES, else DOCKER_HOST)',
+  (value: string, previous: string[] = []) => [...previous, value],
+] as const;
+
 /** up, exec, status, down, prune, image: the lab by hand. */
 export function registerLabCommands(program: Command, setExit: (code: number) => void): void {
   program
@@ -12,22 +19,38 @@ export function registerLabCommands(program: Command, setExit: (code: number) =>
     .description("start a scenario's lab and leave it running; prints progress, then the lab id alone on the last line")
     .argument('<scenario>', 'scenario YAML file')
     .option('--hold', 'stay in the foreground and tear the lab down on Ctrl-C or SIGTERM')
+    .option(
+      '--engine <url>',
+      'the Docker engine to start it on, as --engine of wglab run takes it (one; default WGLAB_ENGINES, else DOCKER_HOST)',
+      engineOption[2],
+    )
     .addHelpText(
       'after',
       `
 Example:
   LAB=$(npx wglab up scenarios/article/03-transparent-a-prefix.yaml | tail -1)
   npx wglab exec --lab $LAB A -- curl -s https://app.example.com/
-  npx wglab down --lab $LAB`,
+  npx wglab down --lab $LAB
+  npx wglab up scenarios/article/01-no-tunnel.yaml --engine tcp://127.0.0.1:2375   # on another engine`,
     )
-    .action(async (file: string, options: { hold?: boolean }) => {
+    .action(async (file: string, options: { hold?: boolean; engine?: string[] }) => {
+      const engines = engineUrls(options.engine);
+      if (engines.length > 1)
+        throw new WglabError(
+          `up starts one lab on one engine, and ${engines.length} are named: ${engines.join(', ')}`,
+          {
+            hint: 'name one: --engine URL (it wins over WGLAB_ENGINES)',
+          },
+        );
       const scenario = loadScenario(file);
-      const lab = await upLab(scenario, { progress: stderrProgress, hold: options.hold });
+      const lab = await upLab(scenario, { progress: stderrProgress, hold: options.hold, engine: engines[0] });
+      // The engine as given, for the commands that find the lab there again.
+      const on = engines[0] === undefined ? '' : ` --engine ${engines[0]}`;
       process.stdout.write(`lab ${lab.id}: nodes ${lab.nodes.join(', ')}; WireGuard: ${lab.wireguard}\n`);
       process.stdout.write(
-        `  wglab exec --lab ${lab.id} ${Object.keys(scenario.endpoints)[0]} -- sh     # a shell in a node\n`,
+        `  wglab exec --lab ${lab.id}${on} ${Object.keys(scenario.endpoints)[0]} -- sh     # a shell in a node\n`,
       );
-      process.stdout.write(`  wglab down --lab ${lab.id}                  # tear it down\n`);
+      process.stdout.write(`  wglab down --lab ${lab.id}${on}                  # tear it down\n`);
       process.stdout.write(`${lab.id}\n`);
       if (options.hold) {
         stderrProgress('holding the lab; Ctrl-C tears it down');
@@ -41,6 +64,7 @@ Example:
     .command('exec')
     .description('run a command in a lab node and exit with its status')
     .requiredOption('--lab <id>', 'the lab id (wglab up prints it; wglab status lists them)')
+    .option(...engineOption)
     .argument('<node>', `an endpoint name, or ${routerNode} for the router`)
     .argument('<command...>', 'the command, after --')
     .addHelpText(
@@ -49,10 +73,11 @@ Example:
 Examples:
   wglab exec --lab <id> A -- curl -s https://app.example.com/
   wglab exec --lab <id> ${routerNode} -- tcpdump -ni any udp
-  wglab exec --lab <id> A -- wg-quick down wg0`,
+  wglab exec --lab <id> A -- wg-quick down wg0
+  wglab exec --lab <id> --engine tcp://127.0.0.1:2375 A -- sh   # a lab that wglab up --engine started`,
     )
-    .action(async (node: string, command: string[], options: { lab: string }) => {
-      setExit(await execInLab(options.lab, node, command));
+    .action(async (node: string, command: string[], options: { lab: string; engine?: string[] }) => {
+      setExit(await execInLab(options.lab, node, command, engineUrls(options.engine)));
     });
 
   program
@@ -60,11 +85,7 @@ Examples:
     .description('list the labs on this Docker engine, with their nodes')
     .option('--lab <id>', 'only this lab')
     .option('--json', 'print JSON')
-    .option(
-      '--engine <url>',
-      'a Docker engine as --engine of wglab run takes it (repeat for several; default WGLAB_ENGINES, else DOCKER_HOST)',
-      (value: string, previous: string[] = []) => [...previous, value],
-    )
+    .option(...engineOption)
     .addHelpText(
       'after',
       `
@@ -100,11 +121,7 @@ Examples:
     .command('down')
     .description('tear a lab down: every container and network with its label')
     .requiredOption('--lab <id>', 'the lab id')
-    .option(
-      '--engine <url>',
-      'a Docker engine as --engine of wglab run takes it (repeat for several; default WGLAB_ENGINES, else DOCKER_HOST)',
-      (value: string, previous: string[] = []) => [...previous, value],
-    )
+    .option(...engineOption)
     .addHelpText(
       'after',
       `
@@ -125,11 +142,7 @@ Examples:
     )
     .option('--all', 'remove every wglab lab on this engine')
     .option('--scenario <name>', 'only labs of this scenario (with or without --all)')
-    .option(
-      '--engine <url>',
-      'a Docker engine as --engine of wglab run takes it (repeat for several; default WGLAB_ENGINES, else DOCKER_HOST)',
-      (value: string, previous: string[] = []) => [...previous, value],
-    )
+    .option(...engineOption)
     .addHelpText(
       'after',
       `
