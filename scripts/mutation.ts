@@ -21,6 +21,9 @@ const defaultModules = [
   'harness/lab/lab-resources.ts',
   'harness/lab/node-setup.ts',
   'harness/lab/services.ts',
+  // Which engine addresses a run takes (dockerodeOptions, engineUrls) and how many labs each engine runs (labsFor).
+  'harness/lab/engine.ts',
+  'harness/lab/engine-speed.ts',
   // What each check kind's client printed and its server logged, read into evidence; where a check goes.
   'harness/verify/kinds/client-output.ts',
   'harness/scenario/check-target.ts',
