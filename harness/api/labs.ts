@@ -93,13 +93,10 @@ export async function labImage(progress?: Progress): Promise<string> {
  */
 export async function execInLab(id: string, node: string, command: string[], engines: string[] = []): Promise<number> {
   const holding = await enginesHolding(id, engines);
-  if (holding.length > 1)
-    throw new WglabError(
-      `lab ${id} is on ${holding.length} engines: ${holding.map((engine) => engine.name).join(', ')}`,
-      {
-        hint: 'name the one to run in: --engine URL',
-      },
-    );
+  if (holding.length > 1) {
+    const names = holding.map((engine) => engine.name).join(', ');
+    throw new WglabError(`lab ${id} is on ${holding.length} engines: ${names}`, { hint: 'name one: --engine URL' });
+  }
   const engine = holding[0]!;
   const { container } = await findNode(engine, id, node);
   return await execAttached(engine, container.id, command, { env: wgQuickEnv(await nodeWireguard(container)) });

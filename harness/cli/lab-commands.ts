@@ -35,13 +35,12 @@ Example:
     )
     .action(async (file: string, options: { hold?: boolean; engine?: string[] }) => {
       const engines = engineUrls(options.engine);
-      if (engines.length > 1)
-        throw new WglabError(
-          `up starts one lab on one engine, and ${engines.length} are named: ${engines.join(', ')}`,
-          {
-            hint: 'name one: --engine URL (it wins over WGLAB_ENGINES)',
-          },
-        );
+      if (engines.length > 1) {
+        const named = `${engines.length} are named: ${engines.join(', ')}`;
+        throw new WglabError(`up starts one lab on one engine, and ${named}`, {
+          hint: 'name one: --engine URL (it wins over WGLAB_ENGINES)',
+        });
+      }
       const scenario = loadScenario(file);
       const lab = await upLab(scenario, { progress: stderrProgress, hold: options.hold, engine: engines[0] });
       // The engine as given, for the commands that find the lab there again.
