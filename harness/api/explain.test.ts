@@ -39,19 +39,12 @@ const failingInTheLab: Record<string, Record<number, { path: string; sourceIp?: 
 };
 /** Scenario files that are not whole on their own: the package test copies their configs in first. */
 const office = 'test/package/consumer/office.yaml';
-/** Checks whose outcome hangs on a NAT's mappings (from outside, after an idle wait, after nat-rebind): unknown. */
-const natMappings: Record<string, number[]> = {
-  'scenarios/failures/nat-keepalive.yaml': [3, 4],
-  'scenarios/failures/nat-keepalive-fixed.yaml': [2],
-  'scenarios/failures/nat-rebind.yaml': [2, 3],
-  'scenarios/failures/nat-rebind-fixed.yaml': [2],
-};
 
 const files = [...yamlFiles('scenarios'), 'test/package/consumer/never-seen.yaml'].sort();
 
 test('the scenarios tree holds the files this test knows about', (t) => {
   t.true(files.length >= 35);
-  for (const file of [...Object.keys(failingInTheLab), ...Object.keys(natMappings)]) t.true(files.includes(file), file);
+  for (const file of Object.keys(failingInTheLab)) t.true(files.includes(file), file);
 });
 
 for (const file of files) {
@@ -62,11 +55,6 @@ for (const file of files) {
     for (const comparison of comparisons) {
       const { index, predicted, why } = comparison.explained;
       const context = `check ${index}: ${why.join(' → ')}`;
-      if (natMappings[file]?.includes(index)) {
-        t.is(predicted.path as string, 'unknown', context);
-        t.regex(comparison.reason ?? '', /the model does not follow NAT mappings/);
-        continue;
-      }
       t.not(predicted.path as string, 'unknown', `${context}: ${comparison.reason}`);
       const observed = failing[index];
       if (observed === undefined) {

@@ -46,6 +46,23 @@ export interface Network {
   links: Map<string, { mtu: number; nat: boolean }>;
   /** Which WireGuard runs, when known: whether routers may fragment its outer IPv4 packets depends on it. */
   wireguard?: 'kernel' | 'userspace';
+  /** Each endpoint behind a NAT: what its NAT lets in. */
+  nats: Map<string, NatView>;
+}
+
+/** Whether a NAT still maps an endpoint's WireGuard socket toward one peer node, as the check starts. */
+export interface NatMapping {
+  state: 'alive' | 'gone' | 'unknown';
+  why: string;
+}
+
+/** A NAT in front of an endpoint, during one check: its forwarded ports, its mappings, and who the endpoint sent to. */
+export interface NatView {
+  forward: number[];
+  /** By peer node; a node not here has no mapping. */
+  mappings: Map<string, NatMapping>;
+  /** Peer nodes the endpoint's WireGuard sent to during the check: from then on their answers find a mapping. */
+  sent: Set<string>;
 }
 
 /** What the model needs from a scenario: its plan, the wg-quick files it installs, the files: it puts on nodes. */
@@ -66,6 +83,8 @@ export interface NetworkOptions {
   wireguardBlocked?: boolean;
   learned?: Learned;
   learningUnknown?: string;
+  /** Each NATed endpoint's mappings as the check starts, by peer node (none given: no mapping yet). */
+  natMappings?: Map<string, Map<string, NatMapping>>;
 }
 
 /**
@@ -211,6 +230,22 @@ export function buildNetwork(input: ModelInput, options: NetworkOptions = {}): N
     internet: plan.internet,
     links,
     ...(input.wireguard === undefined ? {} : { wireguard: input.wireguard }),
+    nats: new Map(
+      plan.endpoints.flatMap((endpoint) =>
+        endpoint.nat
+          ? [
+              [
+                endpoint.name,
+                {
+                  forward: endpoint.nat.forward,
+                  mappings: new Map(options.natMappings?.get(endpoint.name) ?? []),
+                  sent: new Set<string>(),
+                },
+              ] as const,
+            ]
+          : [],
+      ),
+    ),
   };
 }
 

@@ -2,7 +2,7 @@ import { bracketed, isIpv6, sameAddress } from '../net/ip.ts';
 import { peerForDestination, sourceAllowed, type WgPeer } from '../routing/cryptokey.ts';
 import type { Family, Flow, Step } from '../routing/flow.ts';
 import { familyOf } from '../routing/flow.ts';
-import { learnedKey, resolveHost, type Network } from './lab-network.ts';
+import { learnedKey, resolveHost, type NatView, type Network } from './lab-network.ts';
 import { describeNetfilterRule, runChain, type ChainResult, type FilterPacket } from '../routing/netfilter.ts';
 import { addressesOf, isLocal, type NodeState, type WgInterface } from '../routing/node-state.ts';
 import { describeRule } from '../routing/policy-rule.ts';
@@ -323,6 +323,50 @@ function fit(
   return undefined;
 }
 
+/**
+ * The NAT in front of an endpoint, for a packet from outside: an ICMP error, a forwarded UDP port and the answers of
+ * a connection the endpoint opened get in; a peer's WireGuard packets only while the endpoint's socket is mapped
+ * toward that peer (its own packets in this check, or a mapping still alive); nothing else.
+ */
+function throughNat(
+  nat: NatView,
+  endpoint: string,
+  sender: string | undefined,
+  packet: Packet & { src: string },
+  walk: Walk,
+  depth: number,
+): Outcome | undefined {
+  if (packet.icmpError) return undefined;
+  if (packet.protocol === 'udp' && nat.forward.includes(packet.dport)) {
+    walk.steps.push({ kind: 'nat', text: `the NAT in front of ${endpoint} forwards UDP ${packet.dport}` });
+    return undefined;
+  }
+  if (depth === 0) {
+    if (walk.reply) return undefined;
+    return dropped(
+      walk,
+      `the NAT in front of ${endpoint} drops it: nothing inside opened this connection${nat.forward.length ? ` (it forwards UDP ${nat.forward.join(', ')} only)` : ''}`,
+      true,
+    );
+  }
+  if (sender !== undefined && nat.sent.has(sender)) return undefined;
+  const mapping = (sender === undefined ? undefined : nat.mappings.get(sender)) ?? {
+    state: 'gone',
+    why: `${endpoint} has sent nothing to ${sender ?? packet.src} yet`,
+  };
+  if (mapping.state === 'alive') {
+    walk.steps.push({ kind: 'nat', text: `the NAT in front of ${endpoint} still maps it: ${mapping.why}` });
+    return undefined;
+  }
+  if (mapping.state === 'unknown')
+    return { kind: 'unknown', reason: `the NAT in front of ${endpoint}: ${mapping.why}` };
+  return dropped(
+    walk,
+    `the NAT in front of ${endpoint} has no mapping for ${sender ?? packet.src}'s WireGuard packets: ${mapping.why}`,
+    true,
+  );
+}
+
 function sizeName(size: Size): string {
   return { tcp: 'TCP segment', ping: 'ping', 'echo-reply': 'echo reply', outer: 'WireGuard packet' }[size.sender];
 }
@@ -362,6 +406,12 @@ function router(network: Network, packet: Packet & { src: string }, walk: Walk, 
       `the internet has no route to ${packet.dst} (only the endpoints' public addresses are routed there)`,
       false,
     );
+  const sender = network.publicOwners.find((entry) => sameAddress(entry.address, packet.src))?.node;
+  // WireGuard's UDP from an endpoint behind a NAT maps its socket toward that peer: the peer's answers get in.
+  if (depth >= 1 && sender !== undefined) network.nats.get(sender)?.sent.add(owner.node);
+  const nat = network.nats.get(owner.node);
+  const barred = nat ? throughNat(nat, owner.node, sender, packet, walk, depth) : undefined;
+  if (barred) return barred;
   if (walk.size) {
     const from = network.publicOwners.find((entry) => sameAddress(entry.address, packet.src))?.node;
     const natted = [owner.node, from].find((node) => node !== undefined && network.links.get(node)?.nat);

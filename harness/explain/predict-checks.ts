@@ -5,6 +5,7 @@ import { checkTarget, type CheckTarget } from '../scenario/check-target.ts';
 import { sectionsOf } from '../wgconf/wg-config.ts';
 import { faultKind, faultNode, type Check } from '../scenario/scenario.ts';
 import { familyOf, type Family, type Step } from '../routing/flow.ts';
+import { NatClock } from './nat-mappings.ts';
 import { buildNetwork, resolveHost, type Learned, type ModelInput, type Network } from './lab-network.ts';
 import { addressesOf } from '../routing/node-state.ts';
 import {
@@ -49,7 +50,15 @@ const clientPort = 20000;
  */
 export function predictChecks(input: ModelInput): CheckPrediction[] {
   const { plan } = input;
-  let learned: Learned = startingHandshakes(input);
+  const clock = new NatClock(
+    new Map(plan.endpoints.flatMap((endpoint) => (endpoint.nat ? [[endpoint.name, endpoint.nat.udpTimeout]] : []))),
+  );
+  const start = () => {
+    const { learned, network } = startingHandshakes(input);
+    for (const [endpoint, nat] of network.nats) clock.sent(endpoint, nat.sent);
+    return learned;
+  };
+  let learned: Learned = start();
   let learningUnknown: string | undefined;
   return plan.scenario.checks.map((check, position) => {
     const kind = faultKind(check);
@@ -59,16 +68,23 @@ export function predictChecks(input: ModelInput): CheckPrediction[] {
         : undefined;
     const down = kind === 'tunnel-down' || kind === 'peer-down' ? target : undefined;
     const killed = kind === 'wireguard-killed' ? target : undefined;
-    const network = buildNetwork(input, {
+    const rebound = kind === 'nat-rebind' ? target : undefined;
+    clock.advance(check.idle ?? 0);
+    const options = {
       ...(down === undefined ? {} : { down }),
       ...(killed === undefined ? {} : { killed }),
       wireguardBlocked: kind === 'wireguard-blocked',
       learned,
       ...(learningUnknown === undefined ? {} : { learningUnknown }),
+    };
+    const network = buildNetwork(input, {
+      ...options,
+      natMappings: clock.mappings(buildNetwork(input, options), rebound, check.idle ?? 0),
     });
-    if (target !== undefined)
+    if (target !== undefined && rebound === undefined)
       for (const key of [...learned.keys()]) if (key.startsWith(`${target} `)) learned.delete(key);
-    const prediction = natOutcome(plan, check, predictCheck(network, input, check, position + 1));
+    const prediction = predictCheck(network, input, check, position + 1);
+    for (const [endpoint, nat] of network.nats) clock.sent(endpoint, nat.sent);
     if (prediction.predicted.path === 'unknown') learningUnknown ??= `check ${position + 1}`;
     if (check.fault) {
       if (down !== undefined) prediction.steps.unshift({ kind: 'note', text: `fault: wg-quick down on ${down}` });
@@ -80,40 +96,14 @@ export function predictChecks(input: ModelInput): CheckPrediction[] {
       else if (kind === 'nat-rebind')
         prediction.steps.unshift({ kind: 'note', text: `fault: the NAT in front of ${target} forgets its mappings` });
       else prediction.steps.unshift({ kind: 'note', text: 'fault: the internet drops WireGuard UDP' });
-      // After a fault the lab restarts WireGuard everywhere: what peers learned is gone.
-      learned = startingHandshakes(input);
+      // After a fault the lab restarts WireGuard everywhere: what peers learned is gone. Undoing nat-rebind
+      // flushes the NAT's mappings once more.
+      if (rebound !== undefined) clock.forget(rebound);
+      learned = start();
       learningUnknown = undefined;
     }
     return prediction;
   });
-}
-
-/**
- * A NAT in front of an endpoint: the model walks its packets as if the endpoint held its public address (what
- * leaves the NAT is the same), but it does not follow mappings: whether an inbound packet finds one (no mapping
- * yet, expired after an idle wait, forgotten by nat-rebind) it does not decide, so such checks are unknown.
- */
-function natOutcome(plan: ModelInput['plan'], check: Check, prediction: CheckPrediction): CheckPrediction {
-  const natted = plan.endpoints.filter((endpoint) => endpoint.nat);
-  if (natted.length === 0) return prediction;
-  const timeouts = natted.flatMap((endpoint) =>
-    endpoint.nat!.udpTimeout === undefined ? [] : [endpoint.nat!.udpTimeout],
-  );
-  const reason =
-    faultKind(check) === 'nat-rebind'
-      ? 'the NAT forgets its mappings (nat-rebind), and the model does not follow NAT mappings'
-      : check.idle !== undefined && timeouts.some((timeout) => check.idle! >= timeout)
-        ? `the check waits ${check.idle} s, as long as a NAT keeps an idle UDP mapping, and the model does not follow NAT mappings`
-        : natted.some((endpoint) => endpointOfNode(plan, check.from) !== endpoint.name)
-          ? `${natted.map((endpoint) => endpoint.name).join(', ')} sits behind a NAT, and a packet from outside may find no mapping: the model does not follow NAT mappings`
-          : undefined;
-  if (reason === undefined) return prediction;
-  return {
-    ...prediction,
-    predicted: { path: 'unknown' },
-    steps: [...prediction.steps, { kind: 'note', text: `unknown: ${reason}` }],
-    reason,
-  };
 }
 
 /**
@@ -131,15 +121,18 @@ function exitPeer(network: Network, input: ModelInput, from: string, sides: stri
   return input.plan.wireguardOrder.includes(node) ? node : undefined;
 }
 
-/** Right after wg-quick up, a peer with PersistentKeepalive and an Endpoint makes a handshake: the other end learns it. */
-export function startingHandshakes(input: ModelInput): Learned {
+/**
+ * Right after wg-quick up, a peer with PersistentKeepalive and an Endpoint makes a handshake: the other end learns
+ * it, and a NAT in front of the sender maps it (the network's `nats` say toward whom).
+ */
+export function startingHandshakes(input: ModelInput): { learned: Learned; network: Network } {
   const learned: Learned = new Map();
   const network = buildNetwork(input, { learned });
   for (const node of network.nodes.values())
     for (const face of node.wireguard)
       for (const peer of face.peers)
         if (peer.keepalive && peer.endpoint) sendOuter(network, node, face, peer, newWalk(), 0);
-  return learned;
+  return { learned, network };
 }
 
 function predictCheck(network: Network, input: ModelInput, check: Check, index: number): CheckPrediction {

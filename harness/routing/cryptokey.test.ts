@@ -5,7 +5,7 @@ import { peerForDestination, sourceAllowed, type WgPeer } from './cryptokey.ts';
 const peer = (name: string, ...allowed: string[]): WgPeer => ({
   publicKey: name,
   allowedIps: allowed.map((text) => parseCidr(text)!),
-  keepalive: false,
+  keepalive: 0,
 });
 
 test('a destination goes to the peer with the longest AllowedIPs prefix holding it', (t) => {

@@ -6,7 +6,8 @@ export interface WgPeer {
   /** The configured Endpoint, host as written. */
   endpoint?: { host: string; port: number };
   allowedIps: Cidr[];
-  keepalive: boolean;
+  /** PersistentKeepalive in seconds; 0 when off. */
+  keepalive: number;
 }
 
 /**

@@ -153,15 +153,16 @@ test('a file wg-quick refuses brings nothing up and is said', (t) => {
   t.deepEqual(userRules(state), ['rule 5 lookup 5'], 'PreUp ran first');
 });
 
-test('readWgQuickFile reads DNS = addresses and PersistentKeepalive per peer', (t) => {
+test('readWgQuickFile reads DNS = addresses, MTU = and PersistentKeepalive per peer, in seconds', (t) => {
   const read = readWgQuickFile(
     'wg1',
     parseWgConfig(
-      `[Interface]\nPrivateKey = ${keyA}\nDNS = 1.1.1.1, example.com, fd00::53\n[Peer]\nPublicKey = ${pubB}\nPersistentKeepalive = 25\n[Peer]\nPublicKey = ${pubB}\nPersistentKeepalive = 0\n`,
+      `[Interface]\nPrivateKey = ${keyA}\nDNS = 1.1.1.1, example.com, fd00::53\nMTU = 1380\n[Peer]\nPublicKey = ${pubB}\nPersistentKeepalive = 25\n[Peer]\nPublicKey = ${pubB}\nPersistentKeepalive = 0\n[Peer]\nPublicKey = ${pubB}\n`,
     ),
   );
   t.deepEqual(read.dns, ['1.1.1.1', 'fd00::53']);
-  t.deepEqual(read.keepalive, [true, false]);
+  t.deepEqual(read.keepalive, [25, 0, 0]);
+  t.is(read.mtu, 1380);
   t.is(read.refused, undefined);
 });
 

@@ -15,7 +15,8 @@ import { expandHook } from './shell-hooks.ts';
 export interface WgQuickFile {
   iface: string;
   settings: WgSettings;
-  keepalive: boolean[];
+  /** PersistentKeepalive per peer, in seconds (0: off). */
+  keepalive: number[];
   dns: string[];
   /** `MTU =`, when the file sets one. */
   mtu?: number;
@@ -29,9 +30,10 @@ export function readWgQuickFile(iface: string, config: WgConfig): WgQuickFile {
   const sections = sectionsOf(config);
   const keepalive = sections
     .filter((section) => section.name === 'Peer')
-    .map((section) =>
-      section.entries.some((entry) => entry.key === 'PersistentKeepalive' && /^[1-9]\d*$/.test(entry.value)),
-    );
+    .map((section) => {
+      const value = section.entries.find((entry) => entry.key === 'PersistentKeepalive')?.value ?? '';
+      return /^[1-9]\d*$/.test(value) ? Number(value) : 0;
+    });
   const dns = sections
     .filter((section) => section.name === 'Interface')
     .flatMap((section) => section.entries.filter((entry) => entry.key === 'DNS'))
@@ -78,7 +80,7 @@ export function wgQuickUp(node: NodeState, file: WgQuickFile, context: HookRunCo
     ...(peer.publicKey ? { publicKey: peer.publicKey.value } : {}),
     ...(peer.endpoint ? { endpoint: peer.endpoint.value } : {}),
     allowedIps: peer.allowedIps.map((located) => located.value),
-    keepalive: file.keepalive[index] ?? false,
+    keepalive: file.keepalive[index] ?? 0,
   }));
   const face: WgInterface = {
     iface,
