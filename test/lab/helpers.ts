@@ -42,3 +42,14 @@ export function wglab(args: string[], options: { env?: Record<string, string> } 
   const child = execa('node', ['bin/wglab.js', ...args], { reject: false, env: options.env });
   return child.then((result) => Object.assign(result, { pid: child.pid! }));
 }
+
+/**
+ * Where the routing model (`wglab explain`, from the configs alone) and the lab's packets disagree, one line per
+ * check: a lab test asserts there is none, so the model is held against the lab on every scenario it runs.
+ */
+export function modelDisagreements(checks: { modelDisagrees?: string; predicted?: { path: string } }[]): string[] {
+  return checks.flatMap((check, index) => [
+    ...(check.predicted === undefined ? [`check ${index + 1}: no prediction beside the observation`] : []),
+    ...(check.modelDisagrees ? [`check ${index + 1}: ${check.modelDisagrees}`] : []),
+  ]);
+}

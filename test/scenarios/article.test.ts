@@ -4,6 +4,9 @@ import { requestPackets, wireguardPackets } from '../../harness/evidence/flows.t
 import { loadScenario } from '../../harness/wgconf/load-scenario.ts';
 import { checkReport, scenarioReport } from '../../harness/report/scenario-report.ts';
 import { runScenarios, type ScenarioRun } from '../../harness/verify/lab-pool.ts';
+import { predictPlan } from '../../harness/api/explain.ts';
+import { withPrediction } from '../../harness/api/run-scenarios.ts';
+import { modelDisagreements } from '../lab/helpers.ts';
 
 // The article's whole walkthrough, each step a scenario. The scenarios run two labs at a time, and a lab is
 // reused (WireGuard reconfigured) for the next step with the same endpoints, as a user changing configs would:
@@ -21,9 +24,10 @@ for (const [position, file] of files.entries()) {
     const scenario = scenarios[position]!;
     const run = (await allRuns())[position]!;
     const results = run.results;
+    const predictions = predictPlan(run.plan, run.wireguard);
     const report = scenarioReport(
       run,
-      results.map((result) => checkReport(result, false)),
+      results.map((result) => withPrediction(checkReport(result, false), predictions[result.index])),
     );
     t.log(`lab ${report.lab}, ${'reconfigure' in report.timings ? 'reused' : 'brought up'}`);
     for (const check of report.checks) {
@@ -32,6 +36,7 @@ for (const [position, file] of files.entries()) {
       );
     }
     t.true(report.pass, `${scenario.name}: every check passes`);
+    t.deepEqual(modelDisagreements(report.checks), [], 'the routing model predicted what the lab saw');
     t.is(report.checks.length, scenario.checks.length);
     for (const result of results.filter((item) => item.verdict.observed.path === 'tunnel')) {
       // Through the tunnel, the internet sees only WireGuard UDP between the two listen ports.

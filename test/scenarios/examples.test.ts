@@ -1,7 +1,7 @@
 import test from 'ava';
 import { execa } from 'execa';
 import { leftBy } from '../chaos/interrupt-run.ts';
-import { wglab } from '../lab/helpers.ts';
+import { modelDisagreements, wglab } from '../lab/helpers.ts';
 import { existsSync, mkdtempSync, readFileSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -16,9 +16,10 @@ test.serial(
     const report = JSON.parse(result.stdout) as {
       wireguard: string;
       pass: boolean;
-      checks: { fault: string | null; pass: boolean }[];
+      checks: { fault: string | null; pass: boolean; modelDisagrees?: string; predicted?: { path: string } }[];
     };
     t.true(['kernel', 'userspace'].includes(report.wireguard));
+    t.deepEqual(modelDisagreements(report.checks), [], 'the routing model predicted what the lab saw');
     t.deepEqual(
       [...new Set(report.checks.map((check) => check.fault))],
       [null, 'tunnel-down', 'peer-down', 'wireguard-blocked'],

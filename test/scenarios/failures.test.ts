@@ -3,6 +3,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { runScenarios } from '../../harness/api/run-scenarios.ts';
 import type { ScenarioReport } from '../../harness/report/report-model.ts';
 import { loadScenario, parseScenario } from '../../harness/wgconf/load-scenario.ts';
+import { modelDisagreements } from '../lab/helpers.ts';
 
 // Failures people published, each as a pair: the broken setup with expectations that state the failure truthfully
 // (a stall, a leak) and the published fix with the working setup's. Both must pass; a flipped expectation in each
@@ -33,6 +34,7 @@ for (const [position, file] of files.entries()) {
       t.log(`${check.pass ? 'PASS' : 'FAIL'} ${check.from} ${check.target}: ${check.reasons.join('; ')}`);
     t.is(report.scenario, loadScenario(dir + file).name);
     t.true(report.pass);
+    t.deepEqual(modelDisagreements(report.checks), [], 'the routing model predicted what the lab saw');
   });
 }
 

@@ -1,6 +1,6 @@
 import test from 'ava';
 import { leftBy } from '../chaos/interrupt-run.ts';
-import { wglab } from '../lab/helpers.ts';
+import { modelDisagreements, wglab } from '../lab/helpers.ts';
 
 // Each lab assertion can fail: broken configs and wrong expectations that `wglab run` must catch, exit 1,
 // naming the check and why.
@@ -44,10 +44,11 @@ for (const [name, expected] of Object.entries(cases)) {
     t.is(json.exitCode, 1, json.stderr);
     const report = JSON.parse(json.stdout) as {
       pass: boolean;
-      checks: { pass: boolean; reasons: string[] }[];
+      checks: { pass: boolean; reasons: string[]; modelDisagrees?: string; predicted?: { path: string } }[];
       lint: { rule: string }[];
     };
     t.false(report.pass);
+    t.deepEqual(modelDisagreements(report.checks), [], 'the model predicted what the lab saw, not what expect says');
     if (expected.lint) {
       t.true(
         report.lint.some((finding) => finding.rule === expected.lint),

@@ -6,6 +6,7 @@ import { startLab } from '../../harness/lab/start-lab.ts';
 import { loadScenario } from '../../harness/wgconf/load-scenario.ts';
 import type { CheckResult } from '../../harness/verify/run-check.ts';
 import { runChecks } from '../../harness/verify/run-checks.ts';
+import { modelDisagreements } from '../lab/helpers.ts';
 
 // Users' own networks in the lab: their files as they are (DNS =, sysctl PostUps, hostnames in Endpoint, several
 // interfaces, scripts from files:), sites with LANs, IPv6. Each scenario has a broken variant that must fail.
@@ -162,8 +163,11 @@ test.serial('dual-stack ends with SNAT on A and an IPv6 LAN pass through wglab r
     reject: false,
   });
   t.is(run.exitCode, 0, run.stdout + run.stderr);
-  const report = JSON.parse(run.stdout) as { checks: { pass: boolean }[] };
+  const report = JSON.parse(run.stdout) as {
+    checks: { pass: boolean; modelDisagrees?: string; predicted?: { path: string } }[];
+  };
   t.is(report.checks.length, 6);
+  t.deepEqual(modelDisagreements(report.checks), [], 'the routing model predicted what the lab saw');
 });
 
 const broken: Record<string, { failing: number[]; reason: RegExp }> = {
@@ -180,11 +184,14 @@ for (const [name, expected] of Object.entries(broken)) {
       reject: false,
     });
     t.is(run.exitCode, 1, run.stderr);
-    const report = JSON.parse(run.stdout) as { checks: { pass: boolean; reasons: string[] }[] };
+    const report = JSON.parse(run.stdout) as {
+      checks: { pass: boolean; reasons: string[]; modelDisagrees?: string; predicted?: { path: string } }[];
+    };
     t.deepEqual(
       report.checks.flatMap((check, index) => (check.pass ? [] : [index + 1])),
       expected.failing,
     );
+    t.deepEqual(modelDisagreements(report.checks), [], 'the model predicted what the lab saw, broken or not');
     t.regex(report.checks[expected.failing[0]! - 1]!.reasons.join('\n'), expected.reason);
   });
 }
