@@ -348,6 +348,23 @@ test('conditions in the picture: link MTU, delay and loss on the link, what the 
   t.notRegex(topologySvg(scenario('plain', [check()]).topology), /link-label|router-drops/);
 });
 
+test('a NAT is a node of its own in the picture, on its endpoint’s link, with the public address, timeout and forwards', (t) => {
+  const run = scenario('nat', [check()]);
+  const endpoint = run.topology.endpoints[0]!;
+  endpoint.nat = { address: '192.168.1.2', udpTimeout: 8, forward: [51820] };
+  endpoint.link = { mtu: 1492 };
+  const svg = topologySvg(run.topology);
+  t.regex(
+    svg,
+    new RegExp(
+      `<g class="nat" data-node="${endpoint.name}-nat">[\\s\\S]*?>NAT ${endpoint.publicIp.replace(/\./g, '\\.')}</text>[\\s\\S]*?>UDP 8 s · fwd 51820</text>`,
+    ),
+  );
+  t.regex(svg, /[ >]inside 192\.168\.1\.2</, 'the endpoint holds its inside address');
+  t.regex(svg, />MTU 1492</);
+  t.notRegex(topologySvg(scenario('plain', [check()]).topology), /class="nat"/);
+});
+
 test('a transfer in the report: bytes asked, expected to stall or not, what arrived, in words and in HTML', (t) => {
   const stalled = check({
     bytes: 2_000_000,

@@ -67,10 +67,14 @@ export function topologySvg(topology: TopologyReport, overlay?: PathOverlay, tit
   for (const endpoint of topology.endpoints) {
     const p = at.get(endpoint.name)!;
     parts.push(`<line class="link" x1="${p.x}" y1="${p.y}" x2="${router.x}" y2="${router.y}"/>`);
+    // The link's conditions are on its public side: under the NAT where there is one.
     const conditions = linkText(endpoint.link);
+    const nat = endpoint.nat ? natPoint(p) : undefined;
     if (conditions)
       parts.push(
-        `<text class="link-label" x="${(p.x + router.x) / 2}" y="${(p.y + router.y) / 2 - 4}">${escapeHtml(conditions)}</text>`,
+        nat
+          ? `<text class="link-label" x="${nat.x}" y="${nat.y + natHeight / 2 + 11}">${escapeHtml(conditions)}</text>`
+          : `<text class="link-label" x="${(p.x + router.x) / 2}" y="${(p.y + router.y) / 2 - 4}">${escapeHtml(conditions)}</text>`,
       );
   }
   if (tunnel) {
@@ -106,12 +110,24 @@ export function topologySvg(topology: TopologyReport, overlay?: PathOverlay, tit
       endpoint.serves ? `serves ${endpoint.serves}` : '',
       endpoint.transparent ? 'transparent' : '',
       endpoint.resolver ? 'resolver' : '',
-      endpoint.nat
-        ? `behind NAT as ${endpoint.nat.address}${endpoint.nat.udpTimeout === undefined ? '' : ` (UDP ${endpoint.nat.udpTimeout} s)`}`
-        : '',
+      endpoint.nat ? `inside ${endpoint.nat.address}` : '',
     ]
       .filter(Boolean)
       .join(', ');
+    if (endpoint.nat) {
+      // The NAT: a node of its own on the endpoint's link, holding the public address.
+      const n = natPoint(p);
+      const details = [
+        endpoint.nat.udpTimeout === undefined ? '' : `UDP ${endpoint.nat.udpTimeout} s`,
+        endpoint.nat.forward.length ? `fwd ${endpoint.nat.forward.join(', ')}` : '',
+      ]
+        .filter(Boolean)
+        .join(' · ');
+      parts.push(`<g class="nat" data-node="${escapeHtml(`${endpoint.name}-nat`)}">
+<rect x="${n.x - natWidth / 2}" y="${n.y - natHeight / 2}" width="${natWidth}" height="${natHeight}" rx="5"/>
+<text class="name" x="${n.x}" y="${n.y - (details ? 2 : -4)}">NAT ${escapeHtml(endpoint.publicIp)}</text>
+${details ? `<text class="tags" x="${n.x}" y="${n.y + 9}">${escapeHtml(details)}</text>\n` : ''}</g>`);
+    }
     const role =
       overlay?.check.from === endpoint.name ? ' client' : overlay?.check.to === endpoint.name ? ' server' : '';
     parts.push(`<g class="node${role}" data-node="${escapeHtml(endpoint.name)}">
@@ -132,6 +148,23 @@ export function topologySvg(topology: TopologyReport, overlay?: PathOverlay, tit
     .join('')}</defs>
 ${parts.join('\n')}
 </svg>`;
+}
+
+const natWidth = 126;
+const natHeight = 24;
+
+/** Where an endpoint's NAT sits: on its link to the router, just outside the endpoint's box. */
+function natPoint(endpoint: Point): Point {
+  const dx = router.x - endpoint.x;
+  const dy = router.y - endpoint.y;
+  const length = Math.hypot(dx, dy) || 1;
+  const [ux, uy] = [dx / length, dy / length];
+  const leaves = Math.min(
+    ux === 0 ? Infinity : boxWidth / 2 / Math.abs(ux),
+    uy === 0 ? Infinity : boxHeight / 2 / Math.abs(uy),
+  );
+  const along = leaves + (natWidth * Math.abs(ux) + natHeight * Math.abs(uy)) / 2 + 1;
+  return { x: endpoint.x + ux * along, y: endpoint.y + uy * along };
 }
 
 /** `MTU 1492 · delay 20ms±5ms · loss 1%`: a link's conditions as the picture labels the link. */
@@ -194,6 +227,9 @@ svg.topology .node.client rect { stroke: #1d2733; stroke-width: 3; }
 svg.topology .node.server rect { stroke: #1d2733; stroke-width: 3; fill: #f6f8fb; }
 svg.topology .node .name { font-weight: 600; font-size: 13px; }
 svg.topology .node .tags { fill: #4b5868; font-size: 11px; }
+svg.topology .nat rect { fill: #fff8e6; stroke: #b07d00; stroke-width: 1.5; }
+svg.topology .nat .name { font-weight: 600; font-size: 10px; }
+svg.topology .nat .tags { fill: #6b5200; font-size: 9px; }
 svg.topology .path { fill: none; stroke-width: 5; stroke-linecap: round; opacity: 0.85; }
 svg.topology .path-tunnel { stroke: #1a9b4b; }
 svg.topology .path-internet { stroke: #2a6fdb; }
