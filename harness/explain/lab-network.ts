@@ -59,7 +59,7 @@ export interface NatMapping {
 /** A NAT in front of an endpoint, during one check: its forwarded ports, its mappings, and who the endpoint sent to. */
 export interface NatView {
   forward: number[];
-  /** By peer node; a node not here has no mapping. */
+  /** By peer node, as the model's NAT clock sets them before the check; a node not here has no mapping. */
   mappings: Map<string, NatMapping>;
   /** Peer nodes the endpoint's WireGuard sent to during the check: from then on their answers find a mapping. */
   sent: Set<string>;
@@ -83,8 +83,6 @@ export interface NetworkOptions {
   wireguardBlocked?: boolean;
   learned?: Learned;
   learningUnknown?: string;
-  /** Each NATed endpoint's mappings as the check starts, by peer node (none given: no mapping yet). */
-  natMappings?: Map<string, Map<string, NatMapping>>;
 }
 
 /**
@@ -238,7 +236,7 @@ export function buildNetwork(input: ModelInput, options: NetworkOptions = {}): N
                 endpoint.name,
                 {
                   forward: endpoint.nat.forward,
-                  mappings: new Map(options.natMappings?.get(endpoint.name) ?? []),
+                  mappings: new Map<string, NatMapping>(),
                   sent: new Set<string>(),
                 },
               ] as const,

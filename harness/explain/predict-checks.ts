@@ -77,10 +77,9 @@ export function predictChecks(input: ModelInput): CheckPrediction[] {
       learned,
       ...(learningUnknown === undefined ? {} : { learningUnknown }),
     };
-    const network = buildNetwork(input, {
-      ...options,
-      natMappings: clock.mappings(buildNetwork(input, options), rebound, check.idle ?? 0),
-    });
+    const network = buildNetwork(input, options);
+    for (const [endpoint, mappings] of clock.mappings(network, rebound, check.idle ?? 0))
+      for (const [peer, mapping] of mappings) network.nats.get(endpoint)?.mappings.set(peer, mapping);
     if (target !== undefined && rebound === undefined)
       for (const key of [...learned.keys()]) if (key.startsWith(`${target} `)) learned.delete(key);
     const prediction = predictCheck(network, input, check, position + 1);

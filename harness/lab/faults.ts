@@ -87,12 +87,12 @@ export async function applyFault(
     case 'nat-rebind': {
       const endpoint = target();
       const nat = natInFrontOf(lab.plan, endpoint)!;
-      await lab.sh(nat.node, natRebindLines().join('\n'));
+      await lab.sh(nat.node, natRebindLines(nat).join('\n'));
       return {
         fault,
         description: `the NAT in front of ${endpoint} forgot its mappings and maps UDP to new public ports (${reboundPorts})`,
         undo: async (options) => {
-          await lab.sh(nat.node, natRebindUndoLines().join('\n'));
+          await lab.sh(nat.node, natRebindUndoLines(nat).join('\n'));
           await restore(options);
         },
       };

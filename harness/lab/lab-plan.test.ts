@@ -1,5 +1,5 @@
 import test from 'ava';
-import { loadScenario } from '../wgconf/load-scenario.ts';
+import { loadScenario, parseScenario } from '../wgconf/load-scenario.ts';
 import { scenarioConfigs } from '../wgconf/scenario-configs.ts';
 import { faultTarget } from './faults.ts';
 import { nodeForHost, planLab } from './lab-plan.ts';
@@ -82,4 +82,18 @@ test('a plan holds the servers checks need, and a lab is reused only for a scena
     udpTimeout: 8,
   });
   t.like(nat.nodes[1]!.sysctls, { 'net.ipv4.ip_forward': '1', 'net.netfilter.nf_conntrack_udp_timeout': '8' });
+});
+
+test("a NAT over IPv6 (NAT66): the NAT forwards IPv6, takes the prefix's first address, the endpoint holds its own", (t) => {
+  const plan = planLab(
+    parseScenario(
+      'name: t\nendpoints:\n  A: { publicIp: "2001:db8:1::1", nat: { address: "fd00:1::2/64", udpTimeout: 8 } }\n  B: { publicIp: "2001:db8:2::1" }\n',
+    ),
+    { id: 'wglab-test' },
+  );
+  t.like(plan.endpoints[0]!.nat, { node: 'A-nat', address: 'fd00:1::2', prefix: 64, gateway: 'fd00:1::1' });
+  t.like(plan.nodes.find((node) => node.name === 'A-nat')!.sysctls, {
+    'net.ipv6.conf.all.forwarding': '1',
+    'net.netfilter.nf_conntrack_udp_timeout': '8',
+  });
 });

@@ -356,6 +356,7 @@ export function planLab(scenario: Scenario, options: PlanOptions = {}): LabPlan 
               sysctls: {
                 ...ipv6Sysctls,
                 'net.ipv4.ip_forward': '1',
+                ...(ipv6 ? { 'net.ipv6.conf.all.forwarding': '1' } : {}),
                 ...(endpoint.nat.udpTimeout === undefined
                   ? {}
                   : {

@@ -1,5 +1,13 @@
 import test from 'ava';
-import { internetRules, linkConditionLines, needsNetem, sysctlLines } from './node-setup.ts';
+import {
+  natRebindLines,
+  natRebindUndoLines,
+  natRuleLines,
+  internetRules,
+  linkConditionLines,
+  needsNetem,
+  sysctlLines,
+} from './node-setup.ts';
 
 test('a link with no conditions changes nothing', (t) => {
   t.deepEqual(linkConditionLines('eth0', {}), []);
@@ -57,4 +65,22 @@ test('sysctls are set quietly, values quoted only where the shell needs it', (t)
     'sysctl -q -w net.ipv4.conf.all.rp_filter=1',
     "sysctl -q -w net.ipv4.ip_local_port_range='1024 65000'",
   ]);
+});
+
+test("a NAT masquerades by iptables for IPv4 and ip6tables for IPv6 (NAT66), forwards its ports, and forgets its family's mappings on nat-rebind", (t) => {
+  t.deepEqual(natRuleLines({ address: '192.168.1.2', forward: [51820] }), [
+    'iptables -t nat -A POSTROUTING -o eth0 -j MASQUERADE',
+    'iptables -t nat -A PREROUTING -i eth0 -p udp --dport 51820 -j DNAT --to-destination 192.168.1.2',
+  ]);
+  t.deepEqual(natRuleLines({ address: 'fd00:1::2', forward: [] }), [
+    'ip6tables -t nat -A POSTROUTING -o eth0 -j MASQUERADE',
+  ]);
+  t.regex(
+    natRebindLines({ address: 'fd00:1::2' }).join('\n'),
+    /^ip6tables -t nat -I POSTROUTING 1 .*\nconntrack -F -f ipv6/,
+  );
+  t.regex(
+    natRebindUndoLines({ address: '192.168.1.2' }).join('\n'),
+    /^iptables -t nat -D POSTROUTING .*\nconntrack -F -f ipv4/,
+  );
 });

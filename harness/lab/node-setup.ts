@@ -81,29 +81,39 @@ const shellWord = (text: string) => (/^[\w.:/,-]+$/.test(text) ? text : `'${text
  * endpoint inside. Mappings live as conntrack keeps them (the NAT's own UDP timeouts, set when it starts).
  */
 export function natRuleLines(nat: Pick<NatPlan, 'address' | 'forward'>): string[] {
+  const tables = natTables(nat);
   return [
-    'iptables -t nat -A POSTROUTING -o eth0 -j MASQUERADE',
+    `${tables} -t nat -A POSTROUTING -o eth0 -j MASQUERADE`,
     ...nat.forward.map(
-      (port) => `iptables -t nat -A PREROUTING -i eth0 -p udp --dport ${port} -j DNAT --to-destination ${nat.address}`,
+      (port) => `${tables} -t nat -A PREROUTING -i eth0 -p udp --dport ${port} -j DNAT --to-destination ${nat.address}`,
     ),
   ];
+}
+
+/** iptables for an IPv4 NAT, ip6tables for an IPv6 one (NAT66: the endpoint holds a private IPv6 address inside). */
+function natTables(nat: Pick<NatPlan, 'address'>): string {
+  return nat.address.includes(':') ? 'ip6tables' : 'iptables';
 }
 
 /** Public ports a NAT takes for new UDP mappings after `nat-rebind`: none it used before. */
 export const reboundPorts = '61000-61999';
 
 /** `nat-rebind`: the NAT forgets every mapping, and maps UDP to new public ports from now on. */
-export function natRebindLines(): string[] {
+export function natRebindLines(nat: Pick<NatPlan, 'address'>): string[] {
   return [
-    `iptables -t nat -I POSTROUTING 1 -o eth0 -p udp -j MASQUERADE --to-ports ${reboundPorts}`,
-    'conntrack -F 2>/dev/null || true',
+    `${natTables(nat)} -t nat -I POSTROUTING 1 -o eth0 -p udp -j MASQUERADE --to-ports ${reboundPorts}`,
+    ...flushMappings(nat),
   ];
 }
 
+function flushMappings(nat: Pick<NatPlan, 'address'>): string[] {
+  return [`conntrack -F -f ${nat.address.includes(':') ? 'ipv6' : 'ipv4'} 2>/dev/null || true`];
+}
+
 /** Undoes `nat-rebind`: the NAT's first rules again, its mappings forgotten once more. */
-export function natRebindUndoLines(): string[] {
+export function natRebindUndoLines(nat: Pick<NatPlan, 'address'>): string[] {
   return [
-    `iptables -t nat -D POSTROUTING -o eth0 -p udp -j MASQUERADE --to-ports ${reboundPorts}`,
-    'conntrack -F 2>/dev/null || true',
+    `${natTables(nat)} -t nat -D POSTROUTING -o eth0 -p udp -j MASQUERADE --to-ports ${reboundPorts}`,
+    ...flushMappings(nat),
   ];
 }

@@ -277,8 +277,8 @@ async function configureAddresses(engine: Engine, lab: Lab): Promise<void> {
         ? [
             'ip -4 addr flush dev eth0',
             'ip -4 route flush table main',
-            `ip addr add ${nat.address}/${nat.prefix} dev eth0`,
-            `ip route add default via ${nat.gateway} dev eth0`,
+            `ip ${family(nat.address)} addr add ${nat.address}/${nat.prefix} dev eth0${nodad(nat.address)}`,
+            `ip ${family(nat.address)} route add default via ${nat.gateway} dev eth0`,
           ]
         : publicSide(endpoint)),
       ...(lan
@@ -318,7 +318,7 @@ async function configureAddresses(engine: Engine, lab: Lab): Promise<void> {
       devOf,
       ...publicSide(endpoint),
       ...asEth1(insideMacs.get(endpoint.name)),
-      `ip addr add ${nat.gateway}/${nat.prefix} dev eth1`,
+      `ip ${family(nat.gateway)} addr add ${nat.gateway}/${nat.prefix} dev eth1${nodad(nat.gateway)}`,
       ...natRuleLines(nat),
     ].join('\n');
   };

@@ -37,4 +37,6 @@ test('firstHostAddress: the address after the network address, whatever address 
   t.is(firstHostAddress('10.1.2.3/8'), '10.0.0.1');
   t.is(firstHostAddress('172.16.5.6/30'), '172.16.5.5');
   t.is(firstHostAddress('198.51.100.255/23'), '198.51.100.1');
+  t.is(firstHostAddress('fd00:1::2/64'), 'fd00:1::1');
+  t.is(firstHostAddress('2001:db8:7::ff/120'), '2001:db8:7::1');
 });

@@ -94,7 +94,8 @@ export function canonicalAddress(text: string): string {
 
 /** The first address after an IPv4 prefix's network address (at most /31): 192.168.1.1 for 192.168.1.2/24. */
 export function firstHostAddress(cidr: string): string {
-  const bytes = ipaddr.IPv4.networkAddressFromCIDR(cidr).toByteArray();
-  bytes[3] = bytes[3]! + 1; // a network address of /31 or shorter ends in an even byte: no carry
+  const bytes = (cidr.includes(':') ? ipaddr.IPv6 : ipaddr.IPv4).networkAddressFromCIDR(cidr).toByteArray();
+  // A network address of /31 (/127) or shorter ends in an even byte: no carry.
+  bytes[bytes.length - 1] = bytes[bytes.length - 1]! + 1;
   return ipaddr.fromByteArray(bytes).toString();
 }

@@ -148,6 +148,20 @@ const rejected: [string, string, RegExp, number, string][] = [
     'checks.0.tcp',
   ],
   [
+    'a NAT whose inside address is of another family than the public one',
+    `name: t\nendpoints:\n  A: { publicIp: 198.51.100.1, nat: { address: "fd00:1::2/64" } }\n`,
+    /an endpoint behind a NAT takes public addresses of its inside address's family \(IPv6\)/,
+    3,
+    'endpoints.A.publicIp',
+  ],
+  [
+    'an IPv6 NAT prefix with no room for the NAT',
+    `name: t\nendpoints:\n  A: { publicIp: "2001:db8:1::1", nat: { address: "fd00:1::2/127" } }\n`,
+    /fd00:1::2\/127 is not an address in a prefix with room for the NAT \(at most \/126\)/,
+    3,
+    'endpoints.A.nat.address',
+  ],
+  [
     'snat on non-end',
     `${base}tunnel: { dialer: A, listener: B, snat: C }\n`,
     /"C" is not none or an end/,

@@ -59,11 +59,14 @@ export function validateScenario(
     if (endpoint.nat) {
       const inside = parseCidr(endpoint.nat.address)!;
       const at = ['endpoints', endpoint.name, 'nat'];
-      if (!isIpv4(inside.address) || inside.prefix > 30)
+      const v4 = isIpv4(inside.address);
+      if (inside.prefix > (v4 ? 30 : 126))
         add(
           [...at, 'address'],
-          `${endpoint.nat.address} is not an IPv4 address in a prefix with room for the NAT (at most /30)`,
-          'write the address behind the NAT with its network, e.g. 192.168.1.2/24 (the NAT takes 192.168.1.1)',
+          `${endpoint.nat.address} is not an address in a prefix with room for the NAT (at most /${v4 ? 30 : 126})`,
+          v4
+            ? 'write the address behind the NAT with its network, e.g. 192.168.1.2/24 (the NAT takes 192.168.1.1)'
+            : 'write the address behind the NAT with its network, e.g. fd00:1::2/64 (the NAT takes fd00:1::1)',
         );
       else if (sameAddress(natGateway(endpoint.nat.address), inside.address))
         add(
@@ -72,11 +75,11 @@ export function validateScenario(
           `use another address of the prefix, e.g. ${natGateway(endpoint.nat.address).replace(/\d+$/, (last) => String(Number(last) + 1))}`,
         );
       else own(inside.address, `${endpoint.name}.nat`, [...at, 'address']);
-      if (endpoint.publicIps.some((address) => !isIpv4(address)))
+      if (endpoint.publicIps.some((address) => isIpv4(address) !== v4))
         add(
           ['endpoints', endpoint.name, 'publicIp'],
-          'an endpoint behind a NAT takes one IPv4 public address (the NAT is IPv4)',
-          'give the endpoint one IPv4 publicIp, or leave out nat:',
+          `an endpoint behind a NAT takes public addresses of its inside address's family (${v4 ? 'IPv4' : 'IPv6'}): the NAT translates one family`,
+          `give nat.address ${v4 ? 'an IPv6' : 'an IPv4'} address to match, or publicIp ${v4 ? 'IPv4' : 'IPv6'} ones`,
         );
       if (scenario.endpoints[`${endpoint.name}-nat`])
         add(

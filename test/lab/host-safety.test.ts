@@ -175,8 +175,9 @@ test.serial(
       // Resolvers (the ISP's on the router, one on an endpoint), DNS = through resolvconf, TCP listeners.
       'failures/dns-leak-fixed',
       'failures/ssh-lost-fixed',
-      // A NAT node: its own conntrack timeouts and masquerade.
+      // A NAT node: its own conntrack timeouts and masquerade, over IPv4 and over IPv6 (ip6tables, NAT66).
       'failures/nat-keepalive',
+      'failures/nat-keepalive-ipv6',
     ]) {
       await using lab = await startLab(loadScenario(new URL(`../../scenarios/${name}.yaml`, import.meta.url).pathname));
       const node = lab.plan.endpoints[0]!.name;

@@ -74,11 +74,12 @@ test.serial(
         flipped('nat-keepalive.yaml', 'idle: 22, expect: { path: none }', 'idle: 22, expect: { path: tunnel }'),
         flipped('nat-rebind.yaml', 'idle: 3, expect: { path: none }', 'idle: 3, expect: { path: tunnel }'),
         flipped('rp-filter-strict.yaml', 'expect: { path: none }', 'expect: { path: tunnel, sourceIp: 203.0.113.50 }'),
+        flipped('nat-keepalive-ipv6.yaml', 'idle: 22, expect: { path: none }', 'idle: 22, expect: { path: tunnel }'),
       ],
       { concurrency: 2 },
     );
     const failing = reports.map((report) => report.checks.flatMap((check, index) => (check.pass ? [] : [index + 1])));
-    t.deepEqual(failing, [[2], [2], [2], [2], [2], [2], [4], [2], [2]], 'exactly the flipped check fails in each');
+    t.deepEqual(failing, [[2], [2], [2], [2], [2], [2], [4], [2], [2], [3]], 'exactly the flipped check fails in each');
     const reason = (at: number) => reports[at]!.checks[1]!.reasons.join(' ');
     t.regex(
       reason(0),
@@ -93,6 +94,7 @@ test.serial(
     );
     t.regex(reports[6]!.checks[3]!.reasons.join(' '), /^expected path tunnel, observed none: curl failed \(exit 28/);
     t.regex(reports[7]!.checks[1]!.reasons.join(' '), /^expected path tunnel, observed none: curl failed \(exit 28/);
+    t.regex(reports[9]!.checks[2]!.reasons.join(' '), /^expected path tunnel, observed none: curl failed \(exit 28/);
     // The laptop's request went out through the tunnel; its answers reached the gateway's wg0 and no further.
     t.regex(reason(8), /^expected path tunnel, observed none: curl failed \(exit 28/);
     t.true(
