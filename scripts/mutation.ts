@@ -17,6 +17,7 @@ const defaultModules = [
   ...modulesIn('harness/evidence'),
   ...modulesIn('harness/wgconf/lint'),
   ...modulesIn('harness/routing'), // the routing model behind wglab explain and lint
+  ...modulesIn('harness/explain'), // its walk over the lab: MTUs, the NAT clock, predictions
   'harness/wgconf/parse-wg-config.ts',
   'harness/lab/lab-resources.ts',
   'harness/lab/node-setup.ts',
