@@ -125,7 +125,7 @@ function compare(scenario: string, prediction: CheckPrediction): CheckComparison
     prediction.check.bytes !== undefined &&
     (expect.stalls ?? false) !== (predicted.stalls ?? false);
   if (!pathDiffers && !sourceDiffers && !resolverDiffers && !stallsDiffers) return { ...base, verdict: 'agrees' };
-  const at = partingStep(prediction.steps, expect.path, predicted.path, pathDiffers);
+  const at = partingStep(prediction.steps, expect.path, predicted.path, pathDiffers, stallsDiffers);
   const what = pathDiffers
     ? `expected ${expect.path}, predicted ${predicted.path}`
     : sourceDiffers
@@ -139,7 +139,13 @@ function compare(scenario: string, prediction: CheckPrediction): CheckComparison
 }
 
 /** The step where the prediction leaves the expected way: where it enters or misses the tunnel, drops, or changes the source. */
-function partingStep(steps: Step[], expected: string, predicted: string, pathDiffers: boolean): number {
+function partingStep(
+  steps: Step[],
+  expected: string,
+  predicted: string,
+  pathDiffers: boolean,
+  stallsDiffers: boolean,
+): number {
   const request = steps.filter((step) => !step.reply);
   const find = (test: (step: Step) => boolean, list: Step[] = steps) => {
     const found = list.find(test);
@@ -147,7 +153,7 @@ function partingStep(steps: Step[], expected: string, predicted: string, pathDif
   };
   let at = -1;
   const stall = steps.findIndex((step) => step.kind === 'drop' && step.text.startsWith('stalls: '));
-  if (!pathDiffers && stall >= 0) at = stall;
+  if (stallsDiffers && stall >= 0) at = stall;
   else if (!pathDiffers) {
     const nats = request.filter((step) => step.kind === 'nat');
     at = nats.length > 0 ? steps.indexOf(nats.at(-1)!) : find((step) => step.kind === 'route', request);

@@ -17,6 +17,12 @@ import { resolveHost, type NatMapping, type Network } from './lab-network.ts';
 export class NatClock {
   /** Seconds since the endpoint last sent to the peer, as bounds, by `<endpoint> <peer>`. */
   private readonly since = new Map<string, { min: number; max: number }>();
+  /** Pairs whose peer restarted WireGuard (a fault) since the endpoint last sent: its keepalive may have stopped. */
+  private readonly interrupted = new Set<string>();
+  /** Endpoints whose NAT forgot its mappings (nat-rebind) and that have not sent since. */
+  private readonly forgotten = new Set<string>();
+  /** Set after a check the model could not decide: what it sent is not known, so no mapping is gone for sure. */
+  private uncertain: string | undefined;
 
   constructor(private readonly timeouts: ReadonlyMap<string, number | undefined>) {}
 
@@ -30,12 +36,32 @@ export class NatClock {
 
   /** The endpoint sent to these peer nodes (a check's traffic, a handshake): their mappings are new. */
   sent(endpoint: string, peers: Iterable<string>): void {
-    for (const peer of peers) this.since.set(`${endpoint} ${peer}`, { min: 0, max: 0 });
+    for (const peer of peers) {
+      this.since.set(`${endpoint} ${peer}`, { min: 0, max: 0 });
+      this.interrupted.delete(`${endpoint} ${peer}`);
+    }
   }
 
   /** The NAT in front of the endpoint forgot every mapping (nat-rebind, and its undo). */
   forget(endpoint: string): void {
     for (const key of [...this.since.keys()]) if (key.startsWith(`${endpoint} `)) this.since.delete(key);
+    this.forgotten.add(endpoint);
+  }
+
+  /** A fault stops WireGuard's packets somewhere (a peer down, its UDP blocked): peers' keepalives may stop. */
+  interrupt(): void {
+    for (const key of this.since.keys()) this.interrupted.add(key);
+  }
+
+  /** A fault restarted WireGuard everywhere: peers' keepalives may have stopped, and an undecided check is behind. */
+  restarted(): void {
+    this.interrupt();
+    this.uncertain = undefined;
+  }
+
+  /** A check the model could not decide: from now on, until a fault, no mapping is gone for sure. */
+  undecided(check: string): void {
+    this.uncertain ??= check;
   }
 
   /**
@@ -54,17 +80,25 @@ export class NatClock {
         if (!other) continue;
         byPeer.set(
           peer,
-          this.mapping(endpoint, peer, timeout, {
-            own: keepaliveToward(network, node, peer),
-            peer: keepaliveOf(other, node),
-            rebound: rebound === endpoint,
-            idle,
-          }),
+          this.decided(
+            this.mapping(endpoint, peer, timeout, {
+              own: keepaliveToward(network, node, peer),
+              peer: keepaliveOf(other, node),
+              rebound: rebound === endpoint,
+              idle,
+            }),
+          ),
         );
       }
       result.set(endpoint, byPeer);
     }
     return result;
+  }
+
+  /** A mapping gone for sure is only unknown after a check the model could not decide (it may have sent). */
+  private decided(mapping: NatMapping): NatMapping {
+    if (mapping.state !== 'gone' || this.uncertain === undefined) return mapping;
+    return unknown(`${mapping.why}, unless ${this.uncertain}, which the model could not decide, sent something`);
   }
 
   private mapping(
@@ -81,7 +115,8 @@ export class NatClock {
       // The fault comes at most a second before the wait ends its count (which started at the last check).
       if (own > 0 && context.idle - 1 >= own)
         return alive(`${endpoint}'s PersistentKeepalive (${own} s) mapped it anew and ${peer} learned the new port`);
-      if (own > 0 && own <= connectSeconds)
+      // Its next keepalive comes `own` seconds after its last packet: maybe while the check still waits.
+      if (own > 0 && (since === undefined || since.max + connectSeconds >= own))
         return unknown(
           `the NAT forgot its mappings (nat-rebind), and ${endpoint}'s PersistentKeepalive (${own} s) maps it anew, maybe while the check still waits`,
         );
@@ -93,20 +128,29 @@ export class NatClock {
     }
     if (own > 0 && own < timeout.min)
       return alive(`${endpoint}'s PersistentKeepalive (${own} s) renews it within the NAT's ${timeoutText}`);
-    if (since === undefined) return gone(`${endpoint} has sent nothing to ${peer} yet`);
-    const max = own > 0 ? Math.min(since.max, own) : since.max;
-    if (max < timeout.min)
-      return alive(
-        `${endpoint} last sent to ${peer} ${bounds({ min: since.min, max })} s before, within ${timeoutText}`,
+    if (since === undefined)
+      return gone(
+        this.forgotten.has(endpoint)
+          ? `the NAT forgot its mappings (nat-rebind), and ${endpoint} has sent nothing to ${peer} since`
+          : `${endpoint} has sent nothing to ${peer} yet`,
       );
-    if (context.peer > 0 && context.peer < timeout.min)
-      return alive(`${peer}'s PersistentKeepalive (${context.peer} s) renews it within the NAT's ${timeoutText}`);
+    const max = own > 0 ? Math.min(since.max, own) : since.max;
+    const elapsed = { min: Math.min(since.min, max), max };
+    if (max < timeout.min)
+      return alive(`${endpoint} last sent to ${peer} ${bounds(elapsed)} s before, within ${timeoutText}`);
+    if (context.peer > 0 && context.peer < timeout.min) {
+      if (!this.interrupted.has(`${endpoint} ${peer}`))
+        return alive(`${peer}'s PersistentKeepalive (${context.peer} s) renews it within the NAT's ${timeoutText}`);
+      return unknown(
+        `${peer}'s PersistentKeepalive (${context.peer} s) would renew it, but ${peer}'s WireGuard restarted since ${endpoint} last sent`,
+      );
+    }
     if (own === 0 && since.min > timeout.max + passiveKeepalive)
       return gone(
         `${endpoint} last sent to ${peer} ${bounds(since)} s before (a passive keepalive ${passiveKeepalive} s after the last data at most), and the NAT keeps an idle UDP mapping ${timeoutText}`,
       );
     return unknown(
-      `the check comes ${bounds({ min: since.min, max })} s after ${endpoint} last sent to ${peer}, and the NAT keeps an idle UDP mapping ${timeoutText}: it may or may not be there`,
+      `the check comes ${bounds(elapsed)} s after ${endpoint} last sent to ${peer}, and the NAT keeps an idle UDP mapping ${timeoutText}: it may or may not be there`,
     );
   }
 }

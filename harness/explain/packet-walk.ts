@@ -59,8 +59,13 @@ export interface Walk {
   reply: boolean;
   /** Set where the packets' size matters; undefined for small packets, which fit every link. */
   size?: Size;
-  /** On a TCP request whose MSS is followed: the MSS its SYN announces, as clamps on the way lower it. */
-  syn?: { mss?: number };
+  /**
+   * On a TCP request whose MSS is followed: the MSS its SYN announces, as clamps on the way lower it; `unknown` when
+   * a chain that may clamp it could not be read.
+   */
+  syn?: { mss?: number; unknown?: string };
+  /** An ICMP error: conntrack takes it as RELATED to the connection it is about. */
+  related?: true;
 }
 
 export type Outcome =
@@ -123,7 +128,7 @@ export function output(network: Network, node: NodeState, packet: Packet, walk: 
   const stop = chainStops(node, filtered.result, walk);
   if (stop) return stop;
   if (walk.syn && walk.syn.mss === undefined && depth === 0 && !walk.reply && sending.protocol === 'tcp')
-    walk.syn.mss = routeMtu(node, route) - tcpHeaders(sending.family);
+    walk.syn.mss = route.advmss ?? routeMtu(node, route) - tcpHeaders(sending.family);
   return postrouting(network, node, route, sending, walk, depth, undefined);
 }
 
@@ -168,7 +173,11 @@ function postrouting(
   return transmit(network, node, route, current, walk, depth, iif === undefined);
 }
 
-/** TCPMSS in mangle FORWARD and POSTROUTING: the SYN's MSS lowered to a number, or to the route's MTU less the headers. */
+/**
+ * TCPMSS on the SYN, wherever the kernel takes it (mangle and filter FORWARD or OUTPUT, mangle POSTROUTING): the
+ * MSS lowered to a number, or (`--clamp-mss-to-pmtu`) to the smaller of the outgoing route's MTU and the route's
+ * back to the sender, less the headers. A chain it cannot read leaves the MSS unknown.
+ */
 function clampMss(
   node: NodeState,
   route: Route,
@@ -176,18 +185,36 @@ function clampMss(
   walk: Walk,
   iif: string | undefined,
 ) {
-  const chains = iif === undefined ? ['POSTROUTING'] : ['FORWARD', 'POSTROUTING'];
-  for (const chain of chains) {
-    const { mss } = runChain(node.netfilter, node.policies, 'mangle', chain, {
+  const hook = iif === undefined ? 'OUTPUT' : 'FORWARD';
+  const chains: [string, string][] = [
+    ['mangle', hook],
+    ['filter', hook],
+    ['mangle', 'POSTROUTING'],
+  ];
+  const back = decideRoute(node.rules, node.routes, {
+    family: packet.family,
+    src: packet.dst,
+    dst: packet.src,
+    protocol: packet.protocol,
+    sport: packet.dport,
+    dport: packet.sport,
+    mark: 0,
+    iif: 'lo',
+  });
+  const pmtu = Math.min(routeMtu(node, route), back.kind === 'route' ? routeMtu(node, back.route) : Infinity);
+  for (const [table, chain] of chains) {
+    const { result, mss } = runChain(node.netfilter, node.policies, table, chain, {
       ...filterPacket(node, packet, walk, iif),
       oif: route.dev,
     });
+    if (result.kind === 'unknown')
+      walk.syn!.unknown ??= `${node.name}: ${describeNetfilterRule(result.rule)}: ${result.reason}`;
     for (const clamp of mss) {
-      const to = clamp === 'pmtu' ? routeMtu(node, route) - tcpHeaders(packet.family) : clamp;
+      const to = clamp === 'pmtu' ? pmtu - tcpHeaders(packet.family) : clamp;
       if (walk.syn!.mss !== undefined && to < walk.syn!.mss) {
         walk.steps.push({
-          kind: 'nat',
-          text: `${node.name}: TCPMSS clamps the SYN's MSS ${walk.syn!.mss} → ${to}${clamp === 'pmtu' ? ` (${route.dev} MTU ${routeMtu(node, route)})` : ''}`,
+          kind: 'note',
+          text: `${node.name}: TCPMSS clamps the SYN's MSS ${walk.syn!.mss} → ${to}${clamp === 'pmtu' ? ` (path MTU ${pmtu})` : ''}`,
         });
         walk.syn!.mss = to;
       }
@@ -218,7 +245,7 @@ function transmit(
   if (!device) return dropped(walk, `${node.name}: no device ${route.dev}`, false);
   if (walk.size) {
     const mtu = route.mtu ?? device.mtu;
-    const sendIcmp = (icmp: Packet & { src: string }, icmpWalk: Walk) => output(network, node, icmp, icmpWalk, 0);
+    const sendIcmp = (icmp: Packet, icmpWalk: Walk) => output(network, node, icmp, icmpWalk, 0);
     const stop = fit(network, `${node.name} ${device.name}`, mtu, packet, walk, originated, sendIcmp);
     if (stop) return stop;
   }
@@ -250,7 +277,7 @@ function fit(
   packet: Packet & { src: string },
   walk: Walk,
   originated: boolean,
-  sendIcmp: (icmp: Packet & { src: string }, icmpWalk: Walk) => Outcome,
+  sendIcmp: (icmp: Packet, icmpWalk: Walk) => Outcome,
 ): Outcome | undefined {
   const size = walk.size!;
   if (size.bytes <= mtu) return undefined;
@@ -264,7 +291,7 @@ function fit(
       return dropped(walk, `${where}: the ${what} does not fit (MTU ${mtu}): "message too long"`, false);
     else {
       note(`MTU ${mtu}: the ${what} leaves in fragments`);
-      size.fragmented = true;
+      cutInto(size, mtu, packet.family);
     }
     return undefined;
   }
@@ -276,26 +303,17 @@ function fit(
     };
   if (!dontFragment) {
     note(`MTU ${mtu}: it forwards the ${what} in fragments`);
-    size.fragmented = true;
+    cutInto(size, mtu, packet.family);
     return undefined;
   }
   const error = packet.family === 4 ? 'fragmentation needed' : 'packet too big';
   const icmpWalk = newWalk();
-  icmpWalk.steps = [];
+  icmpWalk.related = true;
   const icmp = sendIcmp(
-    {
-      family: packet.family,
-      dst: packet.src,
-      protocol: 'icmp',
-      sport: 0,
-      dport: 0,
-      mark: 0,
-      icmpError: true,
-      src: packet.family === 4 ? '0.0.0.0' : '::',
-    },
+    { family: packet.family, dst: packet.src, protocol: 'icmp', sport: 0, dport: 0, mark: 0, icmpError: true },
     icmpWalk,
   );
-  if (icmp.kind === 'unknown') return icmp;
+  if (icmp.kind === 'unknown') return { kind: 'unknown', reason: `the ICMP "${error}" from ${where}: ${icmp.reason}` };
   const reached = icmp.kind === 'delivered' && sameAddress(icmp.packet.dst, packet.src);
   if (!reached) {
     const why = icmp.kind === 'dropped' ? icmp.reason : `it reaches ${icmp.node}, not ${packet.src}`;
@@ -318,9 +336,16 @@ function fit(
     size.bytes = mtu;
   } else {
     note(`the ${what} does not fit (MTU ${mtu}); ICMP "${error}" reaches ${packet.src}, which sends it in fragments`);
-    size.fragmented = true;
+    cutInto(size, mtu, packet.family);
   }
   return undefined;
+}
+
+/** Fragments: none larger than the MTU that cut them; an IPv4 fragment is cut again where it does not fit. */
+function cutInto(size: Size, mtu: number, family: Family): void {
+  size.fragmented = true;
+  size.bytes = Math.min(size.bytes, mtu);
+  if (family === 4) size.dontFragment = false;
 }
 
 /**
@@ -414,13 +439,15 @@ function router(network: Network, packet: Packet & { src: string }, walk: Walk, 
   if (barred) return barred;
   if (walk.size) {
     const from = network.publicOwners.find((entry) => sameAddress(entry.address, packet.src))?.node;
-    const natted = [owner.node, from].find((node) => node !== undefined && network.links.get(node)?.nat);
-    if (natted !== undefined && network.links.get(natted)!.mtu !== 1500)
+    const natted = [owner.node, from].find(
+      (node) => node !== undefined && network.links.get(node)?.nat && network.links.get(node)!.mtu !== 1500,
+    );
+    if (natted !== undefined)
       return {
         kind: 'unknown',
         reason: `the link of ${natted}'s NAT has MTU ${network.links.get(natted)!.mtu}, and the model does not decide MTUs at a NAT`,
       };
-    const sendIcmp = (icmp: Packet & { src: string }, icmpWalk: Walk): Outcome =>
+    const sendIcmp = (icmp: Packet, icmpWalk: Walk): Outcome =>
       network.internet.icmp === 'drop'
         ? dropped(icmpWalk, 'the internet drops ICMP errors, its own too (icmp: drop)', true)
         : router(network, { ...icmp, src: icmp.family === 4 ? routerLinkIp : routerLinkIp6 }, icmpWalk, 1);
@@ -779,7 +806,7 @@ function filterPacket(node: NodeState, packet: Packet, walk: Walk, iif: string |
     dport: packet.dport,
     mark: packet.mark,
     ...(iif === undefined ? {} : { iif }),
-    state: walk.reply ? 'ESTABLISHED' : 'NEW',
+    state: walk.related ? 'RELATED' : walk.reply ? 'ESTABLISHED' : 'NEW',
     isLocal: (address) => isLocal(node, address),
   };
 }

@@ -105,7 +105,7 @@ test('MSS clamping on the gateway: the SYN announces the tunnel MTU less 40, so 
   t.is(outcome(clamped), 'tunnel');
   t.true(
     first(clamped).steps.some((step) =>
-      /site: TCPMSS clamps the SYN's MSS 1460 → 1380 \(wg0 MTU 1420\)/.test(step.text),
+      /site: TCPMSS clamps the SYN's MSS 1460 → 1380 \(path MTU 1420\)/.test(step.text),
     ),
   );
   const fixed = clampedSite.replace(/--clamp-mss-to-pmtu/g, '--set-mss 1300');
@@ -179,5 +179,62 @@ test("a ping with Don't Fragment too large for the link it is forwarded to: the 
   t.regex(
     first(small).reason!,
     /internet → exit: the 1400-byte ping does not fit \(MTU 1300\); 192\.0\.2\.80 gets ICMP "fragmentation needed"/,
+  );
+});
+
+test('TCPMSS as users write it elsewhere: on the exit without -o (the route back to the laptop is the tunnel), in filter FORWARD; an unreadable mangle rule makes the MSS unknown', (t) => {
+  const clampOnExit = exit.replace(
+    'PostUp = iptables -t nat -A POSTROUTING -o eth0 -j MASQUERADE',
+    'PostUp = iptables -t nat -A POSTROUTING -o eth0 -j MASQUERADE\nPostUp = iptables -t mangle -A FORWARD -p tcp --tcp-flags SYN,RST SYN -j TCPMSS --clamp-mss-to-pmtu',
+  );
+  t.is(outcome(exitGateway('{ icmp: drop }', { site, exit: clampOnExit })), 'tunnel', 'clamped to the way back, 1420');
+  const filterTable = clampedSite.replace(/-t mangle /g, '');
+  t.is(outcome(exitGateway('{ icmp: drop }', { site: filterTable, exit })), 'tunnel', 'TCPMSS in filter FORWARD');
+  const unreadable = site.replace(
+    '[Peer]',
+    'PostUp = iptables -t mangle -A FORWARD -m owner --uid-owner 0 -j ACCEPT\n[Peer]',
+  );
+  const input = exitGateway('{ icmp: drop }', { site: unreadable, exit });
+  t.is(outcome(input), 'unknown');
+  t.regex(first(input).reason!, /the SYN's MSS: site: iptables -t mangle FORWARD .*owner/);
+});
+
+test('a hook that sets the MTU (ip link set dev %i mtu) is the MTU; a sender that probes the path MTU itself is unknown, not a stall', (t) => {
+  const hooked = home.replace(/^MTU = 1420$/m, 'MTU = 1420\nPostUp = ip link set dev %i mtu 1412');
+  t.is(outcome(pppoe('{ fragments: drop }', hooked)), 'tunnel');
+  const probing = exitGateway('{ icmp: drop }', { site, exit });
+  probing.plan.nodes.find((node) => node.name === 'web')!.scenarioSysctls['net.ipv4.tcp_mtu_probing'] = '1';
+  t.is(outcome(probing), 'unknown');
+  t.regex(first(probing).reason!, /web probes the path MTU itself \(net\.ipv4\.tcp_mtu_probing = 1\)/);
+});
+
+test('fragments are no larger than the MTU that cut them: a smaller link further on passes them whole', (t) => {
+  const scenario = pppoe('{ icmp: drop }', home);
+  scenario.plan.links.find((link) => link.endpoint === 'vps' && link.kind === 'internet')!.conditions.mtu = 1492;
+  t.is(outcome(scenario), 'tunnel', "home's 1492-byte fragments fit the vps's 1492-byte link");
+});
+
+test('an ICMP error is RELATED to its connection: a firewall that accepts RELATED lets "fragmentation needed" in', (t) => {
+  const firewalled = exit.replace(
+    'PostUp = iptables -t nat -A POSTROUTING -o eth0 -j MASQUERADE',
+    [
+      'PostUp = iptables -t nat -A POSTROUTING -o eth0 -j MASQUERADE',
+      'PostUp = iptables -A INPUT -m state --state RELATED,ESTABLISHED -j ACCEPT',
+      'PostUp = iptables -A INPUT -p udp --dport 51820 -j ACCEPT',
+      'PostUp = iptables -P INPUT DROP',
+    ].join('\n'),
+  );
+  const input = (exitFile: string) =>
+    exitGateway(
+      '{ icmp: pass }',
+      { site: clampedSite.replace('[Interface]', '[Interface]\nMTU = 1420'), exit: exitFile },
+      { siteLink: '{ mtu: 1450 }', wireguard: 'userspace' },
+    );
+  t.is(outcome(input(firewalled)), 'tunnel', "wireguard-go learns the site link's MTU and sends fragments");
+  const strict = firewalled.replace('--state RELATED,ESTABLISHED', '--state ESTABLISHED');
+  t.is(outcome(input(strict)), 'tunnel stalls', 'without RELATED the error is dropped at the exit');
+  t.regex(
+    first(input(strict)).reason!,
+    /the ICMP "fragmentation needed" to 203\.0\.113\.50 is lost \(exit: the chain policy DROP drops it\)/,
   );
 });

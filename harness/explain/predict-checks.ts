@@ -70,6 +70,7 @@ export function predictChecks(input: ModelInput): CheckPrediction[] {
     const killed = kind === 'wireguard-killed' ? target : undefined;
     const rebound = kind === 'nat-rebind' ? target : undefined;
     clock.advance(check.idle ?? 0);
+    if (kind !== undefined && kind !== 'nat-rebind') clock.interrupt();
     const options = {
       ...(down === undefined ? {} : { down }),
       ...(killed === undefined ? {} : { killed }),
@@ -84,7 +85,10 @@ export function predictChecks(input: ModelInput): CheckPrediction[] {
       for (const key of [...learned.keys()]) if (key.startsWith(`${target} `)) learned.delete(key);
     const prediction = predictCheck(network, input, check, position + 1);
     for (const [endpoint, nat] of network.nats) clock.sent(endpoint, nat.sent);
-    if (prediction.predicted.path === 'unknown') learningUnknown ??= `check ${position + 1}`;
+    if (prediction.predicted.path === 'unknown') {
+      learningUnknown ??= `check ${position + 1}`;
+      clock.undecided(`check ${position + 1}`);
+    }
     if (check.fault) {
       if (down !== undefined) prediction.steps.unshift({ kind: 'note', text: `fault: wg-quick down on ${down}` });
       else if (killed !== undefined)
@@ -98,6 +102,7 @@ export function predictChecks(input: ModelInput): CheckPrediction[] {
       // After a fault the lab restarts WireGuard everywhere: what peers learned is gone. Undoing nat-rebind
       // flushes the NAT's mappings once more.
       if (rebound !== undefined) clock.forget(rebound);
+      clock.restarted();
       learned = start();
       learningUnknown = undefined;
     }
@@ -213,6 +218,19 @@ function transfer(
       steps: [...answered.steps, ...sized, { kind: 'note', text: `unknown: ${attempt.reason}` }],
       reason: attempt.reason,
     };
+  const probing =
+    attempt.kind === 'failed' && attempt.server !== undefined
+      ? network.nodes.get(attempt.server)?.sysctls.get('net.ipv4.tcp_mtu_probing')
+      : undefined;
+  if (attempt.kind === 'failed' && probing !== undefined && probing !== '0') {
+    const reason = `the transfer's full segments are lost (${attempt.reason}), but ${attempt.server} probes the path MTU itself (net.ipv4.tcp_mtu_probing = ${probing}) and may find a size that gets through`;
+    return {
+      ...answered,
+      predicted: { path: 'unknown' },
+      steps: [...answered.steps, { kind: 'note', text: `unknown: ${reason}` }],
+      reason,
+    };
+  }
   if (attempt.kind === 'failed')
     return {
       ...answered,
@@ -303,7 +321,7 @@ type Sizing = { kind: 'transfer'; bytes: number } | { kind: 'ping'; bytes: numbe
 
 type Attempt =
   | { kind: 'answered'; sourceIp: string; request: Walk; reply: Walk; server: string; resolver: { resolver?: string } }
-  | { kind: 'failed'; steps: Step[]; reason: string; stalls: boolean }
+  | { kind: 'failed'; steps: Step[]; reason: string; stalls: boolean; server?: string }
   | { kind: 'unknown'; steps: Step[]; reason: string };
 
 /** What answers a check where it arrives: nginx, a listener, the kernel (echo), a resolver; and how steps name it. */
@@ -378,6 +396,8 @@ function connect(
   };
   const there = output(network, network.nodes.get(from)!, packet, request);
   if (there.kind !== 'delivered') return fail(request, there);
+  if (request.syn?.unknown)
+    return { kind: 'unknown', steps: request.steps, reason: `the SYN's MSS: ${request.syn.unknown}` };
   const clientSrc = originalSource(request, there.packet.src);
   if (!service.answers(there.node)) {
     const reason = service.refused(there.node, address);
@@ -414,7 +434,13 @@ function connect(
   const steps = () => [...request.steps, ...replySteps(reply.steps)];
   if (home.kind !== 'delivered') {
     if (home.kind === 'unknown') return { kind: 'unknown', steps: steps(), reason: home.reason };
-    return { kind: 'failed', steps: steps(), reason: `the reply is lost: ${home.reason}`, stalls: true };
+    return {
+      kind: 'failed',
+      steps: steps(),
+      reason: `the reply is lost: ${home.reason}`,
+      stalls: true,
+      server: there.node,
+    };
   }
   if (home.node !== from || !sameAddress(home.packet.dst, clientSrc) || !sameAddress(home.packet.src, address)) {
     const reason = `the reply reaches ${home.node} as ${home.packet.src} → ${home.packet.dst}, which is not the connection ${from} opened to ${address}: dropped`;

@@ -298,7 +298,7 @@ export interface FilterPacket {
   iif?: string;
   oif?: string;
   /** NEW for a request's packets, ESTABLISHED for its replies. */
-  state: 'NEW' | 'ESTABLISHED';
+  state: 'NEW' | 'ESTABLISHED' | 'RELATED';
   isLocal: (address: string) => boolean;
 }
 

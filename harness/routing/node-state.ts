@@ -245,6 +245,14 @@ function applyIp(node: NodeState, words: string[], origin: string, say: (reason:
   if (is('link', 1)) {
     if (args.includes('down') || args.includes('del') || verb === 'del' || verb === 'add')
       return say(`\`ip link ${[verb, ...args].join(' ')}\` is not modelled`);
+    const at = args.indexOf('mtu');
+    if (verb === 'set' && at >= 0) {
+      const mtu = Number(args[at + 1]);
+      const dev = args.includes('dev') ? args[args.indexOf('dev') + 1] : args[0];
+      const device = node.devices.find((candidate) => candidate.name === dev);
+      if (!Number.isInteger(mtu) || mtu < 68) return say(`\`ip link ${[verb, ...args].join(' ')}\`: mtu is no number`);
+      if (device) device.mtu = mtu;
+    }
     return;
   }
   if (is('neighbour', 1) || is('monitor', 1)) return;

@@ -51,6 +51,7 @@ test('readIpRoute: default per family, types, via, dev, src, metric, table; word
   t.is(route('10.0.0.0/8 dev eth0 mtu 1400').mtu, 1400);
   t.is(route('10.0.0.0/8 dev eth0 mtu lock 1300 proto static').mtu, 1300);
   t.is(route('10.0.0.0/8 dev eth0').mtu, undefined);
+  t.is(route('10.0.0.0/8 dev eth0 advmss 1360').advmss, 1360);
   t.is(describeRoute(route('10.0.0.0/8 dev eth0 mtu 1400')), '10.0.0.0/8 dev eth0 mtu 1400');
   for (const [words, reason] of [
     ['$NET dev wg0', /is no destination/],
@@ -60,6 +61,7 @@ test('readIpRoute: default per family, types, via, dev, src, metric, table; word
     ['10.0.0.0/8 metric x', /is no number/],
     ['10.0.0.0/8 mtu lock', /mtu {2}is no number/],
     ['10.0.0.0/8 mtu big', /mtu big is no number/],
+    ['10.0.0.0/8 advmss x', /advmss x is no number/],
     ['10.0.0.0/8 10.1.0.0/16', /not an ip route word/],
   ] as const) {
     const result = readIpRoute(words.split(' '), 4, 'test');

@@ -16,6 +16,8 @@ export interface Route {
   metric: number;
   /** `mtu N` (or `mtu lock N`): packets by this route are at most N bytes. */
   mtu?: number;
+  /** `advmss N`: the MSS a TCP connection by this route announces. */
+  advmss?: number;
   origin: string;
 }
 
@@ -44,7 +46,6 @@ const ignoredKeywords = new Set([
   'proto',
   'protocol',
   'scope',
-  'advmss',
   'realm',
   'realms',
   'initcwnd',
@@ -82,6 +83,12 @@ export function readIpRoute(words: readonly string[], family: Family, origin: st
       else return { unreadable: `metric ${value} is no number` };
       continue;
     }
+    if (word === 'advmss') {
+      index++;
+      if (value === undefined || !/^\d+$/.test(value)) return { unreadable: `advmss ${value ?? ''} is no number` };
+      route.advmss = Number(value);
+      continue;
+    }
     if (word === 'mtu') {
       const mtu = value === 'lock' ? words[++index + 1] : value;
       index++;
@@ -114,6 +121,7 @@ export function readIpRoute(words: readonly string[], family: Family, origin: st
     ...(route.src === undefined ? {} : { src: route.src }),
     metric: route.metric ?? defaultMetric(destination.address.includes(':') ? 6 : 4),
     ...(route.mtu === undefined ? {} : { mtu: route.mtu }),
+    ...(route.advmss === undefined ? {} : { advmss: route.advmss }),
     origin,
   };
 }
