@@ -4,6 +4,8 @@ import { planLab } from '../lab/lab-plan.ts';
 import { parseScenario } from '../wgconf/load-scenario.ts';
 import { parseWgConfig } from '../wgconf/parse-wg-config.ts';
 import type { ModelInput } from './lab-network.ts';
+import { buildNetwork } from './lab-network.ts';
+import { NatClock } from './nat-mappings.ts';
 import { predictChecks } from './predict-checks.ts';
 
 // The NAT pairs' files (A behind a NAT dials the office B, which has no Endpoint for A), with the NAT's timeout,
@@ -137,4 +139,104 @@ test("the office's keepalive renews A's mapping only while it has run without a 
   const input = lab(', udpTimeout: 8', [fromA, blocked, fromB(', idle: 40')], { B: keeping });
   t.deepEqual(paths(input), ['tunnel', 'none', 'unknown']);
   t.regex(reasons(input)[2]!, /B's WireGuard restarted since A last sent/);
+});
+
+/** The clock on its own, over the NAT pair's network: the state of A's mapping toward B as a check starts. */
+function clockOn(timeout: number | undefined, files: { A?: string; B?: string } = {}) {
+  const network = buildNetwork(lab(timeout === undefined ? '' : `, udpTimeout: ${timeout}`, [fromA], files));
+  const clock = new NatClock(new Map([['A', timeout]]));
+  const state = (rebound?: string, idle = 0) => clock.mappings(network, rebound, idle).get('A')!.get('B')!;
+  return { clock, state };
+}
+
+test('NatClock: alive while the last send is surely within the timeout, gone surely past it and the passive keepalive, unknown between', (t) => {
+  const { clock, state } = clockOn(8);
+  t.like(state(), { state: 'gone', why: 'A has sent nothing to B yet' });
+  clock.sent('A', ['B']);
+  clock.advance(4);
+  t.like(state(), { state: 'alive', why: 'A last sent to B 4–7 s before, within 8 s' });
+  clock.advance(0);
+  t.is(state().state, 'unknown', '4–10 s: 10 is past 8');
+  const edge = clockOn(8);
+  edge.clock.sent('A', ['B']);
+  edge.clock.advance(5);
+  t.is(edge.state().state, 'unknown', '5–8 s: 8 is not within 8');
+});
+
+test('NatClock: the boundaries, exactly', (t) => {
+  const at = (timeout: number | undefined, idle: number) => {
+    const { clock, state } = clockOn(timeout);
+    clock.sent('A', ['B']);
+    clock.advance(idle);
+    return state().state;
+  };
+  t.is(at(8, 4), 'alive', '4–7 < 8');
+  t.is(at(8, 18), 'unknown', '18 is not past 8 + 10');
+  t.is(at(8, 19), 'gone', '19 is past 8 + 10');
+  t.is(at(undefined, 26), 'alive', 'conntrack keeps 30 s at least: 26–29');
+  t.is(at(undefined, 27), 'unknown', '27–30: 30 is not within 30');
+  t.is(at(undefined, 130), 'unknown', '130 is not past 120 + 10');
+  t.is(at(undefined, 131), 'gone');
+});
+
+test('NatClock: forget says the NAT forgot; an undecided check makes gone unknown until a restart', (t) => {
+  const { clock, state } = clockOn(8);
+  clock.sent('A', ['B']);
+  clock.forget('A');
+  t.like(state(), { state: 'gone' });
+  t.regex(state().why, /the NAT forgot its mappings \(nat-rebind\), and A has sent nothing to B since/);
+  clock.undecided('check 2');
+  t.is(state().state, 'unknown');
+  t.regex(state().why, /unless check 2, which the model could not decide, sent something/);
+  clock.undecided('check 3');
+  t.regex(state().why, /unless check 2,/, 'the first undecided check is named');
+  clock.restarted();
+  t.is(state().state, 'gone');
+  const other = clockOn(8);
+  other.clock.sent('A', ['B']);
+  other.clock.forget('B');
+  other.clock.advance(4);
+  t.is(other.state().state, 'alive', "another endpoint's NAT forgetting leaves A's mapping");
+});
+
+test('NatClock under nat-rebind: a keepalive due within the wait maps anew, one due during the check is unknown, later is gone', (t) => {
+  const rebound = (keepalive: number, idle: number, before: number) => {
+    const { clock, state } = clockOn(undefined, keepalive > 0 ? { A: withKeepalive(keepalive) } : {});
+    clock.sent('A', ['B']);
+    clock.advance(before);
+    return state('A', idle).state;
+  };
+  t.is(rebound(2, 3, 3), 'alive', 'idle 3 - 1 >= 2');
+  t.is(rebound(3, 3, 3), 'unknown', 'idle 3 - 1 < 3, and 3–6 + 6 >= 3');
+  t.is(rebound(25, 3, 3), 'gone', '3–6 + 6 < 25');
+  t.is(rebound(12, 3, 3), 'unknown', '3–6 + 6 = 12: due as the check ends');
+  t.is(rebound(0, 3, 6), 'gone', '6–9 s since the last data: the passive keepalive comes at 10');
+  t.is(rebound(0, 3, 3), 'gone', '3–6 s since the last data: no passive keepalive yet');
+  t.is(rebound(0, 3, 7), 'unknown', '7–10 s: the passive keepalive may have come');
+});
+
+test('NatClock: a keepalive shorter than the timeout keeps it; one as long as the timeout does not; the peer renews only unbroken', (t) => {
+  const own = (keepalive: number) => {
+    const { clock, state } = clockOn(8, { A: withKeepalive(keepalive) });
+    clock.sent('A', ['B']);
+    clock.advance(40);
+    return state().state;
+  };
+  t.is(own(7), 'alive');
+  t.is(own(8), 'unknown');
+  const renewing = office.replace('AllowedIPs = 10.30.0.1/32', 'AllowedIPs = 10.30.0.1/32\nPersistentKeepalive = 7');
+  const { clock, state } = clockOn(8, { B: renewing });
+  clock.sent('A', ['B']);
+  clock.advance(40);
+  t.like(state(), { state: 'alive', why: "B's PersistentKeepalive (7 s) renews it within the NAT's 8 s" });
+  clock.interrupt();
+  t.is(state().state, 'unknown');
+  clock.sent('A', ['B']);
+  clock.advance(40);
+  t.is(state().state, 'alive', 'a new send starts an unbroken stretch');
+  const slow = office.replace('AllowedIPs = 10.30.0.1/32', 'AllowedIPs = 10.30.0.1/32\nPersistentKeepalive = 8');
+  const late = clockOn(8, { B: slow });
+  late.clock.sent('A', ['B']);
+  late.clock.advance(40);
+  t.is(late.state().state, 'gone', "B's 8 s keepalive cannot keep an 8 s mapping");
 });
