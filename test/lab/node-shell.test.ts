@@ -92,13 +92,14 @@ test.serial(
       [40, 41].map((size) => ({ content: Buffer.alloc(size * 1024, 1), target: `/etc/wglab/t/${size}k`, mode: 0o600 })),
     );
     t.is((await lab.exec('C', ['stat', '-c', '%s', '/etc/wglab/t/40k', '/etc/wglab/t/41k'])).stdout, '40960\n41984\n');
-    // Two lanes of one node run at once: the second answers while the first still sleeps.
-    const started = performance.now();
-    const [slow, quick] = await Promise.all([
-      lab.exec('C', ['sleep', '1'], { lane: 0 }),
-      lab.exec('C', ['true'], { lane: 1 }).then(() => performance.now() - started),
+    // Two lanes of one node run at once: lane 0 waits for a file only lane 1 makes. Were the lanes one queue, lane 0
+    // would wait out its 10 s and exit 124.
+    await lab.exec('C', ['rm', '-f', '/tmp/lane-1-ran']);
+    const [waiting, making] = await Promise.all([
+      lab.exec('C', ['timeout', '10', 'sh', '-c', 'until [ -e /tmp/lane-1-ran ]; do sleep 0.05; done'], { lane: 0 }),
+      lab.exec('C', ['sh', '-c', 'sleep 0.3; touch /tmp/lane-1-ran'], { lane: 1 }),
     ]);
-    t.is(slow.exitCode, 0);
-    t.true(quick < 900, `lane 1 answered after ${quick.toFixed(0)} ms, while lane 0 slept`);
+    t.is(making.exitCode, 0);
+    t.is(waiting.exitCode, 0, 'lane 0 saw the file lane 1 made while lane 0 still ran');
   },
 );
