@@ -179,3 +179,35 @@ test('describeRule reads as ip rule prints it', (t) => {
     'rule 6 lookup main suppress_prefixlength 0',
   );
 });
+
+test('a rule picks flows of its own family only, even without selectors', (t) => {
+  t.true(ruleMatches(rule('table 5'), flow()));
+  t.false(ruleMatches(rule('table 5'), flow({ family: 6, src: 'fd00::1', dst: 'fd00::2' })));
+  t.false(ruleMatches(rule('to fd00::2 table 5'), flow()), 'an IPv6 rule and an IPv4 flow');
+});
+
+test('numbers and ports are read whole: a word with anything before or after its digits is unreadable', (t) => {
+  for (const words of [
+    'suppress_prefixlength x0 table main',
+    'suppress_prefixlength 0x table main',
+    'table 5 goto x9',
+    'table 5 goto 9x',
+    'table 5 priority x12',
+    'table 5 priority 12x',
+    'table 5 priority 0x1cz',
+    'fwmark x5 table 5',
+    'fwmark 5x table 5',
+    'fwmark 1/x2 table 5',
+    'fwmark 1/2x table 5',
+    'dport x80 table 5',
+    'dport 80x table 5',
+    'dport 1-2x table 5',
+  ]) {
+    const result = readIpRule(words.split(' '), 4, kernelRules(4), 'test');
+    t.true('unreadable' in result, words);
+  }
+  t.deepEqual(rule('dport 65535 table 5').dport, { from: 65535, to: 65535 }, 'the highest port');
+  t.deepEqual(rule('sport 1-65535 table 5').sport, { from: 1, to: 65535 });
+  t.is(rule('table 5 priority 0x1C8').priority, 456);
+  t.is(rule('table 5 goto 32766').action.kind, 'goto');
+});

@@ -89,3 +89,62 @@ test('describeRoute reads as ip route prints it', (t) => {
   t.is(describeRoute(route('fd00::2 dev wg0', 6)), 'fd00::2/128 dev wg0');
   t.is(describeRoute(route('fd00::2 dev wg0 metric 1024', 6)), 'fd00::2/128 dev wg0');
 });
+
+test('lookupTable keeps a longer prefix over a shorter one added after it', (t) => {
+  const routes = [route('10.0.0.0/24 dev a'), route('10.0.0.0/16 dev b metric 0'), route('default dev c')];
+  t.is(lookupTable(routes, 'main', '10.0.0.9')?.dev, 'a');
+  t.is(lookupTable(routes, 'main', '10.0.9.9')?.dev, 'b');
+});
+
+test('readIpRoute: onlink anywhere, a type only before the destination, via with its family, numbers read whole', (t) => {
+  t.is(route('default via 169.254.0.1 dev eth0 onlink').via, '169.254.0.1');
+  t.is(route('10.0.0.0/8 pervasive dev eth0').dev, 'eth0');
+  t.is(route('default via inet6 fe80::1 dev eth0', 6).via, 'fe80::1');
+  t.is(route('default via inet 169.254.0.1 dev eth0').via, '169.254.0.1');
+  t.is(route('default via 169.254.0.1 dev eth0').via, '169.254.0.1');
+  t.deepEqual(
+    Object.keys(route('10.0.0.0/8 table 5')).sort(),
+    ['destination', 'family', 'metric', 'origin', 'table', 'type'],
+    'no dev, via, src, mtu or advmss key when none is given',
+  );
+  t.deepEqual(Object.keys(route('10.0.0.0/8 via 10.0.0.1 dev eth0 src 10.0.0.2 mtu 1400 advmss 1300')).sort(), [
+    'advmss',
+    'destination',
+    'dev',
+    'family',
+    'metric',
+    'mtu',
+    'origin',
+    'src',
+    'table',
+    'type',
+    'via',
+  ]);
+  for (const words of [
+    '10.0.0.0/8 blackhole',
+    '10.0.0.0/8 via inet6',
+    '10.0.0.0/8 metric x5',
+    '10.0.0.0/8 metric 5x',
+    '10.0.0.0/8 advmss x1300',
+    '10.0.0.0/8 advmss 1300x',
+    '10.0.0.0/8 advmss',
+    '10.0.0.0/8 mtu x1400',
+    '10.0.0.0/8 mtu 1400x',
+    '10.0.0.0/8 mtu',
+  ]) {
+    const result = readIpRoute(words.split(' '), 4, 'test');
+    t.true('unreadable' in result, words);
+  }
+});
+
+test('sameRoute: a del naming a gateway matches only a route through that gateway', (t) => {
+  t.false(sameRoute(route('default dev eth0'), route('default via 1.2.3.4')), 'the route has no gateway');
+  t.false(sameRoute(route('default via 5.6.7.8 dev eth0'), route('default via 1.2.3.4')), 'another gateway');
+  t.true(sameRoute(route('default via 1.2.3.4 dev eth0'), route('default via 1.2.3.4 dev eth0')));
+});
+
+test('describeRoute names no table for main or local', (t) => {
+  t.is(describeRoute(route('local 10.0.0.1 dev lo table local')), 'local 10.0.0.1/32 dev lo');
+  t.is(describeRoute(route('10.0.0.0/8 dev eth0 table main')), '10.0.0.0/8 dev eth0');
+  t.is(describeRoute(route('10.0.0.0/8 dev eth0 table 5')), '10.0.0.0/8 dev eth0 table 5');
+});

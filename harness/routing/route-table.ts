@@ -76,7 +76,12 @@ export function readIpRoute(words: readonly string[], family: Family, origin: st
       if (value === undefined) return { unreadable: `\`ip route\` ends after ${word}` };
       index++;
       if (word === 'dev' || word === 'oif') route.dev = value;
-      else if (word === 'via') route.via = value.replace(/^inet6?\s*/, '');
+      else if (word === 'via' && (value === 'inet' || value === 'inet6')) {
+        // `via [FAMILY] ADDRESS`: the family is a word of its own.
+        const address = words[++index];
+        if (address === undefined) return { unreadable: `\`ip route\` ends after via ${value}` };
+        route.via = address;
+      } else if (word === 'via') route.via = value;
       else if (word === 'src') route.src = value;
       else if (word === 'table') route.table = tableName(value);
       else if (/^\d+$/.test(value)) route.metric = Number(value);
