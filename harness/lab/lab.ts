@@ -5,6 +5,7 @@ import { routerNode, type LabPlan } from './lab-plan.ts';
 import { EngineGoneError, engineWentAway } from './engine-gone.ts';
 import { LabClosedError, type LabTeardown } from './lab-teardown.ts';
 import { NodeCommandError } from './node-command-error.ts';
+import { freshPeers, freshSessionsScript, savesConfig } from './fresh-sessions.ts';
 import { NodeShell } from './node-shell.ts';
 import { wgQuickEnv, type WireguardFlavour } from './wireguard-flavour.ts';
 import { slownessFactor } from './engine-speed.ts';
@@ -257,12 +258,41 @@ export class Lab implements AsyncDisposable {
   }
 
   /**
-   * wg-quick down (where up) and up again on every WireGuard endpoint, listening ends first: fresh sessions,
-   * as a restart gives them (hooks run again; SaveConfig writes back what the interface learned).
+   * Fresh WireGuard sessions on every end, listening ends first, as a restart gives them: an interface a fault
+   * left down comes up with wg-quick (its hooks run); one still up has the peers of its file removed and added
+   * again (`freshPeers`): handshakes, session keys and learned endpoints are gone; its routes, rules and hooks' work
+   * stay, as they would after wg-quick down and up. An interface whose file has SaveConfig is
+   * restarted with wg-quick (down writes back what it learned).
    */
   async restartWireguard(): Promise<void> {
-    await Promise.all(this.plan.wireguardOrder.map((node) => this.wgDown(node)));
-    for (const face of this.plan.interfaces) await this.wgUp(face.node, face.iface);
+    const resets = new Set<string>();
+    for (const face of this.plan.interfaces) {
+      const up = await this.isWireguardUp(face.node, face.iface);
+      if (up && !savesConfig(this.fileOf(face.node, face.iface))) resets.add(`${face.node}/${face.iface}`);
+    }
+    await Promise.all(
+      this.plan.wireguardOrder.map(async (node) => {
+        for (const iface of [...this.interfacesOf(node)].reverse())
+          if (!resets.has(`${node}/${iface}`) && (await this.isWireguardUp(node, iface)))
+            await this.wgDown(node, iface);
+      }),
+    );
+    for (const face of this.plan.interfaces) {
+      if (resets.has(`${face.node}/${face.iface}`)) await this.freshSessions(face.node, face.iface);
+      else await this.wgUp(face.node, face.iface);
+    }
+  }
+
+  /** Removes the peers of an interface that is up and adds them back: fresh sessions (see restartWireguard). */
+  private async freshSessions(node: string, iface: string): Promise<void> {
+    const live = await this.exec(node, ['wg', 'showconf', iface]);
+    await this.sh(node, freshSessionsScript(iface, freshPeers(live.stdout, this.fileOf(node, iface))));
+  }
+
+  /** The wg-quick file the lab installed for a node's interface ('' when it has none). */
+  private fileOf(node: string, iface: string): string {
+    const endpoint = this.plan.endpoints.find((candidate) => candidate.name === node);
+    return endpoint?.interfaces.find((face) => face.iface === iface)?.config ?? '';
   }
 
   /** Runs a shell snippet in a node. */
@@ -347,46 +377,61 @@ export class Lab implements AsyncDisposable {
   }
 
   /** Installs each WireGuard endpoint's files as /etc/wireguard/<iface>.conf (mode 0600) and brings them up, listening ends first. */
-  async startWireguard(): Promise<void> {
+  async startWireguard(kept: ReadonlySet<string> = new Set()): Promise<void> {
     await Promise.all(
-      this.plan.endpoints.map((endpoint) =>
-        endpoint.interfaces.length > 0
-          ? this.writeFiles(
-              endpoint.name,
-              endpoint.interfaces.map((face) => ({
-                content: face.config,
-                target: `/etc/wireguard/${face.iface}.conf`,
-                mode: 0o600,
-              })),
-            )
-          : this.exec(endpoint.name, ['rm', '-f', '/etc/wireguard/wg0.conf']),
-      ),
+      this.plan.endpoints
+        .filter((endpoint) => !kept.has(endpoint.name))
+        .map((endpoint) =>
+          endpoint.interfaces.length > 0
+            ? this.writeFiles(
+                endpoint.name,
+                endpoint.interfaces.map((face) => ({
+                  content: face.config,
+                  target: `/etc/wireguard/${face.iface}.conf`,
+                  mode: 0o600,
+                })),
+              )
+            : this.exec(endpoint.name, ['rm', '-f', '/etc/wireguard/wg0.conf']),
+        ),
     );
-    for (const face of this.plan.interfaces) await this.wgUp(face.node, face.iface);
+    for (const face of this.plan.interfaces)
+      if (kept.has(face.node)) await this.freshSessions(face.node, face.iface);
+      else await this.wgUp(face.node, face.iface);
   }
 
   /**
    * Runs another scenario with the same endpoints (names, public IPs, served names) in this lab: WireGuard
-   * down everywhere, policy rules and iptables rules a config may have left behind removed, the new configs up.
+   * down where its files change, the policy rules and iptables rules a config may have left there removed, the
+   * new configs up. An endpoint whose files are the same, byte for byte, and up keeps its interfaces (and what
+   * their hooks did), with fresh sessions, as a user who changes only the other end's file has it.
    */
   async reconfigure(plan: LabPlan): Promise<void> {
     if (!sameEndpoints(this.plan, plan))
       throw new Error(`lab ${this.id} has other endpoints than scenario ${plan.scenario.name}`);
-    const previous = this.plan.wireguardOrder;
+    const filesOf = (from: LabPlan, node: string) =>
+      JSON.stringify(from.endpoints.find((endpoint) => endpoint.name === node)?.interfaces ?? []);
+    const kept = new Set<string>();
+    for (const node of plan.wireguardOrder) {
+      if (!this.plan.wireguardOrder.includes(node) || filesOf(this.plan, node) !== filesOf(plan, node)) continue;
+      const up = await Promise.all(this.interfacesOf(node).map((iface) => this.isWireguardUp(node, iface)));
+      if (up.every(Boolean)) kept.add(node);
+    }
     await Promise.all(
-      previous.map(async (node) => {
-        await this.wgDown(node);
-        await this.sh(
-          node,
-          `for p in $(ip rule show | cut -d: -f1 | grep -vxE '0|32766|32767'); do ip rule del priority $p; done
+      this.plan.wireguardOrder
+        .filter((node) => !kept.has(node))
+        .map(async (node) => {
+          await this.wgDown(node);
+          await this.sh(
+            node,
+            `for p in $(ip rule show | cut -d: -f1 | grep -vxE '0|32766|32767'); do ip rule del priority $p; done
 iptables -t nat -F; iptables -F
 if ip -6 rule show >/dev/null 2>&1; then for p in $(ip -6 rule show | cut -d: -f1 | grep -vxE '0|32766'); do ip -6 rule del priority $p; done; ip6tables -t nat -F; ip6tables -F; fi`,
-        );
-      }),
+          );
+        }),
     );
     this.currentPlan = { ...plan, id: this.id };
     this.restartPending = false; // WireGuard starts afresh below
-    await this.startWireguard();
+    await this.startWireguard(kept);
   }
 
   /** Whether teardown has begun (by down(), a failure or a signal). */
