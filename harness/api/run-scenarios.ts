@@ -10,7 +10,7 @@ import { pathText } from '../report/check-text.ts';
 import type { CheckReport, ScenarioReport } from '../report/report-model.ts';
 import { checkReport, scenarioReport } from '../report/scenario-report.ts';
 import type { Check, Scenario } from '../scenario/scenario.ts';
-import type { KeySource } from '../wgconf/generate-configs.ts';
+import { keysPerEndpoint, type KeySource } from '../wgconf/generate-configs.ts';
 import { planScenario, runScenarios as runInLabs, type PlannedScenario } from '../verify/lab-pool.ts';
 import { predictPlan } from './explain.ts';
 
@@ -82,9 +82,10 @@ export function withPrediction(report: CheckReport, prediction: Prediction | und
 
 /**
  * Plans each scenario once (a file that cannot be read or parsed throws here, before any lab starts): the
- * plan's files are the ones linted (`findings`), installed and reported.
+ * plan's files are the ones linted (`findings`), installed and reported. Generated configs of one call share an
+ * endpoint's keys (keysPerEndpoint) unless `keys` is given.
  */
-export function planScenarios(scenarios: Scenario[], keys?: KeySource): PlannedScenario[] {
+export function planScenarios(scenarios: Scenario[], keys: KeySource = keysPerEndpoint()): PlannedScenario[] {
   return scenarios.map((scenario) => planScenario(scenario, keys));
 }
 
@@ -102,7 +103,8 @@ export async function runScenarios(
     options.artifacts === undefined || options.artifactsPerScenario === false
       ? options.artifacts
       : join(options.artifacts, scenario.name);
-  const planned = scenarios.map((item) => ('plan' in item ? item : planScenario(item, options.keys)));
+  const keys = options.keys ?? keysPerEndpoint();
+  const planned = scenarios.map((item) => ('plan' in item ? item : planScenario(item, keys)));
   const configs = new Map(planned.map(({ plan }) => [plan.scenario.name, redactedConfigs(plan)]));
   // The routing model's prediction of each check, from the same plan and for the WireGuard the lab runs: shown
   // beside what the lab observes.

@@ -7,7 +7,7 @@ import type { Progress } from '../lab/progress.ts';
 import { startLab } from '../lab/start-lab.ts';
 import type { WireguardFlavour } from '../lab/wireguard-flavour.ts';
 import type { Check, Scenario } from '../scenario/scenario.ts';
-import type { KeySource } from '../wgconf/generate-configs.ts';
+import { keysPerEndpoint, type KeySource } from '../wgconf/generate-configs.ts';
 import type { Finding } from '../wgconf/lint/finding.ts';
 import { lintScenario } from '../wgconf/lint/lint.ts';
 import type { CheckResult } from './run-check.ts';
@@ -81,8 +81,9 @@ export async function runScenarios(
   options: LabPoolOptions = {},
 ): Promise<ScenarioRun[] & { kept?: string[] }> {
   // Plans first: a scenario whose configs cannot be planned stops the run before any lab starts.
+  const keys = options.keys ?? keysPerEndpoint();
   const queue = scenarios.map((item, index) => {
-    const { plan, findings } = 'plan' in item ? item : planScenario(item, options.keys);
+    const { plan, findings } = 'plan' in item ? item : planScenario(item, keys);
     return { scenario: plan.scenario, index, plan, findings };
   });
   const slots = options.engines ?? [{ engine: await connectEngine(), labs: options.concurrency ?? 2 }];

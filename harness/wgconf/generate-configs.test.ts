@@ -2,7 +2,7 @@ import test from 'ava';
 import { readFileSync } from 'node:fs';
 import { loadScenario } from './load-scenario.ts';
 import { parseScenario } from './load-scenario.ts';
-import { generateConfigs } from './generate-configs.ts';
+import { generateConfigs, keysPerEndpoint } from './generate-configs.ts';
 import { keyPairOf, publicKeyOf } from './keys.ts';
 import { parseWgConfig } from './parse-wg-config.ts';
 import { serializeWgConfig } from './serialize-wg-config.ts';
@@ -124,4 +124,12 @@ tunnel: { dialer: A, listener: B, transparent: [A], snat: A }
   );
   t.regex(serializeWgConfig(only6.get('A')!), /^Endpoint = \[2001:db8:b::2\]:51822$/m);
   t.notThrows(() => readWgSettings(parseWgConfig(serializeWgConfig(only6.get('A')!))));
+});
+
+test('keysPerEndpoint gives an endpoint the same pair every time it is asked, and each endpoint its own', (t) => {
+  const keys = keysPerEndpoint();
+  const a = keys('A');
+  t.is(keys('A'), a);
+  t.not(keys('B').privateKey, a.privateKey);
+  t.not(keysPerEndpoint()('A').privateKey, a.privateKey, 'another run gets fresh pairs');
 });

@@ -7,6 +7,20 @@ import type { WgConfig, WgKey, WgLine } from './wg-config.ts';
 export type KeySource = (endpoint: string) => WgKeyPair;
 
 /**
+ * One fresh key pair per endpoint name, kept for every scenario planned with it: the scenarios of one run give an
+ * endpoint the same keys, as a user changing configs keeps them, and a lab reconfigured for the next scenario
+ * leaves an end whose files did not change as it is.
+ */
+export function keysPerEndpoint(): KeySource {
+  const pairs = new Map<string, WgKeyPair>();
+  return (endpoint) => {
+    const pair = pairs.get(endpoint) ?? generateKeyPair();
+    pairs.set(endpoint, pair);
+    return pair;
+  };
+}
+
+/**
  * The wg-quick files for the two ends of a scenario's tunnel, by endpoint name,
  * written the way the article writes them. Endpoints outside the tunnel get none.
  */
