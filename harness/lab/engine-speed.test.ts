@@ -14,16 +14,18 @@ test('a slow engine scales timeouts with its round trip, capped at 20', (t) => {
 
 const gib = 1024 ** 3;
 
-test('a native engine runs a lab per CPU as its memory allows; --concurrency caps it', (t) => {
-  t.is(labsFor({ cpus: 2, memoryBytes: 24 * gib, infoSeconds: 0.027 }), 2);
-  t.is(labsFor({ cpus: 8, memoryBytes: 2 * gib, infoSeconds: 0.02 }), 5);
+test('a native engine runs a lab per two CPUs as its memory allows; --concurrency caps it', (t) => {
+  t.is(labsFor({ cpus: 2, memoryBytes: 24 * gib, infoSeconds: 0.027 }), 1);
+  t.is(labsFor({ cpus: 3, memoryBytes: 24 * gib, infoSeconds: 0.027 }), 1);
+  t.is(labsFor({ cpus: 8, memoryBytes: 64 * gib, infoSeconds: 0.02 }), 4);
+  t.is(labsFor({ cpus: 16, memoryBytes: 2 * gib, infoSeconds: 0.02 }), 5);
   t.is(labsFor({ cpus: 8, memoryBytes: 64 * gib, infoSeconds: 0.02 }, 3), 3);
-  t.is(labsFor({ cpus: 4, memoryBytes: 64 * gib, infoSeconds: 0.05 }), 4);
+  t.is(labsFor({ cpus: 8, memoryBytes: 64 * gib, infoSeconds: 0.05 }), 4);
 });
 
 test('an engine that answers slower than a native one runs fewer labs, an emulated VM one, never none', (t) => {
   t.is(labsFor({ cpus: 2, memoryBytes: 3 * gib, infoSeconds: 0.154 }), 1);
-  t.is(labsFor({ cpus: 8, memoryBytes: 64 * gib, infoSeconds: 0.1 }), 4);
+  t.is(labsFor({ cpus: 16, memoryBytes: 64 * gib, infoSeconds: 0.1 }), 4);
   t.is(labsFor({ cpus: 1, memoryBytes: 0.2 * gib, infoSeconds: 0.01 }), 1);
   t.is(labsFor({ cpus: 2, memoryBytes: 24 * gib, infoSeconds: 0.02 }, 1), 1);
 });

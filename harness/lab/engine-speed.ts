@@ -25,11 +25,12 @@ const nativeInfo = 0.05;
 const labBytes = 400 * 1024 * 1024;
 
 /**
- * How many labs an engine runs at once: one per CPU as its memory allows, divided by how much slower than a
- * native engine its API answers (an emulated VM runs one), at least 1 and at most `cap` (--concurrency).
+ * How many labs an engine runs at once: one per two CPUs as its memory allows (a lab coming up keeps more than a
+ * CPU busy), divided by how much slower than a native engine its API answers (an emulated VM runs one), at least
+ * 1 and at most `cap` (--concurrency).
  */
 export function labsFor(measure: EngineMeasure, cap = Infinity): number {
-  const room = Math.min(measure.cpus, Math.floor(measure.memoryBytes / labBytes));
+  const room = Math.min(Math.floor(measure.cpus / 2), Math.floor(measure.memoryBytes / labBytes));
   return Math.max(1, Math.min(cap, Math.floor(room / apiSlowness(measure))));
 }
 
