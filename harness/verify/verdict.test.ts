@@ -822,4 +822,32 @@ test("ping: the echo's packets are those with its id; the target's log gives the
   );
   t.is(lost.observed.path, 'none');
   t.regex(lost.reasons[0]!, /ping failed \(exit 1\) and the target logged nothing/);
+  // The echo reached its target on wg0; its reply never came back (dropped on the way back).
+  const oneWay = [wg0('A', echo(20030, '10.0.0.1', '10.0.0.2').slice(0, 1))];
+  const replyLost = decideVerdict(
+    kindCheck({ ping: '10.0.0.2' }, { path: 'tunnel' }),
+    pingEvidence([router(wireguardUdp), ...oneWay], logged, 1),
+  );
+  t.is(replyLost.observed.path, 'none');
+  t.is(replyLost.observed.sourceIp, '10.0.0.1');
+  t.regex(
+    replyLost.reasons[0]!,
+    /expected path tunnel, observed none: ping failed \(exit 1\): the target logged the echo \(wg0 In IP 10\.0\.0\.1 > 10\.0\.0\.2: ICMP echo request, id 20030\), but no answer came back \(it went on A wg0\)/,
+  );
+  t.true(
+    decideVerdict(
+      kindCheck({ ping: '10.0.0.2' }, { path: 'none' }),
+      pingEvidence([router(wireguardUdp), ...oneWay], logged, 1),
+    ).pass,
+  );
+  const inClear = decideVerdict(
+    kindCheck({ ping: '10.0.0.2' }, { path: 'internet' }),
+    pingEvidence([router(forwarded(echo(20030, '198.51.100.1', '203.0.113.2').slice(0, 1))), wg0('A')], logged, 1),
+  );
+  t.regex(inClear.reasons[0]!, /observed none: .*but no answer came back \(it crossed the internet in clear\)$/);
+  const nowhere = decideVerdict(
+    kindCheck({ ping: '10.0.0.2' }, { path: 'tunnel' }),
+    pingEvidence([router(wireguardUdp), wg0('A')], logged, 1),
+  );
+  t.regex(nowhere.reasons[0]!, /but no answer came back$/);
 });

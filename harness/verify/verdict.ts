@@ -111,8 +111,9 @@ export interface Verdict {
 
 /**
  * Decides from evidence, not assumptions:
- * - `none` when curl failed and nginx logged nothing; `unclear` when only one of the two says the request failed,
- *   or when curl timed out after its TCP connection was made (it gave up on a path that answers);
+ * - `none` when curl failed and nginx logged nothing, or when an echo, datagram or query reached its server and no
+ *   answer came back; `unclear` when only one of the two says the request failed otherwise, or when curl timed out
+ *   after its TCP connection was made (it gave up on a path that answers);
  * - then, the router captured (else `unclear`), from the packets of the request's TCP (its client port, when
  *   curl had one, and the server port), each forwarded packet counted once:
  *   `tunnel` when a wg0 saw them and the router saw none in clear, `internet` when the router saw them in clear
@@ -181,6 +182,19 @@ export function decideVerdict(check: Check, evidence: Evidence): Verdict {
       `${curlText} after its TCP connection was made (client port ${clientPort}): the path answered, more slowly than curl waited`,
     ];
   else if (curlFailed && !logged) [path, why] = ['none', `${curlText} and ${server} logged nothing`];
+  // An echo, datagram or query that reached its server and got no answer back (a reply dropped on its way, e.g. by
+  // a strict rp_filter or an asymmetric path): nothing came through for the client, though the request arrived.
+  else if (curlFailed && (kind === 'ping' || kind === 'udp' || kind === 'dns'))
+    [path, why] = [
+      'none',
+      `${curlText}: ${server} logged the ${noun} (${logged!.line}), but no answer came back${
+        inTunnel.length > 0
+          ? ` (it went on ${tunnelNames})`
+          : inClear.length > 0
+            ? ' (it crossed the internet in clear)'
+            : ''
+      }`,
+    ];
   else if (curlFailed) [path, why] = ['unclear', `${curlText}, yet ${server} logged the ${noun}: ${logged!.line}`];
   else if (!logged)
     [path, why] = [
