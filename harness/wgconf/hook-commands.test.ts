@@ -217,3 +217,14 @@ test('edges of reading commands: prefixes, ip options, batch files, incomplete i
     ),
   );
 });
+
+test('ip route via with its family as a word of its own reads the address after it, as the routing model does', (t) => {
+  t.like(route('ip route add 10.9.0.0/24 via inet6 fe80::1 dev eth0 table 7'), {
+    destination: '10.9.0.0/24',
+    via: 'fe80::1',
+    dev: 'eth0',
+    table: '7',
+  });
+  t.like(route('ip -6 route add ::/0 via inet6 fd00::1 dev wg0'), { via: 'fd00::1', dev: 'wg0' });
+  t.like(route('ip route add 10.9.0.0/24 via 192.0.2.1 dev eth0'), { via: '192.0.2.1', dev: 'eth0' });
+});

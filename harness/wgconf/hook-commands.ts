@@ -1,8 +1,12 @@
+import { tableName } from '../routing/policy-rule.ts';
 import { shellCommands } from '../routing/shell-words.ts';
 import type { Hook } from './wg-settings.ts';
 
-/** How hooks split into commands and words lives with the routing model, which runs them; lint reads the same way. */
-export { shellCommands };
+/**
+ * How hooks split into commands and words, and how a table is named, live with the routing model, which runs them;
+ * lint reads the same way.
+ */
+export { shellCommands, tableName };
 
 /** An `ip rule add|del …` found in a hook, with its selectors and action in canonical words. */
 export interface IpRuleCommand {
@@ -186,13 +190,6 @@ function ruleValue(key: string, value: string): string {
   return value;
 }
 
-export function tableName(value: string): string {
-  if (value === '254') return 'main';
-  if (value === '255') return 'local';
-  if (value === '253') return 'default';
-  return value;
-}
-
 /** A mark as a decimal number (0xca6c and 51820 are the same); a mark/mask keeps its mask. */
 export function markValue(value: string): string {
   const [mark, mask] = value.split('/');
@@ -207,7 +204,11 @@ function readIpRoute(op: IpRouteCommand['op'], args: string[], family: 4 | 6, ho
   for (let index = 0; index < args.length; index++) {
     const word = args[index]!;
     if (routeFlags.has(word)) continue;
-    if (routeKeywords.has(word)) {
+    if (word === 'via' && (args[index + 1] === 'inet' || args[index + 1] === 'inet6')) {
+      // `via [FAMILY] ADDRESS`, as the routing model reads it: the family is a word of its own.
+      values.set('via', args[index + 2] ?? '');
+      index += 2;
+    } else if (routeKeywords.has(word)) {
       values.set(word === 'oif' ? 'dev' : word, args[index + 1] ?? '');
       index++;
     } else if (destination === undefined && routeTypes.has(word)) {
