@@ -9,7 +9,14 @@ import { describeRule } from '../routing/policy-rule.ts';
 import { decideRoute } from '../routing/route-decision.ts';
 import { describeRoute, type Route } from '../routing/route-table.ts';
 import { formatCidr } from '../net/ip.ts';
-import { baseRpFilter, baseSrcValidMark, routerLinkIp, routerLinkIp6, routerNode } from '../lab/lab-plan.ts';
+import {
+  baseRpFilter,
+  baseSrcValidMark,
+  routerLinkIp,
+  routerLinkIp6,
+  routerNode,
+  routerResolverIp6,
+} from '../lab/lab-plan.ts';
 
 export interface Packet {
   family: Family;
@@ -420,7 +427,7 @@ function router(network: Network, packet: Packet & { src: string }, walk: Walk, 
     (network.blockedUdpPorts.includes(packet.sport) || network.blockedUdpPorts.includes(packet.dport))
   )
     return dropped(walk, 'the internet drops WireGuard UDP (wireguard-blocked)', true);
-  if (sameAddress(packet.dst, routerLinkIp) || sameAddress(packet.dst, routerLinkIp6)) {
+  if ([routerLinkIp, routerLinkIp6, routerResolverIp6].some((address) => sameAddress(packet.dst, address))) {
     walk.steps.push({ kind: 'internet', text: `internet: the router's own address ${packet.dst}` });
     return { kind: 'delivered', node: routerNode, packet };
   }

@@ -1,6 +1,6 @@
 import { sameAddress } from '../net/ip.ts';
 import { faultTarget, targetHost } from '../lab/faults.ts';
-import { endpointOfNode, nodeForHost, routerLinkIp, routerLinkIp6, routerNode } from '../lab/lab-plan.ts';
+import { endpointOfNode, ispNameserver, nodeForHost, routerNode } from '../lab/lab-plan.ts';
 import { checkTarget, type CheckTarget } from '../scenario/check-target.ts';
 import { sectionsOf } from '../wgconf/wg-config.ts';
 import { faultKind, faultNode, type Check } from '../scenario/scenario.ts';
@@ -155,7 +155,7 @@ function predictCheck(network: Network, input: ModelInput, check: Check, index: 
   const nameserver = (network.nameservers.get(check.from) ?? [])[0];
   const addresses =
     target.kind === 'dns'
-      ? [nameserver ?? (families.has(4) ? routerLinkIp : routerLinkIp6)]
+      ? [nameserver ?? ispNameserver(input.plan, check.from).replace(/%.*$/, '')]
       : resolveHost(network, target.host).sort((a, b) => score(familyOf(a)) - score(familyOf(b)));
   if (addresses.length === 0)
     return { ...base, predicted: { path: 'none' }, steps: [], reason: `${target.host} resolves to nothing` };

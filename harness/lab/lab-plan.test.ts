@@ -2,7 +2,7 @@ import test from 'ava';
 import { loadScenario, parseScenario } from '../wgconf/load-scenario.ts';
 import { scenarioConfigs } from '../wgconf/scenario-configs.ts';
 import { faultTarget } from './faults.ts';
-import { nodeForHost, planLab } from './lab-plan.ts';
+import { ispNameserver, nodeForHost, planLab, routerResolverIp6 } from './lab-plan.ts';
 import { sameEndpoints } from './lab.ts';
 
 const scenario = (name: string) =>
@@ -96,4 +96,27 @@ test("a NAT over IPv6 (NAT66): the NAT forwards IPv6, takes the prefix's first a
     'net.ipv6.conf.all.forwarding': '1',
     'net.netfilter.nf_conntrack_udp_timeout': '8',
   });
+});
+
+test("the ISP's resolver each node asks: 169.254.0.1 with IPv4, fe80::1 on eth0 on an IPv6 link, the router's own IPv6 address behind an IPv6 NAT", (t) => {
+  const failures = (name: string) =>
+    planLab(loadScenario(new URL(`../../scenarios/failures/${name}.yaml`, import.meta.url).pathname));
+  const v6nat = failures('nat-keepalive-ipv6');
+  const behind = v6nat.endpoints.find((endpoint) => endpoint.nat)!;
+  const outside = v6nat.endpoints.find((endpoint) => !endpoint.nat)!;
+  t.is(ispNameserver(v6nat, behind.name), routerResolverIp6);
+  t.is(ispNameserver(v6nat, outside.name), 'fe80::1%eth0');
+  const v4nat = failures('nat-keepalive');
+  t.is(ispNameserver(v4nat, v4nat.endpoints.find((endpoint) => endpoint.nat)!.name), '169.254.0.1');
+  t.is(ispNameserver(v4nat, 'no-such-node'), '169.254.0.1', 'a LAN host (no endpoint of that name) asks over IPv4');
+  const dual = planLab(scenario('dual-stack'));
+  for (const endpoint of dual.endpoints)
+    t.is(
+      ispNameserver(dual, endpoint.name),
+      endpoint.publicIps.some((address) => !address.includes(':')) ? '169.254.0.1' : 'fe80::1%eth0',
+    );
+  t.true(
+    dual.endpoints.some((endpoint) => endpoint.publicIps.length === 2),
+    'one endpoint is dual-stack',
+  );
 });

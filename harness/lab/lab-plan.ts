@@ -34,6 +34,22 @@ export const baseRpFilter = '2';
 export const baseSrcValidMark = '1';
 /** The router's IPv6 address on every link, link-local for the same reasons. */
 export const routerLinkIp6 = 'fe80::1';
+/**
+ * The router's own IPv6 address for its resolver (the ISP's), on its loopback: what a node whose link does not
+ * reach fe80::1 asks (an IPv6-only endpoint behind a NAT). A ULA prefix of its own, clashing with no scenario's.
+ */
+export const routerResolverIp6 = 'fd53:6c61:62::53';
+
+/**
+ * The ISP resolver a node's /etc/resolv.conf names (until a config's `DNS =` takes over): the router's
+ * 169.254.0.1 for a node with IPv4, its fe80::1 on eth0 for an IPv6-only endpoint on an internet link, and
+ * routerResolverIp6 for one behind an IPv6 NAT (fe80::1 is not on its link; the NAT forwards the query).
+ */
+export function ispNameserver(plan: Pick<LabPlan, 'endpoints'>, node: string): string {
+  const endpoint = plan.endpoints.find((candidate) => candidate.name === node);
+  if (!endpoint || !endpoint.publicIps.every((address) => isIpv6(address))) return routerLinkIp;
+  return endpoint.nat ? routerResolverIp6 : `${routerLinkIp6}%eth0`;
+}
 
 export interface EndpointPlan {
   name: string;

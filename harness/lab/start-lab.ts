@@ -8,7 +8,15 @@ import { connectEngine, type Engine } from './engine.ts';
 import { Lab } from './lab.ts';
 import { ensureLabImage } from './lab-image.ts';
 import { startNode, type LabNode } from './lab-node-container.ts';
-import { planLab, routerLinkIp, routerLinkIp6, routerNode, type LabPlan } from './lab-plan.ts';
+import {
+  ispNameserver,
+  planLab,
+  routerLinkIp,
+  routerLinkIp6,
+  routerNode,
+  routerResolverIp6,
+  type LabPlan,
+} from './lab-plan.ts';
 import { labLabels, nodeLabel } from './lab-resources.ts';
 import { LabTeardown } from './lab-teardown.ts';
 import { accessLogPath, bodyFileLines, nginxSite } from './nginx-site.ts';
@@ -223,6 +231,8 @@ async function configureAddresses(engine: Engine, lab: Lab): Promise<void> {
     devOf,
     ...macs.map(([, mac]) => `ip -4 addr flush dev "$(dev_of ${mac})"`),
     'ip -4 route flush table main',
+    // The ISP resolver's routable IPv6 address, for endpoints behind an IPv6 NAT (ispNameserver).
+    ...(plan.ipv6 ? [`ip -6 addr add ${routerResolverIp6}/128 dev lo`] : []),
     ...macs.flatMap(([endpoint, mac]) => [
       `d=$(dev_of ${mac})`,
       ...linkConditionLines('"$d"', conditionsOf(endpoint.name)),
@@ -418,14 +428,10 @@ openssl x509 -req -in '${file}.csr' -CA ca.pem -CAkey ca.key -CAcreateserial -da
 async function startServices(lab: Lab): Promise<void> {
   const { plan } = lab;
   const clients = [...plan.endpoints.map((endpoint) => endpoint.name), ...plan.lanHosts.map((host) => host.name)];
-  const nameserverOf = (node: string) => {
-    const endpoint = plan.endpoints.find((candidate) => candidate.name === node);
-    return endpoint && endpoint.publicIps.every((address) => isIpv6(address)) ? `${routerLinkIp6}%eth0` : routerLinkIp;
-  };
   const byNode = new Map<string, string[]>();
   const add = (node: string, lines: string[]) => byNode.set(node, [...(byNode.get(node) ?? []), ...lines]);
   for (const resolver of plan.resolvers) add(resolver.node, resolverLines(plan.hosts));
-  for (const node of clients) add(node, resolvConfLines(nameserverOf(node)));
+  for (const node of clients) add(node, resolvConfLines(ispNameserver(plan, node)));
   for (const listener of plan.listeners) add(listener.node, listenerLines(listener, plan.ipv6));
   for (const node of plan.pingTargets) add(node, pingLoggerLines());
   await Promise.all([...byNode].map(([node, lines]) => lab.sh(node, ['set -e', ...lines].join('\n'))));

@@ -8,6 +8,7 @@ import {
   queryEntries,
   socketResult,
 } from './client-output.ts';
+import { dnsQueryType } from './dns-check.ts';
 
 // What each kind's client and server say, as the lab's tools print it (socat 1.7.4, iputils ping 20221126,
 // dig 9.18, dnsmasq 2.90 with log-queries=extra, tcpdump 4.99 -n -i any): lines copied from lab nodes.
@@ -226,4 +227,16 @@ test("a resolver's log: the queries for the name from the check's port, whoever 
     'names compare without case or the final dot',
   );
   t.deepEqual(queryEntries(log, 'intranet.example.com', 20012), []);
+});
+
+test('dns asks A for a name the lab gives an IPv4 address, AAAA for one with IPv6 ones only, nothing fixed for others', (t) => {
+  const hosts = [
+    { host: 'app.example.com', ipAddress: '203.0.113.2' },
+    { host: 'app.example.com', ipAddress: '2001:db8::2' },
+    { host: 'v6.example.com', ipAddress: '2001:db8::6' },
+  ];
+  t.is(dnsQueryType(hosts, 'app.example.com'), 'A');
+  t.is(dnsQueryType(hosts, 'V6.Example.com.'), 'AAAA');
+  t.is(dnsQueryType(hosts, 'elsewhere.example.net'), undefined);
+  t.is(dnsQueryType([], 'app.example.com'), undefined);
 });
