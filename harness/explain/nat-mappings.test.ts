@@ -16,13 +16,14 @@ const office = readFileSync(`${dir}nat-office.conf`, 'utf8');
 const withKeepalive = (seconds: number) =>
   home.replace('AllowedIPs = 10.30.0.2/32', `AllowedIPs = 10.30.0.2/32\nPersistentKeepalive = ${seconds}`);
 
-function lab(nat: string, checks: string[], files: { A?: string; B?: string } = {}): ModelInput {
+function lab(nat: string, checks: string[], files: { A?: string; B?: string } = {}, others: string[] = []): ModelInput {
   const scenario = parseScenario(
     [
       'name: t',
       'endpoints:',
       `  A: { publicIp: 198.51.100.40, nat: { address: 192.168.1.2/24${nat} } }`,
       '  B: { publicIp: 203.0.113.30 }',
+      ...others.map((other) => `  ${other}`),
       `configs: { A: ${dir}nat-home.conf, B: ${dir}nat-office.conf }`,
       'checks:',
       ...checks.map((check) => `  - ${check}`),
@@ -142,8 +143,8 @@ test("the office's keepalive renews A's mapping only while it has run without a 
 });
 
 /** The clock on its own, over the NAT pair's network: the state of A's mapping toward B as a check starts. */
-function clockOn(timeout: number | undefined, files: { A?: string; B?: string } = {}) {
-  const network = buildNetwork(lab(timeout === undefined ? '' : `, udpTimeout: ${timeout}`, [fromA], files));
+function clockOn(timeout: number | undefined, files: { A?: string; B?: string } = {}, others: string[] = []) {
+  const network = buildNetwork(lab(timeout === undefined ? '' : `, udpTimeout: ${timeout}`, [fromA], files, others));
   const clock = new NatClock(new Map([['A', timeout]]));
   const state = (rebound?: string, idle = 0) => clock.mappings(network, rebound, idle).get('A')!.get('B')!;
   return { clock, state };
@@ -239,4 +240,81 @@ test('NatClock: a keepalive shorter than the timeout keeps it; one as long as th
   late.clock.sent('A', ['B']);
   late.clock.advance(40);
   t.is(late.state().state, 'gone', "B's 8 s keepalive cannot keep an 8 s mapping");
+});
+
+/** A [Peer] section for a file under test (keys need only be well formed here). */
+const peerSection = (key: string, lines: string[]) =>
+  `\n[Peer]\nPublicKey = ${key.padEnd(43, 'A')}=\nAllowedIPs = 10.31.${lines.length}.0/24\n${lines.join('\n')}\n`;
+
+test('NatClock: a mapping for each NATed endpoint in the lab toward every other endpoint, never toward itself', (t) => {
+  const network = buildNetwork(lab(', udpTimeout: 8', [fromA]));
+  const mappings = new NatClock(
+    new Map([
+      ['A', 8],
+      ['Z', 8],
+    ]),
+  ).mappings(network, undefined, 0);
+  t.deepEqual([...mappings.keys()], ['A'], 'Z is no node of the lab');
+  t.deepEqual([...mappings.get('A')!.keys()], ['B']);
+});
+
+test("NatClock: conntrack's timeout is said as such; an undecided check leaves a live mapping alive", (t) => {
+  const { clock, state } = clockOn(undefined);
+  clock.sent('A', ['B']);
+  clock.advance(27);
+  t.like(state(), { state: 'unknown' });
+  t.regex(state().why, /the NAT keeps an idle UDP mapping 30–120 s \(conntrack\)/);
+  const live = clockOn(8);
+  live.clock.sent('A', ['B']);
+  live.clock.undecided('check 2');
+  t.like(live.state(), { state: 'alive', why: 'A last sent to B 0 s before, within 8 s' });
+});
+
+test("NatClock: A's own keepalive maps anew even before A sent anything, and bounds the time since its last packet", (t) => {
+  const never = clockOn(8, { A: withKeepalive(5) });
+  t.like(never.state(), { state: 'alive', why: "A's PersistentKeepalive (5 s) renews it within the NAT's 8 s" });
+  t.like(never.state('A', 3), { state: 'unknown' }, 'rebound: the keepalive may come while the check waits');
+  const slow = clockOn(8, { A: withKeepalive(25) });
+  slow.clock.sent('A', ['B']);
+  slow.clock.advance(40);
+  t.like(slow.state(), { state: 'unknown' });
+  t.regex(slow.state().why, /the check comes 25 s after A last sent to B/);
+  const rebound = (keepalive: number, before: number | undefined) => {
+    const { clock, state } = clockOn(undefined, keepalive > 0 ? { A: withKeepalive(keepalive) } : {});
+    if (before !== undefined) {
+      clock.sent('A', ['B']);
+      clock.advance(before);
+    }
+    return state('A', 3).state;
+  };
+  t.is(rebound(25, 10), 'gone', '10–13 s + 6 < 25: no keepalive, and a passive one is no keepalive of its own');
+  t.is(rebound(0, undefined), 'gone', 'never sent, no keepalive');
+});
+
+test("NatClock: A's keepalive toward B is the shortest of its peers that dial B's address with one", (t) => {
+  const files = (...sections: string[]) => ({ A: home + sections.join('') });
+  const endpointB = 'Endpoint = 203.0.113.30:51821';
+  const towardB = clockOn(
+    8,
+    files(
+      peerSection('B1', [endpointB, 'PersistentKeepalive = 5']),
+      peerSection('B2', [endpointB, 'PersistentKeepalive = 25']),
+      peerSection('N', ['PersistentKeepalive = 3']),
+    ),
+  );
+  towardB.clock.sent('A', ['B']);
+  towardB.clock.advance(40);
+  t.like(towardB.state(), { state: 'alive', why: "A's PersistentKeepalive (5 s) renews it within the NAT's 8 s" });
+  const elsewhere = clockOn(8, files(peerSection('C', ['Endpoint = 192.0.2.3:51820', 'PersistentKeepalive = 5'])), [
+    'C: { publicIp: 192.0.2.3 }',
+  ]);
+  elsewhere.clock.sent('A', ['B']);
+  elsewhere.clock.advance(40);
+  t.like(elsewhere.state(), { state: 'gone' }, 'a keepalive toward C keeps no mapping toward B');
+  const renewing = (extra: string) =>
+    office.replace('AllowedIPs = 10.30.0.1/32', `AllowedIPs = 10.30.0.1/32\nPersistentKeepalive = 7`) + extra;
+  const peer = clockOn(8, { B: renewing(peerSection('X', ['PersistentKeepalive = 3'])) });
+  peer.clock.sent('A', ['B']);
+  peer.clock.advance(40);
+  t.like(peer.state(), { state: 'alive', why: "B's PersistentKeepalive (7 s) renews it within the NAT's 8 s" });
 });

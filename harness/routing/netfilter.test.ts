@@ -246,3 +246,79 @@ test('readNatAddress: an address with ports or a range, IPv6 in brackets; ifaceM
   t.true(ifaceMatches('wg0', 'wg0'));
   t.false(ifaceMatches('wg0', 'wg01'));
 });
+
+test('readIptables reads the long options as the short ones: --table, --append, --insert, --delete, --check, --policy, --flush, --wait', (t) => {
+  const long = read(
+    '--wait 10 --table nat --append POSTROUTING --source 10.0.0.1 --out-interface eth0 --jump MASQUERADE',
+  );
+  t.like(long, {
+    op: 'add',
+    insert: false,
+    rule: { table: 'nat', chain: 'POSTROUTING', target: { kind: 'MASQUERADE' } },
+  });
+  t.deepEqual('rule' in long ? long.rule.matches.map((match) => match.kind) : [], ['src', 'out']);
+  t.like(read('--insert FORWARD --in-interface wg0 --jump ACCEPT'), { op: 'add', insert: true });
+  t.deepEqual(rule('--insert FORWARD --in-interface wg0 --jump ACCEPT').matches, [
+    { kind: 'in', iface: 'wg0', negate: false },
+  ]);
+  t.like(read('--delete FORWARD --destination 10.0.0.2 --jump ACCEPT'), {
+    op: 'del',
+    rule: { matches: [{ kind: 'dst' }] },
+  });
+  t.false('insert' in read('-D FORWARD -j ACCEPT'), 'a deletion says nothing of inserting');
+  t.deepEqual(read('--check FORWARD --jump ACCEPT'), { op: 'none' });
+  t.deepEqual(read('--policy FORWARD DROP'), {
+    op: 'policy',
+    family: 4,
+    table: 'filter',
+    chain: 'FORWARD',
+    policy: 'DROP',
+  });
+  t.deepEqual(read('-P INPUT ACCEPT'), { op: 'policy', family: 4, table: 'filter', chain: 'INPUT', policy: 'ACCEPT' });
+  t.regex((read('--table nat --flush') as { unreadable: string }).unreadable, /flushes/);
+  t.like(read('-w -A FORWARD -j ACCEPT'), { op: 'add', rule: { chain: 'FORWARD' } }, '-w without seconds');
+});
+
+test('readIptables: a position or wait is a whole number; a command without an operation or chain changes nothing', (t) => {
+  t.like(read('-I FORWARD 12 -j ACCEPT'), { op: 'add', rule: { text: '-j ACCEPT' } });
+  t.like(read('-w 10 -A FORWARD -j ACCEPT'), { op: 'add', rule: { text: '-j ACCEPT' } });
+  t.like(read('-I FORWARD 1x -j ACCEPT'), { rule: { unreadable: 'the iptables option 1x is not modelled' } });
+  t.like(read('-A FORWARD -4 -j ACCEPT'), { rule: { unreadable: 'the iptables option -4 is not modelled' } });
+  t.deepEqual(read('-A'), { op: 'none' });
+  t.deepEqual(read('-t nat'), { op: 'none' });
+  t.deepEqual(read('-j ACCEPT'), { op: 'none' });
+});
+
+test('readRule: no jump goes on; LOG goes on; TCP flags beside such a target are read; ! binds to the next match only', (t) => {
+  const plain = rule('-A FORWARD -i wg0');
+  t.deepEqual(plain.target, { kind: 'continue' });
+  t.false('unreadable' in plain);
+  t.deepEqual(rule('-A FORWARD -j LOG').target, { kind: 'continue' });
+  t.false('unreadable' in rule('-A FORWARD -p tcp --syn -j LOG'));
+  const clamp = rule('-t mangle -A FORWARD -p tcp ! --syn -s 10.0.0.1 -j TCPMSS --clamp-mss-to-pmtu');
+  t.false('unreadable' in clamp);
+  t.deepEqual(clamp.target, { kind: 'TCPMSS', mss: 'pmtu' });
+  t.false(clamp.matches.find((match) => match.kind === 'src')!.negate, '! went to --syn');
+  const unknownThen = rule('-A FORWARD ! --foo -s 10.0.0.1 -j ACCEPT');
+  t.false(unknownThen.matches.find((match) => match.kind === 'src')!.negate, '! went to --foo');
+  t.like(rule('-A FORWARD -p udp --dports 443,x -j DROP'), { unreadable: '--dports 443,x is no port list' });
+  t.like(rule('-A FORWARD -p tcp --dport 80x -j DROP'), { unreadable: '--dport 80x is no port list' });
+  t.like(rule('-A FORWARD -p tcp --dport x80 -j DROP'), { unreadable: '--dport x80 is no port list' });
+  t.deepEqual(rule('-A FORWARD -p tcp --dport 80:90 -j DROP').matches[1], {
+    kind: 'dport',
+    ports: [{ from: 80, to: 90 }],
+    negate: false,
+  });
+  for (const mss of ['12x0', 'x1200'])
+    t.regex(rule(`-t mangle -A FORWARD -p tcp -j TCPMSS --set-mss ${mss}`).unreadable ?? '', /TCPMSS without/);
+  t.deepEqual(rule('-t mangle -A FORWARD -p tcp -j TCPMSS --set-mss 1200').target, { kind: 'TCPMSS', mss: 1200 });
+});
+
+test('interface matches: a packet without that interface does not match, a trailing + is a prefix of the whole name', (t) => {
+  t.is(run(['-A FORWARD -i wg+ -j DROP'], 'filter', 'FORWARD', { iif: undefined }).result.kind, 'accept');
+  t.is(run(['-A FORWARD ! -i wg+ -j DROP'], 'filter', 'FORWARD', { iif: undefined }).result.kind, 'drop');
+  t.is(run(['-A OUTPUT -o wg+ -j DROP'], 'filter', 'OUTPUT', { oif: undefined }).result.kind, 'accept');
+  t.is(run(['-A FORWARD -i wg+ -j DROP'], 'filter', 'FORWARD', { iif: 'wlan0' }).result.kind, 'accept');
+  t.false(ifaceMatches('wg+', 'wlan0'));
+  t.deepEqual(readNatAddress('[fd00::1]'), { address: 'fd00::1' });
+});

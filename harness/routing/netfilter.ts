@@ -168,7 +168,7 @@ function readRule(words: string[], family: Family, table: string, chain: string,
       case '--destination': {
         const cidr = parseCidr(value);
         if (!cidr) unreadable ??= `${word} ${value} is no address`;
-        else add({ kind: word.startsWith('-s') || word === '--source' ? 'src' : 'dst', cidr, negate });
+        else add({ kind: word === '-s' || word === '--source' ? 'src' : 'dst', cidr, negate });
         break;
       }
       case '-i':
