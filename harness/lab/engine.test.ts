@@ -1,6 +1,6 @@
 import test from 'ava';
 import { WglabError } from '../errors.ts';
-import { dockerodeOptions, engineUrls } from './engine.ts';
+import { dockerodeOptions, engineUrls, localSocketFirst } from './engine.ts';
 
 test('engine addresses as Docker clients take them become dockerode options', (t) => {
   t.deepEqual(dockerodeOptions('unix:///var/run/docker.sock'), { socketPath: '/var/run/docker.sock' });
@@ -32,4 +32,19 @@ test('--engine wins over WGLAB_ENGINES; duplicates go; neither means the one eng
   t.deepEqual(engineUrls([], {}), []);
   t.deepEqual(engineUrls(undefined, { DOCKER_HOST: 'tcp://127.0.0.1:1' }), []);
   t.throws(() => engineUrls([], { WGLAB_ENGINES: 'docker.sock' }), { message: /not an address/ });
+});
+
+test("with nothing naming an engine, the local socket is taken first, as testcontainers' discovery would", (t) => {
+  const files =
+    (...paths: string[]) =>
+    (path: string) =>
+      paths.includes(path);
+  t.is(localSocketFirst({}, files('/var/run/docker.sock'), '/home/u'), '/var/run/docker.sock');
+  t.is(localSocketFirst({}, files(), '/home/u'), undefined, 'no local socket: the discovery looks further');
+  t.is(localSocketFirst({ DOCKER_HOST: 'tcp://127.0.0.1:2375' }, files('/var/run/docker.sock')), undefined);
+  t.is(
+    localSocketFirst({}, files('/var/run/docker.sock', '/home/u/.testcontainers.properties'), '/home/u'),
+    undefined,
+    'the properties file may name another engine',
+  );
 });

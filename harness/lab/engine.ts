@@ -1,4 +1,7 @@
 import Dockerode from 'dockerode';
+import { existsSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
 import { firstLine, WglabError } from '../errors.ts';
 import { apiSlowness, labsFor, type EngineMeasure } from './engine-speed.ts';
 
@@ -49,8 +52,34 @@ export function connectEngine(url?: string): Promise<Engine> {
 }
 
 async function discoveredClient(): Promise<Dockerode> {
+  const socket = localSocketFirst(process.env, existsSync);
+  if (socket !== undefined) {
+    const local = new Dockerode({ socketPath: socket });
+    if (
+      await local.ping().then(
+        () => true,
+        () => false,
+      )
+    )
+      return local;
+  }
   const { getContainerRuntimeClient } = await import('testcontainers');
   return (await getContainerRuntimeClient()).container.dockerode;
+}
+
+/**
+ * The socket testcontainers' discovery takes first when nothing names an engine: the local one, unless DOCKER_HOST
+ * or ~/.testcontainers.properties names another. Taken directly while it answers, which spares each start loading
+ * testcontainers and its probes (docker info, docker compose, host lookups); otherwise the discovery runs.
+ */
+export function localSocketFirst(
+  env: Record<string, string | undefined>,
+  exists: (path: string) => boolean,
+  home = homedir(),
+): string | undefined {
+  const socket = new URL(localEngine).pathname;
+  if (env.DOCKER_HOST !== undefined || exists(join(home, '.testcontainers.properties'))) return undefined;
+  return exists(socket) ? socket : undefined;
 }
 
 /** Dockerode's options for an engine address; a WglabError for one it cannot use. */

@@ -1,5 +1,5 @@
 import Dockerode from 'dockerode';
-import { execa } from 'execa';
+import type { execa } from 'execa';
 import { createHash } from 'node:crypto';
 import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -127,6 +127,7 @@ const dockerfileHint =
   'or, where a registry is reachable: docker build -t wglab-node:dockerfile -f lab-image/Dockerfile lab-image && export WGLAB_IMAGE=wglab-node:dockerfile';
 
 async function buildWithDebootstrap(engine: Engine, tag: string, progress: Progress): Promise<void> {
+  const { execa } = await loadExeca();
   const mirror = findAptMirror(suite);
   if (!mirror) {
     // An Ubuntu host (or any without a Debian archive): lab-image/Dockerfile, where the engine can pull its base.
@@ -243,6 +244,7 @@ export async function buildWithDockerfile(engine: Engine, tag: string, progress:
 }
 
 async function run(command: string, args: string[], what: string, env: Record<string, string> = {}): Promise<void> {
+  const { execa } = await loadExeca();
   const result = await execa(command, args, { reject: false, all: true, env });
   if (result.exitCode !== 0) {
     throw new WglabError(
@@ -251,3 +253,6 @@ async function run(command: string, args: string[], what: string, env: Record<st
     );
   }
 }
+
+/** execa, loaded only to build an image: a run with the image in place starts without it. */
+const loadExeca = () => import('execa');

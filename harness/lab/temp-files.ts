@@ -1,4 +1,3 @@
-import { execa } from 'execa';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -28,8 +27,10 @@ export async function removeOwnedTempDir(dir: string): Promise<void> {
         .map((line) => line.split(' ')[1] ?? '')
         .filter((point) => point === dir || point.startsWith(`${dir}/`))
     : [];
-  for (const point of mounts.sort((a, b) => b.length - a.length))
+  for (const point of mounts.sort((a, b) => b.length - a.length)) {
+    const { execa } = await import('execa'); // loaded only when there is something to unmount
     await execa('umount', ['-l', point], { reject: false });
+  }
   rmSync(dir, { recursive: true, force: true });
   rmSync(`${dir}${ownerSuffix}`, { force: true });
 }

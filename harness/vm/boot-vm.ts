@@ -1,4 +1,3 @@
-import { execa } from 'execa';
 import { accessSync, constants, existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { connect, createServer } from 'node:net';
 import { release } from 'node:os';
@@ -71,6 +70,7 @@ async function bootWith(
   options: { snapshot: boolean; progress: Progress; onPid?: (vm: RunningVm) => void },
   timeoutSeconds: number,
 ): Promise<RunningVm> {
+  const { execa } = await import('execa'); // loaded only for the VM
   const start = performance.now();
   const [port, controlPort] = [Number(process.env.WGLAB_VM_PORT) || (await freePort()), await freePort()];
   const pidFile = join(vmCacheDir(), 'qemu.pid');

@@ -1,4 +1,3 @@
-import { execa } from 'execa';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
@@ -22,6 +21,7 @@ export interface VmDisk {
 /** The Debian kernel package the VM boots: WGLAB_VM_KERNEL, else what the cloud kernel meta-package depends on. */
 export async function vmKernelPackage(): Promise<string> {
   if (process.env.WGLAB_VM_KERNEL) return process.env.WGLAB_VM_KERNEL;
+  const { execa } = await import('execa'); // loaded only for the VM
   const result = await execa('apt-cache', ['depends', kernelMetaPackage], { reject: false });
   const found = /Depends: (linux-image-\S+)/.exec(result.stdout)?.[1];
   if (!found) {
@@ -41,6 +41,7 @@ export function vmDiskKey(kernelPackage: string): string {
 
 /** Builds the VM once (as root, from the host's apt sources) and returns where it is. */
 export async function ensureVmDisk(progress: Progress): Promise<VmDisk> {
+  const { execa } = await import('execa'); // loaded only for the VM
   const start = performance.now();
   const kernelPackage = await vmKernelPackage();
   const dir = join(vmCacheDir(), `disk-${vmDiskKey(kernelPackage)}`);
