@@ -1,27 +1,20 @@
+import { parseWgConfig } from '../wgconf/parse-wg-config.ts';
+import { sectionsOf, type WgKey, type WgSection } from '../wgconf/wg-config.ts';
 import { quote } from './node-shell.ts';
 
 // Fresh WireGuard sessions on an interface that is up, without wg-quick down and up (Lab.restartWireguard).
 
+/** A wg-quick or `wg showconf` file's sections, read by the one wg-quick parser ('' is a node without a file). */
+function sectionsIn(file: string, what: string): WgSection[] {
+  return file === '' ? [] : sectionsOf(parseWgConfig(file, what));
+}
+
+const valueOf = (section: WgSection, key: WgKey) => section.entries.find((entry) => entry.key === key)?.value;
+
 /** Whether a wg-quick file has SaveConfig = true (wg-quick down then writes the interface's state back to it). */
 export function savesConfig(file: string): boolean {
-  return /^\s*SaveConfig\s*=\s*true\s*$/im.test(file);
-}
-
-/** A wg-quick or `wg showconf` file's sections: the header and its lines, in order. */
-function sections(file: string): { header: string; lines: string[] }[] {
-  const found: { header: string; lines: string[] }[] = [];
-  for (const raw of file.split('\n')) {
-    const line = raw.replace(/#.*/, '').trim();
-    if (/^\[.*\]$/.test(line)) found.push({ header: line.toLowerCase(), lines: [] });
-    else if (line !== '') found.at(-1)?.lines.push(line);
-  }
-  return found;
-}
-
-/** A section's value of a key (the first), as written. */
-function valueOf(lines: string[], key: string): string | undefined {
-  const line = lines.find((candidate) => candidate.split('=')[0]!.trim().toLowerCase() === key.toLowerCase());
-  return line?.slice(line.indexOf('=') + 1).trim();
+  const face = sectionsIn(file, 'the installed file').find((section) => section.name === 'Interface');
+  return face !== undefined && valueOf(face, 'SaveConfig')?.toLowerCase() === 'true';
 }
 
 /**
@@ -30,17 +23,18 @@ function valueOf(lines: string[], key: string): string | undefined {
  * (what it learned goes, as a restart forgets it; a peer the file does not name keeps what it has).
  */
 export function freshPeers(showconf: string, file: string): { keys: string[]; config: string } {
-  const filePeers = sections(file).filter((section) => section.header === '[peer]');
-  const live = sections(showconf).filter((section) => section.header === '[peer]');
+  const peersIn = (text: string, what: string) => sectionsIn(text, what).filter((section) => section.name === 'Peer');
+  const filePeers = peersIn(file, 'the installed file');
   const keys: string[] = [];
-  const config = live.map(({ lines }) => {
-    const key = valueOf(lines, 'PublicKey') ?? '';
+  const config = peersIn(showconf, 'wg showconf').map((peer) => {
+    const key = valueOf(peer, 'PublicKey') ?? '';
     keys.push(key);
-    const inFile = filePeers.find((peer) => valueOf(peer.lines, 'PublicKey') === key);
-    if (!inFile) return ['[Peer]', ...lines].join('\n');
-    const endpoint = valueOf(inFile.lines, 'Endpoint');
-    const kept = lines.filter((line) => valueOf([line], 'Endpoint') === undefined);
-    return ['[Peer]', ...kept, ...(endpoint === undefined ? [] : [`Endpoint = ${endpoint}`])].join('\n');
+    const inFile = filePeers.find((candidate) => valueOf(candidate, 'PublicKey') === key);
+    const kept = peer.entries.filter((entry) => !inFile || entry.key !== 'Endpoint');
+    const endpoint = inFile && valueOf(inFile, 'Endpoint');
+    return ['[Peer]', ...kept.map((entry) => `${entry.key} = ${entry.value}`)]
+      .concat(endpoint === undefined ? [] : [`Endpoint = ${endpoint}`])
+      .join('\n');
   });
   return { keys: keys.filter(Boolean), config: config.map((peer) => `${peer}\n`).join('') };
 }

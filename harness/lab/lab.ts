@@ -277,10 +277,17 @@ export class Lab implements AsyncDisposable {
             await this.wgDown(node, iface);
       }),
     );
-    for (const face of this.plan.interfaces) {
-      if (resets.has(`${face.node}/${face.iface}`)) await this.freshSessions(face.node, face.iface);
+    await this.upInOrder((node, iface) => resets.has(`${node}/${iface}`));
+  }
+
+  /**
+   * Each WireGuard interface in bring-up order (listening ends first): fresh sessions where `stays` says it
+   * stays up as it is, `wg-quick up` otherwise.
+   */
+  private async upInOrder(stays: (node: string, iface: string) => boolean): Promise<void> {
+    for (const face of this.plan.interfaces)
+      if (stays(face.node, face.iface)) await this.freshSessions(face.node, face.iface);
       else await this.wgUp(face.node, face.iface);
-    }
   }
 
   /** Removes the peers of an interface that is up and adds them back: fresh sessions (see restartWireguard). */
@@ -394,9 +401,7 @@ export class Lab implements AsyncDisposable {
             : this.exec(endpoint.name, ['rm', '-f', '/etc/wireguard/wg0.conf']),
         ),
     );
-    for (const face of this.plan.interfaces)
-      if (kept.has(face.node)) await this.freshSessions(face.node, face.iface);
-      else await this.wgUp(face.node, face.iface);
+    await this.upInOrder((node) => kept.has(node));
   }
 
   /**

@@ -86,13 +86,15 @@ export function digResult(exitCode: number, stdout: string, stderr: string): Req
  * `dnsmasq[12]: 3 10.0.0.1/20000 query[A] app.example.com from 10.0.0.1`).
  */
 export function queryEntries(log: string, name: string, port: number): ServerLogEntry[] {
-  const wanted = name.toLowerCase().replace(/\.$/, '');
+  const wanted = dnsName(name);
   return log
     .split('\n')
     .map((line) => ({ line: line.trim(), match: /\d+ (\S+)\/(\d+) query\[\w+\] (\S+) from (\S+)$/.exec(line.trim()) }))
-    .filter(
-      ({ match }) =>
-        match !== null && Number(match[2]) === port && match[3]!.toLowerCase().replace(/\.$/, '') === wanted,
-    )
+    .filter(({ match }) => match !== null && Number(match[2]) === port && dnsName(match[3]!) === wanted)
     .map(({ line, match }) => ({ remoteAddr: canonicalAddress(match![4]!), line }));
+}
+
+/** A DNS name as resolvers compare them: in any case, with or without its final dot. */
+export function dnsName(name: string): string {
+  return name.toLowerCase().replace(/\.$/, '');
 }

@@ -1,5 +1,5 @@
 import { isIpv6 } from '../../net/ip.ts';
-import { digResult, queryEntries } from './client-output.ts';
+import { digResult, dnsName, queryEntries } from './client-output.ts';
 import { resolverLogPath } from '../../lab/services.ts';
 import { readOnce, type CheckKind } from './check-kind.ts';
 
@@ -9,8 +9,7 @@ import { readOnce, type CheckKind } from './check-kind.ts';
  * one, as a host with that family alone would).
  */
 export function dnsQueryType(hosts: { host: string; ipAddress: string }[], name: string): 'A' | 'AAAA' | undefined {
-  const wanted = name.toLowerCase().replace(/\.$/, '');
-  const addresses = hosts.filter((entry) => entry.host.toLowerCase() === wanted).map((entry) => entry.ipAddress);
+  const addresses = hosts.filter((entry) => dnsName(entry.host) === dnsName(name)).map((entry) => entry.ipAddress);
   if (addresses.length === 0) return undefined;
   return addresses.some((address) => !isIpv6(address)) ? 'A' : 'AAAA';
 }
