@@ -1,7 +1,7 @@
 import test from 'ava';
 import { readFileSync } from 'node:fs';
 import { WglabError } from '../errors.ts';
-import { linkTypes, readPcap, type Packet } from './pcap.ts';
+import { linkTypes, pcapSince, readPcap, type Packet } from './pcap.ts';
 
 // Captures made by real tcpdump in a real lab (scripts/make-pcap-fixtures.ts); the .txt beside each is
 // what `tcpdump -nn -tt -r` printed for it, the ground truth the decoder is held to.
@@ -980,4 +980,29 @@ test("real tcpdump (-i any): ping's echoes carry their identifier and sequence, 
     ],
   );
   t.is(packets[0]!.ipLength, 1400);
+});
+
+test('a running capture read in parts: the records from a mark on, whole records only, the rest left for the next read', (t) => {
+  const file = new Uint8Array(readFileSync('fixtures/pcap/router-any-sll2-nano.pcap'));
+  const all = readPcap(file).packets;
+  t.true(all.length >= 4, 'the fixture has packets enough to cut');
+  const header = file.subarray(0, 24);
+  // Record boundaries, as the file's own lengths give them (little-endian file).
+  const view = new DataView(file.buffer, file.byteOffset, file.byteLength);
+  const starts: number[] = [];
+  for (let at = 24; at < file.byteLength; at += 16 + view.getUint32(at + 8, true)) starts.push(at);
+  t.is(starts.length, all.length);
+  const whole = pcapSince(header, file.subarray(24), 24, 24);
+  t.deepEqual(readPcap(whole.pcap).packets, all);
+  t.is(whole.next, file.byteLength);
+  const fromThird = pcapSince(header, file.subarray(24), 24, starts[2]!);
+  t.deepEqual(readPcap(fromThird.pcap).packets, all.slice(2));
+  const straddling = pcapSince(header, file.subarray(24), 24, starts[2]! + 1);
+  t.deepEqual(readPcap(straddling.pcap).packets, all.slice(3), "a record begun before the mark is not the batch's");
+  const cut = pcapSince(header, file.subarray(starts[1]!, starts[3]! + 20), starts[1]!, starts[1]!);
+  t.deepEqual(readPcap(cut.pcap).packets, all.slice(1, 3), 'a record still being written is left out');
+  t.is(cut.next, starts[3]!, 'and read next time from its start');
+  const big = new Uint8Array(readFileSync('fixtures/pcap/b-eth0-ethernet.pcap'));
+  const micro = pcapSince(big.subarray(0, 24), big.subarray(24), 24, 24);
+  t.is(readPcap(micro.pcap).packets.length, readPcap(big).packets.length);
 });

@@ -140,6 +140,30 @@ export function readPcap(data: Uint8Array, file = 'capture'): Capture {
   return { linkType, snapLength, packets };
 }
 
+/**
+ * The records of a growing pcap file (tcpdump -U -w, still running) that begin at or after byte `mark`, as a pcap
+ * file of their own. `header` is the file's first 24 bytes; `bytes` the file from byte `base`, a record boundary.
+ * `next` is the boundary after the last whole record: a record still being written is left for the next read.
+ */
+export function pcapSince(
+  header: Uint8Array,
+  bytes: Uint8Array,
+  base: number,
+  mark: number,
+): { pcap: Uint8Array; next: number } {
+  const little = formats[new DataView(header.buffer, header.byteOffset, header.byteLength).getUint32(0, false)]?.little;
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const kept: Uint8Array[] = [header];
+  let offset = 0;
+  while (offset + 16 <= bytes.byteLength) {
+    const end = offset + 16 + view.getUint32(offset + 8, little ?? true);
+    if (end > bytes.byteLength) break;
+    if (base + offset >= mark) kept.push(bytes.subarray(offset, end));
+    offset = end;
+  }
+  return { pcap: new Uint8Array(Buffer.concat(kept)), next: base + offset };
+}
+
 function decodeFrame(frame: Uint8Array, linkType: number): Decoded {
   const view = new DataView(frame.buffer, frame.byteOffset, frame.byteLength);
   switch (linkType) {

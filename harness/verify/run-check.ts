@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { CapturePoint } from '../evidence/flows.ts';
 import { readPcap } from '../evidence/pcap.ts';
-import { startCapture } from '../lab/capture.ts';
+import { CaptureSessions } from '../lab/capture.ts';
 import { applyFault, wireguardIsUp } from '../lab/faults.ts';
 import type { Lab } from '../lab/lab.ts';
 import { endpointOfNode, lanInterface, nodeForHost, routerNode } from '../lab/lab-plan.ts';
@@ -75,6 +75,8 @@ export interface CheckOptions {
   progress?: Progress;
   /** Leave WireGuard's restart after a fault to the next check or reconfigure (runChecks, within a run). */
   deferRestart?: boolean;
+  /** Captures kept running from batch to batch (runChecks closes them); without it, each check's own. */
+  captures?: CaptureSessions;
 }
 
 /** Shell sessions per node that send requests side by side (each is a `docker exec` kept open). */
@@ -134,22 +136,23 @@ async function observe(
   const up = await Promise.all(
     points.map((point) => (isWireguard(point) ? wireguardIsUp(lab, point.node, point.iface) : Promise.resolve(true))),
   );
-  const starts = await Promise.allSettled(
-    points.map((point, at) => (up[at] ? startCapture(lab, point.node, point.iface) : undefined)),
-  );
-  const running = starts.map((start) => (start.status === 'fulfilled' ? start.value : undefined));
+  const sessions = options.captures ?? new CaptureSessions(lab);
+  let pcaps: (Uint8Array | undefined)[];
   let answers: RequestResult[];
   try {
+    const starts = await Promise.allSettled(
+      points.map((point, at) => (up[at] ? sessions.start(point.node, point.iface) : undefined)),
+    );
     const failed = starts.find((start) => start.status === 'rejected');
     if (failed) throw (failed as PromiseRejectedResult).reason;
+    const running = starts.map((start) => (start.status === 'fulfilled' ? start.value : undefined));
     answers = await Promise.all(requests.map((request) => sendCheck(lab, request)));
-  } catch (error) {
-    // No tcpdump outlives a failed check in a lab that stays up (the library's labs do).
-    await Promise.allSettled(running.map((capture) => capture?.stop()));
-    throw error;
+    lab.checkTrafficEnded();
+    pcaps = await Promise.all(running.map((capture) => capture?.take()));
+  } finally {
+    // No tcpdump outlives a check in a lab that stays up (the library's labs do), unless runChecks keeps it.
+    if (!options.captures) await sessions.close();
   }
-  lab.checkTrafficEnded();
-  const pcaps = await Promise.all(running.map((capture) => capture?.stop()));
   const captures: CapturePoint[] = points.map((point, at) =>
     pcaps[at]
       ? { ...point, packets: readPcap(pcaps[at]!, `${point.label}.pcap`).packets, pcap: pcaps[at] }

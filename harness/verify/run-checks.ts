@@ -1,4 +1,5 @@
 import { endpointOfNode } from '../lab/lab-plan.ts';
+import { CaptureSessions } from '../lab/capture.ts';
 import type { Lab } from '../lab/lab.ts';
 import type { Progress } from '../lab/progress.ts';
 import { checkLabel } from '../scenario/check-label.ts';
@@ -23,21 +24,27 @@ export interface RunChecksOptions {
 export async function runChecks(lab: Lab, options: RunChecksOptions = {}): Promise<CheckResult[]> {
   const scenario = lab.scenario;
   const results: CheckResult[] = [];
-  const checkOptions = { wgShow: options.wgShow ?? false, progress: options.progress, deferRestart: true };
+  // One tcpdump per capture point for the whole scenario, not one per batch; none outlives it.
+  const captures = new CaptureSessions(lab);
+  const checkOptions = { wgShow: options.wgShow ?? false, progress: options.progress, deferRestart: true, captures };
   const waitsForEarlier = (check: Check) => lab.plan.waitsForPeers.includes(endpointOfNode(lab.plan, check.from));
-  for (const batch of checkBatches(scenario.checks, waitsForEarlier)) {
-    for (const { check, index } of batch) {
-      options.onCheckStart?.(check, index, scenario.checks.length);
-      options.progress?.(`${lab.id}: check ${index + 1}/${scenario.checks.length}: ${checkLabel(check)}`);
+  try {
+    for (const batch of checkBatches(scenario.checks, waitsForEarlier)) {
+      for (const { check, index } of batch) {
+        options.onCheckStart?.(check, index, scenario.checks.length);
+        options.progress?.(`${lab.id}: check ${index + 1}/${scenario.checks.length}: ${checkLabel(check)}`);
+      }
+      const decided =
+        batch.length === 1
+          ? [await runCheck(lab, batch[0]!.check, batch[0]!.index, checkOptions)]
+          : await runChecksTogether(lab, batch, checkOptions);
+      for (const result of decided) {
+        results.push(result);
+        options.onCheck?.(result);
+      }
     }
-    const decided =
-      batch.length === 1
-        ? [await runCheck(lab, batch[0]!.check, batch[0]!.index, checkOptions)]
-        : await runChecksTogether(lab, batch, checkOptions);
-    for (const result of decided) {
-      results.push(result);
-      options.onCheck?.(result);
-    }
+  } finally {
+    await captures.close();
   }
   return results;
 }
