@@ -10,6 +10,9 @@ export interface RunningCapture {
 
 let counter = 0;
 
+/** A capture file this long is left for a new one at the next batch. */
+const maxCaptureBytes = 256 * 1024 * 1024;
+
 /**
  * Captures that outlive a batch of checks: one tcpdump per point for a whole scenario, each batch taking the
  * records written since it began (tcpdump -U writes each packet as it comes). Starting and stopping tcpdump for
@@ -27,7 +30,8 @@ export class CaptureSessions {
     const key = `${node} ${iface}`;
     const known = this.sessions.get(key);
     const mark = known && (await known.mark());
-    if (known && mark !== undefined) return known.from(mark);
+    // A file grown past the cap (bulk transfers) starts anew rather than fill the node's /tmp.
+    if (known && mark !== undefined && mark < maxCaptureBytes) return known.from(mark);
     if (known) {
       this.sessions.delete(key);
       await known.remove();
@@ -75,7 +79,7 @@ for i in $(seq 1 1500); do
   fi
   kill -0 $(cat ${name}.pid) 2>/dev/null || break; sleep 0.01
 done
-cat ${name}.log >&2; exit 1`,
+cat ${name}.log >&2; kill -TERM $(cat ${name}.pid) 2>/dev/null; rm -f ${name}.*; exit 1`,
     );
     const [index = '', header = ''] = result.stdout.split('\n');
     return new CaptureSession(lab, node, iface, name, new Uint8Array(Buffer.from(header, 'base64')), index.trim());
@@ -86,7 +90,7 @@ cat ${name}.log >&2; exit 1`,
     const result = await this.lab.sh(
       this.node,
       `pid=$(cat ${this.name}.pid)
-kill -0 $pid 2>/dev/null && [ "$(cut -d' ' -f3 /proc/$pid/stat 2>/dev/null)" != Z ] || exit 0
+state=$(cut -d' ' -f3 /proc/$pid/stat 2>/dev/null); [ -n "$state" ] && [ "$state" != Z ] || exit 0
 ${this.ifindex === '' ? '' : `[ "$(cat /sys/class/net/${this.iface}/ifindex 2>/dev/null)" = ${this.ifindex} ] || exit 0`}
 stat -c %s ${this.name}.pcap`,
       { allowFailure: true },
