@@ -1,7 +1,7 @@
 // npm run bench: the command users type, `wglab run scenarios/article/*.yaml`, spawned and timed as a whole
 // process (best of WGLAB_BENCH_RUNS, default 2), with the time per phase from its report and progress lines;
-// then, in the same run, the hand-rolled baseline ../shared/bench/reference-lab.sh on the same image (best of
-// the same number of runs). Ends with `article-suite-seconds N` and `ratio wglab/reference R`.
+// and the hand-rolled baseline ../shared/bench/reference-lab.sh on the same image, taking turns with it (best of
+// the same number of runs). Ends with `article-suite-seconds N`, each run's ratio and `ratio wglab/reference R`.
 import { execa } from 'execa';
 import { existsSync, readdirSync } from 'node:fs';
 import type { ScenarioReport } from '../harness/report/report-model.ts';
@@ -90,7 +90,27 @@ async function main(): Promise<number> {
     .sort()
     .map((name) => `scenarios/article/${name}`);
   say(`command: wglab run ${files.join(' ')}`);
+  const reference = new URL('../../shared/bench/reference-lab.sh', import.meta.url).pathname;
+  const missing = (
+    await Promise.all(
+      // wg may be missing: the script then makes keys with the lab image's.
+      ['openssl', 'bc'].map(async (tool) =>
+        (await execa('sh', ['-c', `command -v ${tool}`], { reject: false })).exitCode === 0 ? '' : tool,
+      ),
+    )
+  ).filter(Boolean);
+  const skipReference = !existsSync(reference)
+    ? `${reference} not found`
+    : missing.length > 0
+      ? `the host lacks ${missing.join(', ')} (apt-get install openssl bc)`
+      : undefined;
+  // wglab and the reference take turns (run 1 of each, then run 2, ...): a machine whose speed drifts during the
+  // bench (shared hosts do, by seconds) then slows both alike, and each pair's ratio is printed too.
   const results: SuiteRun[] = [];
+  // The script's own total (what it prints: up to its last check), and its whole process (its teardown too).
+  const totals: number[] = [];
+  const processes: number[] = [];
+  const pairs: number[] = [];
   for (let run = 1; run <= runs; run++) {
     const result = await suite(files);
     results.push(result);
@@ -101,6 +121,18 @@ async function main(): Promise<number> {
     say(
       `  wall: start (node, modules, scenarios) ${seconds(started)} s, bring-up until every lab is ready ${seconds(ready - started)} s, checks ${seconds(lastTeardown - ready)} s, last teardown ${seconds(result.wall - lastTeardown)} s`,
     );
+    if (skipReference !== undefined) continue;
+    const start = performance.now();
+    const script = await execa('bash', [reference], { env: { IMG: tag }, reject: false, all: true });
+    processes.push((performance.now() - start) / 1000);
+    const total = Number(/^total ([\d.]+)/m.exec(String(script.all))?.[1]);
+    say(
+      `reference run ${run}: ${String(script.all).split('\n').filter(Boolean).join('; ')}; process ${seconds(processes.at(-1)!)}`,
+    );
+    if (Number.isFinite(total)) {
+      totals.push(total);
+      pairs.push(result.wall / total);
+    }
   }
   const best = results.reduce((a, b) => (b.wall < a.wall ? b : a));
   for (const report of best.reports) {
@@ -111,42 +143,12 @@ async function main(): Promise<number> {
   }
   say(`article-checks ${best.checks} failed ${best.failed}`);
   say(`article-suite-seconds ${seconds(best.wall)}`);
-
-  const reference = new URL('../../shared/bench/reference-lab.sh', import.meta.url).pathname;
-  if (!existsSync(reference)) {
-    say(`reference skipped: ${reference} not found`);
-    return best.failed > 0 ? 1 : 0;
-  }
-  const missing = (
-    await Promise.all(
-      // wg may be missing: the script then makes keys with the lab image's.
-      ['openssl', 'bc'].map(async (tool) =>
-        (await execa('sh', ['-c', `command -v ${tool}`], { reject: false })).exitCode === 0 ? '' : tool,
-      ),
-    )
-  ).filter(Boolean);
-  if (missing.length > 0) {
-    say(`reference skipped: the host lacks ${missing.join(', ')} (apt-get install openssl bc)`);
-    return best.failed > 0 ? 1 : 0;
-  }
-  // The script's own total (what it prints: up to its last check), and its whole process (its teardown too).
-  const totals: number[] = [];
-  const processes: number[] = [];
-  for (let run = 1; run <= runs; run++) {
-    const start = performance.now();
-    const result = await execa('bash', [reference], { env: { IMG: tag }, reject: false, all: true });
-    processes.push((performance.now() - start) / 1000);
-    const total = Number(/^total ([\d.]+)/m.exec(String(result.all))?.[1]);
-    say(
-      `reference run ${run}: ${String(result.all).split('\n').filter(Boolean).join('; ')}; process ${seconds(processes.at(-1)!)}`,
-    );
-    if (Number.isFinite(total)) totals.push(total);
-  }
+  if (skipReference !== undefined) say(`reference skipped: ${skipReference}`);
   if (totals.length > 0) {
-    const reference = Math.min(...totals);
     say(`reference-process-seconds ${seconds(Math.min(...processes))}`);
-    say(`reference-seconds ${seconds(reference)}`);
-    say(`ratio wglab/reference ${seconds(best.wall / reference)}`);
+    say(`reference-seconds ${seconds(Math.min(...totals))}`);
+    say(`ratio per run (wglab run N / reference run N) ${pairs.map(seconds).join(' ')}`);
+    say(`ratio wglab/reference ${seconds(best.wall / Math.min(...totals))}`);
   }
   if (process.env.WGLAB_BENCH_THROUGHPUT !== undefined) await throughput(process.env.WGLAB_BENCH_THROUGHPUT);
   return best.failed > 0 ? 1 : 0;
