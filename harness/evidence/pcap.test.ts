@@ -1,7 +1,7 @@
 import test from 'ava';
 import { readFileSync } from 'node:fs';
 import { WglabError } from '../errors.ts';
-import { linkTypes, pcapSince, readPcap, type Packet } from './pcap.ts';
+import { interfaceRecords, linkTypes, pcapSince, readPcap, type Packet } from './pcap.ts';
 
 // Captures made by real tcpdump in a real lab (scripts/make-pcap-fixtures.ts); the .txt beside each is
 // what `tcpdump -nn -tt -r` printed for it, the ground truth the decoder is held to.
@@ -1002,7 +1002,68 @@ test('a running capture read in parts: the records from a mark on, whole records
   const cut = pcapSince(header, file.subarray(starts[1]!, starts[3]! + 20), starts[1]!, starts[1]!);
   t.deepEqual(readPcap(cut.pcap).packets, all.slice(1, 3), 'a record still being written is left out');
   t.is(cut.next, starts[3]!, 'and read next time from its start');
+  const third = all[2]!.seconds + all[2]!.nanos / 1e9;
+  t.deepEqual(
+    readPcap(pcapSince(header, file.subarray(24), 24, 24, third).pcap).packets,
+    all.filter((packet) => packet.seconds + packet.nanos / 1e9 >= third),
+    'with a time: the records stamped from then on',
+  );
+  t.true(all.filter((packet) => packet.seconds + packet.nanos / 1e9 >= third).length < all.length);
+  t.deepEqual(readPcap(pcapSince(header, file.subarray(24), 24, 24, all.at(-1)!.time + 1).pcap).packets, []);
+  t.deepEqual(
+    readPcap(pcapSince(header, file.subarray(24), 24, starts[3]!, all[0]!.time).pcap).packets,
+    all.slice(3),
+    'both bounds hold',
+  );
   const big = new Uint8Array(readFileSync('fixtures/pcap/b-eth0-ethernet.pcap'));
   const micro = pcapSince(big.subarray(0, 24), big.subarray(24), 24, 24);
   t.is(readPcap(micro.pcap).packets.length, readPcap(big).packets.length);
+  const microPackets = readPcap(big).packets;
+  const second = microPackets.find((packet) => packet.time > microPackets[0]!.time)!.time;
+  t.deepEqual(
+    readPcap(pcapSince(big.subarray(0, 24), big.subarray(24), 24, 24, second).pcap).packets,
+    microPackets.filter((packet) => packet.time >= second),
+    'microsecond stamps read as microseconds',
+  );
+});
+
+// An endpoint's `tcpdump -i any` across wg-quick down and up, beside `tcpdump -i wg0` on each of the two wg0
+// (scripts/make-pcap-fixtures.ts): what wglab reads as the tunnel's packets when WireGuard restarts mid-scenario.
+test("the wg0 records of an endpoint's any capture are the packets tcpdump -i wg0 saw, on both interfaces of a restart", (t) => {
+  const any = new Uint8Array(readFileSync('fixtures/pcap/a-any-sll2.pcap'));
+  const [first, second] = readFileSync('fixtures/pcap/a-any-sll2.wg0-indices', 'utf8').trim().split(' ').map(Number);
+  const seen = (packets: Packet[]) =>
+    packets.map(
+      (packet) =>
+        `${packet.src}:${packet.srcPort} > ${packet.dst}:${packet.dstPort} ${packet.tcpFlags} ${packet.ipLength}`,
+    );
+  const wg0 = (name: string) => seen(readPcap(readFileSync(`fixtures/pcap/${name}.pcap`)).packets);
+  const both = readPcap(interfaceRecords(any, [first!, second!]), 'wg0 of any');
+  t.is(both.linkType, linkTypes.raw, 'a WireGuard capture of its own, as tcpdump -i wg0 writes it');
+  t.true(
+    both.packets.every((packet) => packet.direction === undefined),
+    'no direction: every packet counts',
+  );
+  t.deepEqual(seen(both.packets), [...wg0('a-wg0-first'), ...wg0('a-wg0-second')]);
+  t.deepEqual(seen(readPcap(interfaceRecords(any, [first!])).packets), wg0('a-wg0-first'));
+  t.deepEqual(seen(readPcap(interfaceRecords(any, [second!])).packets), wg0('a-wg0-second'));
+  t.deepEqual(readPcap(interfaceRecords(any, [])).packets, []);
+  const all = readPcap(any).packets;
+  t.true(all.length > both.packets.length, 'the any capture holds eth0 and lo too, left out');
+  const times = both.packets.map((packet) => packet.time);
+  t.deepEqual(
+    times,
+    all.filter((packet) => times.includes(packet.time)).map((packet) => packet.time),
+  );
+  t.true(
+    both.packets.every((packet) => packet.length === packet.wireLength && packet.length === packet.ipLength),
+    'lengths without the 20-byte cooked header',
+  );
+  const view = new DataView(any.buffer, any.byteOffset, any.byteLength);
+  let lastWg0End = 0;
+  for (let at = 24; at < any.byteLength; at += 16 + view.getUint32(at + 8, true))
+    if ([first, second].includes(view.getUint32(at + 16 + 4))) lastWg0End = at + 16 + view.getUint32(at + 8, true);
+  const cut = interfaceRecords(any.subarray(0, lastWg0End - 5), [first!, second!]);
+  t.is(readPcap(cut).packets.length, both.packets.length - 1, 'a record cut short is left out');
+  t.throws(() => interfaceRecords(readFileSync('fixtures/pcap/wg0-raw.pcap'), [1]), { message: /LINUX_SLL2/ });
 });

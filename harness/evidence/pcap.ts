@@ -141,27 +141,66 @@ export function readPcap(data: Uint8Array, file = 'capture'): Capture {
 }
 
 /**
- * The records of a growing pcap file (tcpdump -U -w, still running) that begin at or after byte `mark`, as a pcap
- * file of their own. `header` is the file's first 24 bytes; `bytes` the file from byte `base`, a record boundary.
- * `next` is the boundary after the last whole record: a record still being written is left for the next read.
+ * The records of a growing pcap file (tcpdump -U -w, still running) that begin at or after byte `mark` (and, with
+ * `since`, were stamped at or after that time, in seconds), as a pcap file of their own. `header` is the file's
+ * first 24 bytes; `bytes` the file from byte `base`, a record boundary. `next` is the boundary after the last
+ * whole record: a record still being written is left for the next read.
  */
 export function pcapSince(
   header: Uint8Array,
   bytes: Uint8Array,
   base: number,
   mark: number,
+  since?: number,
 ): { pcap: Uint8Array; next: number } {
-  const little = formats[new DataView(header.buffer, header.byteOffset, header.byteLength).getUint32(0, false)]?.little;
+  const format = formats[new DataView(header.buffer, header.byteOffset, header.byteLength).getUint32(0, false)];
+  const little = format?.little ?? true;
+  const perSecond = format?.perSecond ?? 1e6;
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const kept: Uint8Array[] = [header];
   let offset = 0;
   while (offset + 16 <= bytes.byteLength) {
-    const end = offset + 16 + view.getUint32(offset + 8, little ?? true);
+    const end = offset + 16 + view.getUint32(offset + 8, little);
     if (end > bytes.byteLength) break;
-    if (base + offset >= mark) kept.push(bytes.subarray(offset, end));
+    const stamped = view.getUint32(offset, little) + view.getUint32(offset + 4, little) / perSecond;
+    if (base + offset >= mark && (since === undefined || stamped >= since)) kept.push(bytes.subarray(offset, end));
     offset = end;
   }
   return { pcap: new Uint8Array(Buffer.concat(kept)), next: base + offset };
+}
+
+/**
+ * The packets of one interface in a `tcpdump -i any` capture (LINUX_SLL2 names each packet's interface by its
+ * index) as a capture of that interface alone: raw IP records (link type 101), what `tcpdump -i wg0` writes on a
+ * WireGuard interface. `indices` are the interface's indices while the capture ran: one deleted and created again
+ * (wg-quick down and up) has another. Records of other protocols than IP are left out.
+ */
+export function interfaceRecords(pcap: Uint8Array, indices: readonly number[]): Uint8Array {
+  const view = new DataView(pcap.buffer, pcap.byteOffset, pcap.byteLength);
+  const little = formats[view.getUint32(0, false)]?.little ?? true;
+  if ((view.getUint32(20, little) & 0xffff) !== linkTypes.linuxSll2)
+    throw new Error('interfaceRecords reads LINUX_SLL2 captures (tcpdump -i any -y LINUX_SLL2) only');
+  const header = new Uint8Array(pcap.subarray(0, 24));
+  new DataView(header.buffer).setUint32(20, linkTypes.raw, little);
+  const kept: Uint8Array[] = [header];
+  for (let offset = 24; offset + 16 <= pcap.byteLength;) {
+    const captured = view.getUint32(offset + 8, little);
+    const frame = offset + 16;
+    const end = frame + captured;
+    if (end > pcap.byteLength) break;
+    const protocol = captured >= 20 ? view.getUint16(frame) : 0;
+    if ((protocol === 0x0800 || protocol === 0x86dd) && indices.includes(view.getUint32(frame + 4))) {
+      const record = new Uint8Array(16 + captured - 20);
+      const recordView = new DataView(record.buffer);
+      record.set(pcap.subarray(offset, offset + 8)); // the timestamp
+      recordView.setUint32(8, captured - 20, little);
+      recordView.setUint32(12, view.getUint32(offset + 12, little) - 20, little);
+      record.set(pcap.subarray(frame + 20, end), 16);
+      kept.push(record);
+    }
+    offset = end;
+  }
+  return new Uint8Array(Buffer.concat(kept));
 }
 
 function decodeFrame(frame: Uint8Array, linkType: number): Decoded {

@@ -1,4 +1,4 @@
-import { pcapSince } from '../evidence/pcap.ts';
+import { interfaceRecords, pcapSince } from '../evidence/pcap.ts';
 import type { Lab } from './lab.ts';
 
 /** A capture of one point for a batch of checks: `take` returns the packets since it began, as a pcap file. */
@@ -8,70 +8,120 @@ export interface RunningCapture {
   take(): Promise<Uint8Array>;
 }
 
+export interface CaptureStartOptions {
+  /**
+   * The interface comes and goes (WireGuard's: wg-quick down deletes it, up creates it anew): its packets are
+   * taken from one `tcpdump -i any` of the node, which outlives it, by the interface's index.
+   */
+  comesAndGoes?: boolean;
+}
+
 let counter = 0;
 
 /** A capture file this long is left for a new one at the next batch. */
 const maxCaptureBytes = 256 * 1024 * 1024;
 
 /**
- * Captures that outlive a batch of checks: one tcpdump per point for a whole scenario, each batch taking the
- * records written since it began (tcpdump -U writes each packet as it comes). Starting and stopping tcpdump for
- * every batch cost a quarter of a second per batch. A capture whose tcpdump ended (its interface went away, as
- * `wg-quick down` removes it) or whose interface is another one now (down and up again) is started anew.
- * `close` stops them all; nothing outlives it.
+ * Captures that outlive a batch of checks: one tcpdump per node and capture interface for as long as the owner
+ * keeps them (a scenario's checks, or every scenario a lab runs), each batch taking the records written since
+ * it began (tcpdump -U writes each packet as it comes). Starting a tcpdump and waiting for it to listen costs
+ * a round trip per batch; a mark costs one command. The interfaces WireGuard deletes and creates are read from
+ * the node's `any` capture by index, so `wg-quick down` and `up` between batches need no new tcpdump. A capture
+ * whose tcpdump ended, or whose own interface is another one now, is started anew. `close` stops them all.
  */
 export class CaptureSessions {
   private readonly sessions = new Map<string, CaptureSession>();
+  /** Per tcpdump, the start in progress: points sharing one (a node's WireGuard interfaces) start one at a time. */
+  private readonly starting = new Map<string, Promise<unknown>>();
 
   constructor(private readonly lab: Lab) {}
 
   /** A capture of the point from now on; its `take` returns the packets since, as a pcap file. */
-  async start(node: string, iface: string): Promise<RunningCapture> {
-    const key = `${node} ${iface}`;
+  start(node: string, iface: string, options: CaptureStartOptions = {}): Promise<RunningCapture> {
+    const listen = options.comesAndGoes ? 'any' : iface;
+    const key = `${node} ${listen}`;
+    const started = (this.starting.get(key) ?? Promise.resolve())
+      .catch(() => undefined)
+      .then(() => this.startOn(key, node, listen, iface));
+    this.starting.set(key, started);
+    return started;
+  }
+
+  private async startOn(key: string, node: string, listen: string, iface: string): Promise<RunningCapture> {
     const known = this.sessions.get(key);
-    const mark = known && (await known.mark());
+    // Nodes on this kernel share this process's clock: a batch is the records stamped from now on, no mark asked.
+    const now = this.lab.nodeClock();
+    if (known && !known.stale && now !== undefined) return known.from(iface, { length: 0, ifindex: '', since: now });
+    const mark = known && !known.stale ? await known.mark(iface) : undefined;
     // A file grown past the cap (bulk transfers) starts anew rather than fill the node's /tmp.
-    if (known && mark !== undefined && mark < maxCaptureBytes) return known.from(mark);
+    if (known && mark !== undefined && mark.length < maxCaptureBytes) return known.from(iface, mark);
     if (known) {
       this.sessions.delete(key);
       await known.remove();
     }
-    const session = await CaptureSession.start(this.lab, node, iface);
+    const session = await CaptureSession.start(this.lab, node, listen);
     this.sessions.set(key, session);
-    return session.from(0);
+    const first =
+      listen === iface
+        ? { length: 0, ifindex: session.ifindex }
+        : now !== undefined
+          ? { length: 0, ifindex: '' }
+          : await session.mark(iface);
+    if (!first) throw new Error(`the capture on ${node} ended as it began`);
+    return session.from(iface, first);
   }
 
   /** Stops every tcpdump and removes its files. */
   async close(): Promise<void> {
+    await Promise.allSettled([...this.starting.values()]);
     const sessions = [...this.sessions.values()];
     this.sessions.clear();
+    this.starting.clear();
     await Promise.allSettled(sessions.map((session) => session.remove()));
   }
 }
 
+/**
+ * Where a batch begins in a capture file, and the index its interface had then ('' for the capture's own or
+ * unknown); with `since`, the batch is the records stamped from then on (the nodes share this process's clock).
+ */
+interface Mark {
+  length: number;
+  ifindex: string;
+  since?: number;
+}
+
+/** Exits the script unless the capture's tcpdump runs (a zombie counts as ended). */
+const unlessAlive = (name: string) =>
+  `pid=$(cat ${name}.pid 2>/dev/null)
+alive() { [ -n "$pid" ] && state=$(cut -d' ' -f3 /proc/$pid/stat 2>/dev/null) && [ -n "$state" ] && [ "$state" != Z ]; }`;
+
 class CaptureSession {
-  /** Where the next read begins: a record boundary (24: the first record, after the file's header). */
-  private base = 24;
+  /** Per interface taken from this capture, where its next read begins: a record boundary (24: after the header). */
+  private readonly bases = new Map<string, number>();
+  /** tcpdump was found gone, or its file past the cap, at a read: the next batch starts a new capture. */
+  stale = false;
 
   private constructor(
     private readonly lab: Lab,
     readonly node: string,
-    readonly iface: string,
+    /** The interface tcpdump listens on: one of the node's, or `any`. */
+    readonly listen: string,
     private readonly name: string,
     private readonly header: Uint8Array,
     /** The interface's index when tcpdump started ('' for `any`): another index is another interface. */
-    private readonly ifindex: string,
+    readonly ifindex: string,
   ) {}
 
-  static async start(lab: Lab, node: string, iface: string): Promise<CaptureSession> {
+  static async start(lab: Lab, node: string, listen: string): Promise<CaptureSession> {
     const name = `/tmp/wglab-capture-${process.pid}-${++counter}`;
-    const linkType = iface === 'any' ? '-y LINUX_SLL2' : '';
-    const ifindex = iface === 'any' ? '' : `$(cat /sys/class/net/${iface}/ifindex)`;
+    const linkType = listen === 'any' ? '-y LINUX_SLL2' : '';
+    const ifindex = listen === 'any' ? '' : `$(cat /sys/class/net/${listen}/ifindex)`;
     // tcpdump -U writes the file's header once it listens, and each packet as it comes.
     const result = await lab.sh(
       node,
       `rm -f ${name}.*
-tcpdump -Z root -i ${iface} ${linkType} -n -s 262144 --immediate-mode -U -w ${name}.pcap >${name}.log 2>&1 </dev/null &
+tcpdump -Z root -i ${listen} ${linkType} -n -s 262144 --immediate-mode -U -w ${name}.pcap >${name}.log 2>&1 </dev/null &
 echo $! > ${name}.pid
 for i in $(seq 1 1500); do
   if grep -q 'listening on' ${name}.log && [ "$(stat -c %s ${name}.pcap 2>/dev/null)" -ge 24 ]; then
@@ -82,43 +132,78 @@ done
 cat ${name}.log >&2; kill -TERM $(cat ${name}.pid) 2>/dev/null; rm -f ${name}.*; exit 1`,
     );
     const [index = '', header = ''] = result.stdout.split('\n');
-    return new CaptureSession(lab, node, iface, name, new Uint8Array(Buffer.from(header, 'base64')), index.trim());
+    return new CaptureSession(lab, node, listen, name, new Uint8Array(Buffer.from(header, 'base64')), index.trim());
   }
 
-  /** The file's length now, or undefined when tcpdump is gone or its interface is not the one it listens on. */
-  async mark(): Promise<number | undefined> {
+  /**
+   * The file's length now and the index `iface` has now, or undefined when tcpdump is gone, its own interface is
+   * not the one it listens on, or (on `any`) `iface` is not there.
+   */
+  async mark(iface: string): Promise<Mark | undefined> {
+    const own = iface === this.listen;
     const result = await this.lab.sh(
       this.node,
-      `pid=$(cat ${this.name}.pid)
-state=$(cut -d' ' -f3 /proc/$pid/stat 2>/dev/null); [ -n "$state" ] && [ "$state" != Z ] || exit 0
-${this.ifindex === '' ? '' : `[ "$(cat /sys/class/net/${this.iface}/ifindex 2>/dev/null)" = ${this.ifindex} ] || exit 0`}
+      `${unlessAlive(this.name)}
+alive || exit 0
+${own ? '' : `cat /sys/class/net/${iface}/ifindex 2>/dev/null || exit 0`}
+${own && this.ifindex !== '' ? `[ "$(cat /sys/class/net/${iface}/ifindex 2>/dev/null)" = ${this.ifindex} ] || exit 0` : ''}
 stat -c %s ${this.name}.pcap`,
       { allowFailure: true },
     );
-    const length = Number(result.stdout.trim());
-    return result.stdout.trim() !== '' && Number.isInteger(length) ? length : undefined;
+    const lines = result.stdout.trim().split('\n');
+    const length = Number(lines.at(-1));
+    if (result.stdout.trim() === '' || !Number.isInteger(length) || lines.length !== (own ? 1 : 2)) return undefined;
+    return { length, ifindex: own ? '' : lines[0]!.trim() };
   }
 
-  /** This capture from byte `mark` on: its `take` reads what was written since (tcpdump keeps running). */
-  from(mark: number): RunningCapture {
-    return { node: this.node, iface: this.iface, take: () => this.read(mark) };
+  /** This capture from `mark` on, for `iface`: its `take` reads what was written since (tcpdump keeps running). */
+  from(iface: string, mark: Mark): RunningCapture {
+    return { node: this.node, iface, take: () => this.read(iface, mark) };
   }
 
-  private async read(mark: number): Promise<Uint8Array> {
-    const result = await this.lab.sh(this.node, `tail -c +${this.base + 1} ${this.name}.pcap | base64 -w0`);
-    const { pcap, next } = pcapSince(this.header, Buffer.from(result.stdout.trim(), 'base64'), this.base, mark);
-    this.base = next;
-    return pcap;
+  private async read(iface: string, mark: Mark): Promise<Uint8Array> {
+    const own = iface === this.listen;
+    const base = this.bases.get(iface) ?? 24;
+    // Whether tcpdump still runs and the file's length; on `any`, the interface's index now as well (one deleted
+    // and created again during the batch has two); then the records since the last read.
+    const result = await this.lab.sh(
+      this.node,
+      `${unlessAlive(this.name)}
+echo "$(alive && echo 1 || echo 0) $(stat -c %s ${this.name}.pcap)"
+${own ? '' : `echo "$(cat /sys/class/net/${iface}/ifindex 2>/dev/null)"`}
+tail -c +${base + 1} ${this.name}.pcap | base64 -w0`,
+    );
+    const [state = '', ...rest] = result.stdout.split('\n');
+    const [alive, length] = state.trim().split(' ');
+    const index = own ? '' : (rest.shift() ?? '').trim();
+    if (alive !== '1' || Number(length) >= maxCaptureBytes) this.stale = true;
+    // Without a mark, nothing showed tcpdump running when the batch began: its packets may be missing.
+    if (alive !== '1' && mark.since !== undefined)
+      throw new Error(
+        `the capture of ${iface} on ${this.node} (tcpdump -i ${this.listen}) had ended by the time this check's packets were read; run again, and if it persists look at ${this.name}.log in the node`,
+      );
+    const { pcap, next } = pcapSince(
+      this.header,
+      Buffer.from((rest[0] ?? '').trim(), 'base64'),
+      base,
+      mark.length,
+      mark.since,
+    );
+    this.bases.set(iface, next);
+    if (own) return pcap;
+    const indices = [mark.ifindex, index].filter((value) => value !== '').map(Number);
+    return interfaceRecords(pcap, indices);
   }
 
   /** Stops tcpdump (SIGTERM; a zombie counts as gone) and removes its files. */
   async remove(): Promise<void> {
     await this.lab.sh(
       this.node,
-      `pid=$(cat ${this.name}.pid 2>/dev/null) && kill -TERM $pid 2>/dev/null
-gone() { [ -z "$pid" ] || ! kill -0 $pid 2>/dev/null || [ "$(cut -d' ' -f3 /proc/$pid/stat 2>/dev/null)" = Z ]; }
-i=0; until gone || [ $i -ge 300 ]; do sleep 0.01; i=$((i+1)); done; gone || kill -KILL $pid
-rm -f ${this.name}.pcap ${this.name}.log ${this.name}.pid`,
+      `${unlessAlive(this.name)}
+alive && kill -TERM $pid 2>/dev/null
+i=0; while alive && [ $i -lt 300 ]; do sleep 0.01; i=$((i+1)); done; alive && kill -KILL $pid
+rm -f ${this.name}.pcap ${this.name}.log ${this.name}.pid
+true`,
       { allowFailure: true },
     );
   }

@@ -48,6 +48,24 @@ export function faultTarget(
 }
 
 /**
+ * What a check's fault does beside WireGuard's restart left from the fault before: the ends it takes down with
+ * wg-quick down (`tunnel-down`, `peer-down`), which that restart leaves alone, and whether it may run while the
+ * restart runs. It may when it touches no end the restart does: wg-quick down on an end the restart leaves, or
+ * the router's filter (`wireguard-blocked`). The others (a kill, a NAT rebind) wait for the restart.
+ */
+export function faultBesideRestart(
+  plan: LabPlan,
+  check: Pick<Check, 'fault' | 'from'> & CheckTargetFields,
+): { leaving: Set<string>; together: boolean } {
+  const fault = faultKind(check);
+  if (fault === 'tunnel-down' || fault === 'peer-down') {
+    const node = faultTarget(plan, fault, check.from, targetHost(check), faultNode(check));
+    return node === undefined ? { leaving: new Set(), together: false } : { leaving: new Set([node]), together: true };
+  }
+  return { leaving: new Set(), together: fault === 'wireguard-blocked' };
+}
+
+/**
  * Applies a check's fault before its request: `tunnel-down` runs wg-quick down (hooks and all) on every interface
  * of its target, `peer-down` on the endpoint that holds the URL's address, `wireguard-killed` deletes the target's
  * WireGuard interfaces without their hooks (a crash, `ip link del`), `wireguard-blocked` makes the router drop

@@ -1,7 +1,7 @@
 import test from 'ava';
 import { loadScenario, parseScenario } from '../wgconf/load-scenario.ts';
 import { scenarioConfigs } from '../wgconf/scenario-configs.ts';
-import { faultTarget } from './faults.ts';
+import { faultBesideRestart, faultTarget } from './faults.ts';
 import { ispNameserver, nodeForHost, planLab, routerResolverIp6 } from './lab-plan.ts';
 import { sameEndpoints } from './lab.ts';
 
@@ -37,6 +37,19 @@ test('a mesh plan: LAN hosts as nodes, names in /etc/hosts, servers found by nam
   t.is(faultTarget(plan, 'tunnel-down', 'pc-a', 'pc-c'), 'siteA', 'the endpoint a LAN host sits behind');
   t.is(faultTarget(plan, 'peer-down', 'pc-b', 'pc-c'), 'siteC', "the endpoint the URL's LAN host sits behind");
   t.is(faultTarget(plan, 'peer-down', 'siteA', '10.10.0.2'), 'siteB');
+  const beside = (check: Parameters<typeof faultBesideRestart>[1]) => {
+    const { leaving, together } = faultBesideRestart(plan, check);
+    return [[...leaving], together];
+  };
+  t.deepEqual(beside({ from: 'pc-a', url: 'http://pc-c/', fault: 'tunnel-down' }), [['siteA'], true]);
+  t.deepEqual(beside({ from: 'pc-b', url: 'http://pc-c/', fault: 'peer-down' }), [['siteC'], true]);
+  t.deepEqual(beside({ from: 'pc-b', url: 'http://pc-c/', fault: { kind: 'tunnel-down', node: 'siteC' } }), [
+    ['siteC'],
+    true,
+  ]);
+  t.deepEqual(beside({ from: 'pc-a', url: 'http://pc-c/', fault: 'wireguard-blocked' }), [[], true], 'the router');
+  t.deepEqual(beside({ from: 'pc-a', url: 'http://pc-c/', fault: 'wireguard-killed' }), [[], false], 'after');
+  t.deepEqual(beside({ from: 'pc-a', url: 'http://pc-c/' }), [[], false], 'no fault');
 });
 
 test('several interfaces on one node, and IPv6 switches nodes to IPv6', (t) => {

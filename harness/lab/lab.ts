@@ -53,6 +53,8 @@ export class Lab implements AsyncDisposable {
   private restartPending = false;
   /** The engine's slowness, measured once (see engineSlowness). */
   private slowness?: Promise<number>;
+  /** Whether the nodes run on this process's kernel, and so read its clock (see nodesShareClock). */
+  private clockShared = false;
   /** The slowest TCP connection (curl's time_connect, seconds) a check of this lab has made. */
   private slowestConnectSeconds?: number;
 
@@ -78,6 +80,19 @@ export class Lab implements AsyncDisposable {
           () => undefined,
         );
     });
+  }
+
+  /** Marks the nodes as running on this process's kernel (found while the lab comes up). */
+  nodesShareClock(): void {
+    this.clockShared = true;
+  }
+
+  /**
+   * The nodes' clock (CLOCK_REALTIME, what tcpdump stamps packets with) in seconds, read here without asking a
+   * node: known only when they run on this process's kernel; undefined otherwise (a remote engine, the VM).
+   */
+  nodeClock(): number | undefined {
+    return this.clockShared ? Date.now() / 1000 : undefined;
   }
 
   /** Which WireGuard the lab runs: the kernel module where the kernel has it, else wireguard-go. */
@@ -250,11 +265,15 @@ export class Lab implements AsyncDisposable {
     this.restartPending = true;
   }
 
-  /** Restarts WireGuard on every end (listeners first) if a fault's undo left that for now. */
-  async settleWireguard(): Promise<void> {
+  /**
+   * Restarts WireGuard on every end (listeners first) if a fault's undo left that for now. The ends in `leaving`
+   * are left as they are: the next fault takes them down (wg-quick down), and a restart there first would change
+   * nothing that fault leaves; the restart they miss is still pending after it.
+   */
+  async settleWireguard(leaving: ReadonlySet<string> = new Set()): Promise<void> {
     if (!this.restartPending) return;
-    this.restartPending = false;
-    await this.restartWireguard();
+    this.restartPending = leaving.size > 0;
+    await this.restartWireguard(leaving);
   }
 
   /**
@@ -264,29 +283,36 @@ export class Lab implements AsyncDisposable {
    * stay, as they would after wg-quick down and up. An interface whose file has SaveConfig is
    * restarted with wg-quick (down writes back what it learned).
    */
-  async restartWireguard(): Promise<void> {
+  async restartWireguard(leaving: ReadonlySet<string> = new Set()): Promise<void> {
     const resets = new Set<string>();
     for (const face of this.plan.interfaces) {
+      if (leaving.has(face.node)) continue;
       const up = await this.isWireguardUp(face.node, face.iface);
       if (up && !savesConfig(this.fileOf(face.node, face.iface))) resets.add(`${face.node}/${face.iface}`);
     }
     await Promise.all(
-      this.plan.wireguardOrder.map(async (node) => {
-        for (const iface of [...this.interfacesOf(node)].reverse())
-          if (!resets.has(`${node}/${iface}`) && (await this.isWireguardUp(node, iface)))
-            await this.wgDown(node, iface);
-      }),
+      this.plan.wireguardOrder
+        .filter((node) => !leaving.has(node))
+        .map(async (node) => {
+          for (const iface of [...this.interfacesOf(node)].reverse())
+            if (!resets.has(`${node}/${iface}`) && (await this.isWireguardUp(node, iface)))
+              await this.wgDown(node, iface);
+        }),
     );
-    await this.upInOrder((node, iface) => resets.has(`${node}/${iface}`));
+    await this.upInOrder((node, iface) => resets.has(`${node}/${iface}`), leaving);
   }
 
   /**
    * Each WireGuard interface in bring-up order (listening ends first): fresh sessions where `stays` says it
-   * stays up as it is, `wg-quick up` otherwise.
+   * stays up as it is, `wg-quick up` otherwise; the nodes in `skipped` are left alone.
    */
-  private async upInOrder(stays: (node: string, iface: string) => boolean): Promise<void> {
+  private async upInOrder(
+    stays: (node: string, iface: string) => boolean,
+    skipped: ReadonlySet<string> = new Set(),
+  ): Promise<void> {
     for (const face of this.plan.interfaces)
-      if (stays(face.node, face.iface)) await this.freshSessions(face.node, face.iface);
+      if (skipped.has(face.node)) continue;
+      else if (stays(face.node, face.iface)) await this.freshSessions(face.node, face.iface);
       else await this.wgUp(face.node, face.iface);
   }
 

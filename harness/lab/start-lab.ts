@@ -102,6 +102,8 @@ export async function startLab(planned: LabPlan | Scenario, options: StartLabOpt
       phase('nginx + TLS', () => setupServers(lab)),
       phase('resolvers and listeners', () => startServices(lab)),
     ]);
+    // Nodes on this machine's kernel read this process's clock: captures then need no mark per batch.
+    if ((await sysctls).onThisKernel) lab.nodesShareClock();
     const withSysctls = plan.nodes.filter((node) => Object.keys(node.scenarioSysctls).length > 0);
     if (withSysctls.length > 0)
       await phase('scenario sysctls', () =>
@@ -149,8 +151,8 @@ async function startContainers(
       ),
     ),
   );
-  // Every node starts on its first network (its eth0), all at once; then each joins its others in order (the
-  // router every other link, an endpoint its LAN as eth1).
+  // Every node starts on its first network (its eth0), all at once; then joins its others, all at once too (the
+  // router every other link, an endpoint its LAN): addresses find each interface by its MAC address, not its name.
   const started = await Promise.all(
     plan.nodes.map((node) =>
       teardown.track(() =>
@@ -166,9 +168,15 @@ async function startContainers(
     ),
   );
   const nodes = new Map(plan.nodes.map((node, index) => [node.name, started[index]!] as const));
-  for (const node of plan.nodes)
-    for (const network of node.networks.slice(1))
-      await teardown.track(() => engine.dockerode.getNetwork(network).connect({ Container: nodes.get(node.name)!.id }));
+  await Promise.all(
+    plan.nodes.flatMap((node) =>
+      node.networks
+        .slice(1)
+        .map((network) =>
+          teardown.track(() => engine.dockerode.getNetwork(network).connect({ Container: nodes.get(node.name)!.id })),
+        ),
+    ),
+  );
   return nodes;
 }
 
@@ -369,39 +377,43 @@ async function setupServers(lab: Lab): Promise<void> {
   const servers = plan.web;
   if (servers.length === 0) return;
   const ec = '-newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes';
-  await lab.sh(
+  // A served name's certificate holds its names only (as in the article: https to the WireGuard IP needs -k);
+  // a server without one (a URL names its address, or a LAN host) gets its addresses in the certificate.
+  const sanOf = (server: (typeof servers)[number]) => {
+    const endpointServes = plan.endpoints.find((endpoint) => endpoint.name === server.node)?.serves;
+    const addresses = endpointServes
+      ? []
+      : [...new Set(plan.addressOwners.filter((owner) => owner.node === server.node).map((owner) => owner.address))];
+    return [...server.dns.map((name) => `DNS:${name}`), ...addresses.map((address) => `IP:${address}`)].join(',');
+  };
+  // The lab CA and every server's key and certificate in one command on the router, printed (base64, a line
+  // each: the CA, then each server's key and certificate): the router's shell is busy with much else meanwhile.
+  const made = await lab.sh(
     routerNode,
-    `set -e; umask 077; mkdir -p /etc/wglab/ca; cd /etc/wglab/ca
-openssl req -x509 ${ec} -keyout ca.key -out ca.pem -days 7 -subj "/CN=wglab lab CA ${lab.id}" -addext basicConstraints=critical,CA:TRUE -addext keyUsage=critical,keyCertSign,cRLSign 2>/dev/null`,
+    [
+      'set -e; umask 077; mkdir -p /etc/wglab/ca; cd /etc/wglab/ca',
+      `openssl req -x509 ${ec} -keyout ca.key -out ca.pem -days 7 -subj "/CN=wglab lab CA ${lab.id}" -addext basicConstraints=critical,CA:TRUE -addext keyUsage=critical,keyCertSign,cRLSign 2>/dev/null`,
+      ...servers.flatMap((server) => {
+        const file = server.node;
+        return [
+          `openssl req ${ec} -keyout '${file}.key' -out '${file}.csr' -subj '/CN=${server.name}' 2>/dev/null`,
+          `printf 'subjectAltName=%s\\nbasicConstraints=CA:FALSE\\nkeyUsage=digitalSignature\\nextendedKeyUsage=serverAuth\\n' '${sanOf(server)}' > '${file}.ext'`,
+          `openssl x509 -req -in '${file}.csr' -CA ca.pem -CAkey ca.key -CAcreateserial -days 7 -out '${file}.pem' -extfile '${file}.ext' 2>/dev/null`,
+        ];
+      }),
+      `for f in ca.pem ${servers.map((server) => `'${server.node}.key' '${server.node}.pem'`).join(' ')}; do base64 -w0 "$f"; echo; done`,
+    ].join('\n'),
   );
-  const caPem = (await lab.exec(routerNode, ['cat', '/etc/wglab/ca/ca.pem'])).stdout;
+  const [caPem = '', ...serverFiles] = made.stdout
+    .trim()
+    .split('\n')
+    .map((line) => Buffer.from(line.trim(), 'base64').toString('utf8'));
   const allNodes = [...plan.endpoints.map((endpoint) => endpoint.name), ...plan.lanHosts.map((host) => host.name)];
   await Promise.all([
-    ...servers.map(async (server) => {
-      const file = server.node;
-      // A served name's certificate holds its names only (as in the article: https to the WireGuard IP needs -k);
-      // a server without one (a URL names its address, or a LAN host) gets its addresses in the certificate.
-      const endpointServes = plan.endpoints.find((endpoint) => endpoint.name === server.node)?.serves;
-      const addresses = endpointServes
-        ? []
-        : [...new Set(plan.addressOwners.filter((owner) => owner.node === server.node).map((owner) => owner.address))];
-      const san = [...server.dns.map((name) => `DNS:${name}`), ...addresses.map((address) => `IP:${address}`)].join(
-        ',',
-      );
-      await lab.sh(
-        routerNode,
-        `set -e; umask 077; cd /etc/wglab/ca
-openssl req ${ec} -keyout '${file}.key' -out '${file}.csr' -subj '/CN=${server.name}' 2>/dev/null
-printf 'subjectAltName=%s\\nbasicConstraints=CA:FALSE\\nkeyUsage=digitalSignature\\nextendedKeyUsage=serverAuth\\n' '${san}' > '${file}.ext'
-openssl x509 -req -in '${file}.csr' -CA ca.pem -CAkey ca.key -CAcreateserial -days 7 -out '${file}.pem' -extfile '${file}.ext' 2>/dev/null`,
-      );
-      const [key, cert] = await Promise.all([
-        lab.exec(routerNode, ['cat', `/etc/wglab/ca/${file}.key`]),
-        lab.exec(routerNode, ['cat', `/etc/wglab/ca/${file}.pem`]),
-      ]);
+    ...servers.map(async (server, at) => {
       await lab.writeFiles(server.node, [
-        { content: key.stdout, target: '/etc/wglab/tls/server.key', mode: 0o600 },
-        { content: cert.stdout, target: '/etc/wglab/tls/server.pem', mode: 0o644 },
+        { content: serverFiles[2 * at]!, target: '/etc/wglab/tls/server.key', mode: 0o600 },
+        { content: serverFiles[2 * at + 1]!, target: '/etc/wglab/tls/server.pem', mode: 0o644 },
         { content: nginxSite(server.name, plan.ipv6), target: '/etc/nginx/conf.d/wglab.conf', mode: 0o644 },
       ]);
       await lab.sh(

@@ -1,3 +1,5 @@
+import { execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import type { Engine } from './engine.ts';
 
 /**
@@ -8,11 +10,57 @@ import type { Engine } from './engine.ts';
 export const writableNetSysctlsScript =
   'mount --bind /proc/sys/net /proc/sys/net && mount -o remount,rw,bind /proc/sys/net';
 
+/** The shell script that enters each node's mount namespace (by its main process) and runs the script there. */
+export function enterNodesScript(pids: number[]): string {
+  return pids
+    .map(
+      (pid) =>
+        `nsenter --target ${pid} --mount sh -c '${writableNetSysctlsScript}' || { echo "in process ${pid}" >&2; exit 1; }`,
+    )
+    .join('\n');
+}
+
 /**
- * Runs writableNetSysctlsScript in each node's mount namespace from one short-lived helper container that sees
- * the engine's processes (PID namespace of the host) and holds the capabilities to enter them and mount (the
- * nodes never hold them). One helper per lab, not per node: a container start costs the engine more than the
- * mounts. The helper carries the lab's labels, so teardown and prune find it if this process dies meanwhile.
+ * Whether the nodes run on this machine's kernel: each node's main process has the PID here that the engine
+ * reports, and its cgroup names the node's container (a process in another PID namespace, or on another machine,
+ * never passes). Then the nodes' clock is this process's clock. `cgroupOf` reads /proc/PID/cgroup.
+ */
+export function onThisKernel(
+  containerIds: string[],
+  pids: number[],
+  cgroupOf: (pid: number) => string | undefined,
+): boolean {
+  return (
+    pids.length === containerIds.length &&
+    pids.every((pid, at) => pid > 0 && (cgroupOf(pid) ?? '').includes(containerIds[at]!))
+  );
+}
+
+/** Whether this process can enter the nodes itself: root, with the nodes on this kernel. */
+export function enterableHere(
+  containerIds: string[],
+  pids: number[],
+  uid: number | undefined,
+  cgroupOf: (pid: number) => string | undefined,
+): boolean {
+  return uid === 0 && onThisKernel(containerIds, pids, cgroupOf);
+}
+
+const cgroupOf = (pid: number) => {
+  try {
+    return readFileSync(`/proc/${pid}/cgroup`, 'utf8');
+  } catch {
+    return undefined;
+  }
+};
+
+/**
+ * Runs writableNetSysctlsScript in each node's mount namespace. As root beside the engine, with nsenter, from
+ * here: nothing changes outside the nodes' own mount namespaces. Otherwise (a remote engine, a user in the
+ * docker group) from one short-lived helper container that sees the engine's processes (PID namespace of the
+ * host) and holds the capabilities to enter them and mount (the nodes never hold them). One helper per lab, not
+ * per node: a container start costs the engine more than the mounts. The helper carries the lab's labels, so
+ * teardown and prune find it if this process dies meanwhile.
  */
 export async function makeNetSysctlsWritable(
   engine: Engine,
@@ -20,16 +68,25 @@ export async function makeNetSysctlsWritable(
   containerIds: string[],
   name: string,
   labels: Record<string, string>,
-): Promise<void> {
+): Promise<{ onThisKernel: boolean }> {
   const pids = await Promise.all(
     containerIds.map(async (id) => (await engine.dockerode.getContainer(id).inspect()).State.Pid),
   );
-  const script = pids
-    .map(
-      (pid) =>
-        `nsenter --target ${pid} --mount sh -c '${writableNetSysctlsScript}' || { echo "in process ${pid}" >&2; exit 1; }`,
-    )
-    .join('\n');
+  const script = enterNodesScript(pids);
+  const here = { onThisKernel: onThisKernel(containerIds, pids, cgroupOf) };
+  if (here.onThisKernel && process.getuid?.() === 0) {
+    const entered = await new Promise<{ code: number | string; stderr: string }>((resolve) =>
+      execFile('sh', ['-c', script], (error, _stdout, stderr) =>
+        resolve({ code: error ? ((error as NodeJS.ErrnoException).code ?? 1) : 0, stderr }),
+      ),
+    );
+    if (entered.code === 0) return here;
+    // No nsenter here (exit 127: not found): the helper container has one.
+    if (entered.code !== 127 || !/nsenter/.test(entered.stderr))
+      throw new Error(
+        `making /proc/sys/net writable in ${name.replace(/-sysctl$/, '')} failed (exit ${entered.code}): ${entered.stderr.trim()}`,
+      );
+  }
   const helper = await engine.dockerode.createContainer({
     name,
     Image: image,
@@ -56,4 +113,5 @@ export async function makeNetSysctlsWritable(
   } finally {
     await helper.remove({ force: true }).catch(() => undefined);
   }
+  return here;
 }

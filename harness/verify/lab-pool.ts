@@ -1,4 +1,5 @@
 import { firstLine } from '../errors.ts';
+import { CaptureSessions } from '../lab/capture.ts';
 import { connectEngine, type Engine } from '../lab/engine.ts';
 import { EngineGoneError, engineWentAway } from '../lab/engine-gone.ts';
 import { planLab, type LabPlan } from '../lab/lab-plan.ts';
@@ -111,6 +112,8 @@ export async function runScenarios(
   const gone = new Set<Engine>(); // engines that stopped answering mid-run
   const worker = async (slot: EngineSlot) => {
     let lab: Lab | undefined;
+    // The lab's captures run from scenario to scenario: its removal stops them, a kept lab's are closed.
+    let captures: CaptureSessions | undefined;
     let next: ReturnType<typeof take>;
     try {
       for (next = take(lab, slot); next; next = take(lab, slot)) {
@@ -126,6 +129,7 @@ export async function runScenarios(
           } else {
             await lab?.down();
             lab = await startLab(plan, { progress: options.progress, detached: options.keep, engine: slot.engine });
+            captures = new CaptureSessions(lab);
             timings = { ...lab.timings };
             options.onScenario?.(next.scenario, lab, 'bring-up');
           }
@@ -134,6 +138,7 @@ export async function runScenarios(
           const results = await runChecks(lab, {
             progress: options.progress,
             wgShow: options.wgShow,
+            captures,
             onCheckStart: options.onCheckStart,
             onCheck: options.onCheck && ((result) => options.onCheck!(result, scenario)),
           });
@@ -184,7 +189,8 @@ export async function runScenarios(
       throw error;
     } finally {
       if (lab && options.keep) {
-        // A kept lab is left as its configs say, not mid-fault; one that cannot be is not kept.
+        // A kept lab is left as its configs say, not mid-fault, with no tcpdump running; one that cannot be is not kept.
+        await captures?.close();
         await lab.settleWireguard().catch(async (error: unknown) => {
           await lab!.down();
           throw error;

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { CapturePoint } from '../evidence/flows.ts';
 import { readPcap } from '../evidence/pcap.ts';
 import { CaptureSessions } from '../lab/capture.ts';
-import { applyFault, wireguardIsUp } from '../lab/faults.ts';
+import { applyFault, faultBesideRestart, wireguardIsUp } from '../lab/faults.ts';
 import type { Lab } from '../lab/lab.ts';
 import { endpointOfNode, lanInterface, nodeForHost, routerNode } from '../lab/lab-plan.ts';
 import type { Progress } from '../lab/progress.ts';
@@ -35,8 +35,18 @@ export async function runCheck(
   index: number,
   options: CheckOptions = {},
 ): Promise<CheckResult> {
-  await lab.settleWireguard();
-  const fault = check.fault ? await applyFault(lab, check) : undefined;
+  // WireGuard's restart after the fault before, and this check's fault beside it where they touch different ends.
+  const beside = check.fault ? faultBesideRestart(lab.plan, check) : { leaving: new Set<string>(), together: false };
+  const restart = lab.settleWireguard(beside.leaving);
+  const applying = check.fault
+    ? beside.together
+      ? applyFault(lab, check)
+      : restart.then(() => applyFault(lab, check))
+    : Promise.resolve(undefined);
+  const [restarted, applied] = await Promise.allSettled([restart, applying]);
+  if (restarted.status === 'rejected') throw restarted.reason;
+  if (applied.status === 'rejected') throw applied.reason;
+  const fault = applied.value;
   if (fault) options.progress?.(`${lab.id}: fault ${fault.fault}: ${fault.description}`);
   try {
     if (check.idle !== undefined) {
@@ -75,7 +85,7 @@ export interface CheckOptions {
   progress?: Progress;
   /** Leave WireGuard's restart after a fault to the next check or reconfigure (runChecks, within a run). */
   deferRestart?: boolean;
-  /** Captures kept running from batch to batch (runChecks closes them); without it, each check's own. */
+  /** Captures kept running from batch to batch (their owner closes them); without it, each check's own. */
   captures?: CaptureSessions;
 }
 
@@ -141,7 +151,9 @@ async function observe(
   let answers: RequestResult[];
   try {
     const starts = await Promise.allSettled(
-      points.map((point, at) => (up[at] ? sessions.start(point.node, point.iface) : undefined)),
+      points.map((point, at) =>
+        up[at] ? sessions.start(point.node, point.iface, { comesAndGoes: isWireguard(point) }) : undefined,
+      ),
     );
     const failed = starts.find((start) => start.status === 'rejected');
     if (failed) throw (failed as PromiseRejectedResult).reason;

@@ -15,6 +15,11 @@ export interface RunChecksOptions {
   onCheck?: (result: CheckResult) => void;
   /** Collect `wg show` of every node with each check (for artifacts). */
   wgShow?: boolean;
+  /**
+   * Captures kept running across scenarios in this lab (the lab pool's, closed by it); without them, the
+   * scenario's own, closed when its checks end.
+   */
+  captures?: CaptureSessions;
 }
 
 /**
@@ -24,8 +29,8 @@ export interface RunChecksOptions {
 export async function runChecks(lab: Lab, options: RunChecksOptions = {}): Promise<CheckResult[]> {
   const scenario = lab.scenario;
   const results: CheckResult[] = [];
-  // One tcpdump per capture point for the whole scenario, not one per batch; none outlives it.
-  const captures = new CaptureSessions(lab);
+  // One tcpdump per capture point for the whole scenario (or the lab's life), not one per batch.
+  const captures = options.captures ?? new CaptureSessions(lab);
   const checkOptions = { wgShow: options.wgShow ?? false, progress: options.progress, deferRestart: true, captures };
   const waitsForEarlier = (check: Check) => lab.plan.waitsForPeers.includes(endpointOfNode(lab.plan, check.from));
   try {
@@ -44,7 +49,7 @@ export async function runChecks(lab: Lab, options: RunChecksOptions = {}): Promi
       }
     }
   } finally {
-    await captures.close();
+    if (!options.captures) await captures.close();
   }
   return results;
 }
