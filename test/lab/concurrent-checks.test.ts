@@ -1,7 +1,8 @@
 import test from 'ava';
 import { startLab } from '../../harness/lab/start-lab.ts';
 import type { Check } from '../../harness/scenario/scenario.ts';
-import { runChecksTogether } from '../../harness/verify/run-check.ts';
+import { CaptureSessions } from '../../harness/lab/capture.ts';
+import { runCheck, runChecksTogether } from '../../harness/verify/run-check.ts';
 import { decideVerdict } from '../../harness/verify/verdict.ts';
 import { article } from './helpers.ts';
 
@@ -65,5 +66,52 @@ test.serial(
       6,
       'six connections, six client ports',
     );
+  },
+);
+
+test.serial(
+  "a tunnel check after a fault re-created wg0 takes its packets from the new interface, in the lab's kept captures; a flipped expectation fails (negative control)",
+  async (t) => {
+    await using lab = await startLab(article('05-transparent-a-rule'));
+    const captures = new CaptureSessions(lab);
+    try {
+      const options = { captures, deferRestart: true };
+      const through = checks[0]!;
+      const [before] = await runChecksTogether(lab, [{ check: through, index: 0 }], options);
+      t.true(before!.verdict.pass, before!.verdict.reasons.join('; '));
+      const index = async () => (await lab.exec('A', ['cat', '/sys/class/net/wg0/ifindex'])).stdout.trim();
+      const first = await index();
+      const down = await runCheck(
+        lab,
+        { ...through, fault: 'tunnel-down', expect: { path: 'internet', sourceIp: '198.51.100.1' } },
+        1,
+        options,
+      );
+      t.true(down.verdict.pass, down.verdict.reasons.join('; '));
+      t.truthy(
+        down.evidence.captures.find((capture) => capture.label === 'A wg0')?.absent,
+        'wg0 was gone during the fault',
+      );
+      const [after] = await runChecksTogether(lab, [{ check: through, index: 2 }], options);
+      t.not(await index(), first, 'the restart after the fault made another wg0');
+      t.true(after!.verdict.pass, after!.verdict.reasons.join('; '));
+      const wg0 = after!.evidence.captures.find((capture) => capture.label === 'A wg0')!;
+      const port = after!.evidence.request.localPort;
+      t.true(
+        wg0.packets.some((packet) => packet.srcPort === port && packet.dstPort === 443),
+        "the request's TCP on the new wg0",
+      );
+      t.false(
+        wg0.packets.some((packet) => packet.srcPort === before!.evidence.request.localPort),
+        "the first check's packets are not this batch's",
+      );
+      const flipped = decideVerdict(
+        { ...through, expect: { path: 'internet', sourceIp: '198.51.100.1' } },
+        after!.evidence,
+      );
+      t.false(flipped.pass, 'expecting the clear path fails on the same evidence');
+    } finally {
+      await captures.close();
+    }
   },
 );
