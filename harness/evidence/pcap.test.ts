@@ -1067,3 +1067,58 @@ test("the wg0 records of an endpoint's any capture are the packets tcpdump -i wg
   t.is(readPcap(cut).packets.length, both.packets.length - 1, 'a record cut short is left out');
   t.throws(() => interfaceRecords(readFileSync('fixtures/pcap/wg0-raw.pcap'), [1]), { message: /LINUX_SLL2/ });
 });
+
+test('interfaceRecords keeps IPv4 and IPv6 on the interface, and leaves out other protocols, short records and a big-endian file read right', (t) => {
+  /** A LINUX_SLL2 pcap of records [protocol, ifindex, payload], little- or big-endian. */
+  const sll2 = (records: [number, number, number[], number?][], little = true, cut = 0) => {
+    const header = new DataView(new ArrayBuffer(24));
+    header.setUint32(0, 0xa1b2c3d4, little);
+    header.setUint16(4, 2, little);
+    header.setUint16(6, 4, little);
+    header.setUint32(16, 262144, little);
+    header.setUint32(20, linkTypes.linuxSll2, little);
+    const parts = [new Uint8Array(header.buffer)];
+    records.forEach(([protocol, ifindex, payload, captured], at) => {
+      const frame = new Uint8Array(20 + payload.length);
+      const view = new DataView(frame.buffer);
+      view.setUint16(0, protocol);
+      view.setUint32(4, ifindex);
+      frame.set(payload, 20);
+      const head = new DataView(new ArrayBuffer(16));
+      head.setUint32(0, 1000 + at, little);
+      head.setUint32(8, captured ?? frame.length, little);
+      head.setUint32(12, frame.length + 4, little);
+      parts.push(new Uint8Array(head.buffer), frame.subarray(0, captured ?? frame.length));
+    });
+    const all = Buffer.concat(parts);
+    return new Uint8Array(all.subarray(0, all.length - cut));
+  };
+  const ipv4 = [0x45, 0, 0, 20, 0, 0, 0, 0, 64, 17, 0, 0, 10, 0, 0, 1, 10, 0, 0, 2];
+  const ipv6 = [0x60, 0, 0, 0, 0, 0, 17, 64, ...Array(16).fill(0), ...Array(15).fill(0), 1];
+  for (const little of [true, false]) {
+    const file = sll2(
+      [
+        [0x0800, 7, ipv4],
+        [0x86dd, 7, ipv6],
+        [0x0806, 7, ipv4], // ARP on the interface: not IP
+        [0x0800, 8, ipv4], // another interface
+        [0x0800, 7, ipv4, 10], // a record cut shorter than its cooked header
+        [0x0800, 7, ipv4],
+      ],
+      little,
+    );
+    const kept = readPcap(interfaceRecords(file, [7]));
+    t.is(kept.linkType, linkTypes.raw);
+    t.deepEqual(
+      kept.packets.map((packet) => [packet.seconds, packet.ipVersion, packet.length, packet.wireLength]),
+      [
+        [1000, 4, 20, 24],
+        [1001, 6, 40, 44],
+        [1005, 4, 20, 24],
+      ],
+      little ? 'little-endian' : 'big-endian',
+    );
+    const cut = readPcap(interfaceRecords(sll2([[0x0800, 7, ipv4]], little, 1), [7]));
+    t.deepEqual(cut.packets, [], 'a last record cut by one byte is left out');
+  }
+});
