@@ -22,6 +22,8 @@ export interface SentCheck {
 export interface ClientWait {
   /** Seconds to wait for a connection or an answer: short when the check expects none. */
   connect: number;
+  /** Whether this is the short wait of a check expected to fail (its whole exchange is bounded short too). */
+  brief: boolean;
   /** The engine's slowness (1 on a native engine). */
   slowness: number;
 }

@@ -6,7 +6,6 @@ import { readOnce, type CheckKind } from './check-kind.ts';
 /** An HTTP(S) request with curl, as the article sends it; nginx on the URL's server logs it with its tag. */
 export const httpCheck: CheckKind = {
   async send(lab, { check, tag, ports, lane }, wait) {
-    const quick = check.expect?.path === 'none';
     // A transfer (bytes:) is given up as stalled when nothing arrives for 3 s; it may take longer as a whole.
     const transfer =
       check.bytes === undefined
@@ -19,7 +18,7 @@ export const httpCheck: CheckKind = {
             '--speed-time',
             String(Math.ceil(3 * wait.slowness)),
           ];
-    const maxTime = (quick ? 2 : 8 + (check.bytes ?? 0) / 5_000_000) * wait.slowness;
+    const maxTime = (wait.brief ? 2 : 8 + (check.bytes ?? 0) / 5_000_000) * wait.slowness;
     const result = await lab.exec(
       check.from,
       [
