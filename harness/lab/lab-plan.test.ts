@@ -37,6 +37,10 @@ test('a mesh plan: LAN hosts as nodes, names in /etc/hosts, servers found by nam
   t.is(faultTarget(plan, 'tunnel-down', 'pc-a', 'pc-c'), 'siteA', 'the endpoint a LAN host sits behind');
   t.is(faultTarget(plan, 'peer-down', 'pc-b', 'pc-c'), 'siteC', "the endpoint the URL's LAN host sits behind");
   t.is(faultTarget(plan, 'peer-down', 'siteA', '10.10.0.2'), 'siteB');
+});
+
+test("a fault runs beside WireGuard's restart when it touches an end the restart then leaves, or only the router", (t) => {
+  const plan = planLab(scenario('three-site-mesh'), { id: 'wglab-test' });
   const beside = (check: Parameters<typeof faultBesideRestart>[1]) => {
     const { leaving, together } = faultBesideRestart(plan, check);
     return [[...leaving], together];

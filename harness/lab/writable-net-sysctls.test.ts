@@ -18,7 +18,8 @@ test('the helper container is used when not root, or a PID here is not the node 
   t.false(enterableHere(ids, [11, 10], 0, cgroupOf), 'PIDs of other containers');
   t.false(enterableHere(ids, [10, 12], 0, cgroupOf), 'no such process here');
   t.false(
-    enterableHere(ids, [10, 0], 0, () => `0::/docker/${ids[1]}`),
+    // Only the PID tells: what /proc/0 would say is made to name the second container.
+    enterableHere(ids, [10, 0], 0, (pid) => (pid === 0 ? `0::/docker/${ids[1]}` : cgroupOf(pid))),
     'a stopped container has PID 0',
   );
   t.false(enterableHere(ids, [10], 0, cgroupOf), 'a PID missing');

@@ -74,7 +74,7 @@ export async function makeNetSysctlsWritable(
   );
   const script = enterNodesScript(pids);
   const here = { onThisKernel: onThisKernel(containerIds, pids, cgroupOf) };
-  if (here.onThisKernel && process.getuid?.() === 0) {
+  if (enterableHere(containerIds, pids, process.getuid?.(), cgroupOf)) {
     const entered = await new Promise<{ code: number | string; stderr: string }>((resolve) =>
       execFile('sh', ['-c', script], (error, _stdout, stderr) =>
         resolve({ code: error ? ((error as NodeJS.ErrnoException).code ?? 1) : 0, stderr }),
