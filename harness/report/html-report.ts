@@ -97,7 +97,7 @@ ${check.note ? `<p class="note">${e(check.note)}</p>` : ''}
 <h4>Access log</h4>
 ${check.logLine ? `<pre class="log">${e(check.logLine)}</pre>` : '<p class="muted">nginx logged no line for this request</p>'}
 <h4>Packets</h4>
-<ul class="captures">${check.captures.map((capture) => `<li><strong>${e(capture.label)}</strong> <span class="muted">(tcpdump -i ${e(capture.iface)} on ${e(capture.node)})</span>: ${capture.absent ? e(`not captured: ${capture.absent}`) : `${capture.packets} packets${capture.flows.length > 0 ? `<ul>${capture.flows.map((flow) => `<li>${e(flow)}</li>`).join('')}</ul>` : ''}`}${linkPcaps && capture.pcap ? ` <a class="pcap" href="${e(`${encodeURIComponent(run.scenario)}/${capture.pcap}`)}">pcap</a>` : ''}</li>`).join('')}</ul>
+<ul class="captures">${check.captures.map((capture) => `<li><strong>${e(capture.label)}</strong> <span class="muted">(${capture.iface === 'any' ? `every interface of ${e(capture.node)}` : `${e(capture.iface)} on ${e(capture.node)}`})</span>: ${capture.absent ? e(`not captured: ${capture.absent}`) : `${capture.packets} packets${capture.flows.length > 0 ? `<ul>${capture.flows.map((flow) => `<li>${e(flow)}</li>`).join('')}</ul>` : ''}`}${linkPcaps && capture.pcap ? ` <a class="pcap" href="${e(`${encodeURIComponent(run.scenario)}/${capture.pcap}`)}">pcap</a>` : ''}</li>`).join('')}</ul>
 <ul class="seen">${check.seen.map((line) => `<li>${e(line)}</li>`).join('')}</ul>
 </div>
 </div>
