@@ -559,10 +559,16 @@ function forward(
   walk: Walk,
   depth: number,
 ): Outcome {
+  const ipv4Set = node.sysctls.get('net.ipv4.ip_forward') ?? node.sysctls.get('net.ipv4.conf.all.forwarding');
   const forwarding =
-    packet.family === 4
-      ? (node.sysctls.get('net.ipv4.ip_forward') ?? node.sysctls.get('net.ipv4.conf.all.forwarding') ?? '1') !== '0'
-      : (node.sysctls.get('net.ipv6.conf.all.forwarding') ?? '0') !== '0';
+    packet.family === 4 ? (ipv4Set ?? '1') !== '0' : (node.sysctls.get('net.ipv6.conf.all.forwarding') ?? '0') !== '0';
+  const byDefault = `${node.name} forwards IPv4 only because lab nodes do (they inherit the Docker host's net.ipv4.ip_forward=1): a fresh Linux host does not, and neither ${node.name}'s files nor the scenario's sysctls turn it on`;
+  if (
+    packet.family === 4 &&
+    ipv4Set === undefined &&
+    !walk.reply // the request's walk says it once
+  )
+    walk.steps.push({ kind: 'note', text: byDefault });
   if (!forwarding)
     return dropped(
       walk,

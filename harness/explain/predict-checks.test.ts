@@ -203,3 +203,39 @@ test("rp_filter=1 for all alone leaves wg0 loose: it takes default (the lab's 2)
     "wg0's own 1 under all=0: strict",
   );
 });
+
+test("an exit peer that forwards only by the lab's default says so; sysctls or a PostUp that turn it on, or a direct request, say nothing", (t) => {
+  const failures = new URL('../../fixtures/failures/', import.meta.url).pathname;
+  const client = readFileSync(`${failures}full-tunnel-client.conf`, 'utf8');
+  const exit = readFileSync(`${failures}full-tunnel-exit.conf`, 'utf8');
+  const notes = (exitSysctls: string, exitFile: string, url = 'https://www.example.org/') => {
+    const scenario = parseScenario(`name: t
+endpoints:
+  A: { publicIp: 198.51.100.1 }
+  B: { publicIp: 203.0.113.2${exitSysctls} }
+  C: { publicIp: 192.0.2.3, serves: www.example.org }
+configs: { A: ${failures}full-tunnel-client.conf, B: ${failures}full-tunnel-exit.conf }
+checks:
+  - { from: A, url: "${url}" }
+`);
+    const map = new Map([
+      ['A', parseWgConfig(client, 'A.conf')],
+      ['B', parseWgConfig(exitFile, 'B.conf')],
+    ]);
+    const [prediction] = predictChecks({
+      plan: planLab(scenario, { configs: map, id: 'test' }),
+      configs: map,
+      nodeFiles: {},
+    });
+    t.is(prediction!.predicted.path, 'tunnel');
+    return prediction!.steps.filter((step) => /only because lab nodes do/.test(step.text)).map((step) => step.text);
+  };
+  t.deepEqual(notes('', exit), [
+    "B forwards IPv4 only because lab nodes do (they inherit the Docker host's net.ipv4.ip_forward=1): a fresh Linux host does not, and neither B's files nor the scenario's sysctls turn it on",
+  ]);
+  t.deepEqual(notes(', sysctls: { net.ipv4.ip_forward: "1" }', exit), [], "the scenario's sysctls");
+  t.deepEqual(notes(', sysctls: { net.ipv4.conf.all.forwarding: "1" }', exit), [], 'the same switch by its other name');
+  const withPostUp = exit.replace('PostUp = iptables', 'PostUp = sysctl -w net.ipv4.ip_forward=1\nPostUp = iptables');
+  t.deepEqual(notes('', withPostUp), [], 'a PostUp');
+  t.deepEqual(notes('', exit, 'https://10.9.0.1/'), [], 'B answers itself: nothing forwarded');
+});
