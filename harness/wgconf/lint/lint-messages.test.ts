@@ -73,6 +73,17 @@ const cases: Record<string, [string, string][]> = {
       ]),
     ],
   ],
+  'hook-comment-cut (more commands)': [
+    [
+      'a.conf',
+      conf([
+        'Address = 10.0.0.1/24',
+        'PostUp = iptables -t nat -A POSTROUTING -o eth0 -j MASQUERADE #; ip6tables -t nat -A POSTROUTING -o eth0 -j MASQUERADE',
+        'PostDown = iptables -t nat -D POSTROUTING -o eth0 -j MASQUERADE',
+      ]),
+    ],
+  ],
+  'hook-comment-cut (quoted)': [['a.conf', conf(['Address = 10.0.0.1/24', 'PostUp = logger "wg #%i up"'])]],
   'allowedips-host-bits': [
     [
       'a.conf',

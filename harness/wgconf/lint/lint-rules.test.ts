@@ -1490,3 +1490,32 @@ test('snatAddress reads IPv4 and IPv6 --to-source with ports and ranges', (t) =>
     ['198.51.100.1', '198.51.100.1', '198.51.100.1', '198.51.100.1', 'fd00::1', 'fd00::1', 'fd00::1', 'fd00::1'],
   );
 });
+
+// ---- hook-comment-cut: wg-quick drops a line from its first # ----
+
+test('hook-comment-cut: a # that cuts off more commands, a quoted string or a shell expansion warns on its line; a plain trailing comment does not', (t) => {
+  const hook = (line: string) => only(one(conf(['Address = 10.0.0.1/24', line])), 'hook-comment-cut');
+  const cut = (line: string) => hook(line).map((finding) => [finding.line, finding.severity, finding.message]);
+  t.deepEqual(cut('PostUp = iptables -A FORWARD -i %i -j ACCEPT #; ip6tables -A FORWARD -i %i -j ACCEPT'), [
+    [
+      4,
+      'warning',
+      'the `#` in PostUp (line 4) starts a comment for wg-quick, so it cuts off more commands (`#; ip6tables -A FORWARD -i %i -j ACCEPT`): the hook runs only `iptables -A FORWARD -i %i -j ACCEPT`',
+    ],
+  ]);
+  t.regex(hook('PreUp = true #&& echo more')[0]!.message, /cuts off more commands/);
+  t.regex(hook('PreDown = true # | tee /tmp/log')[0]!.message, /cuts off more commands/, 'spaces before it');
+  t.regex(hook("PostUp = logger 'wg #%i up'")[0]!.message, /cuts off the rest of a quoted string/);
+  t.regex(hook('PostDown = logger "wg #%i down"')[0]!.message, /cuts off the rest of a quoted string/);
+  t.regex(hook('PostUp = echo ${#HOME}')[0]!.message, /cuts off a shell expansion/);
+  t.regex(hook('PostUp = echo $#')[0]!.message, /cuts off a shell expansion/);
+  t.deepEqual(hook('PostUp = iptables -A FORWARD -i %i -j ACCEPT # let the tunnel forward'), [], 'a comment');
+  t.deepEqual(hook('PostUp = logger "wg up" # quotes closed before it'), [], 'quotes closed');
+  t.deepEqual(hook('PostUp = iptables -A FORWARD -i %i -j ACCEPT'), [], 'no #');
+  t.deepEqual(only(one(conf(['Address = 10.0.0.1/24 #; 10.0.0.9/24'])), 'hook-comment-cut'), [], 'not a hook');
+  t.regex(
+    hook('PostUp = a #; b')[0]!.hint,
+    /^remove the `#` to run the rest \(`a; b`\), or put what it cut off on a PostUp line of its own$/,
+  );
+  t.regex(hook('PostUp = logger "#x"')[0]!.hint, /^keep `#` out of hooks/);
+});

@@ -54,7 +54,48 @@ export function lintSingle(target: LintTarget, peers: PeerFacts[] = []): Finding
     ...duplicateAllowedIps(target),
     ...endpointHostnames(target),
     ...saveConfig(target),
+    ...hookCutByComment(target),
   ];
+}
+
+const hookKeys = new Set(['PreUp', 'PostUp', 'PreDown', 'PostDown']);
+
+/**
+ * wg-quick drops everything from the first `#` of a line, inside a hook too (quotes and `${#var}` are not spared):
+ * a `#` that cuts off more commands (`; ip6tables ...`), or that sits inside quotes or shell syntax, leaves a hook
+ * that does less than it says. A plain trailing comment (`PostUp = ... # why`) is left alone.
+ */
+function hookCutByComment(target: LintTarget): Finding[] {
+  return target.config.lines.flatMap((line) => {
+    if (line.type !== 'entry' || !hookKeys.has(line.key)) return [];
+    const raw = line.raw ?? '';
+    const text = raw.slice(raw.indexOf('=') + 1);
+    const at = text.indexOf('#');
+    if (at < 0) return [];
+    const kept = text.slice(0, at);
+    const dropped = text.slice(at + 1).trim();
+    const quotes = (quote: string) => kept.split(quote).length % 2 === 0;
+    const why = /^[;&|]/.test(dropped)
+      ? 'more commands'
+      : quotes("'") || quotes('"')
+        ? 'the rest of a quoted string'
+        : /[$]\{?$/.test(kept)
+          ? 'a shell expansion'
+          : undefined;
+    if (!why) return [];
+    return [
+      finding(
+        target,
+        line.line,
+        'hook-comment-cut',
+        `the \`#\` in ${line.key} (line ${line.line}) starts a comment for wg-quick, so it cuts off ${why} (\`#${dropped}\`): the hook runs only \`${kept.trim()}\``,
+        dropped.startsWith(';')
+          ? `remove the \`#\` to run the rest (\`${kept.trim()}${dropped}\`), or put what it cut off on a ${line.key} line of its own`
+          : `keep \`#\` out of hooks: put the command in a script and call it (PostUp = /etc/wireguard/%i-up.sh)`,
+        'warning',
+      ),
+    ];
+  });
 }
 
 function finding(
