@@ -87,7 +87,12 @@ export async function applyFault(
     case 'peer-down': {
       const node = target();
       await lab.wgDown(node);
-      return { fault, description: `wg-quick down ${lab.interfacesOf(node).join(', ')} on ${node}`, undo: restore };
+      const failed = lab.takeDownHookFailures();
+      return {
+        fault,
+        description: `wg-quick down ${lab.interfacesOf(node).join(', ')} on ${node}${failed.length > 0 ? ` (${failed.join('; ')})` : ''}`,
+        undo: restore,
+      };
     }
     case 'wireguard-killed': {
       const node = target();

@@ -51,6 +51,8 @@ export class Lab implements AsyncDisposable {
   private requests = 0;
   /** A fault was undone except for WireGuard's restart, which the next check (or reconfigure) does first. */
   private restartPending = false;
+  /** Down hooks that failed after wg-quick down deleted their interface, not yet reported (takeDownHookFailures). */
+  private readonly downHookFailures: string[] = [];
   /** The engine's slowness, measured once (see engineSlowness). */
   private slowness?: Promise<number>;
   /** Whether the nodes run on this process's kernel, and so read its clock (see nodesShareClock). */
@@ -366,13 +368,39 @@ export class Lab implements AsyncDisposable {
     return up;
   }
 
-  /** `wg-quick down <iface>` on a node (every interface of the node that is up, last first, when none is named). */
+  /**
+   * `wg-quick down <iface>` on a node (every interface of the node that is up, last first, when none is named).
+   * A PostDown that fails (a typo such as `-o bro`) makes wg-quick exit non-zero after it deleted the interface:
+   * that down happened, as it does on the user's machine, and what the hook said is kept for the run to report
+   * (takeDownHookFailures). While the interface is still there (a PreDown failed first), the failure is thrown.
+   */
   async wgDown(node: string, iface?: string): Promise<void> {
     for (const face of iface ? [iface] : [...this.interfacesOf(node)].reverse()) {
       if (!iface && !(await this.isWireguardUp(node, face))) continue;
-      await this.exec(node, ['wg-quick', 'down', face], { env: wgQuickEnv(this.wireguard) });
+      const down = await this.exec(node, ['wg-quick', 'down', face], {
+        env: wgQuickEnv(this.wireguard),
+        allowFailure: true,
+      });
+      if (down.exitCode !== 0) {
+        const gone = (await this.exec(node, ['ip', 'link', 'show', face], { allowFailure: true })).exitCode !== 0;
+        if (!gone)
+          throw new NodeCommandError(
+            node,
+            ['wg-quick', 'down', face],
+            down.exitCode,
+            down.stdout,
+            down.stderr,
+            `look inside with: wglab exec --lab ${this.id} ${node} -- sh`,
+          );
+        this.downHookFailures.push(`${face} on ${node}: ${downHookFailure(down.stderr, down.exitCode)}`);
+      }
       this.wireguardUp.set(`${node}/${face}`, false);
     }
+  }
+
+  /** The down hooks that failed since the last call (see wgDown), each with its interface, node and error. */
+  takeDownHookFailures(): string[] {
+    return this.downHookFailures.splice(0);
   }
 
   /**
@@ -481,6 +509,18 @@ if ip -6 rule show >/dev/null 2>&1; then for p in $(ip -6 rule show | cut -d: -f
   async [Symbol.asyncDispose](): Promise<void> {
     await this.down();
   }
+}
+
+/** What a down hook that failed said: the hook wg-quick ran last (its `[#]` line) and the error after it. */
+export function downHookFailure(stderr: string, exitCode: number): string {
+  const lines = stderr
+    .split('\n')
+    .map((line) => line.trim())
+    .filter(Boolean);
+  const last = lines.findLastIndex((line) => line.startsWith('[#] '));
+  const hook = last >= 0 ? lines[last]!.slice(4) : undefined;
+  const said = (last >= 0 ? lines.slice(last + 1) : lines).join(' ');
+  return `wg-quick down deleted the interface, then a down hook failed (exit ${exitCode})${hook ? `: \`${hook}\`` : ''}${said ? `: ${said}` : ''}`;
 }
 
 /** The content of the first file in a tar archive (Docker's archive API returns one). */

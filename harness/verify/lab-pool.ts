@@ -124,6 +124,8 @@ export async function runScenarios(
           let timings: Record<string, number>;
           if (lab && sameEndpoints(lab.plan, plan)) {
             await lab.reconfigure(plan);
+            for (const failed of lab.takeDownHookFailures())
+              options.progress?.(`${lab.id}: before ${plan.scenario.name}: ${failed}`);
             timings = { reconfigure: (performance.now() - start) / 1000 };
             options.onScenario?.(next.scenario, lab, 'reconfigure');
           } else {

@@ -13,10 +13,16 @@ const files = readdirSync(dir)
   .filter((name) => name.endsWith('.yaml'))
   .sort();
 let truth: Promise<ScenarioReport[]> | undefined;
+/** What each fault did, as `<scenario> <check number>` → its description. */
+const faultsDone = new Map<string, string>();
 const truthful = () =>
   (truth ??= runScenarios(
     files.map((file) => loadScenario(dir + file)),
-    { concurrency: 2 },
+    {
+      concurrency: 2,
+      onCheck: (_check, index, scenario, description) =>
+        description && faultsDone.set(`${scenario.name} ${index + 1}`, description),
+    },
   ).then((run) => run.reports));
 
 test.serial('the failures corpus holds pairs: every broken setup has its fix beside it', (t) => {
@@ -49,6 +55,18 @@ function t_assert(ok: boolean, what: string): void {
 }
 
 test.serial(
+  "split-lan-overlap: the office's PostDown fails after wg-quick deleted wg0 (its -o bro typo); the fault took the tunnel down all the same and says what the hook said",
+  async (t) => {
+    const report = (await truthful())[files.indexOf('split-lan-overlap.yaml')]!;
+    t.true(report.checks[3]!.pass, report.checks[3]!.reasons.join('; '));
+    t.regex(
+      faultsDone.get('split-lan-overlap 4') ?? '',
+      /^wg-quick down wg0 on office \(wg0 on office: wg-quick down deleted the interface, then a down hook failed \(exit 1\): `iptables .* -o bro -j MASQUERADE`: iptables: Bad rule/,
+    );
+  },
+);
+
+test.serial(
   'negative control: one flipped expectation in each broken setup fails that check, saying why',
   async (t) => {
     const { reports } = await runScenarios(
@@ -75,11 +93,20 @@ test.serial(
         flipped('nat-rebind.yaml', 'idle: 3, expect: { path: none }', 'idle: 3, expect: { path: tunnel }'),
         flipped('rp-filter-strict.yaml', 'expect: { path: none }', 'expect: { path: tunnel, sourceIp: 203.0.113.50 }'),
         flipped('nat-keepalive-ipv6.yaml', 'idle: 22, expect: { path: none }', 'idle: 22, expect: { path: tunnel }'),
+        flipped(
+          'split-lan-overlap.yaml',
+          'url: "http://192.168.20.50/", expect: { path: none }',
+          'url: "http://192.168.20.50/", expect: { path: tunnel, sourceIp: 192.168.20.1 }',
+        ),
       ],
       { concurrency: 2 },
     );
     const failing = reports.map((report) => report.checks.flatMap((check, index) => (check.pass ? [] : [index + 1])));
-    t.deepEqual(failing, [[2], [2], [2], [2], [2], [2], [4], [2], [2], [3]], 'exactly the flipped check fails in each');
+    t.deepEqual(
+      failing,
+      [[2], [2], [2], [2], [2], [2], [4], [2], [2], [3], [1]],
+      'exactly the flipped check fails in each',
+    );
     const reason = (at: number) => reports[at]!.checks[1]!.reasons.join(' ');
     t.regex(
       reason(0),
@@ -95,6 +122,12 @@ test.serial(
     t.regex(reports[6]!.checks[3]!.reasons.join(' '), /^expected path tunnel, observed none: curl failed \(exit 28/);
     t.regex(reports[7]!.checks[1]!.reasons.join(' '), /^expected path tunnel, observed none: curl failed \(exit 28/);
     t.regex(reports[9]!.checks[2]!.reasons.join(' '), /^expected path tunnel, observed none: curl failed \(exit 28/);
+    // The office's answers to the client's tunnel address went out on its LAN: the request crossed the tunnel.
+    t.regex(reports[10]!.checks[0]!.reasons.join(' '), /^expected path tunnel, observed none: curl failed \(exit 28/);
+    t.true(
+      reports[10]!.checks[0]!.seen.some((line) => /^office wg0: TCP/.test(line)),
+      reports[10]!.checks[0]!.seen.join('\n'),
+    );
     // The laptop's request went out through the tunnel; its answers reached the gateway's wg0 and no further.
     t.regex(reason(8), /^expected path tunnel, observed none: curl failed \(exit 28/);
     t.true(

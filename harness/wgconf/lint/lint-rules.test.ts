@@ -1512,6 +1512,10 @@ test('hook-comment-cut: a # that cuts off more commands, a quoted string or a sh
   t.deepEqual(hook('PostUp = iptables -A FORWARD -i %i -j ACCEPT # let the tunnel forward'), [], 'a comment');
   t.deepEqual(hook('PostUp = logger "wg up" # quotes closed before it'), [], 'quotes closed');
   t.deepEqual(hook('PostUp = iptables -A FORWARD -i %i -j ACCEPT'), [], 'no #');
+  t.deepEqual(hook('PostUp = logger "wg up"'), [], 'quotes and no #');
+  t.deepEqual(hook('PostUp = iptables -A FORWARD -i %i -j ACCEPT # allow; forward'), [], 'a comment with a ; inside');
+  t.deepEqual(hook('PostUp = echo $HOME # where'), [], 'a $ before, not at the #');
+  t.regex(hook('PostUp =#; true')[0]!.message, /cuts off more commands/, 'a # right after =');
   t.deepEqual(only(one(conf(['Address = 10.0.0.1/24 #; 10.0.0.9/24'])), 'hook-comment-cut'), [], 'not a hook');
   t.regex(
     hook('PostUp = a #; b')[0]!.hint,
