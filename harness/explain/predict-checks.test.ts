@@ -239,3 +239,27 @@ checks:
   t.deepEqual(notes('', withPostUp), [], 'a PostUp');
   t.deepEqual(notes('', exit, 'https://10.9.0.1/'), [], 'B answers itself: nothing forwarded');
 });
+
+test('the forwarding note is about IPv4 only: an exit that forwards IPv6 by its sysctl says nothing on the IPv6 check', (t) => {
+  const path = new URL('../../scenarios/failures/ipv6-leak-fixed.yaml', import.meta.url).pathname;
+  const text = readFileSync(path, 'utf8').replace(
+    'net.ipv4.ip_forward: "1", net.ipv6.conf.all.forwarding: "1"',
+    'net.ipv6.conf.all.forwarding: "1"',
+  );
+  const scenario = parseScenario(text, path);
+  const failures = new URL('../../fixtures/failures/', import.meta.url).pathname;
+  const map = new Map([
+    ['A', parseWgConfig(readFileSync(`${failures}ipv6-leak-client-fixed.conf`, 'utf8'), 'A.conf')],
+    ['B', parseWgConfig(readFileSync(`${failures}ipv6-leak-exit.conf`, 'utf8'), 'B.conf')],
+  ]);
+  const [v4, v6] = predictChecks({
+    plan: planLab(scenario, { configs: map, id: 'test' }),
+    configs: map,
+    nodeFiles: {},
+  });
+  const noted = (prediction: typeof v4) =>
+    prediction!.steps.some((step) => /forwards IPv4 only because lab nodes do/.test(step.text));
+  t.is(v6!.predicted.path, 'tunnel');
+  t.false(noted(v6), 'IPv6 forwarding was set');
+  t.true(noted(v4), 'IPv4 forwarding was not');
+});
