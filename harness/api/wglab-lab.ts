@@ -134,8 +134,11 @@ export class WglabLab implements AsyncDisposable {
     return this.lab.wgUp(node);
   }
 
-  /** `wg-quick down wg0` on a node. */
-  wgDown(node: string): Promise<void> {
+  /**
+   * `wg-quick down` on a node's WireGuard interfaces. Returns what each down hook that failed after wg-quick deleted
+   * its interface said (a PostDown typo): empty when every hook ran.
+   */
+  wgDown(node: string): Promise<string[]> {
     return this.lab.wgDown(node);
   }
 

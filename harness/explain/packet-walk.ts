@@ -562,7 +562,7 @@ function forward(
   const ipv4Set = node.sysctls.get('net.ipv4.ip_forward') ?? node.sysctls.get('net.ipv4.conf.all.forwarding');
   const forwarding =
     packet.family === 4 ? (ipv4Set ?? '1') !== '0' : (node.sysctls.get('net.ipv6.conf.all.forwarding') ?? '0') !== '0';
-  const byDefault = `${node.name} forwards IPv4 only because lab nodes do (they inherit the Docker host's net.ipv4.ip_forward=1): a fresh Linux host does not, and neither ${node.name}'s files nor the scenario's sysctls turn it on`;
+  const byDefault = `${node.name} forwards IPv4 only because lab nodes do (they inherit the Docker host's net.ipv4.ip_forward=1): a fresh Linux host does not, and no sysctl in ${node.name}'s files or the scenario's sysctls turns it on`;
   if (
     packet.family === 4 &&
     ipv4Set === undefined &&

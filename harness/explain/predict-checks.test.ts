@@ -231,7 +231,7 @@ checks:
     return prediction!.steps.filter((step) => /only because lab nodes do/.test(step.text)).map((step) => step.text);
   };
   t.deepEqual(notes('', exit), [
-    "B forwards IPv4 only because lab nodes do (they inherit the Docker host's net.ipv4.ip_forward=1): a fresh Linux host does not, and neither B's files nor the scenario's sysctls turn it on",
+    "B forwards IPv4 only because lab nodes do (they inherit the Docker host's net.ipv4.ip_forward=1): a fresh Linux host does not, and no sysctl in B's files or the scenario's sysctls turns it on",
   ]);
   t.deepEqual(notes(', sysctls: { net.ipv4.ip_forward: "1" }', exit), [], "the scenario's sysctls");
   t.deepEqual(notes(', sysctls: { net.ipv4.conf.all.forwarding: "1" }', exit), [], 'the same switch by its other name');

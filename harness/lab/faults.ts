@@ -86,8 +86,7 @@ export async function applyFault(
     case 'tunnel-down':
     case 'peer-down': {
       const node = target();
-      await lab.wgDown(node);
-      const failed = lab.takeDownHookFailures();
+      const failed = await lab.wgDown(node);
       return {
         fault,
         description: `wg-quick down ${lab.interfacesOf(node).join(', ')} on ${node}${failed.length > 0 ? ` (${failed.join('; ')})` : ''}`,

@@ -51,7 +51,7 @@ export class Lab implements AsyncDisposable {
   private requests = 0;
   /** A fault was undone except for WireGuard's restart, which the next check (or reconfigure) does first. */
   private restartPending = false;
-  /** Down hooks that failed after wg-quick down deleted their interface, not yet reported (takeDownHookFailures). */
+  /** Down hooks of the lab's own restarts that failed after wg-quick deleted their interface, not yet reported. */
   private readonly downHookFailures: string[] = [];
   /** The engine's slowness, measured once (see engineSlowness). */
   private slowness?: Promise<number>;
@@ -298,7 +298,7 @@ export class Lab implements AsyncDisposable {
         .map(async (node) => {
           for (const iface of [...this.interfacesOf(node)].reverse())
             if (!resets.has(`${node}/${iface}`) && (await this.isWireguardUp(node, iface)))
-              await this.wgDown(node, iface);
+              this.downHookFailures.push(...(await this.wgDown(node, iface)));
         }),
     );
     await this.upInOrder((node, iface) => resets.has(`${node}/${iface}`), leaving);
@@ -370,11 +370,14 @@ export class Lab implements AsyncDisposable {
 
   /**
    * `wg-quick down <iface>` on a node (every interface of the node that is up, last first, when none is named).
-   * A PostDown that fails (a typo such as `-o bro`) makes wg-quick exit non-zero after it deleted the interface:
-   * that down happened, as it does on the user's machine, and what the hook said is kept for the run to report
-   * (takeDownHookFailures). While the interface is still there (a PreDown failed first), the failure is thrown.
+   * A PostDown that fails (a typo such as `-o bro`) makes wg-quick exit non-zero after it deleted the interface
+   * (its `[#] ip link delete` line printed, the link gone):
+   * that down happened, as it does on the user's machine, and what each failed hook said is returned, one line per
+   * interface. While the interface is still there (a PreDown failed first), or wg-quick never got to delete it,
+   * the failure is thrown.
    */
-  async wgDown(node: string, iface?: string): Promise<void> {
+  async wgDown(node: string, iface?: string): Promise<string[]> {
+    const failedHooks: string[] = [];
     for (const face of iface ? [iface] : [...this.interfacesOf(node)].reverse()) {
       if (!iface && !(await this.isWireguardUp(node, face))) continue;
       const down = await this.exec(node, ['wg-quick', 'down', face], {
@@ -382,8 +385,10 @@ export class Lab implements AsyncDisposable {
         allowFailure: true,
       });
       if (down.exitCode !== 0) {
-        const gone = (await this.exec(node, ['ip', 'link', 'show', face], { allowFailure: true })).exitCode !== 0;
-        if (!gone)
+        const deleted =
+          down.stderr.includes(`[#] ip link delete dev ${face}`) &&
+          (await this.exec(node, ['ip', 'link', 'show', face], { allowFailure: true })).exitCode !== 0;
+        if (!deleted)
           throw new NodeCommandError(
             node,
             ['wg-quick', 'down', face],
@@ -392,13 +397,17 @@ export class Lab implements AsyncDisposable {
             down.stderr,
             `look inside with: wglab exec --lab ${this.id} ${node} -- sh`,
           );
-        this.downHookFailures.push(`${face} on ${node}: ${downHookFailure(down.stderr, down.exitCode)}`);
+        failedHooks.push(`${face} on ${node}: ${downHookFailure(down.stderr, down.exitCode)}`);
       }
       this.wireguardUp.set(`${node}/${face}`, false);
     }
+    return failedHooks;
   }
 
-  /** The down hooks that failed since the last call (see wgDown), each with its interface, node and error. */
+  /**
+   * The down hooks that failed in the lab's own restarts since the last call (reconfigure, WireGuard's restart after
+   * a fault, the revival after wireguard-killed), each with its interface, node and error, for the run to report.
+   */
   takeDownHookFailures(): string[] {
     return this.downHookFailures.splice(0);
   }
@@ -433,7 +442,7 @@ export class Lab implements AsyncDisposable {
         this.wireguard === 'kernel' ? `ip link add dev ${face} type wireguard` : `wireguard-go ${face} >/dev/null 2>&1`;
       await this.sh(node, `${create} && wg setconf ${face} /run/wglab-${face}.killed`, { env });
       this.wireguardUp.set(`${node}/${face}`, true);
-      await this.wgDown(node, face);
+      this.downHookFailures.push(...(await this.wgDown(node, face)));
     }
   }
 
@@ -479,7 +488,7 @@ export class Lab implements AsyncDisposable {
       this.plan.wireguardOrder
         .filter((node) => !kept.has(node))
         .map(async (node) => {
-          await this.wgDown(node);
+          this.downHookFailures.push(...(await this.wgDown(node)));
           await this.sh(
             node,
             `for p in $(ip rule show | cut -d: -f1 | grep -vxE '0|32766|32767'); do ip rule del priority $p; done

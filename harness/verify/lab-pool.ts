@@ -197,6 +197,8 @@ export async function runScenarios(
           await lab!.down();
           throw error;
         });
+        for (const failed of lab.takeDownHookFailures())
+          options.progress?.(`${lab.id}: restarting WireGuard: ${failed}`);
         kept.push(lab.id);
       } else await lab?.down();
     }

@@ -47,6 +47,7 @@ export async function runCheck(
   if (restarted.status === 'rejected') throw restarted.reason;
   if (applied.status === 'rejected') throw applied.reason;
   const fault = applied.value;
+  reportDownHooks(lab, options);
   if (fault) options.progress?.(`${lab.id}: fault ${fault.fault}: ${fault.description}`);
   try {
     if (check.idle !== undefined) {
@@ -59,6 +60,7 @@ export async function runCheck(
     if (fault) {
       options.progress?.(`${lab.id}: undoing ${fault.fault}`);
       await fault.undo({ deferRestart: options.deferRestart });
+      reportDownHooks(lab, options);
     }
   }
 }
@@ -76,13 +78,20 @@ export async function runChecksTogether(
   const faulty = items.find((item) => item.check.fault);
   if (faulty) throw new Error(`check ${faulty.index + 1} has a fault: faults run alone (runCheck)`);
   await lab.settleWireguard();
+  reportDownHooks(lab, options);
   return observePatiently(lab, items, options);
+}
+
+/** Down hooks that failed in the lab's own restarts (wg-quick deleted the interface all the same): said, not lost. */
+function reportDownHooks(lab: Lab, options: CheckOptions): void {
+  for (const failed of lab.takeDownHookFailures()) options.progress?.(`${lab.id}: restarting WireGuard: ${failed}`);
 }
 
 /**
  * A check expected to fail waits briefly (noneWaitSeconds); when its TCP connected and it then outlasted that
  * wait, the path answers, slowly (a loaded machine, a first WireGuard handshake): it is sent once more with the
- * full wait, so its verdict rests on what the path did rather than on how busy the machine was.
+ * full wait, so its verdict rests on what the path did rather than on how busy the machine was. A second try that
+ * gets nothing keeps the first one's verdict (unclear: its TCP connected), with both reasons.
  */
 async function observePatiently(
   lab: Lab,
@@ -101,7 +110,17 @@ async function observePatiently(
     again.map(({ check, index }) => ({ check, index })),
     { ...options, patient: true },
   );
-  return results.map((result) => retried.find((one) => one.index === result.index) ?? result);
+  return results.map((first) => {
+    const second = retried.find((one) => one.index === first.index);
+    if (!second) return first;
+    // Its TCP connected the first time: a second try that got nothing does not make the path none.
+    if (second.verdict.observed.path !== 'none') return second;
+    const reasons = [
+      ...first.verdict.reasons,
+      `sent again with the full wait, it got nothing: ${second.evidence.request.error ?? `exit ${second.evidence.request.exitCode}`}`,
+    ];
+    return { ...first, verdict: { ...first.verdict, reasons } };
+  });
 }
 
 export interface CheckOptions {

@@ -4,7 +4,7 @@ import { noneWaitSeconds } from '../../harness/verify/none-wait.ts';
 import { runCheck } from '../../harness/verify/run-check.ts';
 import { parseScenario } from '../../harness/wgconf/load-scenario.ts';
 
-// B's nginx is paused for two seconds (SIGSTOP): C's TCP connects (the kernel completes it), its TLS waits for
+// B's nginx is paused for four seconds (SIGSTOP): C's TCP connects (the kernel completes it), its TLS waits for
 // nginx, beyond the short wait of a check expected to fail. A busy machine makes the same shape out of any path.
 const scenario = parseScenario(`name: none-wait-slow-tls
 endpoints:
@@ -25,7 +25,7 @@ test.serial(
 
     await lab.sh(
       'B',
-      "pkill -STOP -f '[n]ginx: worker' && (sleep 2; pkill -CONT -f '[n]ginx: worker') >/dev/null 2>&1 &",
+      "pkill -STOP -f '[n]ginx: worker' && (sleep 4; pkill -CONT -f '[n]ginx: worker') >/dev/null 2>&1 &",
     );
     const said: string[] = [];
     const flipped = await runCheck(lab, { from: 'C', url, insecure: false, expect: { path: 'none' } }, 1, {

@@ -59,6 +59,11 @@ test.serial(
   async (t) => {
     const report = (await truthful())[files.indexOf('split-lan-overlap.yaml')]!;
     t.true(report.checks[3]!.pass, report.checks[3]!.reasons.join('; '));
+    // Down indeed: the office's wg0 was gone while the check ran (the broken setup reads none with it up, too).
+    t.regex(
+      report.checks[3]!.captures.find((capture) => capture.label === 'office wg0')?.absent ?? '',
+      /is down on office/,
+    );
     t.regex(
       faultsDone.get('split-lan-overlap 4') ?? '',
       /^wg-quick down wg0 on office \(wg0 on office: wg-quick down deleted the interface, then a down hook failed \(exit 1\): `iptables .* -o bro -j MASQUERADE`: iptables: Bad rule/,

@@ -1515,7 +1515,27 @@ test('hook-comment-cut: a # that cuts off more commands, a quoted string or a sh
   t.deepEqual(hook('PostUp = logger "wg up"'), [], 'quotes and no #');
   t.deepEqual(hook('PostUp = iptables -A FORWARD -i %i -j ACCEPT # allow; forward'), [], 'a comment with a ; inside');
   t.deepEqual(hook('PostUp = echo $HOME # where'), [], 'a $ before, not at the #');
-  t.regex(hook('PostUp =#; true')[0]!.message, /cuts off more commands/, 'a # right after =');
+  t.regex(
+    hook('PostUp =#; true')[0]!.message,
+    /cuts off more commands \(`#; true`\): the hook runs nothing$/,
+    'a # right after =',
+  );
+  t.deepEqual(
+    hook(`PostUp = iptables -A INPUT -m comment --comment "don't drop" -j ACCEPT # let it in`),
+    [],
+    "a ' inside double quotes opens nothing",
+  );
+  t.deepEqual(hook('PostUp = echo \\" # an escaped quote'), [], 'an escaped " opens nothing');
+  t.deepEqual(hook(`PostUp = echo 'a\\' # the backslash is literal in single quotes`), [], "'a\\' is closed");
+  t.regex(
+    hook('PostUp = echo "a\\" #b"')[0]!.message,
+    /the rest of a quoted string/,
+    'an escaped " inside double quotes',
+  );
+  t.is(
+    hook('PreUp = true #&& echo more')[0]!.hint,
+    'remove the `#` to run the rest (`true && echo more`), or put what it cut off on a PreUp line of its own',
+  );
   t.deepEqual(only(one(conf(['Address = 10.0.0.1/24 #; 10.0.0.9/24'])), 'hook-comment-cut'), [], 'not a hook');
   t.regex(
     hook('PostUp = a #; b')[0]!.hint,

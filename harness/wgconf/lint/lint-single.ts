@@ -60,6 +60,18 @@ export function lintSingle(target: LintTarget, peers: PeerFacts[] = []): Finding
 
 const hookKeys = new Set(['PreUp', 'PostUp', 'PreDown', 'PostDown']);
 
+/** Whether a shell text ends inside a quoted string: '…' takes everything literally, "…" honours backslash escapes. */
+function openQuote(text: string): boolean {
+  let quote: string | undefined;
+  for (let at = 0; at < text.length; at += 1) {
+    const char = text[at];
+    if (char === '\\' && quote !== "'") at += 1;
+    else if (quote === undefined && (char === "'" || char === '"')) quote = char;
+    else if (char === quote) quote = undefined;
+  }
+  return quote !== undefined;
+}
+
 /**
  * wg-quick drops everything from the first `#` of a line, inside a hook too (quotes and `${#var}` are not spared):
  * a `#` that cuts off more commands (`; ip6tables ...`), or that sits inside quotes or shell syntax, leaves a hook
@@ -74,10 +86,9 @@ function hookCutByComment(target: LintTarget): Finding[] {
     if (at < 0) return [];
     const kept = text.slice(0, at);
     const dropped = text.slice(at + 1).trim();
-    const quotes = (quote: string) => kept.split(quote).length % 2 === 0;
     const why = /^[;&|]/.test(dropped)
       ? 'more commands'
-      : quotes("'") || quotes('"')
+      : openQuote(kept)
         ? 'the rest of a quoted string'
         : /[$]\{?$/.test(kept)
           ? 'a shell expansion'
@@ -88,9 +99,9 @@ function hookCutByComment(target: LintTarget): Finding[] {
         target,
         line.line,
         'hook-comment-cut',
-        `the \`#\` in ${line.key} (line ${line.line}) starts a comment for wg-quick, so it cuts off ${why} (\`#${dropped}\`): the hook runs only \`${kept.trim()}\``,
-        dropped.startsWith(';')
-          ? `remove the \`#\` to run the rest (\`${kept.trim()}${dropped}\`), or put what it cut off on a ${line.key} line of its own`
+        `the \`#\` in ${line.key} (line ${line.line}) starts a comment for wg-quick, so it cuts off ${why} (\`#${dropped}\`): ${kept.trim() ? `the hook runs only \`${kept.trim()}\`` : 'the hook runs nothing'}`,
+        why === 'more commands'
+          ? `remove the \`#\` to run the rest (\`${[kept.trim(), dropped].filter(Boolean).join(dropped.startsWith(';') ? '' : ' ')}\`), or put what it cut off on a ${line.key} line of its own`
           : `keep \`#\` out of hooks: put the command in a script and call it (PostUp = /etc/wireguard/%i-up.sh)`,
         'warning',
       ),
