@@ -1520,6 +1520,12 @@ test('hook-comment-cut: a # that cuts off more commands, a quoted string or a sh
     /cuts off more commands \(`#; true`\): the hook runs nothing$/,
     'a # right after =',
   );
+  t.regex(hook('PostUp = #; true')[0]!.message, /: the hook runs nothing$/, 'only a space before the #');
+  t.regex(
+    hook('PostUp = #&& true')[0]!.hint,
+    /^remove the `#` to run the rest \(`&& true`\)/,
+    'nothing kept: the rest alone',
+  );
   t.deepEqual(
     hook(`PostUp = iptables -A INPUT -m comment --comment "don't drop" -j ACCEPT # let it in`),
     [],
