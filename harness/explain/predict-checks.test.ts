@@ -263,3 +263,30 @@ test('the forwarding note is about IPv4 only: an exit that forwards IPv6 by its 
   t.false(noted(v6), 'IPv6 forwarding was set');
   t.true(noted(v4), 'IPv4 forwarding was not');
 });
+
+test('a name with IPv4 and IPv6 addresses is reached as glibc orders them: a ULA-only IPv6 source loses to IPv4, a global one wins', (t) => {
+  const path = new URL('../../scenarios/failures/ipv6-leak-fixed.yaml', import.meta.url).pathname;
+  const failures = new URL('../../fixtures/failures/', import.meta.url).pathname;
+  const text = readFileSync(path, 'utf8').replace(
+    /^checks:[\s\S]*$/m,
+    'checks:\n  - { from: A, url: "https://shop.example.com/" }\n',
+  );
+  const predict = (client: string, exit: string) => {
+    const map = new Map([
+      ['A', parseWgConfig(client, 'A.conf')],
+      ['B', parseWgConfig(exit, 'B.conf')],
+    ]);
+    return outcome({
+      plan: planLab(parseScenario(text, path), { configs: map, id: 'test' }),
+      configs: map,
+      nodeFiles: {},
+    });
+  };
+  const client = readFileSync(`${failures}ipv6-leak-client-fixed.conf`, 'utf8');
+  const exit = readFileSync(`${failures}ipv6-leak-exit.conf`, 'utf8');
+  t.deepEqual(predict(client, exit), ['tunnel 203.0.113.70'], 'fd12::2 is the only IPv6 source: IPv4 first');
+  const global = (file: string) => file.replaceAll('fd12::', '2001:db8:12::');
+  t.deepEqual(predict(global(client), global(exit)), ['tunnel 2001:db8:b::70'], 'a global IPv6 source: IPv6 first');
+  const leaking = readFileSync(`${failures}ipv6-leak-client.conf`, 'utf8');
+  t.deepEqual(predict(leaking, exit), ['internet 2001:db8:a::12'], 'the leak: IPv6 from the public address, first');
+});

@@ -7,11 +7,14 @@ import { faultKind, faultNode, type Check } from '../scenario/scenario.ts';
 import { familyOf, type Family, type Step } from '../routing/flow.ts';
 import { NatClock } from './nat-mappings.ts';
 import { buildNetwork, resolveHost, type Learned, type ModelInput, type Network } from './lab-network.ts';
-import { addressesOf } from '../routing/node-state.ts';
+import type { NodeState } from '../routing/node-state.ts';
+import { decideRoute } from '../routing/route-decision.ts';
+import { getaddrinfoOrder } from '../routing/address-order.ts';
 import {
   fromRouter,
   newWalk,
   output,
+  selectSource,
   sendOuter,
   tcpHeaders,
   type Outcome,
@@ -146,17 +149,13 @@ function predictCheck(network: Network, input: ModelInput, check: Check, index: 
   const client = network.nodes.get(check.from);
   const base = { index, check };
   if (!client) return { ...base, predicted: { path: 'unknown' }, steps: [], reason: `no node ${check.from}` };
-  const families = new Set(
-    addressesOf(client)
-      .filter((cidr) => !/^(fe80:|169\.254\.)/i.test(cidr.address))
-      .map((cidr) => familyOf(cidr.address)),
-  );
-  const score = (family: Family) => (families.has(family) ? 0 : 2) + (family === 6 ? 0 : 1);
   const nameserver = (network.nameservers.get(check.from) ?? [])[0];
   const addresses =
     target.kind === 'dns'
       ? [nameserver ?? ispNameserver(input.plan, check.from).replace(/%.*$/, '')]
-      : resolveHost(network, target.host).sort((a, b) => score(familyOf(a)) - score(familyOf(b)));
+      : getaddrinfoOrder(
+          resolveHost(network, target.host).map((address) => ({ address, source: sourceFor(client, address) })),
+        );
   if (addresses.length === 0)
     return { ...base, predicted: { path: 'none' }, steps: [], reason: `${target.host} resolves to nothing` };
   const service = serviceOf(network, target, server);
@@ -186,6 +185,17 @@ function predictCheck(network: Network, input: ModelInput, check: Check, index: 
     steps: [...first!.steps, { kind: 'deliver', text: 'none' }],
     reason: `${first!.reason}${first!.stalls ? ' (dropped silently: curl waits for its timeout)' : ''}`,
   };
+}
+
+/**
+ * The source address a node's socket gets for a destination when it connects (what getaddrinfo asks the kernel
+ * to order a name's addresses): the route its rules pick for an unmarked packet, and that route's source.
+ */
+function sourceFor(node: NodeState, address: string): string | undefined {
+  const family = familyOf(address);
+  if (family === 6 && !node.ipv6) return undefined;
+  const decision = decideRoute(node.rules, node.routes, { family, dst: address, protocol: 'udp', mark: 0, iif: 'lo' });
+  return decision.kind === 'route' ? selectSource(node, decision.route, family) : undefined;
 }
 
 /** An HTTP response's headers: with a body of `bytes`, the first segment is at most this much larger. */
