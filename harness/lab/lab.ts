@@ -9,6 +9,7 @@ import { freshPeers, freshSessionsScript, savesConfig } from './fresh-sessions.t
 import { NodeShell } from './node-shell.ts';
 import { wgQuickEnv, type WireguardFlavour } from './wireguard-flavour.ts';
 import { slownessFactor } from './engine-speed.ts';
+import { ipv6MinimumMtu } from '../routing/wg-quick.ts';
 
 export interface ExecResult {
   exitCode: number;
@@ -354,7 +355,19 @@ export class Lab implements AsyncDisposable {
   /** `wg-quick up <iface>` on a node (every interface of the node when none is named), with the lab's WireGuard flavour. */
   async wgUp(node: string, iface?: string): Promise<void> {
     for (const face of iface ? [iface] : this.interfacesOf(node)) {
-      await this.exec(node, ['wg-quick', 'up', face], { env: wgQuickEnv(this.wireguard) });
+      const up = await this.exec(node, ['wg-quick', 'up', face], {
+        env: wgQuickEnv(this.wireguard),
+        allowFailure: true,
+      });
+      if (up.exitCode !== 0)
+        throw new NodeCommandError(
+          node,
+          ['wg-quick', 'up', face],
+          up.exitCode,
+          up.stdout,
+          up.stderr,
+          wgUpHint(up.stderr),
+        );
       this.wireguardUp.set(`${node}/${face}`, true);
     }
   }
@@ -518,6 +531,22 @@ if ip -6 rule show >/dev/null 2>&1; then for p in $(ip -6 rule show | cut -d: -f
   async [Symbol.asyncDispose](): Promise<void> {
     await this.down();
   }
+}
+
+/**
+ * What to do when `wg-quick up` failed: the step it printed last is the one that failed (wg-quick then deletes the
+ * interface); a known cause is named. lint and explain read the files without a lab.
+ */
+export function wgUpHint(stderr: string): string {
+  const mtu = /\[#\] ip link set mtu (\d+) up/.exec(stderr);
+  const belowIpv6 =
+    mtu !== null && Number(mtu[1]) < ipv6MinimumMtu && /\[#\] ip -6 route add[^\n]*\n[^\n]*No such device/.test(stderr);
+  return [
+    belowIpv6
+      ? `its MTU ${mtu[1]} is below IPv6's minimum of ${ipv6MinimumMtu}: Linux turned IPv6 off on the interface, so the IPv6 route could not be added; set \`MTU = ${ipv6MinimumMtu}\` or more in that file (without one, wg-quick takes the route MTU less 80), or keep IPv6 out of it`
+      : 'the step wg-quick printed last is the one that failed, and wg-quick deleted the interface after it',
+    'wglab lint and wglab explain read the files without a lab',
+  ].join('; ');
 }
 
 /** What a down hook that failed said: the hook wg-quick ran last (its `[#]` line) and the error after it. */

@@ -234,3 +234,69 @@ test('wg set %i fwmark sets the mark later hooks and WireGuard use', (t) => {
   const off = up(['Address = 10.0.0.1/32', 'FwMark = 7', 'PostUp = wg set %i fwmark off']);
   t.is(off.wireguard[0]!.fwmark, 0);
 });
+
+test('an MTU below 1280 turns IPv6 off on the interface: its IPv6 addresses go; an IPv6 route then fails wg-quick up', (t) => {
+  const up = (iface: string[], allowed: string) => {
+    const state = node();
+    wgQuickUp(state, file(iface, allowed), { files: {} });
+    return state;
+  };
+  const v6Address = up(['Address = 10.70.0.2/24, fd70::2/64', 'MTU = 1200'], '10.70.0.0/24');
+  t.deepEqual(
+    v6Address.devices.find((device) => device.name === 'wg0')!.addresses.map((cidr) => cidr.address),
+    ['10.70.0.2'],
+  );
+  t.false(
+    v6Address.routes.some((route) => route.dev === 'wg0' && route.family === 6),
+    'no IPv6 route on wg0',
+  );
+  t.true(
+    v6Address.routes.some((route) => route.dev === 'wg0' && route.table === 'local' && route.family === 4),
+    "IPv4's own routes stay",
+  );
+  t.deepEqual(
+    v6Address.routes.filter((route) => route.dev !== 'wg0').map(describeRoute),
+    node().routes.map(describeRoute),
+    "other devices' routes stay",
+  );
+  t.deepEqual(v6Address.unknown, []);
+  t.is(v6Address.wireguard.length, 1);
+
+  const v6Route = up(['Address = 10.70.0.2/24, fd70::2/64', 'MTU = 1279'], '10.70.0.0/24, fd70::/64');
+  t.false(
+    v6Route.devices.some((device) => device.name === 'wg0'),
+    'wg-quick deleted wg0',
+  );
+  t.deepEqual(v6Route.wireguard, []);
+  t.false(v6Route.routes.some((route) => route.dev === 'wg0'));
+  t.deepEqual(v6Route.unknown, [
+    "wg-quick up wg0 fails: its MTU 1279 is below IPv6's minimum of 1280, so Linux turns IPv6 off on wg0 and the route for AllowedIPs fd70::/64 cannot be added (RTNETLINK answers: No such device); wg-quick deletes wg0",
+  ]);
+
+  const beside = node();
+  wgQuickUp(
+    beside,
+    readWgQuickFile('wg1', parseWgConfig(`[Interface]\nPrivateKey = ${keyA}\nAddress = 10.9.0.1/24\n`, 'b.conf')),
+    {
+      files: {},
+    },
+  );
+  wgQuickUp(beside, file(['Address = 10.70.0.2/24, fd70::2/64', 'MTU = 1200'], '10.70.0.0/24, fd70::/64'), {
+    files: {},
+  });
+  t.deepEqual(
+    beside.wireguard.map((face) => face.iface),
+    ['wg1'],
+    'another interface stays up',
+  );
+
+  const kept = up(['Address = 10.70.0.2/24, fd70::2/64', 'MTU = 1280'], '10.70.0.0/24, fd70::/64');
+  t.true(
+    kept.routes.some((route) => route.dev === 'wg0' && route.family === 6),
+    'at 1280 IPv6 stays',
+  );
+  t.deepEqual(kept.unknown, []);
+  const off = up(['Address = 10.70.0.2/24', 'MTU = 1200', 'Table = off'], '10.70.0.0/24, fd70::/64');
+  t.deepEqual(off.unknown, [], 'Table = off adds no route to fail');
+  t.is(off.wireguard.length, 1);
+});

@@ -51,6 +51,9 @@ export function readWgQuickFile(iface: string, config: WgConfig): WgQuickFile {
   return { iface, settings, keepalive, dns, ...(mtu === undefined ? {} : { mtu }), ...(refused ? { refused } : {}) };
 }
 
+/** IPv6's minimum MTU (RFC 8200): Linux turns IPv6 off on an interface whose MTU is set below it. */
+export const ipv6MinimumMtu = 1280;
+
 const publicKeys = new Map<string, string>();
 
 /** publicKeyOf, once per key: the model rebuilds every node for every check. */
@@ -97,6 +100,21 @@ export function wgQuickUp(node: NodeState, file: WgQuickFile, context: HookRunCo
   device.mtu = file.mtu ?? automaticMtu(node, peers);
   const table = settings.interface.table.value;
   const allowed = peers.flatMap((peer) => peer.allowedIps).sort((a, b) => b.prefix - a.prefix);
+  if (device.mtu < ipv6MinimumMtu) {
+    // Linux turns IPv6 off on an interface whose MTU is set below 1280: its IPv6 addresses (and their routes) go.
+    const made = node.devices.find((candidate) => candidate.name === iface)!;
+    made.addresses = made.addresses.filter((cidr) => familyOf(cidr.address) === 4);
+    node.routes = node.routes.filter((route) => route.dev !== iface || route.family === 4);
+    const routed = table.kind === 'off' ? undefined : allowed.find((cidr) => familyOf(cidr.address) === 6);
+    if (routed) {
+      node.unknown.push(
+        `wg-quick up ${iface} fails: its MTU ${device.mtu} is below IPv6's minimum of ${ipv6MinimumMtu}, so Linux turns IPv6 off on ${iface} and the route for AllowedIPs ${routed.address}/${routed.prefix} cannot be added (RTNETLINK answers: No such device); wg-quick deletes ${iface}`,
+      );
+      removeDevice(node, iface);
+      node.wireguard = node.wireguard.filter((candidate) => candidate !== face);
+      return;
+    }
+  }
   for (const cidr of allowed) {
     const family = familyOf(cidr.address);
     const route = (tableText: string, origin: string) =>

@@ -102,6 +102,21 @@ const cases: Record<string, [string, string][]> = {
       ),
     ],
   ],
+  'mtu-below-ipv6': [
+    [
+      'a.conf',
+      conf(
+        ['Address = 10.70.0.2/24, fd70::2/64', 'MTU = 1200'],
+        [`PublicKey = ${pubB}`, 'AllowedIPs = 10.70.0.0/24, fd70::/64'],
+      ),
+    ],
+  ],
+  'mtu-below-ipv6 (Address only)': [
+    [
+      'a.conf',
+      conf(['Address = 10.70.0.2/24, fd70::2/64', 'MTU = 1200'], [`PublicKey = ${pubB}`, 'AllowedIPs = 10.70.0.0/24']),
+    ],
+  ],
   'saveconfig-rewrites': [
     [
       'a.conf',

@@ -738,6 +738,39 @@ test('allowedips-duplicate: one prefix in two [Peer]s is an error on the later o
   t.deepEqual(one(file('10.0.0.2/32, 10.0.0.2/32', '10.0.0.3/32')), []);
 });
 
+// ---- MTU ----
+
+test('mtu-below-ipv6: MTU under 1280 with an IPv6 route is an error (wg-quick up fails); with an IPv6 Address alone a warning', (t) => {
+  const file = (iface: string[], allowed: string) => conf(iface, [`PublicKey = ${pubB}`, `AllowedIPs = ${allowed}`]);
+  const routed = one(file(['Address = 10.70.0.2/24, fd70::2/64', 'MTU = 1200'], '10.70.0.0/24, fd70::/64'));
+  t.deepEqual(rules(routed), ['mtu-below-ipv6']);
+  t.deepEqual([routed[0]!.line, routed[0]!.severity], [4, 'error']);
+  t.regex(routed[0]!.message, /AllowedIPs fd70::\/64 \(line 8\)/);
+  const addressOnly = one(file(['Address = 10.70.0.2/24, fd70::2/64', 'MTU = 1279'], '10.70.0.0/24'));
+  t.deepEqual(
+    addressOnly.map((finding) => [finding.rule, finding.severity]),
+    [['mtu-below-ipv6', 'warning']],
+  );
+  t.regex(addressOnly[0]!.message, /Address fd70::2\/64 \(line 3\)/);
+  t.deepEqual(
+    rules(one(file(['Address = 10.70.0.2/24', 'MTU = 1200'], '10.70.0.0/24, ::/0'))),
+    ['mtu-below-ipv6'],
+    'a route alone',
+  );
+  t.deepEqual(one(file(['Address = 10.70.0.2/24, fd70::2/64', 'MTU = 1280'], '10.70.0.0/24, fd70::/64')), [], '1280');
+  t.deepEqual(one(file(['Address = 10.70.0.2/24', 'MTU = 1200'], '10.70.0.0/24')), [], 'no IPv6');
+  t.deepEqual(
+    one(file(['Address = 10.70.0.2/24', 'MTU = 1200', 'Table = off'], '10.70.0.0/24, fd70::/64')),
+    [],
+    'Table = off: no route to fail',
+  );
+  t.deepEqual(
+    rules(one(file(['Address = 10.70.0.2/24, fd70::2/64', 'MTU = 1200', 'Table = off'], '10.70.0.0/24, fd70::/64'))),
+    ['mtu-below-ipv6'],
+  );
+  t.deepEqual(one(file(['Address = 10.70.0.2/24, fd70::2/64', 'MTU = x'], '10.70.0.0/24, fd70::/64')), [], 'no number');
+});
+
 // ---- SaveConfig ----
 
 test('saveconfig-rewrites: SaveConfig = true with comments, hooks or a named Endpoint; not alone, not when false', (t) => {

@@ -2,6 +2,7 @@ import ipaddr from 'ipaddr.js';
 import { anyContains, cidrContains, formatCidr, isIpAddress, parseCidr, sameAddress, type Cidr } from '../../net/ip.ts';
 import { sameIpRule, sameIptablesRule, type IpRuleCommand, type IptablesCommand } from '../hook-commands.ts';
 import { entersInterface, nodeWithFile, tableHolds } from '../../routing/single-node.ts';
+import { ipv6MinimumMtu } from '../../routing/wg-quick.ts';
 import type { PeerSettings } from '../wg-settings.ts';
 import { lines, type Finding } from './finding.ts';
 import {
@@ -55,6 +56,7 @@ export function lintSingle(target: LintTarget, peers: PeerFacts[] = []): Finding
     ...endpointHostnames(target),
     ...saveConfig(target),
     ...hookCutByComment(target),
+    ...mtuBelowIpv6(target),
   ];
 }
 
@@ -107,6 +109,46 @@ function hookCutByComment(target: LintTarget): Finding[] {
       ),
     ];
   });
+}
+
+/**
+ * `MTU =` below 1280 with IPv6 in the file: wg-quick adds the addresses, then sets the MTU, and Linux turns IPv6 off
+ * on the interface (its addresses go). A route wg-quick then adds for an IPv6 AllowedIPs fails (RTNETLINK: No
+ * such device) and wg-quick up deletes the interface: an error. With IPv6 in Address alone, the tunnel comes up
+ * without it: a warning.
+ */
+function mtuBelowIpv6(target: LintTarget): Finding[] {
+  const entry = target.config.lines.findLast((line) => line.type === 'entry' && line.key === 'MTU');
+  if (entry?.type !== 'entry') return [];
+  const mtu = Number(entry.value);
+  if (!Number.isInteger(mtu) || mtu >= ipv6MinimumMtu) return [];
+  const v6 = (cidr: Cidr) => cidr.address.includes(':');
+  const addresses = target.settings.interface.addresses.filter((located) => v6(located.value));
+  const routed =
+    target.settings.interface.table.value.kind === 'off'
+      ? []
+      : allowedIps(target).filter((located) => v6(located.value));
+  if (addresses.length === 0 && routed.length === 0) return [];
+  const where = `MTU = ${mtu} (line ${entry.line}) is below IPv6's minimum of ${ipv6MinimumMtu}, so Linux turns IPv6 off on ${target.interfaceName} once wg-quick sets it`;
+  const [first] = routed;
+  return [
+    first
+      ? finding(
+          target,
+          entry.line,
+          'mtu-below-ipv6',
+          `${where}: wg-quick up then fails adding the route for AllowedIPs ${formatCidr(first.value)} (line ${first.line}) ("RTNETLINK answers: No such device") and deletes the interface`,
+          `set MTU to ${ipv6MinimumMtu} or more (or leave it out: wg-quick takes the route's MTU less 80), or take the IPv6 prefixes out of Address and AllowedIPs`,
+        )
+      : finding(
+          target,
+          entry.line,
+          'mtu-below-ipv6',
+          `${where}: its IPv6 Address ${formatCidr(addresses[0]!.value)} (line ${addresses[0]!.line}) is gone, and the tunnel carries no IPv6`,
+          `set MTU to ${ipv6MinimumMtu} or more (or leave it out: wg-quick takes the route's MTU less 80), or take the IPv6 address out of Address`,
+          'warning',
+        ),
+  ];
 }
 
 function finding(
