@@ -131,6 +131,14 @@ function readInterface(section: WgSection, file?: string, problems?: SettingsPro
         settings.fwMark = { value: Number(entry.value), line: entry.line };
         break;
       }
+      case 'MTU':
+        // wg-quick hands it to `ip link set mtu`, which takes a whole number of bytes; IPv4 needs 68 at least.
+        if (
+          entry.value !== '' &&
+          (!/^\d{1,5}$/.test(entry.value) || Number(entry.value) < 68 || Number(entry.value) > 65535)
+        )
+          bad('MTU is a whole number of bytes from 68 to 65535, e.g. 1420 (or leave it out: wg-quick picks one)');
+        break;
       case 'SaveConfig':
         settings.saveConfig = { value: entry.value.toLowerCase() === 'true', line: entry.line };
         break;

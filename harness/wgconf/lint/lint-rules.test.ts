@@ -768,7 +768,11 @@ test('mtu-below-ipv6: MTU under 1280 with an IPv6 route is an error (wg-quick up
     rules(one(file(['Address = 10.70.0.2/24, fd70::2/64', 'MTU = 1200', 'Table = off'], '10.70.0.0/24, fd70::/64'))),
     ['mtu-below-ipv6'],
   );
-  t.deepEqual(one(file(['Address = 10.70.0.2/24, fd70::2/64', 'MTU = x'], '10.70.0.0/24, fd70::/64')), [], 'no number');
+  t.deepEqual(
+    rules(one(file(['Address = 10.70.0.2/24, fd70::2/64', 'MTU = x'], '10.70.0.0/24, fd70::/64'))),
+    ['invalid-value'],
+    'no number: invalid-value alone',
+  );
 });
 
 // ---- SaveConfig ----
@@ -844,6 +848,14 @@ test('invalid-value: a bad port, address, Endpoint or AllowedIPs item is a findi
   );
   t.regex(findings[4]!.message, /:\/\/0 is not valid/);
   t.true(findings.every((f) => f.severity === 'error'));
+});
+
+test('invalid-value: MTU is a whole number of bytes from 68 to 65535 (wg-quick hands it to ip link); empty is unset', (t) => {
+  const mtu = (value: string) => rules(one(conf(['Address = 10.0.0.1/24', `MTU = ${value}`])));
+  for (const bad of ['fd00::1', '1420.5', '67', '65536', '-1', '1420 bytes'])
+    t.deepEqual(mtu(bad), ['invalid-value'], bad);
+  for (const good of ['68', '1280', '1420', '65535', '']) t.deepEqual(mtu(good), [], good || 'empty');
+  t.regex(one(conf(['Address = 10.0.0.1/24', 'MTU = fd00::1']))[0]!.hint, /whole number of bytes from 68 to 65535/);
 });
 
 // ---- any number of files: pairs by keys ----
