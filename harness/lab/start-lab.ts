@@ -23,7 +23,8 @@ import { accessLogPath, bodyFileLines, nginxSite } from './nginx-site.ts';
 import { listenerLines, pingLoggerLines, resolvConfLines, resolverLines } from './services.ts';
 import { silentProgress, type Progress } from './progress.ts';
 import { throwIfInterrupted } from './shutdown.ts';
-import { makeNetSysctlsWritable } from './writable-net-sysctls.ts';
+import { enterNodes, enterNodesScript } from './writable-net-sysctls.ts';
+import { vethLinks, vethScript, type VethLink } from './veth-links.ts';
 import { chooseWireguard } from './wireguard-flavour.ts';
 
 export interface StartLabOptions {
@@ -66,19 +67,28 @@ export async function startLab(planned: LabPlan | Scenario, options: StartLabOpt
     progress(
       `${plan.id}: starting ${plan.endpoints.length} endpoints${plan.lanHosts.length > 0 ? `, ${plan.lanHosts.length} LAN hosts` : ''} and the internet router from ${image.tag}`,
     );
+    // Links of two nodes each are veth pairs made inside the nodes' own namespaces; a LAN of several hosts needs
+    // the engine's bridge networks.
+    const veth = vethLinks(plan);
     const nodes = await phase('containers', () =>
-      startContainers(engine, teardown, plan, image.tag, options.detached ?? false),
+      startContainers(engine, teardown, plan, image.tag, options.detached ?? false, veth !== undefined),
     );
-    // What does not depend on each other overlaps: addresses (then files), the servers, writable net sysctls.
-    // WireGuard waits for all of them (its hooks may run sysctl -w, read files, reach the peer).
-    const sysctls = phase('sysctls', () =>
+    // What does not depend on each other overlaps: addresses (then files, after the links), the servers, writable
+    // net sysctls. WireGuard waits for all of them (its hooks may run sysctl -w, read files, reach the peer).
+    const sysctls = phase(veth ? 'links and sysctls' : 'sysctls', () =>
       teardown.track(() =>
-        makeNetSysctlsWritable(
+        enterNodes(
           engine,
           image.tag,
-          plan.endpoints.map((endpoint) => nodes.get(endpoint.name)!.id),
-          `${plan.id}-sysctl`,
+          plan.nodes.map((node) => ({ node: node.name, id: nodes.get(node.name)!.id })),
+          (pids) =>
+            [
+              ...(veth ? [vethScript(veth, pids)] : []),
+              enterNodesScript(plan.endpoints.map((endpoint) => pids.get(endpoint.name)!)),
+            ].join('\n'),
+          `${plan.id}-enter`,
           labLabels(plan.id, plan.scenario.name, options.detached ?? false),
+          veth ? 'making the links and /proc/sys/net writable' : 'making /proc/sys/net writable',
         ),
       ),
     );
@@ -95,7 +105,10 @@ export async function startLab(planned: LabPlan | Scenario, options: StartLabOpt
           ),
         );
       })(),
-      phase('addresses', () => configureAddresses(engine, lab)).then(async () => {
+      phase('addresses', async () => {
+        if (veth) await sysctls;
+        await configureAddresses(lab, veth ? vethMacs(veth) : engineMacs(engine, lab));
+      }).then(async () => {
         if (plan.endpoints.some((endpoint) => Object.keys(endpoint.files).length > 0))
           await phase('files', () => installFiles(lab));
       }),
@@ -130,10 +143,11 @@ async function startContainers(
   plan: LabPlan,
   image: string,
   detached: boolean,
+  veth: boolean,
 ): Promise<Map<string, LabNode>> {
   const labels = labLabels(plan.id, plan.scenario.name, detached);
   await Promise.all(
-    plan.links.map((link) =>
+    (veth ? [] : plan.links).map((link) =>
       teardown.track(() =>
         engine.dockerode.createNetwork({
           Name: link.network,
@@ -159,7 +173,7 @@ async function startContainers(
         startNode(engine, {
           name: `${plan.id}-${node.name}`,
           image,
-          network: node.networks[0]!,
+          network: veth ? 'none' : node.networks[0]!,
           labels: { ...labels, [nodeLabel]: node.name },
           hosts: plan.hosts,
           sysctls: node.sysctls,
@@ -169,7 +183,7 @@ async function startContainers(
   );
   const nodes = new Map(plan.nodes.map((node, index) => [node.name, started[index]!] as const));
   await Promise.all(
-    plan.nodes.flatMap((node) =>
+    (veth ? [] : plan.nodes).flatMap((node) =>
       node.networks
         .slice(1)
         .map((network) =>
@@ -214,21 +228,35 @@ async function kernelHasWireguard(lab: Lab): Promise<boolean> {
   return probe.exitCode === 0;
 }
 
+/** A node's MAC address on a network of the lab: which of its interfaces that network is. */
+type MacLookup = (node: string, network: string) => Promise<string | undefined>;
+
+/** MACs as the engine gave them, on its bridge networks. */
+function engineMacs(engine: Engine, lab: Lab): MacLookup {
+  return async (node, network) =>
+    (await engine.dockerode.getContainer(lab.nodes.get(node)!.id).inspect()).NetworkSettings.Networks[network]
+      ?.MacAddress;
+}
+
+/** MACs the veth pairs were made with. */
+function vethMacs(links: VethLink[]): MacLookup {
+  return (node, network) =>
+    Promise.resolve(links.find((link) => link.network === network)?.ends.find((end) => end.node === node)?.mac);
+}
+
 /**
  * Replaces Docker's addresses with the lab's: each endpoint holds its public IPs alone on its link and
  * routes everything through the router; the router holds 169.254.0.1 (and fe80::1) on every link and a host
  * route to each endpoint. An endpoint with a LAN holds its LAN address on eth1; each LAN host holds its
  * address on its eth0 and routes through the endpoint.
  */
-async function configureAddresses(engine: Engine, lab: Lab): Promise<void> {
-  const { plan, nodes } = lab;
-  const router = nodes.get(routerNode)!;
+async function configureAddresses(lab: Lab, macOn: MacLookup): Promise<void> {
+  const { plan } = lab;
   const conditionsOf = (endpoint: string) =>
     plan.links.find((link) => link.kind === 'internet' && link.endpoint === endpoint)?.conditions ?? {};
   if (plan.links.some((link) => needsNetem(link.conditions))) await assertNetem(lab);
-  const inspect = await engine.dockerode.getContainer(router.id).inspect();
-  const macs = plan.endpoints.map(
-    (endpoint) => [endpoint, inspect.NetworkSettings.Networks[`${plan.id}-${endpoint.name}`]?.MacAddress] as const,
+  const macs = await Promise.all(
+    plan.endpoints.map(async (endpoint) => [endpoint, await macOn(routerNode, `${plan.id}-${endpoint.name}`)] as const),
   );
   const devOf =
     'dev_of() { for d in /sys/class/net/*; do [ "$(cat "$d/address")" = "$1" ] && { basename "$d"; return; }; done; echo "no interface with MAC $1" >&2; exit 1; }';
@@ -254,9 +282,6 @@ async function configureAddresses(engine: Engine, lab: Lab): Promise<void> {
   const rules = internetRules(plan.internet);
   if (rules) routerScript.push(`nft -f - <<'WGLAB_NFT'\n${rules}WGLAB_NFT`);
   const exec = (node: string, script: string) => lab.sh(node, script);
-  /** A node's MAC address on a network of the lab: which of its interfaces that network is. */
-  const macOn = async (node: string, network: string) =>
-    (await engine.dockerode.getContainer(nodes.get(node)!.id).inspect()).NetworkSettings.Networks[network]?.MacAddress;
   /** Shell lines that name the interface with that MAC eth1 (the second network a node joined). */
   const asEth1 = (mac: string | undefined) => [
     `d=$(dev_of ${mac})`,

@@ -55,60 +55,58 @@ const cgroupOf = (pid: number) => {
 };
 
 /**
- * Runs writableNetSysctlsScript in each node's mount namespace. As root beside the engine, with nsenter, from
- * here: nothing changes outside the nodes' own mount namespaces. Otherwise (a remote engine, a user in the
- * docker group) from one short-lived helper container that sees the engine's processes (PID namespace of the
- * host) and holds the capabilities to enter them and mount (the nodes never hold them). One helper per lab, not
- * per node: a container start costs the engine more than the mounts. The helper carries the lab's labels, so
- * teardown and prune find it if this process dies meanwhile.
+ * Runs a script that enters the nodes (by their main processes' PIDs): as root beside the engine, with nsenter,
+ * from here; otherwise (a remote engine, a user in the docker group) from one short-lived helper container that
+ * sees the engine's processes (PID namespace of the host) and holds the capabilities to enter them, mount and make
+ * links (the nodes never hold them). One helper per lab, not per node: a container start costs the engine more
+ * than the work. The helper carries the lab's labels, so teardown and prune find it if this process dies
+ * meanwhile. Nothing changes outside the nodes' own namespaces.
  */
-export async function makeNetSysctlsWritable(
+export async function enterNodes(
   engine: Engine,
   image: string,
-  containerIds: string[],
+  containers: { node: string; id: string }[],
+  script: (pids: ReadonlyMap<string, number>) => string,
   name: string,
   labels: Record<string, string>,
+  what: string,
 ): Promise<{ onThisKernel: boolean }> {
-  const pids = await Promise.all(
-    containerIds.map(async (id) => (await engine.dockerode.getContainer(id).inspect()).State.Pid),
+  const ids = containers.map((container) => container.id);
+  const pidList = await Promise.all(
+    ids.map(async (id) => (await engine.dockerode.getContainer(id).inspect()).State.Pid),
   );
-  const script = enterNodesScript(pids);
-  const here = { onThisKernel: onThisKernel(containerIds, pids, cgroupOf) };
-  if (enterableHere(containerIds, pids, process.getuid?.(), cgroupOf)) {
+  const pids = new Map(containers.map((container, at) => [container.node, pidList[at]!] as const));
+  const text = script(pids);
+  const here = { onThisKernel: onThisKernel(ids, pidList, cgroupOf) };
+  const failed = (code: number | string, said: string) =>
+    new Error(`${what} in ${name.replace(/-(sysctl|enter)$/, '')} failed (exit ${code}): ${said.trim()}`);
+  if (enterableHere(ids, pidList, process.getuid?.(), cgroupOf)) {
     const entered = await new Promise<{ code: number | string; stderr: string }>((resolve) =>
-      execFile('sh', ['-c', script], (error, _stdout, stderr) =>
+      execFile('sh', ['-c', text], (error, _stdout, stderr) =>
         resolve({ code: error ? ((error as NodeJS.ErrnoException).code ?? 1) : 0, stderr }),
       ),
     );
     if (entered.code === 0) return here;
     // No nsenter here (exit 127: not found): the helper container has one.
-    if (entered.code !== 127 || !/nsenter/.test(entered.stderr))
-      throw new Error(
-        `making /proc/sys/net writable in ${name.replace(/-sysctl$/, '')} failed (exit ${entered.code}): ${entered.stderr.trim()}`,
-      );
+    if (entered.code !== 127 || !/nsenter/.test(entered.stderr)) throw failed(entered.code, entered.stderr);
   }
   const helper = await engine.dockerode.createContainer({
     name,
     Image: image,
-    Cmd: ['sh', '-c', script],
+    Cmd: ['sh', '-c', text],
     Labels: labels,
     HostConfig: {
       PidMode: 'host',
       NetworkMode: 'none',
-      CapAdd: ['SYS_ADMIN', 'SYS_CHROOT', 'SYS_PTRACE'],
+      CapAdd: ['SYS_ADMIN', 'SYS_CHROOT', 'SYS_PTRACE', 'NET_ADMIN'],
     },
   });
   try {
     await helper.start();
     const { StatusCode } = (await helper.wait()) as { StatusCode: number };
     if (StatusCode !== 0) {
-      const logs = (await helper.logs({ stdout: true, stderr: true }))
-        .toString('utf8')
-        .replace(/[\x00-\x08]/g, '')
-        .trim();
-      throw new Error(
-        `making /proc/sys/net writable in ${name.replace(/-sysctl$/, '')} failed (exit ${StatusCode}): ${logs}`,
-      );
+      const logs = (await helper.logs({ stdout: true, stderr: true })).toString('utf8').replace(/[\x00-\x08]/g, '');
+      throw failed(StatusCode, logs);
     }
   } finally {
     await helper.remove({ force: true }).catch(() => undefined);

@@ -13,6 +13,7 @@ import {
 } from './host-network.ts';
 import { routerLinkIp } from '../../harness/lab/lab-plan.ts';
 import { startLab } from '../../harness/lab/start-lab.ts';
+import { vethLinks } from '../../harness/lab/veth-links.ts';
 import { loadScenario } from '../../harness/wgconf/load-scenario.ts';
 import { article } from './helpers.ts';
 
@@ -81,6 +82,23 @@ test.serial("no lab packet reaches the host's interfaces, and the host keeps its
       hostNetworkChanges(before, during, isDockerLink),
       [],
       'while labs run: only Docker bridges and veths come and go, with IPv6 link-local only',
+    );
+    // The lab's links are veth pairs made inside its nodes: each end is in a node (its MAC read there), none on the host.
+    const ends = (vethLinks(lab.plan) ?? []).flatMap((link) => link.ends);
+    t.true(ends.length > 0, 'this lab wires its nodes with veth pairs');
+    for (const end of ends)
+      t.is(
+        (await lab.exec(end.node, ['cat', `/sys/class/net/${end.iface}/address`])).stdout.trim(),
+        end.mac,
+        `${end.node} ${end.iface} is the link's end`,
+      );
+    const hostMacs = (JSON.parse((await execa('ip', ['-j', 'link'])).stdout) as { address?: string }[]).map(
+      (link) => link.address,
+    );
+    t.deepEqual(
+      ends.filter((end) => hostMacs.includes(end.mac)).map((end) => `${end.node} ${end.iface}`),
+      [],
+      "no end of the lab's links is in the host's namespace",
     );
     const hostAddresses = during.addresses.map((address) => address.local);
     t.deepEqual(

@@ -2,20 +2,25 @@ import test, { type ExecutionContext } from 'ava';
 import { execa } from 'execa';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
+import { startLab as startApiLab } from '../../harness/api/wglab-lab.ts';
 import { NodeCommandError } from '../../harness/lab/node-command-error.ts';
 import { startLab } from '../../harness/lab/start-lab.ts';
+import { parseScenario } from '../../harness/wgconf/load-scenario.ts';
 import { articleAs, ofLab, ofScenario, wglab } from './helpers.ts';
 
 const none = { containers: 0, networks: 0 };
 
-test.serial('every container and network carries wglab.lab, and down leaves nothing with it', async (t) => {
-  const lab = await startLab(articleAs('lifecycle-down'));
-  t.deepEqual(await ofLab(lab.id), { containers: 4, networks: 3 });
-  await lab.down();
-  t.deepEqual(await ofLab(lab.id), none);
-  await lab.down();
-});
+test.serial(
+  'every container carries wglab.lab, links of two nodes are veth pairs (no engine network), and down leaves nothing',
+  async (t) => {
+    const lab = await startLab(articleAs('lifecycle-down'));
+    t.deepEqual(await ofLab(lab.id), { containers: 4, networks: 0 });
+    await lab.down();
+    t.deepEqual(await ofLab(lab.id), none);
+    await lab.down();
+  },
+);
 
 test.serial('await using tears the lab down when the block ends, also on an exception', async (t) => {
   let id = '';
@@ -66,7 +71,7 @@ for (const [signal, code] of [
 ] as const) {
   test.serial(`a run killed with ${signal} tears its lab down`, async (t) => {
     const { child, id } = await holdLab(t, `lifecycle-${signal.toLowerCase()}`);
-    t.deepEqual(await ofLab(id), { containers: 3, networks: 2 });
+    t.deepEqual(await ofLab(id), { containers: 3, networks: 0 });
     child.kill(signal);
     const result = await child;
     t.is(result.exitCode, code);
@@ -79,7 +84,7 @@ test.serial('a run killed with SIGKILL leaves its lab, and wglab prune removes i
   const { child, id } = await holdLab(t, 'lifecycle-sigkill');
   child.kill('SIGKILL');
   await child;
-  t.deepEqual(await ofLab(id), { containers: 3, networks: 2 }, 'SIGKILL cannot be caught');
+  t.deepEqual(await ofLab(id), { containers: 3, networks: 0 }, 'SIGKILL cannot be caught');
   const status = await wglab(['status', '--lab', id]);
   t.regex(status.stdout, /gone: wglab prune removes it/);
   const prune = await wglab(['prune']);
@@ -197,3 +202,29 @@ test('a command that fails while the lab comes up names the node, the command an
   t.regex(error!.message, /no such table/);
   t.deepEqual(await ofScenario('lifecycle-fail'), none);
 });
+
+test.serial(
+  "a LAN of two hosts takes the engine's bridge networks, labelled and removed at down; both hosts reach the far LAN through the tunnel",
+  async (t) => {
+    const path = resolve('scenarios/own-network/lifecycle-lan-bridge.yaml');
+    const text = readFileSync('scenarios/own-network/three-site-mesh.yaml', 'utf8')
+      .replace(/^name: .*$/m, 'name: lifecycle-lan-bridge')
+      .replace('hosts: { pc-a: 192.168.1.10 }', 'hosts: { pc-a: 192.168.1.10, pc-a2: 192.168.1.11 }');
+    t.true(text.includes('pc-a2'), 'the scenario has its second host');
+    const lab = await startApiLab(parseScenario(text, path));
+    try {
+      // Four internet links and three LANs, all as the engine's networks once one link holds three nodes.
+      t.deepEqual(await ofLab(lab.id), { containers: 9, networks: 7 });
+      for (const [from, source] of [
+        ['pc-a', '192.168.1.10'],
+        ['pc-a2', '192.168.1.11'],
+      ] as const) {
+        const outcome = await lab.check({ from, url: 'https://pc-c/', expect: { path: 'tunnel', sourceIp: source } });
+        t.true(outcome.pass, `${from}: ${outcome.reasons?.join('; ')}`);
+      }
+    } finally {
+      await lab.stop();
+    }
+    t.deepEqual(await ofLab(lab.id), none);
+  },
+);
