@@ -86,7 +86,7 @@ export async function startLab(planned: LabPlan | Scenario, options: StartLabOpt
               ...(veth ? [vethScript(veth, pids)] : []),
               enterNodesScript(plan.endpoints.map((endpoint) => pids.get(endpoint.name)!)),
             ].join('\n'),
-          `${plan.id}-enter`,
+          plan.id,
           labLabels(plan.id, plan.scenario.name, options.detached ?? false),
           veth ? 'making the links and /proc/sys/net writable' : 'making /proc/sys/net writable',
         ),

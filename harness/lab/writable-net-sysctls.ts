@@ -58,16 +58,16 @@ const cgroupOf = (pid: number) => {
  * Runs a script that enters the nodes (by their main processes' PIDs): as root beside the engine, with nsenter,
  * from here; otherwise (a remote engine, a user in the docker group) from one short-lived helper container that
  * sees the engine's processes (PID namespace of the host) and holds the capabilities to enter them, mount and make
- * links (the nodes never hold them). One helper per lab, not per node: a container start costs the engine more
- * than the work. The helper carries the lab's labels, so teardown and prune find it if this process dies
- * meanwhile. Nothing changes outside the nodes' own namespaces.
+ * links (the nodes never hold them). One helper per lab (`<lab>-enter`), not per node: a container start costs the
+ * engine more than the work. The helper carries the lab's labels, so teardown and prune find it if this process
+ * dies meanwhile. Nothing changes outside the nodes' own namespaces.
  */
 export async function enterNodes(
   engine: Engine,
   image: string,
   containers: { node: string; id: string }[],
   script: (pids: ReadonlyMap<string, number>) => string,
-  name: string,
+  lab: string,
   labels: Record<string, string>,
   what: string,
 ): Promise<{ onThisKernel: boolean }> {
@@ -79,7 +79,7 @@ export async function enterNodes(
   const text = script(pids);
   const here = { onThisKernel: onThisKernel(ids, pidList, cgroupOf) };
   const failed = (code: number | string, said: string) =>
-    new Error(`${what} in ${name.replace(/-(sysctl|enter)$/, '')} failed (exit ${code}): ${said.trim()}`);
+    new Error(`${what} in ${lab} failed (exit ${code}): ${said.trim()}`);
   if (enterableHere(ids, pidList, process.getuid?.(), cgroupOf)) {
     const entered = await new Promise<{ code: number | string; stderr: string }>((resolve) =>
       execFile('sh', ['-c', text], (error, _stdout, stderr) =>
@@ -91,7 +91,7 @@ export async function enterNodes(
     if (entered.code !== 127 || !/nsenter/.test(entered.stderr)) throw failed(entered.code, entered.stderr);
   }
   const helper = await engine.dockerode.createContainer({
-    name,
+    name: `${lab}-enter`,
     Image: image,
     Cmd: ['sh', '-c', text],
     Labels: labels,

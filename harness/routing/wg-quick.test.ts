@@ -166,6 +166,15 @@ test('readWgQuickFile reads DNS = addresses, MTU = and PersistentKeepalive per p
   t.is(read.refused, undefined);
 });
 
+test('readWgQuickFile: of several MTU lines the last wins, as wg-quick reads them; an empty last one unsets it', (t) => {
+  const mtu = (lines: string) =>
+    readWgQuickFile('wg0', parseWgConfig(`[Interface]\nPrivateKey = ${keyA}\n${lines}\n`)).mtu;
+  t.is(mtu('MTU = 1200\nMTU = 1420'), 1420);
+  t.is(mtu('MTU = 1420\nMTU = 1200'), 1200);
+  t.is(mtu('MTU = 1420\nMTU ='), undefined);
+  t.is(mtu(''), undefined);
+});
+
 test('applyInvocation: ip rule del removes the first rule naming at least its words; routes need their device; the rest is said', (t) => {
   const state = node();
   const run = (command: string) => applyInvocation(state, { words: command.split(' '), origin: 'test' });

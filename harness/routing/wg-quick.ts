@@ -39,11 +39,7 @@ export function readWgQuickFile(iface: string, config: WgConfig): WgQuickFile {
     .flatMap((section) => section.entries.filter((entry) => entry.key === 'DNS'))
     .flatMap((entry) => splitList(entry.value))
     .filter(isIpAddress);
-  const mtu = sections
-    .filter((section) => section.name === 'Interface')
-    .flatMap((section) => section.entries.filter((entry) => entry.key === 'MTU'))
-    .map((entry) => Number(entry.value))
-    .find((value) => Number.isInteger(value) && value > 0);
+  const mtu = settings.interface.mtu?.value;
   const privateKey = settings.interface.privateKey?.value;
   const refused =
     problems[0]?.message ??

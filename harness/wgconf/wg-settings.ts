@@ -26,6 +26,8 @@ export interface InterfaceSettings {
   hooks: Hook[];
   /** FwMark as a decimal number; absent for none or `off`. */
   fwMark?: Located<number>;
+  /** `MTU =`: the last one, as wg-quick reads it; absent when unset, empty or not a valid MTU. */
+  mtu?: Located<number>;
   saveConfig?: Located<boolean>;
 }
 
@@ -133,11 +135,12 @@ function readInterface(section: WgSection, file?: string, problems?: SettingsPro
       }
       case 'MTU':
         // wg-quick hands it to `ip link set mtu`, which takes a whole number of bytes; IPv4 needs 68 at least.
-        if (
-          entry.value !== '' &&
-          (!/^\d{1,5}$/.test(entry.value) || Number(entry.value) < 68 || Number(entry.value) > 65535)
-        )
+        // The last line wins, as in wg-quick; an empty one unsets it.
+        delete settings.mtu;
+        if (entry.value === '') break;
+        if (!/^\d{1,5}$/.test(entry.value) || Number(entry.value) < 68 || Number(entry.value) > 65535)
           bad('MTU is a whole number of bytes from 68 to 65535, e.g. 1420 (or leave it out: wg-quick picks one)');
+        else settings.mtu = { value: Number(entry.value), line: entry.line };
         break;
       case 'SaveConfig':
         settings.saveConfig = { value: entry.value.toLowerCase() === 'true', line: entry.line };

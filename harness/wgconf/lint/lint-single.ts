@@ -118,10 +118,9 @@ function hookCutByComment(target: LintTarget): Finding[] {
  * without it: a warning.
  */
 function mtuBelowIpv6(target: LintTarget): Finding[] {
-  const entry = target.config.lines.findLast((line) => line.type === 'entry' && line.key === 'MTU');
-  if (entry?.type !== 'entry') return [];
-  const mtu = Number(entry.value);
-  if (!Number.isInteger(mtu) || mtu >= ipv6MinimumMtu) return [];
+  const entry = target.settings.interface.mtu;
+  if (entry === undefined || entry.value >= ipv6MinimumMtu) return [];
+  const mtu = entry.value;
   const v6 = (cidr: Cidr) => cidr.address.includes(':');
   const addresses = target.settings.interface.addresses.filter((located) => v6(located.value));
   const routed =
