@@ -1,3 +1,4 @@
+import { open, readFile, stat } from 'node:fs/promises';
 import { interfaceRecords, pcapSince } from '../evidence/pcap.ts';
 import type { Lab } from './lab.ts';
 
@@ -96,6 +97,71 @@ const unlessAlive = (name: string) =>
   `pid=$(cat ${name}.pid 2>/dev/null)
 alive() { [ -n "$pid" ] && state=$(cut -d' ' -f3 /proc/$pid/stat 2>/dev/null) && [ -n "$state" ] && [ "$state" != Z ]; }`;
 
+/** What a read of a capture finds (see CaptureSession.state). */
+interface CaptureState {
+  alive: boolean;
+  length: number;
+  /** The interface's index now ('' when the capture is of its own interface, or it is gone). */
+  index: string;
+  bytes: Buffer;
+}
+
+/**
+ * A capture's state read from this process through the node's root (`at` maps a path in the node to one here).
+ * A tcpdump woken by a packet (runnable, R) may not have written it yet: the read waits, up to 0.2 s, until it is
+ * asleep again (S: back in poll, every packet it was handed written, as -U writes each one).
+ */
+export async function captureStateHere(
+  at: (path: string) => string,
+  name: string,
+  iface: string | undefined,
+  base: number,
+): Promise<CaptureState> {
+  const pid = (await readFile(at(`${name}.pid`), 'utf8').catch(() => '')).trim();
+  const state = async () =>
+    /^\d+$/.test(pid) ? processState(await readFile(at(`/proc/${pid}/stat`), 'utf8').catch(() => '')) : '';
+  let now = await state();
+  for (let waited = 0; (now === 'R' || now === 'D') && waited < 200; waited += 2) {
+    await new Promise((resolve) => setTimeout(resolve, 2));
+    now = await state();
+  }
+  const length = await stat(at(`${name}.pcap`)).then(
+    (file) => file.size,
+    () => 0,
+  );
+  const index =
+    iface === undefined ? '' : (await readFile(at(`/sys/class/net/${iface}/ifindex`), 'utf8').catch(() => '')).trim();
+  return { alive: now !== '' && now !== 'Z', length, index, bytes: await readFrom(at(`${name}.pcap`), base) };
+}
+
+/** A file's bytes from `offset` to its end now (none when it is gone). */
+async function readFrom(path: string, offset: number): Promise<Buffer> {
+  const file = await open(path, 'r').catch(() => undefined);
+  if (!file) return Buffer.alloc(0);
+  try {
+    const chunks: Buffer[] = [];
+    let position = offset;
+    // What the file holds now, and a little more it may gain meanwhile; then on until its end.
+    let want = Math.max((await file.stat()).size - offset, 0) + 65536;
+    for (;;) {
+      const chunk = Buffer.allocUnsafe(want);
+      const { bytesRead } = await file.read(chunk, 0, want, position);
+      if (bytesRead === 0) break;
+      chunks.push(chunk.subarray(0, bytesRead));
+      position += bytesRead;
+      want = 1 << 20;
+    }
+    return Buffer.concat(chunks);
+  } finally {
+    await file.close();
+  }
+}
+
+/** The state letter of a /proc/PID/stat line (after the command's closing parenthesis); '' for none. */
+export function processState(stat: string): string {
+  return /\)\s+(\S)/.exec(stat.slice(stat.lastIndexOf(')')))?.[1] ?? '';
+}
+
 class CaptureSession {
   /** Per interface taken from this capture, where its next read begins: a record boundary (24: after the header). */
   private readonly bases = new Map<string, number>();
@@ -164,8 +230,30 @@ stat -c %s ${this.name}.pcap`,
   private async read(iface: string, mark: Mark): Promise<Uint8Array> {
     const own = iface === this.listen;
     const base = this.bases.get(iface) ?? 24;
-    // Whether tcpdump still runs and the file's length; on `any`, the interface's index now as well (one deleted
-    // and created again during the batch has two); then the records since the last read.
+    const { alive, length, index, bytes } = await this.state(iface, base);
+    if (!alive || length >= maxCaptureBytes) this.stale = true;
+    // Without a mark, nothing showed tcpdump running when the batch began: its packets may be missing.
+    if (!alive && mark.since !== undefined)
+      throw new Error(
+        `the capture of ${iface} on ${this.node} (tcpdump -i ${this.listen}) had ended by the time this check's packets were read; run again, and if it persists look at ${this.name}.log in the node`,
+      );
+    const { pcap, next } = pcapSince(this.header, bytes, base, mark.length, mark.since);
+    this.bases.set(iface, next);
+    if (own) return pcap;
+    const indices = [mark.ifindex, index].filter((value) => value !== '').map(Number);
+    return interfaceRecords(pcap, indices);
+  }
+
+  /**
+   * Whether tcpdump still runs and the file's length; on `any`, the interface's index now as well (one deleted
+   * and created again during the batch has two); then the records from `base` on. Read from here when the node's
+   * files are (a node on this kernel, as root), else with one command in the node.
+   */
+  private async state(iface: string, base: number): Promise<CaptureState> {
+    const own = iface === this.listen;
+    const here = (path: string) => this.lab.pathHere(this.node, path);
+    if (here('/') !== undefined)
+      return captureStateHere(here as (path: string) => string, this.name, own ? undefined : iface, base);
     const result = await this.lab.sh(
       this.node,
       `${unlessAlive(this.name)}
@@ -176,23 +264,12 @@ tail -c +${base + 1} ${this.name}.pcap | base64 -w0`,
     const [state = '', ...rest] = result.stdout.split('\n');
     const [alive, length] = state.trim().split(' ');
     const index = own ? '' : (rest.shift() ?? '').trim();
-    if (alive !== '1' || Number(length) >= maxCaptureBytes) this.stale = true;
-    // Without a mark, nothing showed tcpdump running when the batch began: its packets may be missing.
-    if (alive !== '1' && mark.since !== undefined)
-      throw new Error(
-        `the capture of ${iface} on ${this.node} (tcpdump -i ${this.listen}) had ended by the time this check's packets were read; run again, and if it persists look at ${this.name}.log in the node`,
-      );
-    const { pcap, next } = pcapSince(
-      this.header,
-      Buffer.from((rest[0] ?? '').trim(), 'base64'),
-      base,
-      mark.length,
-      mark.since,
-    );
-    this.bases.set(iface, next);
-    if (own) return pcap;
-    const indices = [mark.ifindex, index].filter((value) => value !== '').map(Number);
-    return interfaceRecords(pcap, indices);
+    return {
+      alive: alive === '1',
+      length: Number(length),
+      index,
+      bytes: Buffer.from((rest[0] ?? '').trim(), 'base64'),
+    };
   }
 
   /** Stops tcpdump (SIGTERM; a zombie counts as gone) and removes its files. */

@@ -1,3 +1,4 @@
+import { accessSync, constants } from 'node:fs';
 import type { Scenario } from '../scenario/scenario.ts';
 import type { Engine } from './engine.ts';
 import type { LabNode } from './lab-node-container.ts';
@@ -56,8 +57,10 @@ export class Lab implements AsyncDisposable {
   private readonly downHookFailures: string[] = [];
   /** The engine's slowness, measured once (see engineSlowness). */
   private slowness?: Promise<number>;
-  /** Whether the nodes run on this process's kernel, and so read its clock (see nodesShareClock). */
+  /** Whether the nodes run on this process's kernel, and so read its clock (see nodesOnThisKernel). */
   private clockShared = false;
+  /** Each node's root as seen from this process (see nodesOnThisKernel). */
+  private readonly roots = new Map<string, string>();
   /** The slowest TCP connection (curl's time_connect, seconds) a check of this lab has made. */
   private slowestConnectSeconds?: number;
 
@@ -85,9 +88,32 @@ export class Lab implements AsyncDisposable {
     });
   }
 
-  /** Marks the nodes as running on this process's kernel (found while the lab comes up). */
-  nodesShareClock(): void {
+  /**
+   * Marks the nodes as running on this process's kernel (found while the lab comes up), with their main
+   * processes' PIDs here: their clock is this process's, and as root their files are readable from here
+   * (/proc/PID/root) without a command in the node.
+   */
+  nodesOnThisKernel(pids: ReadonlyMap<string, number> = new Map()): void {
     this.clockShared = true;
+    if (process.getuid?.() !== 0) return;
+    for (const [node, pid] of pids) {
+      const root = `/proc/${pid}/root`;
+      try {
+        accessSync(`${root}/tmp`, constants.R_OK);
+        this.roots.set(node, root);
+      } catch {
+        // not readable from here (another PID namespace after all): its files are read through its shell
+      }
+    }
+  }
+
+  /**
+   * Where a node's file is seen from this process (`/proc/PID/root/...`), when the node runs on this kernel and
+   * this process is root; undefined otherwise (read it through the node's shell).
+   */
+  pathHere(node: string, path: string): string | undefined {
+    const root = this.roots.get(node);
+    return root === undefined ? undefined : `${root}${path}`;
   }
 
   /**

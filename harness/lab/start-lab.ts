@@ -19,7 +19,7 @@ import {
 } from './lab-plan.ts';
 import { labLabels, nodeLabel } from './lab-resources.ts';
 import { LabTeardown } from './lab-teardown.ts';
-import { accessLogPath, bodyFileLines, nginxSite } from './nginx-site.ts';
+import { accessLogPath, bodyFileLines, labCaPath, nginxSite } from './nginx-site.ts';
 import { listenerLines, pingLoggerLines, resolvConfLines, resolverLines } from './services.ts';
 import { silentProgress, type Progress } from './progress.ts';
 import { throwIfInterrupted } from './shutdown.ts';
@@ -116,7 +116,8 @@ export async function startLab(planned: LabPlan | Scenario, options: StartLabOpt
       phase('resolvers and listeners', () => startServices(lab)),
     ]);
     // Nodes on this machine's kernel read this process's clock: captures then need no mark per batch.
-    if ((await sysctls).onThisKernel) lab.nodesShareClock();
+    const entered = await sysctls;
+    if (entered.onThisKernel) lab.nodesOnThisKernel(entered.pids);
     const withSysctls = plan.nodes.filter((node) => Object.keys(node.scenarioSysctls).length > 0);
     if (withSysctls.length > 0)
       await phase('scenario sysctls', () =>
@@ -451,8 +452,8 @@ async function setupServers(lab: Lab): Promise<void> {
       );
     }),
     ...allNodes.map(async (name) => {
-      await lab.writeFiles(name, [{ content: caPem, target: '/etc/wglab/ca.pem', mode: 0o644 }]);
-      await lab.sh(name, 'cat /etc/wglab/ca.pem >> /etc/ssl/certs/ca-certificates.crt');
+      await lab.writeFiles(name, [{ content: caPem, target: labCaPath, mode: 0o644 }]);
+      await lab.sh(name, `cat ${labCaPath} >> /etc/ssl/certs/ca-certificates.crt`);
     }),
   ]);
 }

@@ -70,14 +70,14 @@ export async function enterNodes(
   lab: string,
   labels: Record<string, string>,
   what: string,
-): Promise<{ onThisKernel: boolean }> {
+): Promise<{ onThisKernel: boolean; pids: ReadonlyMap<string, number> }> {
   const ids = containers.map((container) => container.id);
   const pidList = await Promise.all(
     ids.map(async (id) => (await engine.dockerode.getContainer(id).inspect()).State.Pid),
   );
   const pids = new Map(containers.map((container, at) => [container.node, pidList[at]!] as const));
   const text = script(pids);
-  const here = { onThisKernel: onThisKernel(ids, pidList, cgroupOf) };
+  const here = { onThisKernel: onThisKernel(ids, pidList, cgroupOf), pids };
   const failed = (code: number | string, said: string) =>
     new Error(`${what} in ${lab} failed (exit ${code}): ${said.trim()}`);
   if (enterableHere(ids, pidList, process.getuid?.(), cgroupOf)) {
