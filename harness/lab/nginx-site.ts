@@ -8,6 +8,8 @@ export const requestTagHeader = 'X-Wglab-Request';
 export const bodyBytesHeader = 'X-Wglab-Bytes';
 /** Where a server keeps the bodies checks ask of it, one file per size, named by its size. */
 export const bodyDir = '/var/www/wglab-bytes';
+/** The lab CA's certificate on every node (also appended to the system's bundle, for users' own clients). */
+export const labCaPath = '/etc/wglab/ca.pem';
 
 /** Shell lines that make a server's body files: `<bodyDir>/<N>` holds N bytes. */
 export function bodyFileLines(sizes: number[]): string[] {
