@@ -486,31 +486,29 @@ export class Lab implements AsyncDisposable {
   }
 
   /** Installs each WireGuard endpoint's files as /etc/wireguard/<iface>.conf (mode 0600) and brings them up, listening ends first. */
-  async startWireguard(kept: ReadonlySet<string> = new Set()): Promise<void> {
-    await Promise.all(
-      this.plan.endpoints
-        .filter((endpoint) => !kept.has(endpoint.name))
-        .map((endpoint) =>
-          endpoint.interfaces.length > 0
-            ? this.writeFiles(
-                endpoint.name,
-                endpoint.interfaces.map((face) => ({
-                  content: face.config,
-                  target: `/etc/wireguard/${face.iface}.conf`,
-                  mode: 0o600,
-                })),
-              )
-            : this.exec(endpoint.name, ['rm', '-f', '/etc/wireguard/wg0.conf']),
-        ),
-    );
-    await this.upInOrder((node) => kept.has(node));
+  async startWireguard(): Promise<void> {
+    await Promise.all(this.plan.endpoints.map((endpoint) => this.installWireguardFiles(endpoint.name)));
+    await this.upInOrder(() => false);
+  }
+
+  /** A node's wg-quick files of the plan in /etc/wireguard (mode 0600); wg0.conf removed where it has none. */
+  private async installWireguardFiles(node: string, plan: LabPlan = this.plan): Promise<void> {
+    const faces = plan.endpoints.find((endpoint) => endpoint.name === node)?.interfaces ?? [];
+    if (faces.length === 0) await this.exec(node, ['rm', '-f', '/etc/wireguard/wg0.conf']);
+    else
+      await this.writeFiles(
+        node,
+        faces.map((face) => ({ content: face.config, target: `/etc/wireguard/${face.iface}.conf`, mode: 0o600 })),
+      );
   }
 
   /**
    * Runs another scenario with the same endpoints (names, public IPs, served names) in this lab: WireGuard
    * down where its files change, the policy rules and iptables rules a config may have left there removed, the
    * new configs up. An endpoint whose files are the same, byte for byte, and up keeps its interfaces (and what
-   * their hooks did), with fresh sessions, as a user who changes only the other end's file has it.
+   * their hooks did), with fresh sessions, as a user who changes only the other end's file has it. Each node's
+   * part runs beside the others' (down, clean, new files; or fresh sessions); then the new configs come up,
+   * listening ends first.
    */
   async reconfigure(plan: LabPlan): Promise<void> {
     if (!sameEndpoints(this.plan, plan))
@@ -523,10 +521,17 @@ export class Lab implements AsyncDisposable {
       const up = await Promise.all(this.interfacesOf(node).map((iface) => this.isWireguardUp(node, iface)));
       if (up.every(Boolean)) kept.add(node);
     }
+    const previous = this.plan;
+    // The old plan's files stay in place until each node's wg-quick down has run their down hooks.
+    const next = { ...plan, id: this.id };
     await Promise.all(
-      this.plan.wireguardOrder
-        .filter((node) => !kept.has(node))
-        .map(async (node) => {
+      plan.endpoints.map(async ({ name: node }) => {
+        if (kept.has(node)) {
+          for (const face of previous.interfaces.filter((face) => face.node === node))
+            await this.freshSessions(node, face.iface);
+          return;
+        }
+        if (previous.wireguardOrder.includes(node)) {
           this.downHookFailures.push(...(await this.wgDown(node)));
           await this.sh(
             node,
@@ -534,11 +539,13 @@ export class Lab implements AsyncDisposable {
 iptables -t nat -F; iptables -F
 if ip -6 rule show >/dev/null 2>&1; then for p in $(ip -6 rule show | cut -d: -f1 | grep -vxE '0|32766'); do ip -6 rule del priority $p; done; ip6tables -t nat -F; ip6tables -F; fi`,
           );
-        }),
+        }
+        await this.installWireguardFiles(node, next);
+      }),
     );
-    this.currentPlan = { ...plan, id: this.id };
+    this.currentPlan = next;
     this.restartPending = false; // WireGuard starts afresh below
-    await this.startWireguard(kept);
+    await this.upInOrder(() => false, kept);
   }
 
   /** Whether teardown has begun (by down(), a failure or a signal). */
