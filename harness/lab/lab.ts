@@ -513,11 +513,9 @@ export class Lab implements AsyncDisposable {
   async reconfigure(plan: LabPlan): Promise<void> {
     if (!sameEndpoints(this.plan, plan))
       throw new Error(`lab ${this.id} has other endpoints than scenario ${plan.scenario.name}`);
-    const filesOf = (from: LabPlan, node: string) =>
-      JSON.stringify(from.endpoints.find((endpoint) => endpoint.name === node)?.interfaces ?? []);
     const kept = new Set<string>();
     for (const node of plan.wireguardOrder) {
-      if (!this.plan.wireguardOrder.includes(node) || filesOf(this.plan, node) !== filesOf(plan, node)) continue;
+      if (!this.plan.wireguardOrder.includes(node) || !sameWireguardFiles(this.plan, plan, node)) continue;
       const up = await Promise.all(this.interfacesOf(node).map((iface) => this.isWireguardUp(node, iface)));
       if (up.every(Boolean)) kept.add(node);
     }
@@ -604,6 +602,13 @@ function firstTarEntry(tar: Buffer): Uint8Array {
  * Whether two plans need the same lab: the same endpoints (public IPs, served names, web servers, LANs, files), LAN
  * hosts, names, link conditions, router behaviour and scenario sysctls.
  */
+/** Whether a node's wg-quick files are the same, byte for byte, in two plans: a reconfigure keeps such an end up. */
+export function sameWireguardFiles(a: LabPlan, b: LabPlan, node: string): boolean {
+  const filesOf = (plan: LabPlan) =>
+    JSON.stringify(plan.endpoints.find((endpoint) => endpoint.name === node)?.interfaces ?? []);
+  return filesOf(a) === filesOf(b);
+}
+
 export function sameEndpoints(a: LabPlan, b: LabPlan): boolean {
   const shape = (plan: LabPlan) =>
     JSON.stringify([

@@ -13,7 +13,7 @@ import type { Finding } from '../wgconf/lint/finding.ts';
 import { lintScenario } from '../wgconf/lint/lint.ts';
 import type { CheckResult } from './run-check.ts';
 import { runChecks } from './run-checks.ts';
-import { stopsEarly, takeLongest } from './run-order.ts';
+import { endsResetAfter, peekLongest, stopsEarly, takeLongest } from './run-order.ts';
 
 /** A scenario planned for a run: its lab plan (the files the lab installs) and lint's findings on those files. */
 export interface PlannedScenario {
@@ -137,7 +137,13 @@ export async function runScenarios(
           }
           const scenario = next.scenario;
           const checksStart = performance.now();
+          // What this lab most likely does next (as take would choose now): the ends it takes down anyway then.
+          const upcoming =
+            concurrency === 1 || options.keep
+              ? queue[0]
+              : peekLongest(queue, plan, (slot.slowness ?? 1) >= 2 * fastest);
           const results = await runChecks(lab, {
+            resetNext: endsResetAfter(plan, upcoming?.plan, options.keep === true && upcoming === undefined),
             progress: options.progress,
             wgShow: options.wgShow,
             captures,

@@ -3,9 +3,10 @@ import { CaptureSessions } from '../lab/capture.ts';
 import type { Lab } from '../lab/lab.ts';
 import type { Progress } from '../lab/progress.ts';
 import { checkLabel } from '../scenario/check-label.ts';
-import type { Check } from '../scenario/scenario.ts';
+import { faultKind, faultNode, type Check } from '../scenario/scenario.ts';
+import { faultTarget, targetHost } from '../lab/faults.ts';
 import { runCheck, runChecksTogether, type CheckResult } from './run-check.ts';
-import { checkBatches } from './run-order.ts';
+import { checkBatches, type LeftDown } from './run-order.ts';
 
 export interface RunChecksOptions {
   progress?: Progress;
@@ -20,6 +21,11 @@ export interface RunChecksOptions {
    * scenario's own, closed when its checks end.
    */
   captures?: CaptureSessions;
+  /**
+   * The WireGuard ends the lab takes down after this scenario anyway (the next one changes their files, or the
+   * lab goes): checks whose fault leaves one of them down run last (checkBatches).
+   */
+  resetNext?: ReadonlySet<string>;
 }
 
 /**
@@ -33,20 +39,33 @@ export async function runChecks(lab: Lab, options: RunChecksOptions = {}): Promi
   const captures = options.captures ?? new CaptureSessions(lab);
   const checkOptions = { wgShow: options.wgShow ?? false, progress: options.progress, deferRestart: true, captures };
   const waitsForEarlier = (check: Check) => lab.plan.waitsForPeers.includes(endpointOfNode(lab.plan, check.from));
+  const leftDown = (check: Check): LeftDown => {
+    const fault = faultKind(check);
+    if (fault !== 'tunnel-down' && fault !== 'peer-down' && fault !== 'wireguard-killed') return 'none';
+    const node = faultTarget(lab.plan, fault, check.from, targetHost(check), faultNode(check));
+    if (node === undefined) return 'none';
+    return options.resetNext?.has(node) ? 'reset' : 'kept';
+  };
+  // Results are handed on in file order, whatever order the checks ran in.
+  const decided = new Map<number, CheckResult>();
+  const handOn = () => {
+    for (let result = decided.get(results.length); result; result = decided.get(results.length)) {
+      results.push(result);
+      options.onCheck?.(result);
+    }
+  };
   try {
-    for (const batch of checkBatches(scenario.checks, waitsForEarlier)) {
+    for (const batch of checkBatches(scenario.checks, waitsForEarlier, leftDown)) {
       for (const { check, index } of batch) {
         options.onCheckStart?.(check, index, scenario.checks.length);
         options.progress?.(`${lab.id}: check ${index + 1}/${scenario.checks.length}: ${checkLabel(check)}`);
       }
-      const decided =
+      const ran =
         batch.length === 1
           ? [await runCheck(lab, batch[0]!.check, batch[0]!.index, checkOptions)]
           : await runChecksTogether(lab, batch, checkOptions);
-      for (const result of decided) {
-        results.push(result);
-        options.onCheck?.(result);
-      }
+      for (const result of ran) decided.set(result.index, result);
+      handOn();
     }
   } finally {
     if (!options.captures) await captures.close();

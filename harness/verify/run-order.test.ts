@@ -1,9 +1,19 @@
 import test from 'ava';
 import type { Check } from '../scenario/scenario.ts';
 import { planLab } from '../lab/lab-plan.ts';
+import { keysPerEndpoint } from '../wgconf/generate-configs.ts';
 import { loadScenario, parseScenario } from '../wgconf/load-scenario.ts';
 import { scenarioConfigs } from '../wgconf/scenario-configs.ts';
-import { checkBatches, estimatedCheckMs, stopsEarly, takeLongest, teardownEstimateMs } from './run-order.ts';
+import {
+  checkBatches,
+  endsResetAfter,
+  estimatedCheckMs,
+  peekLongest,
+  stopsEarly,
+  takeLongest,
+  teardownEstimateMs,
+  type LeftDown,
+} from './run-order.ts';
 
 const check = (from: string, fault?: Check['fault']): Check => ({
   from,
@@ -170,4 +180,107 @@ test('takeLongest for a slow engine: the shortest scenario, the one its lab fits
   t.is(takeLongest(queue, undefined, false)!.scenario.name, 'transparent-a-prefix');
   const tie = queued('04-transparent-a-route', '03-transparent-a-prefix');
   t.is(takeLongest(tie, undefined, true)!.scenario.name, 'transparent-a-route', 'on a tie, file order');
+});
+
+const order = (batches: { index: number }[][]) => batches.map((batch) => batch.map(({ index }) => index));
+
+test('checkBatches: faults that take an end down go after the others, those whose end is reset next last, and the runs between join', (t) => {
+  const checks = [
+    check('A'),
+    check('A', 'tunnel-down'),
+    check('C'),
+    check('A', 'peer-down'),
+    check('A', 'wireguard-blocked'),
+    check('A'),
+    check('A', 'wireguard-killed'),
+  ];
+  const leftDown = (item: Check): LeftDown =>
+    item.fault === 'tunnel-down' ? 'reset' : item.fault === 'wireguard-blocked' || !item.fault ? 'none' : 'kept';
+  t.deepEqual(order(checkBatches(checks, () => false, leftDown)), [[0, 2], [4], [5], [3], [6], [1]]);
+  t.deepEqual(
+    order(checkBatches(checks, () => false)),
+    [[0], [1], [2], [3], [4], [5], [6]],
+    'without what faults leave down: file order',
+  );
+  t.deepEqual(
+    order(
+      checkBatches(
+        checks,
+        () => false,
+        () => 'reset',
+      ),
+    ),
+    [[0, 2, 5], [1], [3], [4], [6]],
+    'every fault called reset: the checks without one first, whatever the callback says of them',
+  );
+});
+
+test('checkBatches: an idle wait or a check that waits for earlier ones keeps the whole scenario in file order', (t) => {
+  const checks = [check('A', 'tunnel-down'), check('A'), { ...check('C'), idle: 3 }, check('A')];
+  t.deepEqual(
+    order(
+      checkBatches(
+        checks,
+        () => false,
+        () => 'reset',
+      ),
+    ),
+    [[0], [1], [2], [3]],
+  );
+  const waiting = [check('A', 'tunnel-down'), check('A'), check('B')];
+  t.deepEqual(
+    order(
+      checkBatches(
+        waiting,
+        (item) => item.from === 'B',
+        () => 'reset',
+      ),
+    ),
+    [[0], [1], [2]],
+  );
+  t.deepEqual(
+    order(
+      checkBatches(
+        waiting,
+        () => false,
+        () => 'reset',
+      ),
+    ),
+    [[1, 2], [0]],
+    'the same checks, nothing waiting: the fault goes last',
+  );
+});
+
+test("endsResetAfter: the ends the next scenario's files change, every end before a teardown, none in a lab kept running", (t) => {
+  // One key pair per endpoint for the whole run, as wglab run plans them.
+  const keys = keysPerEndpoint();
+  const [pointToPoint, prefix, route, both, noTunnel] = [
+    '02-point-to-point',
+    '03-transparent-a-prefix',
+    '04-transparent-a-route',
+    '06-transparent-both',
+    '01-no-tunnel',
+  ].map((name) => planLab(article(name), { keys }));
+  t.deepEqual([...endsResetAfter(prefix!, route!, false)], ['A'], 'only A changes from 03 to 04');
+  t.deepEqual([...endsResetAfter(route!, both!, false)].sort(), ['A', 'B']);
+  t.deepEqual([...endsResetAfter(pointToPoint!, undefined, false)].sort(), ['A', 'B'], 'torn down: every end');
+  t.deepEqual([...endsResetAfter(pointToPoint!, undefined, true)], [], 'kept running: every end comes back up');
+  const other = parseScenario(
+    'name: other\nendpoints:\n  A: { publicIp: 198.51.100.1 }\n  B: { publicIp: 203.0.113.2, serves: app.example.com }\n',
+  );
+  t.deepEqual(
+    [...endsResetAfter(prefix!, planLab(other), true)].sort(),
+    ['A', 'B'],
+    'a next scenario of other endpoints: this lab is torn down',
+  );
+  t.deepEqual([...endsResetAfter(prefix!, noTunnel!, false)].sort(), ['A', 'B'], 'ends whose tunnel the next drops');
+  t.deepEqual([...endsResetAfter(prefix!, prefix!, false)], [], 'the same files: nothing is reset');
+});
+
+test('peekLongest: what takeLongest would take, left in the queue', (t) => {
+  const queue = queued('01-no-tunnel', '03-transparent-a-prefix', '06-transparent-both');
+  t.is(peekLongest(queue)!.scenario.name, 'transparent-a-prefix');
+  t.is(peekLongest(queue, undefined, true)!.scenario.name, 'no-tunnel');
+  t.is(queue.length, 3);
+  t.is(peekLongest([] as typeof queue), undefined);
 });

@@ -1,29 +1,63 @@
-import { sameEndpoints } from '../lab/lab.ts';
+import { sameEndpoints, sameWireguardFiles } from '../lab/lab.ts';
 import type { LabPlan } from '../lab/lab-plan.ts';
 import type { Check, Scenario } from '../scenario/scenario.ts';
 
 // In what order a run takes its scenarios and checks (run-scenario drives the labs; the choices are made here).
 
 /**
+ * What a check's fault leaves behind it, for ordering: `none` (no fault, or one that leaves every end up:
+ * `wireguard-blocked`, `nat-rebind`), or an end down (`tunnel-down`, `peer-down`, `wireguard-killed`, whose
+ * restart waits for whatever comes next) that the lab's next step keeps (`kept`) or takes down anyway
+ * (`reset`: the next scenario changes that end's files, or the lab is torn down).
+ */
+export type LeftDown = 'none' | 'kept' | 'reset';
+
+/**
  * The order checks run in: each run of consecutive checks without a fault goes together (runChecksTogether),
- * each check with a fault, an `idle:` wait or a transfer (`bytes:`) alone, so a fault never overlaps another check. A check for which `waitsForEarlier`
- * holds (sent from an end that cannot start its WireGuard session itself) begins a new run, after every check
- * before it, as in file order. Report order stays the file's.
+ * each check with a fault, an `idle:` wait or a transfer (`bytes:`) alone, so a fault never overlaps another
+ * check. Checks that take an end down go after the others, and those whose end the lab takes down next anyway
+ * go last: WireGuard's restart after such a fault is then the next scenario's reconfigure (or nothing, before a
+ * teardown), not a `wg-quick up` and `down` of its own; the checks between join into fewer runs. Every check
+ * starts from a lab restarted afresh after the fault before it, so no check's verdict depends on this order;
+ * a scenario with an `idle:` wait, or with a check for which `waitsForEarlier` holds (sent from an end that
+ * cannot start its WireGuard session itself, which then begins a new run after every check before it), runs
+ * in file order. Report order stays the file's.
  */
 export function checkBatches(
   checks: readonly Check[],
   waitsForEarlier: (check: Check) => boolean,
+  leftDown: (check: Check) => LeftDown = () => 'none',
 ): { check: Check; index: number }[][] {
   const batches: { check: Check; index: number }[][] = [];
   // A fault, a wait for an idle lab (`idle:`) or a transfer (`bytes:`, which would starve its neighbours on a slow
   // engine) needs the lab to itself.
   const alone = (check: Check) => check.fault !== undefined || check.idle !== undefined || check.bytes !== undefined;
-  for (const [index, check] of checks.entries()) {
+  const inFileOrder = checks.some((check) => check.idle !== undefined || waitsForEarlier(check));
+  const rank = { none: 0, kept: 1, reset: 2 };
+  const order = [...checks.entries()]
+    .map(([index, check]) => ({ check, index, rank: inFileOrder || !check.fault ? 0 : rank[leftDown(check)] }))
+    .sort((a, b) => a.rank - b.rank || a.index - b.index);
+  for (const { check, index } of order) {
     const last = batches.at(-1);
     if (!alone(check) && last && !alone(last[0]!.check) && !waitsForEarlier(check)) last.push({ check, index });
     else batches.push([{ check, index }]);
   }
   return batches;
+}
+
+/**
+ * The WireGuard ends a lab takes down after running `plan` anyway: with `next` (the scenario it is to run next,
+ * by reconfiguring), the ends whose files `next` changes or drops; with none, every end when the lab is torn
+ * down, and none when it is kept running (it is left as its configs say, every end up).
+ */
+export function endsResetAfter(plan: LabPlan, next: LabPlan | undefined, keptRunning: boolean): Set<string> {
+  if (next && sameEndpoints(plan, next))
+    return new Set(
+      plan.wireguardOrder.filter(
+        (node) => !next.wireguardOrder.includes(node) || !sameWireguardFiles(plan, next, node),
+      ),
+    );
+  return new Set(next || !keptRunning ? plan.wireguardOrder : []);
 }
 
 /** About what removing a lab's containers and networks takes on a native engine, in ms (for ordering only). */
@@ -63,13 +97,22 @@ export function takeLongest<T extends { scenario: Scenario; plan: LabPlan }>(
   labPlan?: LabPlan,
   shortest = false,
 ): T | undefined {
+  const next = peekLongest(queue, labPlan, shortest);
+  if (next) queue.splice(queue.indexOf(next), 1);
+  return next;
+}
+
+/** What takeLongest would take, left in the queue. */
+export function peekLongest<T extends { scenario: Scenario; plan: LabPlan }>(
+  queue: readonly T[],
+  labPlan?: LabPlan,
+  shortest = false,
+): T | undefined {
   if (queue.length === 0) return undefined;
   // On a tie the earlier in the queue (file order) wins. A slow engine (`shortest`) takes the shortest instead,
   // so the run does not end waiting for it on a long scenario.
   const cost = (item: T) => (shortest ? -1 : 1) * estimatedCheckMs(item.scenario);
-  const longest = (items: T[]) => items.reduce((best, item) => (cost(item) > cost(best) ? item : best));
+  const longest = (items: readonly T[]) => items.reduce((best, item) => (cost(item) > cost(best) ? item : best));
   const fitting = labPlan ? queue.filter((item) => sameEndpoints(labPlan, item.plan)) : [];
-  const next = longest(fitting.length > 0 ? fitting : queue);
-  queue.splice(queue.indexOf(next), 1);
-  return next;
+  return longest(fitting.length > 0 ? fitting : queue);
 }
