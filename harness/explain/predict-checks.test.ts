@@ -67,13 +67,29 @@ test('a kill switch left behind by wg-quick down (no PreDown/PostDown removes it
 });
 
 test('the reply goes back through the server: B transparent sends its answer to a downed A into the tunnel', (t) => {
-  const input = model([app, `{ from: A, url: "https://app.example.com/", fault: tunnel-down }`], { A, B: bothB });
+  // In file order (an idle: wait keeps it), B still knows where it heard from A before: the reply goes out to A.
+  const input = model([app, `{ from: A, url: "https://app.example.com/", fault: tunnel-down, idle: 1 }`], {
+    A,
+    B: bothB,
+  });
   t.deepEqual(outcome(input), ['tunnel 10.0.0.1', 'none']);
   t.regex(reasons(input)[1]!, /^the reply is lost: nothing listens on A UDP 51821/);
   t.deepEqual(predictChecks(input)[1]!.predicted, { path: 'none' });
   t.regex(predictChecks(input)[1]!.reason!, /dropped silently: curl waits for its timeout\)$/);
   const first = model([`{ from: A, url: "https://app.example.com/", fault: tunnel-down }`], { A, B: bothB });
   t.regex(reasons(first)[0]!, /^the reply is lost: B wg0: peer A has no Endpoint and has not heard from it yet/);
+  // Otherwise the lab restarts WireGuard before a fault that takes an end down, after checks without one: B has
+  // forgotten A, as when the fault comes first.
+  const restarted = model([app, `{ from: A, url: "https://app.example.com/", fault: tunnel-down }`], { A, B: bothB });
+  t.deepEqual(outcome(restarted), ['tunnel 10.0.0.1', 'none']);
+  t.regex(reasons(restarted)[1]!, /^the reply is lost: B wg0: peer A has no Endpoint and has not heard from it yet/);
+});
+
+test('checks whose fault takes an end down are predicted after the others, from a restart, and come back in file order', (t) => {
+  const input = model([`{ from: A, url: "https://app.example.com/", fault: tunnel-down }`, app], { A, B: bothB });
+  t.deepEqual(outcome(input), ['none', 'tunnel 10.0.0.1'], 'file order');
+  // Run after the check without a fault, it starts from the restart the lab makes: B has forgotten A.
+  t.regex(reasons(input)[0]!, /^the reply is lost: B wg0: peer A has no Endpoint and has not heard from it yet/);
 });
 
 test('a request in clear whose reply comes back through the tunnel is neither path: unknown, with why', (t) => {

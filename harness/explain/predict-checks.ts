@@ -4,6 +4,7 @@ import { endpointOfNode, ispNameserver, nodeForHost, routerNode } from '../lab/l
 import { checkTarget, type CheckTarget } from '../scenario/check-target.ts';
 import { sectionsOf } from '../wgconf/wg-config.ts';
 import { faultKind, faultNode, type Check } from '../scenario/scenario.ts';
+import { runOrder, runsInFileOrder, takesEndDown } from '../scenario/check-order.ts';
 import { familyOf, type Family, type Step } from '../routing/flow.ts';
 import { NatClock } from './nat-mappings.ts';
 import { buildNetwork, resolveHost, type Learned, type ModelInput, type Network } from './lab-network.ts';
@@ -48,8 +49,10 @@ export interface CheckPrediction {
 const clientPort = 20000;
 
 /**
- * Predicts every check of a scenario in file order, as `wglab run` runs them: each against the lab with its fault
- * applied; WireGuard peers remember where they last heard from each other until a fault's restart.
+ * Predicts every check of a scenario in the order `wglab run` runs them (runOrder: file order, with the checks
+ * whose fault takes an end down after the others), each against the lab with its fault applied; WireGuard peers
+ * remember where they last heard from each other until a restart: after every fault, and before a check whose
+ * fault takes an end down when a check without a fault ran just before it. Predictions come in file order.
  */
 export function predictChecks(input: ModelInput): CheckPrediction[] {
   const { plan } = input;
@@ -63,7 +66,20 @@ export function predictChecks(input: ModelInput): CheckPrediction[] {
   };
   let learned: Learned = start();
   let learningUnknown: string | undefined;
-  return plan.scenario.checks.map((check, position) => {
+  const checks = plan.scenario.checks;
+  const waitsForEarlier = (check: Check) => plan.waitsForPeers.includes(endpointOfNode(plan, check.from));
+  const inFileOrder = runsInFileOrder(checks, waitsForEarlier);
+  const predictions: CheckPrediction[] = [];
+  let previous: Check | undefined;
+  for (const position of runOrder(checks, waitsForEarlier)) {
+    const check = checks[position]!;
+    // The lab restarts WireGuard before such a check when a check without a fault ran just before it.
+    if (!inFileOrder && takesEndDown(check) && previous && !previous.fault) {
+      clock.restarted();
+      learned = start();
+      learningUnknown = undefined;
+    }
+    previous = check;
     const kind = faultKind(check);
     const target =
       kind && kind !== 'wireguard-blocked'
@@ -109,8 +125,9 @@ export function predictChecks(input: ModelInput): CheckPrediction[] {
       learned = start();
       learningUnknown = undefined;
     }
-    return prediction;
-  });
+    predictions[position] = prediction;
+  }
+  return predictions;
 }
 
 /**

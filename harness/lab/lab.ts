@@ -506,9 +506,9 @@ export class Lab implements AsyncDisposable {
    * Runs another scenario with the same endpoints (names, public IPs, served names) in this lab: WireGuard
    * down where its files change, the policy rules and iptables rules a config may have left there removed, the
    * new configs up. An endpoint whose files are the same, byte for byte, and up keeps its interfaces (and what
-   * their hooks did), with fresh sessions, as a user who changes only the other end's file has it. Each node's
-   * part runs beside the others' (down, clean, new files; or fresh sessions); then the new configs come up,
-   * listening ends first.
+   * their hooks did), with fresh sessions, as a user who changes only the other end's file has it. The nodes that
+   * change go down, are cleaned and get their new files side by side; then every end comes up (or gets fresh
+   * sessions), listening ends first.
    */
   async reconfigure(plan: LabPlan): Promise<void> {
     if (!sameEndpoints(this.plan, plan))
@@ -524,11 +524,7 @@ export class Lab implements AsyncDisposable {
     const next = { ...plan, id: this.id };
     await Promise.all(
       plan.endpoints.map(async ({ name: node }) => {
-        if (kept.has(node)) {
-          for (const face of previous.interfaces.filter((face) => face.node === node))
-            await this.freshSessions(node, face.iface);
-          return;
-        }
+        if (kept.has(node)) return;
         if (previous.wireguardOrder.includes(node)) {
           this.downHookFailures.push(...(await this.wgDown(node)));
           await this.sh(
@@ -543,7 +539,9 @@ if ip -6 rule show >/dev/null 2>&1; then for p in $(ip -6 rule show | cut -d: -f
     );
     this.currentPlan = next;
     this.restartPending = false; // WireGuard starts afresh below
-    await this.upInOrder(() => false, kept);
+    // Listening ends first, kept ones included: a kept dialer's fresh sessions (its keepalive's handshake) must
+    // find the listener up, or WireGuard retries only 5 s later.
+    await this.upInOrder((node) => kept.has(node));
   }
 
   /** Whether teardown has begun (by down(), a failure or a signal). */

@@ -6,7 +6,8 @@ import { checkLabel } from '../scenario/check-label.ts';
 import { faultKind, faultNode, type Check } from '../scenario/scenario.ts';
 import { faultTarget, targetHost } from '../lab/faults.ts';
 import { runCheck, runChecksTogether, type CheckResult } from './run-check.ts';
-import { checkBatches, type LeftDown } from './run-order.ts';
+import { checkBatches } from './run-order.ts';
+import { runsInFileOrder, takesEndDown } from '../scenario/check-order.ts';
 
 export interface RunChecksOptions {
   progress?: Progress;
@@ -39,13 +40,13 @@ export async function runChecks(lab: Lab, options: RunChecksOptions = {}): Promi
   const captures = options.captures ?? new CaptureSessions(lab);
   const checkOptions = { wgShow: options.wgShow ?? false, progress: options.progress, deferRestart: true, captures };
   const waitsForEarlier = (check: Check) => lab.plan.waitsForPeers.includes(endpointOfNode(lab.plan, check.from));
-  const leftDown = (check: Check): LeftDown => {
-    const fault = faultKind(check);
-    if (fault !== 'tunnel-down' && fault !== 'peer-down' && fault !== 'wireguard-killed') return 'none';
+  /** Whether the lab takes the end a check's fault leaves down after this scenario anyway. */
+  const resetNext = (check: Check) => {
+    const fault = faultKind(check)!;
     const node = faultTarget(lab.plan, fault, check.from, targetHost(check), faultNode(check));
-    if (node === undefined) return 'none';
-    return options.resetNext?.has(node) ? 'reset' : 'kept';
+    return node !== undefined && options.resetNext?.has(node) === true;
   };
+  const inFileOrder = runsInFileOrder(scenario.checks, waitsForEarlier);
   // Results are handed on in file order, whatever order the checks ran in.
   const decided = new Map<number, CheckResult>();
   const handOn = () => {
@@ -55,7 +56,12 @@ export async function runChecks(lab: Lab, options: RunChecksOptions = {}): Promi
     }
   };
   try {
-    for (const batch of checkBatches(scenario.checks, waitsForEarlier, leftDown)) {
+    let ranBefore: Check | undefined;
+    for (const batch of checkBatches(scenario.checks, waitsForEarlier, resetNext)) {
+      // A check whose fault takes an end down starts from fresh sessions on the other ends, whatever ran before it
+      // (its place among such checks depends on the next scenario): as the model predicts it (predictChecks).
+      if (!inFileOrder && takesEndDown(batch[0]!.check) && ranBefore && !ranBefore.fault) lab.deferWireguardRestart();
+      ranBefore = batch.at(-1)!.check;
       for (const { check, index } of batch) {
         options.onCheckStart?.(check, index, scenario.checks.length);
         options.progress?.(`${lab.id}: check ${index + 1}/${scenario.checks.length}: ${checkLabel(check)}`);

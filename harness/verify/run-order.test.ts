@@ -1,6 +1,7 @@
 import test from 'ava';
 import type { Check } from '../scenario/scenario.ts';
 import { planLab } from '../lab/lab-plan.ts';
+import { runOrder, runsInFileOrder, takesEndDown } from '../scenario/check-order.ts';
 import { keysPerEndpoint } from '../wgconf/generate-configs.ts';
 import { loadScenario, parseScenario } from '../wgconf/load-scenario.ts';
 import { scenarioConfigs } from '../wgconf/scenario-configs.ts';
@@ -12,7 +13,6 @@ import {
   stopsEarly,
   takeLongest,
   teardownEstimateMs,
-  type LeftDown,
 } from './run-order.ts';
 
 const check = (from: string, fault?: Check['fault']): Check => ({
@@ -37,7 +37,7 @@ test('checkBatches: an idle wait and a transfer run alone, like a fault', (t) =>
   );
 });
 
-test('checkBatches: runs of checks without a fault go together, each fault alone, in file order', (t) => {
+test('checkBatches: runs of checks without a fault go together, each fault alone, those that take an end down after the others', (t) => {
   const checks = [
     check('A'),
     check('C'),
@@ -50,7 +50,7 @@ test('checkBatches: runs of checks without a fault go together, each fault alone
   ];
   t.deepEqual(
     checkBatches(checks, () => false).map((batch) => batch.map(({ index }) => index)),
-    [[0, 1], [2], [3], [4], [5], [6, 7]],
+    [[0, 1, 3], [5], [6, 7], [2], [4]],
   );
   t.deepEqual(
     checkBatches([], () => false),
@@ -193,25 +193,25 @@ test('checkBatches: faults that take an end down go after the others, those whos
     check('A', 'wireguard-blocked'),
     check('A'),
     check('A', 'wireguard-killed'),
+    check('A', 'nat-rebind'),
   ];
-  const leftDown = (item: Check): LeftDown =>
-    item.fault === 'tunnel-down' ? 'reset' : item.fault === 'wireguard-blocked' || !item.fault ? 'none' : 'kept';
-  t.deepEqual(order(checkBatches(checks, () => false, leftDown)), [[0, 2], [4], [5], [3], [6], [1]]);
+  const tunnelDownReset = (item: Check) => item.fault === 'tunnel-down';
+  t.deepEqual(order(checkBatches(checks, () => false, tunnelDownReset)), [[0, 2], [4], [5], [7], [3], [6], [1]]);
   t.deepEqual(
     order(checkBatches(checks, () => false)),
-    [[0], [1], [2], [3], [4], [5], [6]],
-    'without what faults leave down: file order',
+    [[0, 2], [4], [5], [7], [1], [3], [6]],
+    'no end reset next: the faults that take one down after the others, in file order',
   );
   t.deepEqual(
     order(
       checkBatches(
         checks,
         () => false,
-        () => 'reset',
+        () => true,
       ),
     ),
-    [[0, 2, 5], [1], [3], [4], [6]],
-    'every fault called reset: the checks without one first, whatever the callback says of them',
+    [[0, 2], [4], [5], [7], [1], [3], [6]],
+    'every end reset next: the same, whatever the callback says of the checks without such a fault',
   );
 });
 
@@ -222,7 +222,7 @@ test('checkBatches: an idle wait or a check that waits for earlier ones keeps th
       checkBatches(
         checks,
         () => false,
-        () => 'reset',
+        () => true,
       ),
     ),
     [[0], [1], [2], [3]],
@@ -233,7 +233,7 @@ test('checkBatches: an idle wait or a check that waits for earlier ones keeps th
       checkBatches(
         waiting,
         (item) => item.from === 'B',
-        () => 'reset',
+        () => true,
       ),
     ),
     [[0], [1], [2]],
@@ -243,11 +243,37 @@ test('checkBatches: an idle wait or a check that waits for earlier ones keeps th
       checkBatches(
         waiting,
         () => false,
-        () => 'reset',
+        () => true,
       ),
     ),
     [[1, 2], [0]],
     'the same checks, nothing waiting: the fault goes last',
+  );
+});
+
+test('takesEndDown and runsInFileOrder: what the lab and the model order checks by', (t) => {
+  t.deepEqual(
+    (['tunnel-down', 'peer-down', 'wireguard-killed', 'wireguard-blocked', 'nat-rebind'] as const).map((fault) =>
+      takesEndDown(check('A', fault)),
+    ),
+    [true, true, true, false, false],
+  );
+  t.true(takesEndDown({ fault: { kind: 'peer-down', node: 'B' } }), 'a fault aimed at a node');
+  t.false(takesEndDown(check('A')));
+  t.false(runsInFileOrder([check('A'), check('A', 'tunnel-down')], () => false));
+  t.true(runsInFileOrder([check('A'), { ...check('A'), idle: 1 }], () => false));
+  t.true(runsInFileOrder([check('A'), check('B')], (item) => item.from === 'B'));
+  t.deepEqual(
+    runOrder([check('A', 'peer-down'), check('A'), check('A', 'tunnel-down')], () => false),
+    [1, 0, 2],
+  );
+  t.deepEqual(
+    runOrder(
+      [check('A', 'peer-down'), check('A'), check('A', 'tunnel-down')],
+      () => false,
+      (item) => item.fault === 'peer-down',
+    ),
+    [1, 2, 0],
   );
 });
 

@@ -1,43 +1,30 @@
 import { sameEndpoints, sameWireguardFiles } from '../lab/lab.ts';
 import type { LabPlan } from '../lab/lab-plan.ts';
+import { runOrder } from '../scenario/check-order.ts';
 import type { Check, Scenario } from '../scenario/scenario.ts';
 
 // In what order a run takes its scenarios and checks (run-scenario drives the labs; the choices are made here).
 
 /**
- * What a check's fault leaves behind it, for ordering: `none` (no fault, or one that leaves every end up:
- * `wireguard-blocked`, `nat-rebind`), or an end down (`tunnel-down`, `peer-down`, `wireguard-killed`, whose
- * restart waits for whatever comes next) that the lab's next step keeps (`kept`) or takes down anyway
- * (`reset`: the next scenario changes that end's files, or the lab is torn down).
- */
-export type LeftDown = 'none' | 'kept' | 'reset';
-
-/**
- * The order checks run in: each run of consecutive checks without a fault goes together (runChecksTogether),
- * each check with a fault, an `idle:` wait or a transfer (`bytes:`) alone, so a fault never overlaps another
- * check. Checks that take an end down go after the others, and those whose end the lab takes down next anyway
- * go last: WireGuard's restart after such a fault is then the next scenario's reconfigure (or nothing, before a
- * teardown), not a `wg-quick up` and `down` of its own; the checks between join into fewer runs. Every check
- * starts from a lab restarted afresh after the fault before it, so no check's verdict depends on this order;
- * a scenario with an `idle:` wait, or with a check for which `waitsForEarlier` holds (sent from an end that
- * cannot start its WireGuard session itself, which then begins a new run after every check before it), runs
- * in file order. Report order stays the file's.
+ * The order checks run in (scenario/check-order.ts: file order, with the checks whose fault takes an end down
+ * after the others, those whose end `resetNext` says the lab takes down next anyway last): WireGuard's restart
+ * after such a fault is then the next scenario's reconfigure (or nothing, before a teardown), not a `wg-quick up`
+ * and `down` of its own, and the checks between join into fewer runs. Each run of consecutive checks without a
+ * fault goes together (runChecksTogether); each check with a fault, an `idle:` wait or a transfer (`bytes:`) alone,
+ * so a fault never overlaps another check; a check for which `waitsForEarlier` holds begins a new run, after every
+ * check before it. Report order stays the file's.
  */
 export function checkBatches(
   checks: readonly Check[],
   waitsForEarlier: (check: Check) => boolean,
-  leftDown: (check: Check) => LeftDown = () => 'none',
+  resetNext: (check: Check) => boolean = () => false,
 ): { check: Check; index: number }[][] {
   const batches: { check: Check; index: number }[][] = [];
   // A fault, a wait for an idle lab (`idle:`) or a transfer (`bytes:`, which would starve its neighbours on a slow
   // engine) needs the lab to itself.
   const alone = (check: Check) => check.fault !== undefined || check.idle !== undefined || check.bytes !== undefined;
-  const inFileOrder = checks.some((check) => check.idle !== undefined || waitsForEarlier(check));
-  const rank = { none: 0, kept: 1, reset: 2 };
-  const order = [...checks.entries()]
-    .map(([index, check]) => ({ check, index, rank: inFileOrder || !check.fault ? 0 : rank[leftDown(check)] }))
-    .sort((a, b) => a.rank - b.rank || a.index - b.index);
-  for (const { check, index } of order) {
+  for (const index of runOrder(checks, waitsForEarlier, resetNext)) {
+    const check = checks[index]!;
     const last = batches.at(-1);
     if (!alone(check) && last && !alone(last[0]!.check) && !waitsForEarlier(check)) last.push({ check, index });
     else batches.push([{ check, index }]);
