@@ -216,12 +216,26 @@ async function observe(
       ? { ...point, packets: readPcap(pcaps[at]!, `${point.label}.pcap`).packets, pcap: pcaps[at] }
       : { ...point, packets: [], absent: `${point.iface} is down on ${point.node}` },
   );
-  // Each kind reads its servers' logs once for all its checks.
+  // Each kind reads its servers' logs once for all its checks. A server writes its line as it answers, or just
+  // after (nginx once the response is sent, the echo log's tcpdump when it is next scheduled): a request that got
+  // its answer and whose line is not there yet is read again, every 20 ms for up to half a second.
   const entries = new Map<SentCheck, ServerLogEntry[]>();
-  for (const kind of new Set(requests.map((request) => request.target.kind))) {
-    const ofKind = requests.filter((request) => request.target.kind === kind);
-    const found = await checkKindOf(kind).logEntries(lab, ofKind);
-    ofKind.forEach((request, at) => entries.set(request, found[at] ?? []));
+  const readLogs = async (of: SentCheck[]) => {
+    for (const kind of new Set(of.map((request) => request.target.kind))) {
+      const ofKind = of.filter((request) => request.target.kind === kind);
+      const found = await checkKindOf(kind).logEntries(lab, ofKind);
+      ofKind.forEach((request, at) => entries.set(request, found[at] ?? []));
+    }
+  };
+  await readLogs(requests);
+  const slowness = await lab.engineSlowness();
+  for (let waited = 0; waited < 0.5 * slowness; waited += 0.02) {
+    const unlogged = requests.filter(
+      (request, at) => answers[at]!.exitCode === 0 && entries.get(request)!.length === 0,
+    );
+    if (unlogged.length === 0) break;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    await readLogs(unlogged);
   }
   const wgShow: Record<string, string> = {};
   if (options.wgShow) {
