@@ -125,12 +125,14 @@ export async function applyFault(
         [command, 'FORWARD', '-p', 'udp', '-m', 'multiport', '--sports', ports, '-j', 'DROP'],
         [command, 'FORWARD', '-p', 'udp', '-m', 'multiport', '--dports', ports, '-j', 'DROP'],
       ]);
-      for (const [command, ...rule] of rules) await lab.exec(routerNode, [command!, '-I', ...rule]);
+      const all = (action: string) =>
+        rules.map(([command, ...rule]) => [command, action, ...rule].join(' ')).join(' && ');
+      await lab.sh(routerNode, all('-I'));
       return {
         fault,
         description: `the internet drops UDP from and to ports ${ports}`,
         undo: async (options) => {
-          for (const [command, ...rule] of rules) await lab.exec(routerNode, [command!, '-D', ...rule]);
+          await lab.sh(routerNode, all('-D'));
           await restore(options);
         },
       };

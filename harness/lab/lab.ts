@@ -144,9 +144,12 @@ export class Lab implements AsyncDisposable {
   async writeFiles(
     node: string,
     files: { content: string | Uint8Array; target: string; mode: number }[],
+    /** Shell lines to run first in the same command (their failures do not stop it). */
+    before = '',
   ): Promise<void> {
     // The whole script is one command-line argument, limited to 128 KiB on Linux: large files go in pieces.
     if (files.reduce((sum, file) => sum + Buffer.byteLength(file.content), 0) > 64 * 1024) {
+      if (before !== '') await this.sh(node, before, { allowFailure: true });
       for (const file of files) await this.writeLargeFile(node, file);
       return;
     }
@@ -158,7 +161,7 @@ export class Lab implements AsyncDisposable {
         return `(umask 022; mkdir -p "$(dirname ${target})") && printf %s '${data}' | base64 -d > ${target}.wglab-new && chmod ${file.mode.toString(8)} ${target}.wglab-new && mv -f ${target}.wglab-new ${target}`;
       })
       .join(' &&\n');
-    await this.sh(node, `set -e; umask 077\n${script}`);
+    await this.sh(node, `${before === '' ? '' : `${before}\n`}set -e; umask 077\n${script}`);
   }
 
   /** One file in pieces of 48 KiB through the node's shell, then its mode, then in place. */
@@ -492,13 +495,14 @@ export class Lab implements AsyncDisposable {
   }
 
   /** A node's wg-quick files of the plan in /etc/wireguard (mode 0600); wg0.conf removed where it has none. */
-  private async installWireguardFiles(node: string, plan: LabPlan = this.plan): Promise<void> {
+  private async installWireguardFiles(node: string, plan: LabPlan = this.plan, before = ''): Promise<void> {
     const faces = plan.endpoints.find((endpoint) => endpoint.name === node)?.interfaces ?? [];
-    if (faces.length === 0) await this.exec(node, ['rm', '-f', '/etc/wireguard/wg0.conf']);
+    if (faces.length === 0) await this.sh(node, `${before}\nrm -f /etc/wireguard/wg0.conf`);
     else
       await this.writeFiles(
         node,
         faces.map((face) => ({ content: face.config, target: `/etc/wireguard/${face.iface}.conf`, mode: 0o600 })),
+        before,
       );
   }
 
@@ -525,16 +529,18 @@ export class Lab implements AsyncDisposable {
     await Promise.all(
       plan.endpoints.map(async ({ name: node }) => {
         if (kept.has(node)) return;
-        if (previous.wireguardOrder.includes(node)) {
-          this.downHookFailures.push(...(await this.wgDown(node)));
-          await this.sh(
-            node,
-            `for p in $(ip rule show | cut -d: -f1 | grep -vxE '0|32766|32767'); do ip rule del priority $p; done
+        // Then, in the same command as its new files, what its configs may have left: policy rules and iptables rules.
+        const wasUp = previous.wireguardOrder.includes(node);
+        if (wasUp) this.downHookFailures.push(...(await this.wgDown(node)));
+        await this.installWireguardFiles(
+          node,
+          next,
+          wasUp
+            ? `for p in $(ip rule show | cut -d: -f1 | grep -vxE '0|32766|32767'); do ip rule del priority $p; done
 iptables -t nat -F; iptables -F
-if ip -6 rule show >/dev/null 2>&1; then for p in $(ip -6 rule show | cut -d: -f1 | grep -vxE '0|32766'); do ip -6 rule del priority $p; done; ip6tables -t nat -F; ip6tables -F; fi`,
-          );
-        }
-        await this.installWireguardFiles(node, next);
+if ip -6 rule show >/dev/null 2>&1; then for p in $(ip -6 rule show | cut -d: -f1 | grep -vxE '0|32766'); do ip -6 rule del priority $p; done; ip6tables -t nat -F; ip6tables -F; fi`
+            : '',
+        );
       }),
     );
     this.currentPlan = next;
