@@ -28,6 +28,8 @@ const defaultModules = [
   // What each check kind's client printed and its server logged, read into evidence; where a check goes.
   'harness/verify/kinds/client-output.ts',
   'harness/scenario/check-target.ts',
+  // The order a scenario's checks run in, for the lab and the model alike.
+  'harness/scenario/check-order.ts',
 ];
 
 function modulesIn(dir: string, except: string[] = []): string[] {

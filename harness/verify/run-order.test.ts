@@ -1,7 +1,6 @@
 import test from 'ava';
 import type { Check } from '../scenario/scenario.ts';
 import { planLab } from '../lab/lab-plan.ts';
-import { runOrder, runsInFileOrder, takesEndDown } from '../scenario/check-order.ts';
 import { keysPerEndpoint } from '../wgconf/generate-configs.ts';
 import { loadScenario, parseScenario } from '../wgconf/load-scenario.ts';
 import { scenarioConfigs } from '../wgconf/scenario-configs.ts';
@@ -248,32 +247,6 @@ test('checkBatches: an idle wait or a check that waits for earlier ones keeps th
     ),
     [[1, 2], [0]],
     'the same checks, nothing waiting: the fault goes last',
-  );
-});
-
-test('takesEndDown and runsInFileOrder: what the lab and the model order checks by', (t) => {
-  t.deepEqual(
-    (['tunnel-down', 'peer-down', 'wireguard-killed', 'wireguard-blocked', 'nat-rebind'] as const).map((fault) =>
-      takesEndDown(check('A', fault)),
-    ),
-    [true, true, true, false, false],
-  );
-  t.true(takesEndDown({ fault: { kind: 'peer-down', node: 'B' } }), 'a fault aimed at a node');
-  t.false(takesEndDown(check('A')));
-  t.false(runsInFileOrder([check('A'), check('A', 'tunnel-down')], () => false));
-  t.true(runsInFileOrder([check('A'), { ...check('A'), idle: 1 }], () => false));
-  t.true(runsInFileOrder([check('A'), check('B')], (item) => item.from === 'B'));
-  t.deepEqual(
-    runOrder([check('A', 'peer-down'), check('A'), check('A', 'tunnel-down')], () => false),
-    [1, 0, 2],
-  );
-  t.deepEqual(
-    runOrder(
-      [check('A', 'peer-down'), check('A'), check('A', 'tunnel-down')],
-      () => false,
-      (item) => item.fault === 'peer-down',
-    ),
-    [1, 2, 0],
   );
 });
 
